@@ -1,0 +1,2 @@
+// Public entry of @matrixinfer/control-plane.
+export {};

@@ -1,0 +1,2 @@
+// Public entry of @matrixinfer/e2e.
+export {};

@@ -1,0 +1,2 @@
+// Public entry of @matrixinfer/k8s.
+export {};

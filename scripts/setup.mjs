@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Makes a fresh checkout runnable: installs npm packages from the lock file when they are
+// missing or older than the lock, and nats-server via apt when it is missing (root only).
+// Uses only Node built-ins because it runs before node_modules exists.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const say = (msg) => process.stderr.write(`[setup] ${msg}\n`);
+
+function has(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureNpmPackages() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  say('installing npm packages from package-lock.json (npm ci)…');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+}
+
+function ensureNatsServer() {
+  if (process.env.NATS_URL || has('nats-server')) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !has('apt-get')) {
+    say('nats-server is missing. Install it (Debian: `sudo apt-get install nats-server`, v2.9+)');
+    say('or set NATS_URL to a running nats-server with JetStream enabled.');
+    process.exit(1);
+  }
+  say('nats-server is missing: installing it with apt-get…');
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'nats-server'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 20) {
+  say(`Node ${process.versions.node} is too old: MatrixInfer needs Node 20 or newer.`);
+  process.exit(1);
+}
+ensureNatsServer();
+ensureNpmPackages();
