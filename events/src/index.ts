@@ -3,3 +3,4 @@
 export * from './names.js';
 export * from './routes.js';
 export * from './samples.js';
+export * from './workload.js';
