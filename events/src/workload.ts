@@ -48,6 +48,12 @@ export interface InstanceSpec {
   env: Record<string, string>;
   /** Template labels plus INSTANCE_LABELS. */
   labels: Record<string, string>;
+  /**
+   * Restart counter set by the infer controller's recovery policy (absent = 0). When it changes
+   * while everything else stays the same, the actuator must stop the running instance and start
+   * it again (a recreate); it echoes the value in its observations.
+   */
+  incarnation?: number;
 }
 
 /** The desired instance set of one ModelInfer, with the reason it changed. */
@@ -79,5 +85,7 @@ export interface InstanceObservation {
   signal?: string | null;
   /** Why the phase changed, in words. */
   reason?: string;
+  /** InstanceSpec.incarnation of the run observed (absent = 0): stale reports are ignored. */
+  incarnation?: number;
   timeMs: number;
 }
