@@ -56,6 +56,11 @@ export interface Scorer {
   readonly name: string;
   /** One score per endpoint, same order, each in [0,1]; higher is better. */
   score(req: RequestInfo, endpoints: readonly EndpointView[]): number[];
+  /**
+   * Optional (added compatibly): learns from the outcome of a request this scheduler placed,
+   * e.g. the prefix cache records the chosen endpoint's blocks after a success.
+   */
+  observe?(req: RequestInfo, endpoint: EndpointView, outcome: Outcome): void;
 }
 
 /** Per-endpoint detail of a decision, for `x-mi-explain` and sampled decision events. */
@@ -79,9 +84,14 @@ export interface ScheduleResult {
   candidates: EndpointView[];
   /** Everything needed to explain the choice. */
   explain: {
+    /** Endpoints left after each filter, by filter name (in order of application). */
     filtered: Record<string, number>;
     scored: ScoredEndpoint[];
     picked: string | null;
+    /** Optional (added compatibly): endpoints offered before filtering. */
+    input?: number;
+    /** Optional (added compatibly): filters that removed every endpoint and were bypassed. */
+    bypassed?: string[];
   };
 }
 

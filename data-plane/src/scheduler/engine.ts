@@ -1,0 +1,92 @@
+// The scheduling pipeline: filters narrow, scorers rate (clamped to [0,1], weighted), the picker
+// orders. Pure apart from the optional timing callback; plugins are built once per config.
+import type { SchedulerConfig } from './config.js';
+import type { PluginContext, PluginRegistry } from './registry.js';
+import type { EndpointView, Filter, Picker, RequestInfo, ScheduleResult, ScoredEndpoint, Scorer } from './types.js';
+
+export interface Pipeline {
+  filters: { plugin: Filter; onEmpty: 'keep' | 'empty' }[];
+  scorers: { plugin: Scorer; weight: number }[];
+  picker: Picker;
+}
+
+export interface RunOptions {
+  /** Receives each plugin's run time in seconds (the gateway feeds a histogram by plugin). */
+  onPluginTime?: (plugin: string, seconds: number) => void;
+  /** Monotonic clock in seconds for timing; performance.now()/1000 by default. */
+  clockSeconds?: () => number;
+}
+
+/** Builds plugin instances for a config already validated against the same registry. */
+export function buildPipeline(config: SchedulerConfig, registry: PluginRegistry, ctx: PluginContext): Pipeline {
+  const build = <K extends 'filter' | 'scorer' | 'picker'>(kind: K, name: string, params?: Record<string, unknown>) => {
+    const entry = registry.lookup(kind, name);
+    if (!entry) throw new Error(`unreachable: ${kind} "${name}" passed validation but is not registered`);
+    return entry.spec.create(params ?? {}, ctx);
+  };
+  return {
+    filters: config.filters.map((f) => ({ plugin: build('filter', f.name, f.params) as Filter, onEmpty: f.onEmpty ?? 'keep' })),
+    scorers: config.scorers.map((s) => ({ plugin: build('scorer', s.name, s.params) as Scorer, weight: s.weight })),
+    picker: build('picker', config.picker.name, config.picker.params) as Picker,
+  };
+}
+
+/** Clamps a scorer output into [0,1]; anything not a finite number counts as 0. */
+export function clampScore(x: unknown): number {
+  if (typeof x !== 'number' || Number.isNaN(x)) return 0;
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+const defaultClock = (): number => performance.now() / 1000;
+
+/** Runs one request through the pipeline and returns ordered candidates with the explanation. */
+export function runPipeline(
+  p: Pipeline,
+  req: RequestInfo,
+  endpoints: readonly EndpointView[],
+  opts: RunOptions = {},
+): ScheduleResult {
+  const timed = opts.onPluginTime;
+  const clock = opts.clockSeconds ?? defaultClock;
+  const filtered: Record<string, number> = {};
+  let bypassed: string[] | undefined;
+  let current: readonly EndpointView[] = endpoints;
+
+  for (const { plugin, onEmpty } of p.filters) {
+    const t0 = timed ? clock() : 0;
+    const next = current.length === 0 ? [] : plugin.filter(req, current);
+    if (timed) timed(plugin.name, clock() - t0);
+    if (next.length === 0 && current.length > 0 && onEmpty === 'keep') {
+      (bypassed ??= []).push(plugin.name);
+      filtered[plugin.name] = current.length;
+    } else {
+      current = next;
+      filtered[plugin.name] = next.length;
+    }
+  }
+
+  const scored: ScoredEndpoint[] = current.map((endpoint) => ({ endpoint, total: 0, scores: {} }));
+  if (scored.length > 0) {
+    for (const { plugin, weight } of p.scorers) {
+      const t0 = timed ? clock() : 0;
+      const raw = plugin.score(req, current);
+      if (timed) timed(plugin.name, clock() - t0);
+      for (let i = 0; i < scored.length; i++) {
+        const s = clampScore(raw[i]);
+        scored[i].scores[plugin.name] = s;
+        scored[i].total += weight * s;
+      }
+    }
+  }
+
+  const t0 = timed ? clock() : 0;
+  const ordered = scored.length > 0 ? p.picker.pick(req, scored) : [];
+  if (timed) timed(p.picker.name, clock() - t0);
+
+  const result: ScheduleResult = {
+    candidates: ordered.map((s) => s.endpoint),
+    explain: { filtered, scored: ordered, picked: ordered[0]?.endpoint.id ?? null, input: endpoints.length },
+  };
+  if (bypassed) result.explain.bypassed = bypassed;
+  return result;
+}

@@ -1,0 +1,25 @@
+// Named scheduler profiles: the default combination and one profile per single plugin, so a
+// benchmark or an operator can pick one by name.
+import type { SchedulerConfig } from './config.js';
+
+const picker = { name: 'max-score' };
+
+function single(name: string): SchedulerConfig {
+  return { filters: [], scorers: [{ name, weight: 1 }], picker };
+}
+
+/** The default profile (see README.md for the reasoning behind each weight). */
+export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
+  filters: [],
+  scorers: [{ name: 'least-request', weight: 1 }],
+  picker,
+};
+
+/** Profiles by name; `default` is DEFAULT_SCHEDULER_CONFIG. */
+export const SCHEDULER_PROFILES: Readonly<Record<string, SchedulerConfig>> = {
+  default: DEFAULT_SCHEDULER_CONFIG,
+  'least-request': single('least-request'),
+};
+
+/** The profile names, for CLI help and benchmark loops. */
+export const SCHEDULER_PROFILE_NAMES: readonly string[] = Object.keys(SCHEDULER_PROFILES);

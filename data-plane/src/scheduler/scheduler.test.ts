@@ -1,0 +1,151 @@
+import { expect } from 'chai';
+import { createDefaultRegistry } from './builtins.js';
+import { SchedulerConfigError, PluginRegistrationError } from './errors.js';
+import { createRegistry } from './registry.js';
+import { createScheduler, createSchedulerSync } from './scheduler.js';
+import { endpoint, fnvHasher, request } from './testing.js';
+import type { Scorer } from './types.js';
+
+function fixedScorer(name: string, byId: Record<string, number>): Scorer {
+  return { name, score: (_req, eps) => eps.map((e) => byId[e.id] ?? 0) };
+}
+
+function registryWith(...scorers: Scorer[]) {
+  const r = createDefaultRegistry();
+  for (const s of scorers) r.register({ kind: 'scorer', name: s.name, description: 'test', create: () => s });
+  return r;
+}
+
+describe('scheduler framework', () => {
+  it('defaults to least-request and orders all endpoints', async () => {
+    const s = await createScheduler();
+    const eps = [endpoint('a', { inFlight: 5 }), endpoint('b', { inFlight: 1 }), endpoint('c', { inFlight: 3 })];
+    const res = s.schedule(request(), eps);
+    expect(res.candidates.map((e) => e.id)).to.deep.equal(['b', 'c', 'a']);
+    expect(res.explain.picked).to.equal('b');
+    expect(res.explain.scored[0].scores['least-request']).to.equal(1);
+  });
+
+  it('returns no candidate and picked null for no endpoints', async () => {
+    const s = await createScheduler();
+    const res = s.schedule(request(), []);
+    expect(res.candidates).to.deep.equal([]);
+    expect(res.explain.picked).to.equal(null);
+  });
+
+  const weightCases = [
+    { name: 'heavier weight wins', wx: 3, wy: 1, want: 'a' },
+    { name: 'weights reversed flip the pick', wx: 1, wy: 3, want: 'b' },
+  ];
+  for (const tc of weightCases) {
+    it(`weighted sum: ${tc.name}`, () => {
+      const registry = registryWith(fixedScorer('x', { a: 1, b: 0 }), fixedScorer('y', { a: 0, b: 1 }));
+      const s = createSchedulerSync(
+        { scorers: [{ name: 'x', weight: tc.wx }, { name: 'y', weight: tc.wy }], picker: { name: 'max-score' } },
+        { registry, hasher: fnvHasher() },
+      );
+      const res = s.schedule(request(), [endpoint('a'), endpoint('b')]);
+      expect(res.explain.picked).to.equal(tc.want);
+      const a = res.explain.scored.find((x) => x.endpoint.id === 'a');
+      expect(a?.total).to.equal(tc.wx);
+    });
+  }
+
+  const clampCases = [
+    { raw: 7, want: 1 },
+    { raw: -2, want: 0 },
+    { raw: Number.NaN, want: 0 },
+    { raw: 0.25, want: 0.25 },
+  ];
+  for (const tc of clampCases) {
+    it(`clamps scorer output ${tc.raw} to ${tc.want}`, () => {
+      const registry = registryWith(fixedScorer('x', { a: tc.raw }));
+      const s = createSchedulerSync(
+        { scorers: [{ name: 'x', weight: 2 }], picker: { name: 'max-score' } },
+        { registry, hasher: fnvHasher() },
+      );
+      const res = s.schedule(request(), [endpoint('a')]);
+      expect(res.explain.scored[0].scores.x).to.equal(tc.want);
+      expect(res.explain.scored[0].total).to.equal(2 * tc.want);
+    });
+  }
+
+  const badConfigs: { name: string; config: unknown; match: RegExp }[] = [
+    { name: 'scorer without weight', config: { scorers: [{ name: 'least-request' }], picker: { name: 'max-score' } }, match: /\/scorers\/0: missing required property "weight"/ },
+    { name: 'unknown scorer', config: { scorers: [{ name: 'nope', weight: 1 }], picker: { name: 'max-score' } }, match: /unknown scorer "nope" \(known: .*least-request/ },
+    { name: 'unknown picker', config: { scorers: [], picker: { name: 'best' } }, match: /\/picker\/name: unknown picker "best"/ },
+    { name: 'unknown filter', config: { filters: [{ name: 'gone' }], scorers: [], picker: { name: 'max-score' } }, match: /unknown filter "gone"/ },
+    { name: 'negative weight', config: { scorers: [{ name: 'least-request', weight: -1 }], picker: { name: 'max-score' } }, match: /\/scorers\/0\/weight: must be >= 0/ },
+    { name: 'bad plugin params', config: { scorers: [{ name: 'least-request', weight: 1, params: { waitingWeight: 'x' } }], picker: { name: 'max-score' } }, match: /\/scorers\/0\/params\/waitingWeight: must be number \(scorer "least-request"\)/ },
+    { name: 'unknown top-level field', config: { scorers: [], picker: { name: 'max-score' }, extra: 1 }, match: /unknown property "extra"/ },
+    { name: 'missing picker', config: { scorers: [] }, match: /missing required property "picker"/ },
+    { name: 'scorer listed twice', config: { scorers: [{ name: 'least-request', weight: 1 }, { name: 'least-request', weight: 2 }], picker: { name: 'max-score' } }, match: /listed twice/ },
+    { name: 'unknown profile name', config: 'fastest', match: /unknown profile "fastest"/ },
+  ];
+  for (const tc of badConfigs) {
+    it(`rejects a bad config: ${tc.name}`, () => {
+      let err: unknown;
+      try {
+        createSchedulerSync(tc.config, { hasher: fnvHasher() });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(SchedulerConfigError);
+      expect((err as SchedulerConfigError).code).to.equal('MI_ERR_SCHEDULER_CONFIG');
+      expect((err as Error).message).to.match(tc.match);
+    });
+  }
+
+  it('reconfigure with a bad config throws and keeps the old config in force', () => {
+    const s = createSchedulerSync('least-request', { hasher: fnvHasher() });
+    const before = s.config();
+    expect(() => s.reconfigure({ scorers: [{ name: 'least-request' }], picker: { name: 'max-score' } })).to.throw(SchedulerConfigError);
+    expect(s.config()).to.deep.equal(before);
+    const res = s.schedule(request(), [endpoint('a', { inFlight: 2 }), endpoint('b')]);
+    expect(res.explain.picked).to.equal('b');
+  });
+
+  it('reconfigure with a good config applies it', () => {
+    const registry = registryWith(fixedScorer('x', { a: 1, b: 0 }));
+    const s = createSchedulerSync('least-request', { registry, hasher: fnvHasher() });
+    const eps = [endpoint('a', { inFlight: 9 }), endpoint('b')];
+    expect(s.schedule(request(), eps).explain.picked).to.equal('b');
+    s.reconfigure({ scorers: [{ name: 'x', weight: 1 }], picker: { name: 'max-score' } });
+    expect(s.schedule(request(), eps).explain.picked).to.equal('a');
+  });
+
+  it('registering a name twice throws', () => {
+    const r = createRegistry();
+    const spec = { kind: 'scorer' as const, name: 'x', description: 't', create: () => fixedScorer('x', {}) };
+    r.register(spec);
+    expect(() => r.register(spec)).to.throw(PluginRegistrationError, /scorer plugin "x" is already registered/);
+  });
+
+  it('the same name may exist once per kind', () => {
+    const r = createRegistry();
+    r.register({ kind: 'scorer', name: 'x', description: 't', create: () => fixedScorer('x', {}) });
+    expect(() => r.register({ kind: 'filter', name: 'x', description: 't', create: () => ({ name: 'x', filter: (_q, e) => [...e] }) })).to.not.throw();
+  });
+
+  it('reports each plugin time through onPluginTime', () => {
+    const times: [string, number][] = [];
+    let t = 0;
+    const s = createSchedulerSync('least-request', {
+      hasher: fnvHasher(),
+      onPluginTime: (p, sec) => times.push([p, sec]),
+      clockSeconds: () => (t += 0.5),
+    });
+    s.schedule(request(), [endpoint('a')]);
+    expect(times).to.deep.equal([['least-request', 0.5], ['max-score', 0.5]]);
+  });
+
+  it('ties are broken by the request random draw, deterministically', () => {
+    const s = createSchedulerSync('least-request', { hasher: fnvHasher() });
+    const eps = ['a', 'b', 'c', 'd'].map((id) => endpoint(id));
+    const picks = new Set<string>();
+    for (let i = 0; i < 40; i++) picks.add(s.schedule(request({ random: i / 40 }), eps).explain.picked ?? '');
+    expect(picks.size).to.be.greaterThan(2);
+    const again = s.schedule(request({ random: 0.3 }), eps).explain.picked;
+    expect(s.schedule(request({ random: 0.3 }), eps).explain.picked).to.equal(again);
+  });
+});
