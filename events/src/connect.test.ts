@@ -1,0 +1,100 @@
+import { expect } from 'chai';
+import { createServer, type AddressInfo } from 'node:net';
+import winston from 'winston';
+import { Writable } from 'node:stream';
+import { startNatsServer, type TestNatsServer } from './testing/index.js';
+import { buildConnectionOptions, connectNats, DEFAULT_NATS_URL, reconnectDelayMs, resolveNatsUrl } from './connect.js';
+import { ERROR_CODES, NatsUnavailableError } from './errors.js';
+
+/** A port nobody listens on: bound then released. */
+async function deadPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** Captures winston JSON lines in memory. */
+function memoryLogger(): { logger: winston.Logger; lines: { level: string; message: string }[] } {
+  const lines: { level: string; message: string }[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, next) {
+      lines.push(JSON.parse(chunk.toString()) as { level: string; message: string });
+      next();
+    },
+  });
+  const logger = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
+  return { logger, lines };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('connect', () => {
+  it('resolves the URL from the option, then NATS_URL, then the default', () => {
+    expect(resolveNatsUrl('nats://a:1', { NATS_URL: 'nats://b:2' })).to.equal('nats://a:1');
+    expect(resolveNatsUrl(undefined, { NATS_URL: 'nats://b:2' })).to.equal('nats://b:2');
+    expect(resolveNatsUrl(undefined, {})).to.equal(DEFAULT_NATS_URL);
+    expect(resolveNatsUrl(undefined, { NATS_URL: '  ' })).to.equal(DEFAULT_NATS_URL);
+  });
+
+  it('reconnects forever with capped exponential backoff plus jitter', () => {
+    const { options } = buildConnectionOptions({ name: 't', env: {}, reconnectTimeWaitMs: 100, maxReconnectDelayMs: 1000, reconnectJitterMs: 50, rng: () => 0.5 });
+    expect(options.maxReconnectAttempts).to.equal(-1);
+    expect(options.waitOnFirstConnect).to.equal(false);
+    const delays = [0, 1, 2, 3, 4, 5].map(() => options.reconnectDelayHandler!());
+    expect(delays).to.deep.equal([125, 225, 425, 825, 1025, 1025]);
+    expect(reconnectDelayMs(100, 100, 1000, 0, () => 0)).to.equal(1000);
+  });
+
+  it('passes credentials and TLS options through', () => {
+    const { options } = buildConnectionOptions({ name: 't', env: {}, user: 'u', pass: 'p', tls: { caFile: '/ca.pem' } });
+    expect(options.user).to.equal('u');
+    expect(options.pass).to.equal('p');
+    expect(options.tls).to.deep.equal({ caFile: '/ca.pem' });
+    expect(buildConnectionOptions({ name: 't', env: {}, token: 's3cret' }).options.token).to.equal('s3cret');
+  });
+
+  it('a dead URL fails fast with NatsUnavailableError naming the URL and the fix', async () => {
+    const url = `nats://127.0.0.1:${await deadPort()}`;
+    const started = Date.now();
+    const err = await connectNats({ url, name: 'dead' }).catch((e: unknown) => e);
+    expect(Date.now() - started).to.be.lessThan(3000);
+    expect(err).to.be.instanceOf(NatsUnavailableError);
+    expect((err as NatsUnavailableError).code).to.equal(ERROR_CODES.natsUnavailable);
+    expect((err as NatsUnavailableError).url).to.equal(url);
+    expect((err as Error).message).to.contain(url).and.to.contain('nats-server').and.to.contain('NATS_URL');
+  });
+
+  describe('against a real server', () => {
+    let server: TestNatsServer;
+    before(async () => {
+      server = await startNatsServer();
+    });
+    after(async () => {
+      await server?.close();
+    });
+
+    it('logs disconnect and reconnect and works again after the server comes back', async () => {
+      const mem = memoryLogger();
+      const logger = mem.logger;
+      const nc = await connectNats({ url: server.url, name: 'reconnect-test', logger, reconnectTimeWaitMs: 50, maxReconnectDelayMs: 200, reconnectJitterMs: 10 });
+      try {
+        await server.stop();
+        await until(() => mem.lines.some((l) => l.message.startsWith('disconnected')), 5000);
+        await server.start();
+        await until(() => mem.lines.some((l) => l.message === 'reconnected to NATS'), 10_000);
+        await nc.flush();
+        expect(nc.isClosed()).to.equal(false);
+      } finally {
+        await nc.close();
+      }
+    });
+  });
+});

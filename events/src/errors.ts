@@ -1,0 +1,108 @@
+// Typed errors of @matrixinfer/events. Callers branch on `code` (stable, part of the public
+// interface), never on messages, which are written for people.
+
+/** Stable error codes of the events package. */
+export const ERROR_CODES = {
+  conflict: 'MI_ERR_CONFLICT',
+  notFound: 'MI_ERR_NOT_FOUND',
+  natsUnavailable: 'MI_ERR_NATS_UNAVAILABLE',
+  invalidEvent: 'MI_ERR_INVALID_EVENT',
+  invalidResource: 'MI_ERR_INVALID_RESOURCE',
+  publishFailed: 'MI_ERR_PUBLISH_FAILED',
+  streamSetup: 'MI_ERR_STREAM_SETUP',
+} as const;
+
+export type MiEventsErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** Base of every error this package throws on purpose. */
+export class MiEventsError extends Error {
+  override readonly name: string = 'MiEventsError';
+  readonly code: MiEventsErrorCode;
+  override readonly cause?: unknown;
+
+  constructor(code: MiEventsErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message);
+    this.code = code;
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** A write expected one revision of a subject and the log held another (409-style). */
+export class ConflictError extends MiEventsError {
+  override readonly name = 'ConflictError';
+  /** The subject the write targeted. */
+  readonly subject: string;
+  /** Revision the writer expected (0 = expected absent). */
+  readonly expected: number;
+  /** Revision actually found, when known (0 = absent / tombstoned, undefined = not known). */
+  readonly actual?: number;
+
+  constructor(subject: string, expected: number, actual?: number, options?: { cause?: unknown; message?: string }) {
+    super(
+      ERROR_CODES.conflict,
+      options?.message ??
+        `conflict on ${subject}: expected revision ${expected === 0 ? 'absent' : expected}` +
+          (actual === undefined ? '' : `, found ${actual === 0 ? 'absent' : actual}`) +
+          '; read the current version and retry',
+      options,
+    );
+    this.subject = subject;
+    this.expected = expected;
+    if (actual !== undefined) this.actual = actual;
+  }
+}
+
+/** The resource (or message) asked for does not exist. */
+export class NotFoundError extends MiEventsError {
+  override readonly name = 'NotFoundError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.notFound, message, options);
+  }
+}
+
+/** NATS could not be reached; the message says which URL was tried and how to fix it. */
+export class NatsUnavailableError extends MiEventsError {
+  override readonly name = 'NatsUnavailableError';
+  readonly url: string;
+  constructor(url: string, message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.natsUnavailable, message, options);
+    this.url = url;
+  }
+}
+
+/** Bytes on a stream are not a valid event envelope. */
+export class InvalidEventError extends MiEventsError {
+  override readonly name = 'InvalidEventError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.invalidEvent, message, options);
+  }
+}
+
+/** A resource handed to the resource log lacks what the log needs (kind, name, ...). */
+export class InvalidResourceError extends MiEventsError {
+  override readonly name = 'InvalidResourceError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.invalidResource, message, options);
+  }
+}
+
+/** A JetStream publish failed for a reason other than a conflict. */
+export class PublishError extends MiEventsError {
+  override readonly name = 'PublishError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.publishFailed, message, options);
+  }
+}
+
+/** Creating or updating a stream or bucket failed (e.g. an incompatible existing config). */
+export class StreamSetupError extends MiEventsError {
+  override readonly name = 'StreamSetupError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.streamSetup, message, options);
+  }
+}
+
+/** True when `err` is one of ours with the given code. */
+export function hasCode(err: unknown, code: MiEventsErrorCode): boolean {
+  return err instanceof MiEventsError && err.code === code;
+}
