@@ -10,3 +10,4 @@ export * from './connect.js';
 export * from './setup.js';
 export * from './resource-meta.js';
 export * from './resources.js';
+export * from './replay.js';
