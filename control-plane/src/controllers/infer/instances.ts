@@ -1,0 +1,95 @@
+// ModelInfer -> instances of one infer group: roles × role replicas × (entry + workers), stable
+// names `<mi>-<group>-<role>-<roleIdx>-<podIdx>`, revision = short hash of the role template.
+import { INSTANCE_LABELS, type InstanceSpec } from '@matrixinfer/events';
+import { contentHash } from '../hash.js';
+import { ENGINE_ANNOTATION } from '../model/expand.js';
+import { namespaceOf, type Container, type ModelInfer, type PodTemplate, type Role } from '../types.js';
+
+/** Revision of one role template (what an instance's `revision` is). */
+export function roleRevision(role: Role): string {
+  return contentHash(role, 10);
+}
+
+/** Revision of a whole ModelInfer template (the status' updateRevision). */
+export function templateRevision(mi: ModelInfer): string {
+  return contentHash(mi.spec.template.roles, 10);
+}
+
+/** `<mi>-<group>-<role>-<roleIdx>-<podIdx>`. */
+export function instanceName(mi: string, group: number, role: string, roleIndex: number, podIndex: number): string {
+  return `${mi}-${group}-${role}-${roleIndex}-${podIndex}`;
+}
+
+/** Value of the group-name label (the PD group key of disaggregated serving). */
+export function groupName(mi: string, group: number): string {
+  return `${mi}-${group}`;
+}
+
+function firstContainer(t: PodTemplate | undefined): Container | undefined {
+  return t?.spec?.containers?.[0];
+}
+
+/** Looks up the incarnation an instance name currently has (0 when new). */
+export type IncarnationOf = (instance: string) => number;
+
+/** Every instance of infer group `group`, in name order. */
+export function renderGroup(mi: ModelInfer, group: number, incarnationOf: IncarnationOf = () => 0): InstanceSpec[] {
+  const name = mi.metadata.name;
+  const namespace = namespaceOf(mi);
+  const engine = mi.metadata.annotations?.[ENGINE_ANNOTATION] === 'SGLang' ? 'SGLang' : 'vLLM';
+  const out: InstanceSpec[] = [];
+  for (const role of mi.spec.template.roles) {
+    const revision = roleRevision(role);
+    const workers = role.workerReplicas ?? 0;
+    for (let r = 0; r < (role.replicas ?? 1); r++) {
+      const entryName = instanceName(name, group, role.name, r, 0);
+      for (let p = 0; p <= workers; p++) {
+        const template = p === 0 ? role.entryTemplate : (role.workerTemplate ?? role.entryTemplate);
+        const c = firstContainer(template);
+        const env: Record<string, string> = {};
+        for (const e of c?.env ?? []) env[e.name] = e.value ?? '';
+        // Kthena's pod environment; ENTRY_ADDRESS is filled by the actuator, which knows addresses.
+        env.GROUP_SIZE = String(workers + 1);
+        env.WORKER_INDEX = String(p);
+        env.MI_ENTRY_INSTANCE = entryName;
+        env.MI_GROUP = groupName(name, group);
+        env.MI_ROLE = role.name;
+        env.MI_ROLE_INDEX = String(r);
+        const iname = instanceName(name, group, role.name, r, p);
+        const spec: InstanceSpec = {
+          name: iname,
+          namespace,
+          modelInfer: name,
+          group,
+          role: role.name,
+          roleIndex: r,
+          podIndex: p,
+          entry: p === 0,
+          revision,
+          engine,
+          command: [...(c?.command ?? [])],
+          args: [...(c?.args ?? [])],
+          env,
+          labels: {
+            ...(template.metadata?.labels ?? {}),
+            [INSTANCE_LABELS.modelInfer]: name,
+            [INSTANCE_LABELS.group]: groupName(name, group),
+            [INSTANCE_LABELS.role]: role.name,
+            [INSTANCE_LABELS.roleId]: `${role.name}-${r}`,
+            [INSTANCE_LABELS.revision]: revision,
+            [INSTANCE_LABELS.entry]: p === 0 ? 'true' : 'false',
+          },
+        };
+        const inc = incarnationOf(iname);
+        if (inc > 0) spec.incarnation = inc;
+        out.push(spec);
+      }
+    }
+  }
+  return out.sort(byName);
+}
+
+/** Sort comparator of instances by name (the order of InstancesDecision.instances). */
+export function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}

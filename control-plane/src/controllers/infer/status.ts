@@ -1,0 +1,53 @@
+// ModelInfer status from its spec, the published instance set and the observations. Pure; the
+// projector materializes it in `mi-status`, the model status aggregates it.
+import { INSTANCE_LABELS, type InstanceObservation, type InstanceSpec } from '@matrixinfer/events';
+import type { Condition, ModelInfer, ModelInferStatus } from '../types.js';
+import { templateRevision } from './instances.js';
+import { currentObservation, groupReady, groupUpdated } from './reconcile.js';
+
+function cond(type: string, ok: boolean, reason: string, message: string): Condition {
+  return { type, status: ok ? 'True' : 'False', reason, message };
+}
+
+/** The status a ModelInfer shows: groups running, updated, available; revisions; conditions. */
+export function inferStatus(mi: ModelInfer, published: InstanceSpec[], observed: ReadonlyMap<string, InstanceObservation>, revision = 0): ModelInferStatus {
+  const replicas = Math.max(0, Math.floor(mi.spec.replicas ?? 1));
+  const groups = new Map<number, InstanceSpec[]>();
+  for (const i of published) groups.set(i.group, [...(groups.get(i.group) ?? []), i]);
+  let updated = 0;
+  let available = 0;
+  for (const [g, instances] of groups) {
+    if (groupUpdated(mi, g, instances)) updated++;
+    if (groupReady(instances, observed)) available++;
+  }
+  const revisions = [...new Set(published.map((i) => i.revision))].sort();
+  const failures = published
+    .map((i) => ({ i, o: currentObservation(i, observed) }))
+    .filter(({ o }) => o && (o.phase === 'failed' || o.phase === 'exited'))
+    .map(({ i, o }) => `${i.name} ${o!.phase}${o!.reason ? `: ${o!.reason}` : ''}`);
+  const policy = mi.spec.recoveryPolicy ?? 'RoleRecreate';
+  const conditions: Condition[] = [
+    available >= replicas
+      ? cond('Available', true, 'AllGroupsReady', `${available}/${replicas} infer groups ready`)
+      : cond('Available', false, 'GroupsNotReady', `${available}/${replicas} infer groups ready`),
+    updated >= replicas && groups.size === replicas && available >= replicas
+      ? cond('Progressing', false, 'Complete', 'every infer group runs the current template and is ready')
+      : cond('Progressing', true, 'Reconciling', `${updated}/${replicas} updated, ${available}/${replicas} ready, ${groups.size} running`),
+    failures.length > 0 && policy === 'None'
+      ? cond('Failed', true, 'InstanceFailed', `${failures.join('; ')} (recoveryPolicy None)`)
+      : cond('Failed', false, failures.length > 0 ? 'Recovering' : 'NoFailure', failures.length > 0 ? `recovering: ${failures.join('; ')}` : 'no instance failed'),
+  ];
+  const updateRevision = templateRevision(mi);
+  return {
+    observedGeneration: mi.metadata.generation ?? revision,
+    replicas,
+    currentReplicas: groups.size,
+    updatedReplicas: updated,
+    availableReplicas: available,
+    currentRevision: updated >= groups.size ? updateRevision : revisions.join('+'),
+    updateRevision,
+    revisions,
+    labelSelector: `${INSTANCE_LABELS.modelInfer}=${mi.metadata.name}`,
+    conditions,
+  };
+}

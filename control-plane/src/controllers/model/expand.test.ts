@@ -1,0 +1,120 @@
+import { expect } from 'chai';
+import { INSTANCE_LABELS } from '@matrixinfer/events';
+import { makeModel } from '../testdata.js';
+import type { AutoscalingPolicyBinding, ModelInfer, ModelRoute, ModelServer } from '../types.js';
+import { configToArgs, expandModel } from './expand.js';
+
+describe('model expansion', () => {
+  const cases: { name: string; args: unknown; want: string[] }[] = [
+    { name: 'empty config', args: undefined, want: [] },
+    { name: 'sorted flags with values', args: { 'max-num-seqs': 8, 'block-size': 16 }, want: ['--block-size', '16', '--max-num-seqs', '8'] },
+    { name: 'booleans', args: { 'enable-prefix-caching': true, 'enforce-eager': false }, want: ['--enable-prefix-caching'] },
+    { name: 'arrays and objects', args: { lora: ['a', 'b'], kv: { x: 1 } }, want: ['--kv', '{"x":1}', '--lora', 'a', 'b'] },
+  ];
+  for (const tc of cases) {
+    it(`configToArgs: ${tc.name}`, () => {
+      expect(configToArgs(tc.args as Record<string, unknown> | undefined)).to.deep.equal(tc.want);
+    });
+  }
+
+  it('a simulated server backend becomes ModelInfer + ModelServer + ModelRoute with owner refs', () => {
+    const model = makeModel('llama', [{ minReplicas: 2, workers: [{ type: 'server', config: { 'max-num-seqs': 4 } }] }], { uid: 'u1' });
+    const children = expandModel(model);
+    expect(children.map((c) => `${c.kind}/${c.metadata.name}`)).to.deep.equal(['ModelInfer/llama-b0', 'ModelServer/llama-b0', 'ModelRoute/llama']);
+    for (const c of children) {
+      expect(c.metadata.ownerReferences).to.deep.equal([{ apiVersion: model.apiVersion, kind: 'Model', name: 'llama', uid: 'u1', controller: true, blockOwnerDeletion: true }]);
+      expect(c.metadata.namespace).to.equal('default');
+    }
+    const mi = children[0] as ModelInfer;
+    expect(mi.spec.replicas).to.equal(2);
+    expect(mi.spec.template.roles.map((r) => r.name)).to.deep.equal(['server']);
+    const c = mi.spec.template.roles[0].entryTemplate.spec.containers[0];
+    expect(c.command).to.deep.equal(['mi-engine-sim']);
+    expect(c.args).to.deep.equal(['--max-num-seqs', '4', '--model', 'llama', '--engine', 'vllm']);
+    const server = children[1] as ModelServer;
+    expect(server.spec.workloadSelector.matchLabels).to.deep.equal({ [INSTANCE_LABELS.modelInfer]: 'llama-b0' });
+    expect(server.spec.inferenceEngine).to.equal('vLLM');
+    expect(server.spec.kvConnector).to.equal(undefined);
+    const route = children[2] as ModelRoute;
+    expect(route.spec.modelName).to.equal('llama');
+    expect(route.spec.rules[0].targetModels).to.deep.equal([{ modelServerName: 'llama-b0', weight: 100 }]);
+  });
+
+  it('an image worker runs its image with --model and no simulator flags; SGLang engine', () => {
+    const model = makeModel('qwen', [{ type: 'SGLang', workers: [{ type: 'server', image: 'lmsys/sglang:latest' }] }]);
+    const mi = expandModel(model)[0] as ModelInfer;
+    const c = mi.spec.template.roles[0].entryTemplate.spec.containers[0];
+    expect(c.image).to.equal('lmsys/sglang:latest');
+    expect(c.command).to.equal(undefined);
+    expect(c.args).to.deep.equal(['--model', 'qwen']);
+    expect((expandModel(model)[1] as ModelServer).spec.inferenceEngine).to.equal('SGLang');
+  });
+
+  it('a command worker keeps its command', () => {
+    const model = makeModel('m', [{ workers: [{ type: 'server', command: ['vllm', 'serve', 'facebook/opt-125m'] }] }]);
+    const c = (expandModel(model)[0] as ModelInfer).spec.template.roles[0].entryTemplate.spec.containers[0];
+    expect(c.command).to.deep.equal(['vllm', 'serve', 'facebook/opt-125m']);
+    expect(c.args).to.deep.equal([]);
+  });
+
+  it('prefill/decode workers become two roles, a pdGroup selector and a kv connector', () => {
+    const model = makeModel('pd', [{ type: 'vLLMDisaggregated', workers: [{ type: 'prefill', replicas: 1 }, { type: 'decode', replicas: 2, pods: 2 }] }]);
+    const [mi, server] = expandModel(model) as [ModelInfer, ModelServer];
+    expect(mi.spec.template.roles.map((r) => [r.name, r.replicas, r.workerReplicas])).to.deep.equal([
+      ['prefill', 1, undefined],
+      ['decode', 2, 1],
+    ]);
+    expect(mi.spec.template.roles[0].entryTemplate.spec.containers[0].args).to.include.members(['--role', 'prefill']);
+    expect(server.spec.workloadSelector.pdGroup).to.deep.equal({
+      groupKey: INSTANCE_LABELS.group,
+      prefillLabels: { [INSTANCE_LABELS.role]: 'prefill' },
+      decodeLabels: { [INSTANCE_LABELS.role]: 'decode' },
+    });
+    expect(server.spec.kvConnector).to.deep.equal({ type: 'http' });
+  });
+
+  it('two backends: weighted targets, sorted LoRA adapters, a binding for the autoscaled one', () => {
+    const model = makeModel('mix', [
+      { name: 'fast', routeWeight: 70, loraAdapters: [{ name: 'sql' }], autoscalingPolicy: 'p1', minReplicas: 1, maxReplicas: 4 },
+      { name: 'slow', routeWeight: 30, loraAdapters: [{ name: 'chat' }, { name: 'sql' }] },
+    ]);
+    const children = expandModel(model);
+    expect(children.map((c) => `${c.kind}/${c.metadata.name}`)).to.deep.equal([
+      'ModelInfer/mix-fast',
+      'ModelServer/mix-fast',
+      'AutoscalingPolicyBinding/mix-fast',
+      'ModelInfer/mix-slow',
+      'ModelServer/mix-slow',
+      'ModelRoute/mix',
+    ]);
+    const route = children[5] as ModelRoute;
+    expect(route.spec.rules[0].targetModels).to.deep.equal([
+      { modelServerName: 'mix-fast', weight: 70 },
+      { modelServerName: 'mix-slow', weight: 30 },
+    ]);
+    expect(route.spec.loraAdapters).to.deep.equal(['chat', 'sql']);
+    const binding = children[2] as AutoscalingPolicyBinding;
+    expect(binding.spec).to.deep.equal({
+      policyRef: { name: 'p1' },
+      scalingConfiguration: { target: { targetRef: { kind: 'ModelInfer', name: 'mix-fast' } }, minReplicas: 1, maxReplicas: 4 },
+    });
+  });
+
+  it('an autoscaled backend keeps the replica count the autoscaler set, clamped to [min, max]', () => {
+    const model = makeModel('a', [{ autoscalingPolicy: 'p', minReplicas: 1, maxReplicas: 3 }]);
+    expect((expandModel(model, () => 2)[0] as ModelInfer).spec.replicas).to.equal(2);
+    expect((expandModel(model, () => 9)[0] as ModelInfer).spec.replicas).to.equal(3);
+    const fixed = makeModel('f', [{ minReplicas: 1 }]);
+    expect((expandModel(fixed, () => 2)[0] as ModelInfer).spec.replicas).to.equal(1);
+  });
+
+  it('rejects worker sets it cannot turn into roles', () => {
+    expect(() => expandModel(makeModel('x', [{ workers: [{ type: 'prefill' }] }]))).to.throw(/workers must be/);
+    expect(() => expandModel(makeModel('x', [{ name: 'a' }, { name: 'a' }]))).to.throw(/used twice/);
+  });
+
+  it('is deterministic', () => {
+    const m = makeModel('d', [{ workers: [{ type: 'server', config: { b: 1, a: 2 } }] }]);
+    expect(JSON.stringify(expandModel(m))).to.equal(JSON.stringify(expandModel(structuredClone(m))));
+  });
+});
