@@ -1,0 +1,63 @@
+// Request body handling: parse, validate the model field, extract the prompt text, and rewrite
+// the model name for the upstream. Pure functions over bytes.
+import { badRequest, type GatewayError } from './errors.js';
+
+/** A parsed OpenAI request body. */
+export interface ParsedBody {
+  json: Record<string, unknown>;
+  model: string;
+  stream: boolean;
+}
+
+/** Parses the body; malformed JSON, a non-object, or a missing/non-string model is a 400. */
+export function parseBody(raw: Buffer): ParsedBody | GatewayError {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return badRequest('request body is not valid JSON');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return badRequest('request body must be a JSON object');
+  const json = v as Record<string, unknown>;
+  const model = json.model;
+  if (typeof model !== 'string' || model.length === 0) return badRequest('`model` must be a non-empty string', 'model');
+  return { json, model, stream: json.stream === true };
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  let s = '';
+  for (const part of content) {
+    if (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string') s += (part as { text: string }).text;
+  }
+  return s;
+}
+
+/** The text that reaches the engine's prompt: `prompt`, or chat messages' content in order. */
+export function promptText(json: Record<string, unknown>): string {
+  const prompt = json.prompt;
+  if (typeof prompt === 'string') return prompt;
+  if (Array.isArray(prompt)) {
+    let s = '';
+    for (const p of prompt) if (typeof p === 'string') s += p;
+    return s;
+  }
+  const messages = json.messages;
+  if (!Array.isArray(messages)) return '';
+  let s = '';
+  for (const m of messages) if (m && typeof m === 'object') s += contentText((m as { content?: unknown }).content);
+  return s;
+}
+
+/** Estimated tokens of a text (chars/4; undercounts CJK and code, see reference/engines.md). */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** The body to send upstream: the original bytes when the model stays, else re-serialized. */
+export function upstreamBody(raw: Buffer, parsed: ParsedBody, upstreamModel: string): Buffer {
+  if (upstreamModel === parsed.model) return raw;
+  parsed.json.model = upstreamModel;
+  return Buffer.from(JSON.stringify(parsed.json));
+}

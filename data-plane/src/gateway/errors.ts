@@ -1,0 +1,102 @@
+// Typed errors of the gateway. Each carries a stable `code` (callers branch on it) and the HTTP
+// status plus OpenAI error `type` it maps to, so the proxy renders every failure the same way.
+
+/** Stable codes of gateway errors. */
+export type GatewayErrorCode =
+  | 'MI_ERR_BODY_TOO_LARGE'
+  | 'MI_ERR_BAD_REQUEST'
+  | 'MI_ERR_ROUTE_NOT_FOUND'
+  | 'MI_ERR_NO_RULE_MATCH'
+  | 'MI_ERR_NO_ENDPOINT'
+  | 'MI_ERR_RATE_LIMITED'
+  | 'MI_ERR_UPSTREAM'
+  | 'MI_ERR_UPSTREAM_TIMEOUT'
+  | 'MI_ERR_NOT_FOUND'
+  | 'MI_ERR_CONFIG';
+
+/** Base of every gateway error: HTTP status, OpenAI error type and param travel with it. */
+export class GatewayError extends Error {
+  override readonly name: string = 'GatewayError';
+  readonly code: GatewayErrorCode;
+  readonly status: number;
+  readonly type: string;
+  readonly param: string | null;
+  /** Seconds a client should wait before retrying (429 only). */
+  readonly retryAfterS?: number;
+
+  constructor(
+    code: GatewayErrorCode,
+    status: number,
+    type: string,
+    message: string,
+    opts: { param?: string | null; retryAfterS?: number; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    this.status = status;
+    this.type = type;
+    this.param = opts.param ?? null;
+    if (opts.retryAfterS !== undefined) this.retryAfterS = opts.retryAfterS;
+  }
+}
+
+/** 400: body is not JSON, not an object, or lacks a string `model`. */
+export function badRequest(message: string, param: string | null = null): GatewayError {
+  return new GatewayError('MI_ERR_BAD_REQUEST', 400, 'invalid_request_error', message, { param });
+}
+
+/** 413: body over the configured cap. */
+export function bodyTooLarge(limit: number): GatewayError {
+  return new GatewayError('MI_ERR_BODY_TOO_LARGE', 413, 'invalid_request_error', `request body exceeds ${limit} bytes`);
+}
+
+/** 404: no routing entry for the model name (the wording vLLM uses). */
+export function routeNotFound(model: string): GatewayError {
+  return new GatewayError('MI_ERR_ROUTE_NOT_FOUND', 404, 'NotFoundError', `The model \`${model}\` does not exist.`, {
+    param: 'model',
+  });
+}
+
+/** 404: the entry exists but no rule matches this request. */
+export function noRuleMatch(model: string): GatewayError {
+  return new GatewayError('MI_ERR_NO_RULE_MATCH', 404, 'NotFoundError', `no routing rule of model \`${model}\` matches this request`, {
+    param: 'model',
+  });
+}
+
+/** 503: the chosen ModelServer has no ready endpoint (or the scheduler filtered all). */
+export function noEndpoint(model: string, server: string): GatewayError {
+  return new GatewayError('MI_ERR_NO_ENDPOINT', 503, 'ServiceUnavailableError', `no ready endpoint for model \`${model}\` (ModelServer ${server})`);
+}
+
+/** 429: token rate limit of the model's route exhausted. */
+export function rateLimited(model: string, retryAfterS: number): GatewayError {
+  return new GatewayError('MI_ERR_RATE_LIMITED', 429, 'rate_limit_error', `token rate limit of model \`${model}\` exceeded`, {
+    retryAfterS,
+  });
+}
+
+/** 502: every attempt failed to connect or answered 5xx. */
+export function upstreamFailed(message: string, cause?: unknown): GatewayError {
+  return new GatewayError('MI_ERR_UPSTREAM', 502, 'upstream_error', message, { cause });
+}
+
+/** 504: the ModelServer's timeout expired before the upstream answered. */
+export function upstreamTimeout(timeoutMs: number): GatewayError {
+  return new GatewayError('MI_ERR_UPSTREAM_TIMEOUT', 504, 'timeout_error', `upstream did not answer within ${timeoutMs} ms`);
+}
+
+/** 404 for paths the gateway does not serve. */
+export function pathNotFound(path: string): GatewayError {
+  return new GatewayError('MI_ERR_NOT_FOUND', 404, 'NotFoundError', `no such path ${path}`);
+}
+
+/** Bad start-up configuration (thrown by factories, never by the request path). */
+export function configError(message: string): GatewayError {
+  return new GatewayError('MI_ERR_CONFIG', 500, 'config_error', message);
+}
+
+/** The OpenAI error body for an error: {"error":{message,type,param,code}}. */
+export function errorBody(err: GatewayError): string {
+  return JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.status } });
+}

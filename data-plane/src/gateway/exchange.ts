@@ -1,0 +1,316 @@
+// One proxied request, from body bytes to the last response byte. This is the hot path: the
+// per-request state lives in one object of stable shape whose handlers are bound once, and the
+// upstream body is piped with backpressure (pipeline) so an abort on either side cancels the other.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'winston';
+import type { EndpointView, RequestInfo, Scheduler } from '../scheduler/types.js';
+import { estimateTokens, parseBody, promptText, upstreamBody } from './body.js';
+import { bodyTooLarge, errorBody, GatewayError, noEndpoint, rateLimited, upstreamFailed, upstreamTimeout } from './errors.js';
+import { clientHeaders, upstreamHeaders } from './headers.js';
+import type { LoadBook } from './load.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { TableHolder } from './route-watcher.js';
+import { resolve, type Resolution } from './routing.js';
+import type { ModelStatsBook } from './stats.js';
+import type { OutgoingHeaders, UpstreamClient, UpstreamResponse } from './upstream.js';
+import { parseUsageTail, TailKeeper } from './usage.js';
+
+/** Everything a request needs from its gateway; built once per gateway. */
+export interface ProxyContext {
+  holder: TableHolder;
+  scheduler: Scheduler;
+  load: LoadBook;
+  metrics: GatewayMetrics;
+  limiter: RateLimiter;
+  stats: ModelStatsBook;
+  upstream: UpstreamClient;
+  logger: Logger;
+  /** Logging one line per request is skipped entirely when false (benchmarks). */
+  logRequests: boolean;
+  random: () => number;
+  nowMs: () => number;
+  maxBodyBytes: number;
+}
+
+/** Status recorded when the client went away before the response ended (nginx's convention). */
+const CLIENT_CLOSED = 499;
+
+/** Per-request state machine: read body -> route -> attempt(s) -> pipe -> finish. */
+export class Exchange {
+  private readonly ctx: ProxyContext;
+  private readonly req: IncomingMessage;
+  private readonly res: ServerResponse;
+  private readonly path: string;
+  private readonly requestId: string;
+  private readonly startMs: number;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private model = '';
+  private resolution: Resolution | null = null;
+  private info: RequestInfo | null = null;
+  private candidates: EndpointView[] = [];
+  private body: Buffer | null = null;
+  private headers: OutgoingHeaders | null = null;
+  private attempt = 0;
+  private maxAttempts = 1;
+  private current: EndpointView | null = null;
+  private controller: AbortController | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private timedOut = false;
+  private clientGone = false;
+  private done = false;
+  private status = 0;
+  private ttfbMs = -1;
+  private tail: TailKeeper | null = null;
+  private upstreamBodyRef: UpstreamResponse['body'] | null = null;
+
+  constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, path: string) {
+    this.ctx = ctx;
+    this.req = req;
+    this.res = res;
+    this.path = path;
+    const given = req.headers['x-request-id'];
+    this.requestId = typeof given === 'string' && given.length > 0 && given.length <= 200 ? given : randomUUID();
+    this.startMs = performance.now();
+  }
+
+  /** Begins reading the body; everything after happens on events. */
+  start(): void {
+    const cl = this.req.headers['content-length'];
+    if (cl !== undefined && Number(cl) > this.ctx.maxBodyBytes) {
+      this.res.shouldKeepAlive = false;
+      this.fail(bodyTooLarge(this.ctx.maxBodyBytes));
+      this.req.resume();
+      return;
+    }
+    this.res.on('close', this.onClose);
+    this.req.on('data', this.onData);
+    this.req.on('end', this.onEnd);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.done) return;
+    this.size += chunk.length;
+    if (this.size > this.ctx.maxBodyBytes) {
+      this.chunks = [];
+      this.res.shouldKeepAlive = false;
+      this.fail(bodyTooLarge(this.ctx.maxBodyBytes));
+      return;
+    }
+    this.chunks.push(chunk);
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.done) return;
+    const raw = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+    this.chunks = [];
+    this.route(raw);
+  };
+
+  private readonly onClose = (): void => {
+    if (this.res.writableFinished) return;
+    this.clientGone = true;
+    this.controller?.abort();
+    if (!this.done && this.current === null) this.finish(CLIENT_CLOSED);
+  };
+
+  private route(raw: Buffer): void {
+    const ctx = this.ctx;
+    const parsed = parseBody(raw);
+    if (parsed instanceof GatewayError) return this.fail(parsed);
+    this.model = parsed.model;
+    const nowMs = ctx.nowMs();
+    const random = ctx.random();
+    const r = resolve(ctx.holder.table, { model: parsed.model, path: this.path, headers: this.req.headers, random });
+    if (r instanceof GatewayError) return this.fail(r);
+    this.resolution = r;
+    ctx.stats.begin(this.model, r.entry.namespace);
+    ctx.metrics.forModel(this.model).inFlight.inc();
+    const text = promptText(parsed.json);
+    const admission = ctx.limiter.admit(this.model, r.entry.rateLimit, estimateTokens(text), nowMs);
+    if (!admission.ok) return this.fail(rateLimited(this.model, admission.retryAfterS));
+    const views = ctx.load.views(r.server, nowMs);
+    if (views.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
+    const info: RequestInfo = {
+      requestId: this.requestId,
+      model: parsed.model,
+      adapter: r.adapter,
+      headers: this.req.headers,
+      promptText: text,
+      nowMs,
+      random,
+    };
+    this.info = info;
+    const sched = ctx.scheduler.schedule(info, views);
+    if (sched.candidates.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
+    this.candidates = sched.candidates;
+    this.body = upstreamBody(raw, parsed, r.upstreamModel);
+    this.headers = upstreamHeaders(this.req.headers, this.requestId, this.body.length);
+    const policy = r.server.trafficPolicy;
+    this.maxAttempts = 1 + (policy?.retry?.attempts ?? 0);
+    if (policy?.timeoutMs !== undefined && policy.timeoutMs > 0) this.timer = setTimeout(this.onTimeout, policy.timeoutMs);
+    this.tryNext();
+  }
+
+  private readonly tryNext = (): void => {
+    if (this.done) return;
+    if (this.clientGone) return this.finish(CLIENT_CLOSED);
+    const ep = this.candidates[this.attempt % this.candidates.length];
+    this.attempt++;
+    this.current = ep;
+    this.ctx.load.acquire(ep.id);
+    this.controller = new AbortController();
+    this.ctx.upstream.post(ep.address, this.path, this.headers!, this.body!, this.controller.signal).then(this.onResponse, this.onError);
+  };
+
+  private releaseCurrent(ok: boolean, status: number): void {
+    const ep = this.current;
+    if (ep === null) return;
+    this.current = null;
+    this.ctx.load.release(ep.id);
+    this.ctx.scheduler.observe(this.info!, ep, { ok, status });
+  }
+
+  private retryOrFail(err: GatewayError): void {
+    if (this.attempt < this.maxAttempts && !this.timedOut) {
+      this.ctx.metrics.retries.inc();
+      const interval = this.resolution!.server.trafficPolicy?.retry?.retryIntervalMs ?? 0;
+      if (interval > 0) setTimeout(this.tryNext, interval);
+      else this.tryNext();
+      return;
+    }
+    this.fail(err);
+  }
+
+  private readonly onResponse = (r: UpstreamResponse): void => {
+    if (this.done || this.clientGone) {
+      r.body.destroy();
+      this.releaseCurrent(false, CLIENT_CLOSED);
+      if (!this.done) this.finish(CLIENT_CLOSED);
+      return;
+    }
+    const status = r.statusCode;
+    if (status >= 500 && this.attempt < this.maxAttempts) {
+      // Nothing reached the client yet: drop this answer and try the next candidate.
+      r.body.resume();
+      this.ctx.metrics.upstreamError('status');
+      this.releaseCurrent(false, status);
+      return this.retryOrFail(upstreamFailed(`upstream answered ${status}`));
+    }
+    if (status >= 500) this.ctx.metrics.upstreamError('status');
+    this.status = status;
+    const ep = this.current!;
+    this.res.writeHead(status, clientHeaders(r.headers, this.requestId, ep.id, this.resolution!.routeLabel));
+    this.tail = new TailKeeper();
+    this.upstreamBodyRef = r.body;
+    r.body.on('data', this.onUpstreamData);
+    pipeline(r.body, this.res, this.onPiped);
+  };
+
+  private readonly onUpstreamData = (chunk: Buffer): void => {
+    if (this.ttfbMs < 0) this.ttfbMs = performance.now() - this.startMs;
+    this.tail!.push(chunk);
+  };
+
+  private readonly onPiped = (err: Error | null | undefined): void => {
+    const status = this.status;
+    this.releaseCurrent(!err && status < 500, status);
+    this.upstreamBodyRef = null;
+    if (err) {
+      if (this.clientGone) return this.finish(CLIENT_CLOSED);
+      // The status line is out: the only honest signal left is cutting the connection.
+      this.res.destroy();
+      this.ctx.metrics.upstreamError(this.timedOut ? 'timeout' : 'connect');
+      return this.finish(this.timedOut ? 504 : 502);
+    }
+    const usage = parseUsageTail(this.tail!.text());
+    if (usage) {
+      const c = this.ctx.metrics.forModel(this.model);
+      c.tokensIn.inc(usage.promptTokens);
+      c.tokensOut.inc(usage.completionTokens);
+      this.ctx.limiter.charge(this.model, this.resolution!.entry.rateLimit, usage.completionTokens, this.ctx.nowMs());
+    }
+    this.finish(status, usage?.promptTokens ?? 0, usage?.completionTokens ?? 0);
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.releaseCurrent(false, 0);
+    if (this.done) return;
+    if (this.clientGone) return this.finish(CLIENT_CLOSED);
+    if (this.timedOut) {
+      this.ctx.metrics.upstreamError('timeout');
+      return this.fail(upstreamTimeout(this.resolution!.server.trafficPolicy!.timeoutMs!));
+    }
+    this.ctx.metrics.upstreamError('connect');
+    this.retryOrFail(upstreamFailed(`upstream ${this.candidates[(this.attempt - 1) % this.candidates.length].id} failed: ${err.message}`, err));
+  };
+
+  private readonly onTimeout = (): void => {
+    this.timer = null;
+    this.timedOut = true;
+    if (this.done) return;
+    if (this.controller && (this.current !== null || this.upstreamBodyRef !== null)) {
+      // Before headers: the request rejects and onError answers 504; while piping: pipeline ends with an error.
+      this.controller.abort();
+      this.upstreamBodyRef?.destroy(new Error('upstream timeout'));
+      return;
+    }
+    // Between attempts (retry interval): nothing in flight to abort.
+    this.fail(upstreamTimeout(this.resolution!.server.trafficPolicy!.timeoutMs!));
+  };
+
+  /** Answers with an OpenAI-shaped error (or cuts the stream if the status line is out). */
+  private fail(err: GatewayError): void {
+    if (this.done) return;
+    const res = this.res;
+    if (res.headersSent) {
+      res.destroy();
+    } else {
+      const payload = errorBody(err);
+      res.statusCode = err.status;
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('content-length', Buffer.byteLength(payload));
+      res.setHeader('x-request-id', this.requestId);
+      if (this.resolution) res.setHeader('x-mi-route', this.resolution.routeLabel);
+      if (err.retryAfterS !== undefined) res.setHeader('retry-after', String(err.retryAfterS));
+      res.end(payload);
+    }
+    this.finish(err.status);
+    if (err.status >= 500 && this.ctx.logger.isWarnEnabled()) {
+      this.ctx.logger.warn('request failed', { requestId: this.requestId, model: this.model, code: err.code, error: err.message });
+    }
+  }
+
+  private finish(status: number, inputTokens = 0, outputTokens = 0): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const ctx = this.ctx;
+    const durationMs = performance.now() - this.startMs;
+    // Only routable model names become label values; anything else is counted under ''.
+    const label = this.resolution ? this.model : '';
+    const c = ctx.metrics.forModel(label);
+    ctx.metrics.countRequest(c, label, status);
+    c.duration.observe(durationMs / 1000);
+    if (this.ttfbMs >= 0) c.ttfb.observe(this.ttfbMs / 1000);
+    if (this.resolution) {
+      c.inFlight.dec();
+      ctx.stats.end(this.model, this.resolution.entry.namespace, inputTokens, outputTokens);
+    }
+    if (ctx.logRequests) {
+      ctx.logger.info('request', {
+        requestId: this.requestId,
+        model: this.model,
+        route: this.resolution?.routeLabel,
+        endpoint: this.status > 0 ? this.candidates[(this.attempt - 1) % this.candidates.length]?.id : undefined,
+        attempts: this.attempt,
+        status,
+        durationMs: Math.round(durationMs * 1000) / 1000,
+      });
+    }
+  }
+}

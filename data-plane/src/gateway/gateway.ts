@@ -1,0 +1,205 @@
+// Composition of one gateway replica: NATS connection, routing-table watch, engine-sample
+// subscription, per-second GatewaySample publishing, and the HTTP server. Programmatic entry
+// (`startGateway`) used by main.ts, `mi up` and tests.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { metricsSubject, type EngineSample } from '@matrixinfer/events';
+import { createScheduler, type Scheduler } from '../scheduler/index.js';
+import { debugEndpoints, debugRoutes, modelList, sendJson } from './admin.js';
+import { errorBody, pathNotFound } from './errors.js';
+import { Exchange, type ProxyContext } from './exchange.js';
+import { LoadBook } from './load.js';
+import { createGatewayLogger, type LogLevel } from './log.js';
+import { GatewayMetrics } from './metrics.js';
+import { connectGatewayNats, type NatsConnection } from './nats.js';
+import { RateLimiter } from './rate-limit.js';
+import { EMPTY_TABLE, type RouteTable } from './route-table.js';
+import { RouteWatcher, type TableHolder } from './route-watcher.js';
+import { seededRandom } from './rng.js';
+import { ModelStatsBook } from './stats.js';
+import { createUpstream, type UpstreamKind } from './upstream.js';
+
+/** Options of one gateway replica; every one has a default. */
+export interface GatewayOptions {
+  /** HTTP port; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Listen address. Default 127.0.0.1. */
+  host?: string;
+  /** Default env NATS_URL, else `nats://127.0.0.1:4222`. */
+  natsUrl?: string;
+  /** Replica name (NATS connection name, GatewaySample.gateway, logs). Default `gateway-<pid>`. */
+  name?: string;
+  logLevel?: LogLevel;
+  /** Endpoint choice; default `createScheduler()` (least outstanding requests). */
+  scheduler?: Scheduler;
+  /** Seed of the generator used for weighted splits and tie-breaks. Default: time-based. */
+  seed?: number;
+  /** Request body cap in bytes (413 beyond). Default 4 MiB. */
+  maxBodyBytes?: number;
+  /** Upstream HTTP client. Default `undici` (see README.md for the measurement). */
+  upstream?: UpstreamKind;
+  /** Period of GatewaySample publishing in ms. Default 1000. */
+  samplePeriodMs?: number;
+  /** Routing bucket name. Default `mi-routes`. */
+  bucket?: string;
+  /** Called after every routing-table swap. */
+  onSwap?: (table: RouteTable) => void;
+}
+
+/** A running gateway. */
+export interface GatewayHandle {
+  url: string;
+  port: number;
+  name: string;
+  /** Resolves once the initial routing table is loaded (what /readyz reports). */
+  ready: Promise<void>;
+  /** The table held now (tests, debug). */
+  table(): RouteTable;
+  /** Stops serving, closes upstream pools and the NATS connection. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+const SAMPLE_MAX_AGE_MS = 30_000;
+
+function addressesOf(table: RouteTable): Set<string> {
+  const out = new Set<string>();
+  for (const { entry } of table.entries.values()) for (const s of Object.values(entry.servers)) for (const ep of s.endpoints) out.add(ep.address);
+  return out;
+}
+
+/** Starts one gateway replica and resolves once it listens (not necessarily ready). */
+export async function startGateway(options: GatewayOptions = {}): Promise<GatewayHandle> {
+  const name = options.name ?? `gateway-${process.pid}`;
+  const logger = createGatewayLogger(options.logLevel ?? 'info', name);
+  const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger);
+  const holder: TableHolder = { table: EMPTY_TABLE, ready: false };
+  const load = new LoadBook();
+  const metrics = new GatewayMetrics(true);
+  const limiter = new RateLimiter();
+  const stats = new ModelStatsBook();
+  const upstream = createUpstream(options.upstream ?? 'undici');
+  const ctx: ProxyContext = {
+    holder,
+    scheduler: options.scheduler ?? (await createScheduler()),
+    load,
+    metrics,
+    limiter,
+    stats,
+    upstream,
+    logger,
+    logRequests: logger.isInfoEnabled() && options.logLevel !== 'off',
+    random: seededRandom(options.seed ?? Date.now()),
+    nowMs: Date.now,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
+  };
+
+  const watcher = new RouteWatcher({
+    nc,
+    holder,
+    logger,
+    bucket: options.bucket,
+    onSwap: (table) => {
+      upstream.retain(addressesOf(table));
+      limiter.retain((m) => table.entries.has(m));
+      options.onSwap?.(table);
+    },
+  });
+  watcher.start();
+
+  const sub = nc.subscribe('mi.metrics.engine.>', {
+    callback: (err, msg) => {
+      if (err) return;
+      try {
+        load.recordSample(msg.json<EngineSample>(), Date.now());
+      } catch {
+        // A sample that is not JSON is someone else's bug; routing must not care.
+      }
+    },
+  });
+
+  const period = options.samplePeriodMs ?? 1000;
+  const publisher = setInterval(() => {
+    const now = Date.now();
+    load.prune(now, SAMPLE_MAX_AGE_MS);
+    if (nc.isClosed()) return;
+    for (const { namespace, sample } of stats.drain(name, now, period)) {
+      try {
+        nc.publish(metricsSubject('gateway', namespace, sample.model), JSON.stringify(sample));
+      } catch {
+        // Model names that are not subject tokens cannot be published; the projector rejects them anyway.
+      }
+    }
+  }, period);
+  publisher.unref();
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) {
+      new Exchange(ctx, req, res, path).start();
+      return;
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      switch (path) {
+        case '/v1/models':
+          return sendJson(res, 200, modelList(holder.table));
+        case '/healthz':
+          return sendJson(res, 200, { status: 'ok' });
+        case '/readyz':
+          return holder.ready
+            ? sendJson(res, 200, { status: 'ready', entries: holder.table.entries.size, revision: holder.table.revision })
+            : sendJson(res, 503, { status: 'loading routing table' });
+        case '/metrics':
+          void metrics.registry.metrics().then((text) => {
+            res.writeHead(200, { 'content-type': metrics.registry.contentType });
+            res.end(text);
+          });
+          return;
+        case '/debug/routes':
+          return sendJson(res, 200, debugRoutes(holder.table));
+        case '/debug/endpoints':
+          return sendJson(res, 200, debugEndpoints(holder.table, load, Date.now()));
+      }
+    }
+    const body = errorBody(pathNotFound(path));
+    res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+
+  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolveListen());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? '127.0.0.1';
+  logger.info('gateway listening', { port, host });
+
+  let closed: Promise<void> | null = null;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    name,
+    ready: watcher.whenReady,
+    table: () => holder.table,
+    close() {
+      closed ??= (async () => {
+        clearInterval(publisher);
+        watcher.stop();
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeIdleConnections();
+          // Give streams a moment to end, then cut what remains.
+          setTimeout(() => server.closeAllConnections(), 1000).unref();
+        });
+        sub.unsubscribe();
+        await upstream.close();
+        await nc.close();
+        logger.close();
+      })();
+      return closed;
+    },
+  };
+}

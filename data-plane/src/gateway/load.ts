@@ -1,0 +1,96 @@
+// Per-endpoint load as this gateway sees it: its own in-flight counts plus the latest engine
+// sample from MI_METRICS. Builds the EndpointViews handed to the scheduler.
+import type { EngineSample, RouteServer } from '@matrixinfer/events';
+import type { EndpointView } from '../scheduler/types.js';
+
+interface HeldSample {
+  sample: EngineSample;
+  receivedMs: number;
+}
+
+/** Mutable load book of one gateway (one instance per gateway, no globals). */
+export class LoadBook {
+  private readonly inFlight = new Map<string, number>();
+  private readonly samples = new Map<string, HeldSample>();
+
+  /** Counts a request sent to an endpoint. */
+  acquire(id: string): void {
+    this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
+  }
+
+  /** Counts a request to an endpoint as finished (success, failure or abort). */
+  release(id: string): void {
+    const n = (this.inFlight.get(id) ?? 1) - 1;
+    if (n <= 0) this.inFlight.delete(id);
+    else this.inFlight.set(id, n);
+  }
+
+  /** In-flight requests from this gateway to an endpoint. */
+  inFlightOf(id: string): number {
+    return this.inFlight.get(id) ?? 0;
+  }
+
+  /** Stores an engine sample (keyed by its endpoint id), stamped with local arrival time. */
+  recordSample(sample: EngineSample, nowMs: number): void {
+    if (typeof sample.endpoint !== 'string') return;
+    this.samples.set(sample.endpoint, { sample, receivedMs: nowMs });
+  }
+
+  /** Drops samples older than `maxAgeMs` so ids of gone endpoints do not pile up. */
+  prune(nowMs: number, maxAgeMs: number): void {
+    for (const [id, h] of this.samples) if (nowMs - h.receivedMs > maxAgeMs) this.samples.delete(id);
+  }
+
+  /** The views of a ModelServer's ready endpoints at `nowMs`. */
+  views(server: RouteServer, nowMs: number): EndpointView[] {
+    const out: EndpointView[] = [];
+    for (const ep of server.endpoints) out.push(this.view(server.name, ep.id, ep.address, ep.role, ep.pdGroup, ep.adapters, nowMs));
+    return out;
+  }
+
+  private view(
+    modelServer: string,
+    id: string,
+    address: string,
+    role: EndpointView['role'],
+    pdGroup: string | undefined,
+    adapters: readonly string[] | undefined,
+    nowMs: number,
+  ): EndpointView {
+    const held = this.samples.get(id);
+    const s = held?.sample;
+    // One object shape for every view (same keys, same order) keeps property access monomorphic.
+    return {
+      id,
+      address,
+      modelServer,
+      role,
+      pdGroup,
+      adapters: adapters ?? [],
+      inFlight: this.inFlight.get(id) ?? 0,
+      waiting: s?.waiting ?? 0,
+      running: s?.running ?? 0,
+      kvUsage: s?.kvUsage ?? 0,
+      ttftMs: s?.ttft && s.ttft.count > 0 ? (s.ttft.sumSeconds / s.ttft.count) * 1000 : undefined,
+      tpotMs: s?.itl && s.itl.count > 0 ? (s.itl.sumSeconds / s.itl.count) * 1000 : undefined,
+      kvBlocks: s?.kvBlocks,
+      sampleAgeMs: held ? nowMs - held.receivedMs : Infinity,
+    };
+  }
+
+  /** Snapshot for /debug/endpoints. */
+  debug(nowMs: number): Record<string, { inFlight: number; waiting?: number; running?: number; kvUsage?: number; sampleAgeMs?: number }> {
+    const out: Record<string, { inFlight: number; waiting?: number; running?: number; kvUsage?: number; sampleAgeMs?: number }> = {};
+    for (const [id, n] of this.inFlight) out[id] = { inFlight: n };
+    for (const [id, h] of this.samples) {
+      out[id] = {
+        inFlight: this.inFlight.get(id) ?? 0,
+        waiting: h.sample.waiting,
+        running: h.sample.running,
+        kvUsage: h.sample.kvUsage,
+        sampleAgeMs: nowMs - h.receivedMs,
+      };
+    }
+    return out;
+  }
+}

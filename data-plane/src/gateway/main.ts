@@ -1,0 +1,41 @@
+// `mi-gateway`: runs one gateway replica until SIGTERM/SIGINT.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { startGateway } from './gateway.js';
+import type { LogLevel } from './log.js';
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a port number');
+  return n;
+}
+
+const program = new Command('mi-gateway')
+  .description('MatrixInfer gateway: OpenAI-compatible routing that follows the mi-routes table')
+  .addOption(new Option('--port <port>', 'HTTP port').env('MI_GATEWAY_PORT').default(8080).argParser(port))
+  .option('--host <host>', 'listen address', '127.0.0.1')
+  .addOption(new Option('--nats-url <url>', 'NATS server (default nats://127.0.0.1:4222)').env('NATS_URL'))
+  .option('--name <name>', 'replica name (default gateway-<pid>)')
+  .addOption(new Option('--log-level <level>', 'log level').choices(['off', 'error', 'warn', 'info', 'debug']).default('info'))
+  .addOption(new Option('--upstream <client>', 'upstream HTTP client').choices(['undici', 'http']).default('undici'));
+
+program.parse();
+const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http' }>();
+
+const gw = await startGateway({ port: o.port, host: o.host, natsUrl: o.natsUrl, name: o.name, logLevel: o.logLevel, upstream: o.upstream });
+// One line on stdout that scripts (`mi up`, benchmarks) can wait for.
+process.stdout.write(`${JSON.stringify({ gateway: gw.name, url: gw.url })}\n`);
+
+let stopping = false;
+const stop = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  gw.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`mi-gateway: error while stopping on ${signal}: ${String(err)}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));

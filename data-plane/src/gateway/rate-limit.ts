@@ -1,0 +1,109 @@
+// Token rate limits per model name (RouteEntry.rateLimit), per gateway. Pure token buckets:
+// input tokens are estimated (chars/4) and taken before proxying; output tokens are taken from
+// the response's usage afterwards and may drive the bucket into debt, which blocks new
+// requests until it refills. Time comes in as `nowMs`.
+import type { RouteRateLimit } from '@matrixinfer/events';
+
+const UNIT_MS: Record<RouteRateLimit['unit'], number> = {
+  second: 1_000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  month: 2_592_000_000,
+};
+
+/** A bucket of `capacity` tokens refilled continuously at capacity per `periodMs`. */
+export class TokenBucket {
+  readonly capacity: number;
+  private readonly perMs: number;
+  private tokens: number;
+  private lastMs: number;
+
+  constructor(capacity: number, periodMs: number, nowMs: number) {
+    this.capacity = capacity;
+    this.perMs = capacity / periodMs;
+    this.tokens = capacity;
+    this.lastMs = nowMs;
+  }
+
+  private refill(nowMs: number): void {
+    if (nowMs > this.lastMs) {
+      this.tokens = Math.min(this.capacity, this.tokens + (nowMs - this.lastMs) * this.perMs);
+      this.lastMs = nowMs;
+    }
+  }
+
+  /** Ms until the bucket holds `n` tokens (0 when it does now); n is capped at capacity. */
+  waitMs(n: number, nowMs: number): number {
+    this.refill(nowMs);
+    const need = Math.min(n, this.capacity) - this.tokens;
+    return need <= 0 ? 0 : Math.ceil(need / this.perMs);
+  }
+
+  /** Removes `n` tokens unconditionally (may go negative: debt). */
+  take(n: number, nowMs: number): void {
+    this.refill(nowMs);
+    this.tokens -= n;
+  }
+
+  /** Tokens available now (negative when in debt). */
+  available(nowMs: number): number {
+    this.refill(nowMs);
+    return this.tokens;
+  }
+}
+
+interface ModelBuckets {
+  config: RouteRateLimit;
+  input: TokenBucket | null;
+  output: TokenBucket | null;
+}
+
+/** Outcome of an admission check: allowed, or refused with seconds to wait. */
+export type Admission = { ok: true } | { ok: false; retryAfterS: number };
+
+const ALLOWED: Admission = { ok: true };
+
+/** Buckets per model name; a changed limit in the routing entry starts fresh buckets. */
+export class RateLimiter {
+  private readonly models = new Map<string, ModelBuckets>();
+
+  private bucketsFor(model: string, config: RouteRateLimit, nowMs: number): ModelBuckets {
+    let b = this.models.get(model);
+    if (!b || b.config !== config) {
+      const period = UNIT_MS[config.unit] ?? 1_000;
+      b = {
+        config,
+        input: config.inputTokensPerUnit && config.inputTokensPerUnit > 0 ? new TokenBucket(config.inputTokensPerUnit, period, nowMs) : null,
+        output: config.outputTokensPerUnit && config.outputTokensPerUnit > 0 ? new TokenBucket(config.outputTokensPerUnit, period, nowMs) : null,
+      };
+      this.models.set(model, b);
+    }
+    return b;
+  }
+
+  /** Admits a request of `inputTokens` estimated tokens, taking them from the input bucket. */
+  admit(model: string, config: RouteRateLimit | undefined, inputTokens: number, nowMs: number): Admission {
+    if (!config) return ALLOWED;
+    const b = this.bucketsFor(model, config, nowMs);
+    let waitMs = 0;
+    if (b.input) waitMs = b.input.waitMs(inputTokens, nowMs);
+    // Output debt from earlier responses blocks until the bucket is positive again.
+    if (b.output) waitMs = Math.max(waitMs, b.output.waitMs(1, nowMs));
+    if (waitMs > 0) return { ok: false, retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)) };
+    if (b.input) b.input.take(inputTokens, nowMs);
+    return ALLOWED;
+  }
+
+  /** Charges the output tokens a response reported. */
+  charge(model: string, config: RouteRateLimit | undefined, outputTokens: number, nowMs: number): void {
+    if (!config || outputTokens <= 0) return;
+    const b = this.bucketsFor(model, config, nowMs);
+    b.output?.take(outputTokens, nowMs);
+  }
+
+  /** Forgets models that are no longer routable. */
+  retain(has: (model: string) => boolean): void {
+    for (const m of this.models.keys()) if (!has(m)) this.models.delete(m);
+  }
+}

@@ -1,0 +1,148 @@
+// Keeps a gateway's routing table in step with the `mi-routes` bucket: loads every last value,
+// then swaps in a new immutable table per change. Survives NATS outages: the last table keeps
+// serving, and after a reconnect the watch restarts from the last revision it folded in.
+import { BUCKETS, decodeRouteEntry } from '@matrixinfer/events';
+import type { Logger } from 'winston';
+import { applyUpdates, EMPTY_TABLE, type RouteTable, type RouteUpdate } from './route-table.js';
+import { openBucket, watchAll, type KvWatchEntry, type NatsConnection, type QueuedIterator } from './nats.js';
+
+/** Where the current table lives; request handlers read `table` once per request. */
+export interface TableHolder {
+  table: RouteTable;
+  /** True once the initial contents of the bucket were folded in (even when empty). */
+  ready: boolean;
+}
+
+/** Converts one watch entry into a table update. */
+export function toUpdate(e: KvWatchEntry): RouteUpdate {
+  if (e.operation === 'PUT') {
+    const entry = decodeRouteEntry(e.value);
+    return { op: 'put', key: e.key, revision: e.revision, entry: entry && entry.name === e.key ? entry : null };
+  }
+  return { op: 'del', key: e.key, revision: e.revision };
+}
+
+export interface RouteWatcherOptions {
+  nc: NatsConnection;
+  holder: TableHolder;
+  logger: Logger;
+  bucket?: string;
+  /** Called after each swap (tests, propagation benchmark). */
+  onSwap?: (table: RouteTable) => void;
+  /** Delay between attempts to open a missing bucket or restart a failed watch. */
+  retryMs?: number;
+}
+
+/** Watches the bucket until stop(); see the file comment. */
+export class RouteWatcher {
+  private readonly opts: RouteWatcherOptions;
+  private readonly bucket: string;
+  private iter: QueuedIterator<KvWatchEntry> | null = null;
+  private stopped = false;
+  private generation = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readyResolve!: () => void;
+  /** Resolves when the initial table is loaded. */
+  readonly whenReady: Promise<void>;
+
+  constructor(opts: RouteWatcherOptions) {
+    this.opts = opts;
+    this.bucket = opts.bucket ?? BUCKETS.routes;
+    this.whenReady = new Promise((resolve) => (this.readyResolve = resolve));
+  }
+
+  /** Starts watching and follows connection status for re-watches. */
+  start(): void {
+    void this.followStatus();
+    void this.run();
+  }
+
+  /** Stops the watch; the table stays as it is. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.iter?.stop();
+    this.iter = null;
+  }
+
+  private async followStatus(): Promise<void> {
+    for await (const s of this.opts.nc.status()) {
+      if (this.stopped) return;
+      if (s.type === 'reconnect') {
+        this.opts.logger.info('nats reconnected: re-watching routes', { revision: this.opts.holder.table.revision });
+        this.restart();
+      }
+    }
+  }
+
+  private restart(): void {
+    this.generation++;
+    this.iter?.stop();
+    this.iter = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    void this.run();
+  }
+
+  private retryLater(): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.restart();
+    }, this.opts.retryMs ?? 500);
+  }
+
+  private swap(updates: RouteUpdate[]): void {
+    const holder = this.opts.holder;
+    const next = applyUpdates(holder.table, updates);
+    if (next === holder.table) return;
+    holder.table = next;
+    this.opts.onSwap?.(next);
+  }
+
+  private markReady(): void {
+    if (this.opts.holder.ready) return;
+    this.opts.holder.ready = true;
+    this.opts.logger.info('routing table loaded', { entries: this.opts.holder.table.entries.size, revision: this.opts.holder.table.revision });
+    this.readyResolve();
+  }
+
+  private async run(): Promise<void> {
+    const gen = this.generation;
+    const holder = this.opts.holder;
+    try {
+      const { kv, lastRevision, values } = await openBucket(this.opts.nc, this.bucket);
+      if (this.stopped || gen !== this.generation) return;
+      const from = holder.table === EMPTY_TABLE && !holder.ready ? 0 : holder.table.revision + 1;
+      const iter = await watchAll(kv, from);
+      if (this.stopped || gen !== this.generation) {
+        iter.stop();
+        return;
+      }
+      this.iter = iter;
+      // Until the bucket's last revision at open time is seen, batch: one swap for the whole load.
+      let pending: RouteUpdate[] | null = holder.ready ? null : [];
+      if (pending && (values === 0 || lastRevision <= holder.table.revision)) {
+        pending = null;
+        this.markReady();
+      }
+      for await (const e of iter) {
+        if (pending) {
+          pending.push(toUpdate(e));
+          if (e.revision >= lastRevision || e.isUpdate) {
+            this.swap(pending);
+            pending = null;
+            this.markReady();
+          }
+        } else {
+          this.swap([toUpdate(e)]);
+        }
+      }
+      if (!this.stopped && gen === this.generation) this.retryLater();
+    } catch (err) {
+      if (this.stopped || gen !== this.generation) return;
+      this.opts.logger.warn('routes watch failed; retrying', { error: (err as Error).message });
+      this.retryLater();
+    }
+  }
+}
