@@ -1,0 +1,238 @@
+// Integration tests of the local actuator against a real nats-server and real child processes
+// (the fake-engine fixture; the built-in simulator when data-plane ships it).
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import winston from 'winston';
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import { INSTANCES_DECISION, decisionSubject, type InstanceObservation, type InstanceSpec } from '@matrixinfer/events';
+import { publishEnvelope } from './bus.js';
+import { startLocalActuator, type LocalActuator } from './actuator.js';
+import { writePidFile } from './pidfile.js';
+import { processRunning, resolveSimulatorCommand } from './process.js';
+import { makeSpec } from './testing.js';
+
+const FAKE_ENGINE = fileURLToPath(new URL('./fixtures/fake-engine.cjs', import.meta.url));
+const RUN_ACTUATOR = fileURLToPath(new URL('./fixtures/run-actuator.ts', import.meta.url));
+const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
+
+const alive = processRunning;
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('actuator/startLocalActuator (real nats-server, real processes)', function () {
+  this.timeout(30_000);
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let sub: Subscription;
+  let observations: InstanceObservation[] = [];
+  let dataDir: string;
+  let actuator: LocalActuator | undefined;
+  const extraChildren: ChildProcess[] = [];
+  let ns = 0;
+
+  before(async () => {
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'MI_DECISIONS', subjects: ['mi.decisions.>'] });
+    await jsm.streams.add({ name: 'MI_OBSERVED', subjects: ['mi.observed.>'] });
+    sub = nc.subscribe('mi.observed.instance.>', {
+      callback: (_err, m) => {
+        observations.push((m.json() as { data: InstanceObservation }).data);
+      },
+    });
+  });
+  after(async () => {
+    sub?.unsubscribe();
+    await nc?.close();
+    await server?.close();
+  });
+  beforeEach(async () => {
+    // Each test starts from an empty decision log (an actuator follows every namespace).
+    await (await jetstreamManager(nc)).streams.purge('MI_DECISIONS');
+    observations = [];
+    dataDir = mkdtempSync(join(tmpdir(), 'mi-actuator-'));
+    ns += 1;
+  });
+  afterEach(async () => {
+    await actuator?.stop();
+    actuator = undefined;
+    // Belt and braces: whatever a failed test left, kill it.
+    for (const o of observations) if (o.pid !== undefined) try { process.kill(-o.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const c of extraChildren.splice(0)) if (c.pid !== undefined) try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const namespace = (): string => `t${ns}`;
+  function spec(name: string, extra: Partial<InstanceSpec> = {}): InstanceSpec {
+    return makeSpec({ name, namespace: namespace(), modelInfer: 'mi1', ...extra });
+  }
+  async function decide(instances: InstanceSpec[], modelInfer = 'mi1'): Promise<void> {
+    const subject = decisionSubject('infer', namespace(), modelInfer);
+    await publishEnvelope(jetstream(nc), INSTANCES_DECISION, 'test', subject, { modelInfer, namespace: namespace(), generation: 1, instances, reason: 'test' }, Date.now());
+  }
+  function start(extra: { startupTimeoutMs?: number; simulatorCommand?: string[] } = {}): Promise<LocalActuator> {
+    return startLocalActuator({ nc, dataDir, logger, simulatorCommand: [process.execPath, FAKE_ENGINE], startupTimeoutMs: 10_000, stopGraceMs: 2000, handleSignals: false, ...extra });
+  }
+  const seen = (instance: string, phase: InstanceObservation['phase']): InstanceObservation | undefined =>
+    observations.find((o) => o.namespace === namespace() && o.instance === instance && o.phase === phase);
+
+  it('starts the desired instances, reports them ready, stops the one dropped from the set', async () => {
+    actuator = await start();
+    await decide([spec('a', { env: { EXTRA: 'yes' } }), spec('b', { roleIndex: 1 })]);
+    const readyA = await waitFor('a ready', () => seen('a', 'ready'));
+    const readyB = await waitFor('b ready', () => seen('b', 'ready'));
+    expect(seen('a', 'starting')!.pid).to.equal(readyA.pid);
+    expect(observations.indexOf(seen('a', 'starting')!)).to.be.lessThan(observations.indexOf(readyA));
+    expect(readyA.address).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(readyA.address).to.not.equal(readyB.address);
+    expect((await fetch(`${readyA.address}/health`)).status).to.equal(200);
+    const { env } = (await (await fetch(`${readyA.address}/env`)).json()) as { env: Record<string, string> };
+    expect(env).to.include({ EXTRA: 'yes', MI_INSTANCE: 'a', MI_ROLE: 'leader', MI_GROUP: '0', WORKER_INDEX: '0', GROUP_SIZE: '1', ENTRY_ADDRESS: '127.0.0.1' });
+    expect(actuator.instances().map((i) => [i.name, i.phase])).to.deep.equal([['a', 'ready'], ['b', 'ready']]);
+    expect(readFileSync(actuator.instances()[0].logPath!, 'utf8')).to.match(/listening \d+/);
+
+    await decide([spec('a', { env: { EXTRA: 'yes' } })]);
+    const stopped = await waitFor('b stopped', () => seen('b', 'stopped'));
+    expect(stopped.pid).to.equal(readyB.pid);
+    await waitFor('b gone', () => !alive(readyB.pid!));
+    expect(alive(readyA.pid!)).to.equal(true);
+    expect(actuator.instances().map((i) => i.name)).to.deep.equal(['a']);
+  });
+
+  it('replaces an instance whose spec changed (new incarnation)', async () => {
+    actuator = await start();
+    await decide([spec('a')]);
+    const first = await waitFor('a ready', () => seen('a', 'ready'));
+    await decide([{ ...spec('a'), revision: 'r2' }]);
+    await waitFor('a stopped', () => seen('a', 'stopped'));
+    const second = await waitFor('a ready again', () => observations.filter((o) => o.namespace === namespace() && o.instance === 'a' && o.phase === 'ready')[1]);
+    expect(second.revision).to.equal('r2');
+    expect(second.pid).to.not.equal(first.pid);
+    await waitFor('old process gone', () => !alive(first.pid!));
+  });
+
+  it('reports exited when a ready child is killed, and does not restart it by itself', async () => {
+    actuator = await start();
+    await decide([spec('a')]);
+    const ready = await waitFor('a ready', () => seen('a', 'ready'));
+    process.kill(ready.pid!, 'SIGKILL');
+    const exited = await waitFor('a exited', () => seen('a', 'exited'));
+    expect(exited.signal).to.equal('SIGKILL');
+    expect(actuator.instances()[0].phase).to.equal('exited');
+    expect(observations.filter((o) => o.namespace === namespace() && o.phase === 'starting')).to.have.length(1);
+  });
+
+  it('reports failed on health timeout and on exit before ready, and kills the timed-out process', async () => {
+    actuator = await start({ startupTimeoutMs: 600 });
+    await decide([spec('slow', { env: { FAKE_NEVER_HEALTHY: '1' } }), spec('crash', { env: { FAKE_EXIT_CODE: '3' } })]);
+    const slow = await waitFor('slow failed', () => seen('slow', 'failed'));
+    expect(slow.reason).to.match(/health check timed out/);
+    const crash = await waitFor('crash failed', () => seen('crash', 'failed'));
+    expect(crash.reason).to.match(/exited before ready/);
+    expect(crash.exitCode).to.equal(3);
+    await waitFor('slow killed', () => !alive(slow.pid!));
+  });
+
+  it('a worker gets its entry port and the group size', async () => {
+    actuator = await start();
+    const entry = spec('g-0', { role: 'r', entry: true });
+    const worker = spec('g-1', { role: 'r', entry: false, podIndex: 1 });
+    await decide([worker, entry]);
+    const e = await waitFor('entry ready', () => seen('g-0', 'ready'));
+    const w = await waitFor('worker ready', () => seen('g-1', 'ready'));
+    const { env } = (await (await fetch(`${w.address}/env`)).json()) as { env: Record<string, string> };
+    expect(env).to.include({ ENTRY_PORT: new URL(e.address!).port, WORKER_INDEX: '1', GROUP_SIZE: '2' });
+  });
+
+  it('stop() kills every child and its grandchildren (process groups)', async () => {
+    actuator = await start();
+    await decide([spec('a', { env: { FAKE_GRANDCHILD: '1' } }), spec('b')]);
+    const a = await waitFor('a ready', () => seen('a', 'ready'));
+    const b = await waitFor('b ready', () => seen('b', 'ready'));
+    const logPath = actuator.instances()[0].logPath!;
+    const grandchild = Number(/grandchild (\d+)/.exec(readFileSync(logPath, 'utf8'))![1]);
+    expect(alive(grandchild)).to.equal(true);
+    await actuator.stop();
+    actuator = undefined;
+    expect(alive(a.pid!)).to.equal(false);
+    expect(alive(b.pid!)).to.equal(false);
+    await waitFor('grandchild gone', () => !alive(grandchild), 3000);
+    expect(seen('a', 'stopped')?.reason).to.match(/shutting down/);
+    expect(JSON.parse(readFileSync(join(dataDir, 'actuator', 'pids.json'), 'utf8'))).to.deep.equal([]);
+  });
+
+  it('starts from the latest decision of each ModelInfer published before it started', async () => {
+    await decide([spec('old')]);
+    await decide([spec('new')]);
+    await decide([spec('other')], 'mi2');
+    actuator = await start();
+    await waitFor('new ready', () => seen('new', 'ready'));
+    await waitFor('other ready', () => seen('other', 'ready'));
+    expect(seen('old', 'starting')).to.equal(undefined);
+  });
+
+  it('on restart, kills stale children recorded in the pid file that are ours, and only those', async () => {
+    // Port 0: the stale child only has to exist.
+    const stale = spawn(process.execPath, [FAKE_ENGINE, '--port', '0'], { detached: true, stdio: 'ignore', env: { ...process.env, MI_INSTANCE: 'stale-1' } });
+    const stranger = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+    extraChildren.push(stale, stranger);
+    writePidFile(join(dataDir, 'actuator', 'pids.json'), [
+      { pid: stale.pid!, instance: 'stale-1', namespace: namespace(), modelInfer: 'mi1', revision: 'r0', labels: {} },
+      { pid: stranger.pid!, instance: 'stale-2', namespace: namespace(), modelInfer: 'mi1', revision: 'r0', labels: {} },
+    ]);
+    actuator = await start();
+    expect(alive(stale.pid!)).to.equal(false);
+    expect(alive(stranger.pid!)).to.equal(true);
+    const obs = await waitFor('stale stopped', () => seen('stale-1', 'stopped'));
+    expect(obs.reason).to.match(/previous actuator run/);
+  });
+
+  it('a SIGKILLed actuator leaves no child behind (watchdog), and its successor starts fresh', async () => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', RUN_ACTUATOR], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NATS_URL: server.url, MI_DATA_DIR: dataDir, FAKE_ENGINE },
+    });
+    extraChildren.push(proc);
+    await decide([spec('a'), spec('b')]);
+    const a = await waitFor('a ready', () => seen('a', 'ready'), 20_000);
+    const b = await waitFor('b ready', () => seen('b', 'ready'), 20_000);
+    process.kill(proc.pid!, 'SIGKILL');
+    await waitFor('children gone', () => !alive(a.pid!) && !alive(b.pid!));
+    observations = [];
+    actuator = await start();
+    const again = await waitFor('a ready again', () => seen('a', 'ready'));
+    expect(again.pid).to.not.equal(a.pid);
+  });
+
+  it('runs the built-in simulator when data-plane ships it', async function () {
+    let sim: string[];
+    try {
+      sim = resolveSimulatorCommand();
+    } catch {
+      this.skip();
+    }
+    const main = join(fileURLToPath(new URL('.', import.meta.url)), '../../../data-plane/src/sim/main.ts');
+    if (!existsSync(main)) this.skip();
+    actuator = await start({ simulatorCommand: sim! });
+    await decide([spec('sim', { args: ['--model', 'm'] })]);
+    const ready = await waitFor('sim ready', () => seen('sim', 'ready') ?? seen('sim', 'failed'), 20_000);
+    expect(ready.phase, ready.reason).to.equal('ready');
+    expect((await fetch(`${ready.address}/metrics`)).status).to.equal(200);
+  });
+});

@@ -1,0 +1,295 @@
+// The local actuator: makes InstancesDecisions real as child processes on this machine and
+// reports what it sees as InstanceObservations. Restart policy: CLEAN UP. On start it kills
+// the still-alive children a previous run recorded in <dataDir>/actuator/pids.json (after
+// checking they are ours), reports them `stopped`, then starts fresh from the latest decisions.
+import { join } from 'node:path';
+import type { Logger } from 'winston';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import {
+  INSTANCE_OBSERVATION,
+  INSTANCES_DECISION,
+  STREAMS,
+  observedSubject,
+  type InstanceObservation,
+  type InstancePhase,
+  type InstanceSpec,
+  type InstancesDecision,
+} from '@matrixinfer/events';
+import { followStream, publishEnvelope, type Follower } from './bus.js';
+import { buildLaunch, sameRoleReplica } from './command.js';
+import { InvalidActuatorOptionError, HealthTimeoutError } from './errors.js';
+import { instanceKey, planActions, type RunningInstance } from './plan.js';
+import { killStale, readPidFile, writePidFile, type PidRecord } from './pidfile.js';
+import { allocatePort, killProcess, resolveSimulatorCommand, signalGroup, spawnProcess, waitHealthy, type SpawnedProcess } from './process.js';
+import { startWatchdog, type Watchdog } from './watchdog.js';
+
+/** Options of startLocalActuator. */
+export interface LocalActuatorOptions {
+  nc: NatsConnection;
+  /** Root data folder; the actuator uses <dataDir>/actuator (pids.json, logs/). */
+  dataDir: string;
+  logger: Logger;
+  /** argv prefix running the built-in simulator; resolved from the workspace when omitted. */
+  simulatorCommand?: string[];
+  /** How long an instance may take to answer GET /health 200 (default 60 s). */
+  startupTimeoutMs?: number;
+  /** SIGTERM → SIGKILL grace when stopping an instance (default 5 s). */
+  stopGraceMs?: number;
+  /** Kill children on SIGINT/SIGTERM of this process (default true). */
+  handleSignals?: boolean;
+  /** Clock for observation times (default Date.now). */
+  now?: () => number;
+}
+
+/** What the actuator reports about one instance it manages. */
+export interface ActuatorInstance {
+  name: string;
+  namespace: string;
+  modelInfer: string;
+  revision: string;
+  phase: InstancePhase;
+  pid?: number;
+  address?: string;
+  logPath?: string;
+}
+
+/** A running local actuator. */
+export interface LocalActuator {
+  /** Stops following decisions, stops every instance (reported `stopped`), removes hooks. */
+  stop(): Promise<void>;
+  /** Snapshot of the managed instances, sorted by namespace/name. */
+  instances(): ActuatorInstance[];
+}
+
+interface Managed extends RunningInstance {
+  key: string;
+  port?: number;
+  address?: string;
+  logPath?: string;
+  proc?: SpawnedProcess;
+  stopping: boolean;
+  abort: AbortController;
+}
+
+const SOURCE = 'actuator/local';
+
+/** Starts the local actuator: cleans up a previous run, then follows infer decisions. */
+export async function startLocalActuator(opts: LocalActuatorOptions): Promise<LocalActuator> {
+  const startupTimeoutMs = opts.startupTimeoutMs ?? 60_000;
+  const stopGraceMs = opts.stopGraceMs ?? 5_000;
+  if (!(startupTimeoutMs > 0)) throw new InvalidActuatorOptionError(`startupTimeoutMs must be > 0, got ${startupTimeoutMs}`);
+  if (!(stopGraceMs >= 0)) throw new InvalidActuatorOptionError(`stopGraceMs must be >= 0, got ${stopGraceMs}`);
+  const simulator = opts.simulatorCommand ?? resolveSimulatorCommand();
+  if (simulator.length === 0) throw new InvalidActuatorOptionError('simulatorCommand must not be empty');
+  const now = opts.now ?? Date.now;
+  const log = opts.logger.child({ component: 'actuator' });
+  const root = join(opts.dataDir, 'actuator');
+  const pidPath = join(root, 'pids.json');
+  const js = jetstream(opts.nc);
+
+  const managed = new Map<string, Managed>();
+  const desired = new Map<string, InstanceSpec[]>();
+  let closed = false;
+
+  // Observations go out one after another so that `starting` always precedes `ready`.
+  let publishChain: Promise<void> = Promise.resolve();
+  function observe(o: Omit<InstanceObservation, 'timeMs'>): void {
+    const obs: InstanceObservation = { ...o, timeMs: now() };
+    const subject = observedSubject('instance', obs.namespace, obs.modelInfer, obs.instance);
+    log.info('instance observed', { subject, phase: obs.phase, reason: obs.reason, pid: obs.pid, address: obs.address });
+    publishChain = publishChain
+      .then(() => publishEnvelope(js, INSTANCE_OBSERVATION, SOURCE, subject, obs, obs.timeMs))
+      .catch((err: unknown) => {
+        log.warn('cannot publish observation', { subject, error: (err as Error).message });
+      });
+  }
+  function observeSpec(m: Managed, phase: InstancePhase, extra: Partial<InstanceObservation> = {}): void {
+    const { spec } = m;
+    observe({ instance: spec.name, namespace: spec.namespace, modelInfer: spec.modelInfer, revision: spec.revision, labels: spec.labels, phase, ...extra });
+  }
+
+  // Clean-up policy: whatever a previous run left alive is killed before anything starts.
+  const stale = await killStale(readPidFile(pidPath), stopGraceMs);
+  for (const r of stale) {
+    log.warn('killed a child left by a previous actuator run', { instance: r.instance, pid: r.pid });
+    observe({ instance: r.instance, namespace: r.namespace, modelInfer: r.modelInfer, revision: r.revision, labels: r.labels, phase: 'stopped', pid: r.pid, reason: 'cleaned up: left running by a previous actuator run' });
+  }
+  writePidFile(pidPath, []);
+  const watchdog: Watchdog = startWatchdog(log);
+
+  function savePids(): void {
+    const records: PidRecord[] = [];
+    for (const m of managed.values()) {
+      if (m.proc === undefined || m.proc.exitInfo() !== undefined) continue;
+      const { spec } = m;
+      records.push({ pid: m.proc.pid, instance: spec.name, namespace: spec.namespace, modelInfer: spec.modelInfer, revision: spec.revision, labels: spec.labels });
+    }
+    writePidFile(pidPath, records);
+    watchdog.update(records.map((r) => r.pid));
+  }
+
+  function desiredList(): InstanceSpec[] {
+    return [...desired.values()].flat();
+  }
+
+  function onExit(m: Managed, code: number | null, signal: string | null): void {
+    savePids();
+    if (m.stopping || managed.get(m.key) !== m) return; // stopInstance reports it
+    if (m.phase === 'starting') {
+      m.phase = 'failed';
+      observeSpec(m, 'failed', { pid: m.proc?.pid, exitCode: code, signal, reason: `exited before ready (code ${code}, signal ${signal}); log: ${m.logPath}` });
+    } else if (m.phase === 'ready') {
+      m.phase = 'exited';
+      observeSpec(m, 'exited', { pid: m.proc?.pid, address: m.address, exitCode: code, signal, reason: `exited unexpectedly (code ${code}, signal ${signal})` });
+    }
+  }
+
+  async function startInstance(spec: InstanceSpec): Promise<void> {
+    const key = instanceKey(spec.namespace, spec.name);
+    const m: Managed = { key, spec, phase: 'pending', stopping: false, abort: new AbortController() };
+    managed.set(key, m);
+    const port = await allocatePort();
+    let entryPort = port;
+    if (!spec.entry) {
+      const entry = [...managed.values()].find((o) => o.spec.entry && sameRoleReplica(spec, o.spec));
+      if (entry?.port !== undefined) entryPort = entry.port;
+    }
+    const groupSize = desiredList().filter((o) => sameRoleReplica(spec, o)).length || 1;
+    const launch = buildLaunch(spec, { port, simulator, entryAddress: '127.0.0.1', entryPort, groupSize, baseEnv: process.env });
+    m.port = port;
+    m.address = `http://127.0.0.1:${port}`;
+    m.logPath = join(root, 'logs', `${spec.namespace}.${spec.name}.log`);
+    try {
+      m.proc = await spawnProcess(launch, m.logPath);
+    } catch (err) {
+      m.phase = 'failed';
+      observeSpec(m, 'failed', { reason: (err as Error).message });
+      return;
+    }
+    const proc = m.proc;
+    m.phase = 'starting';
+    observeSpec(m, 'starting', { pid: proc.pid });
+    savePids();
+    void proc.exited.then(({ code, signal }) => onExit(m, code, signal));
+    void waitHealthy(proc, { url: `${m.address}/health`, timeoutMs: startupTimeoutMs, pollMs: 100, signal: m.abort.signal }).then(
+      () => {
+        if (m.stopping || m.phase !== 'starting' || proc.exitInfo() !== undefined) return;
+        m.phase = 'ready';
+        observeSpec(m, 'ready', { pid: proc.pid, address: m.address });
+      },
+      (err: unknown) => {
+        // An exit before ready is reported by onExit; only the timeout is ours to report.
+        if (m.stopping || !(err instanceof HealthTimeoutError) || m.phase !== 'starting') return;
+        m.phase = 'failed';
+        observeSpec(m, 'failed', { pid: proc.pid, reason: `health check timed out: ${err.message}; log: ${m.logPath}` });
+        void killProcess(proc, stopGraceMs);
+      },
+    );
+  }
+
+  async function stopInstance(m: Managed, reason: string): Promise<void> {
+    m.stopping = true;
+    m.abort.abort();
+    const info = m.proc === undefined ? undefined : await killProcess(m.proc, stopGraceMs);
+    if (managed.get(m.key) === m) managed.delete(m.key);
+    savePids();
+    observeSpec(m, 'stopped', { pid: m.proc?.pid, exitCode: info?.code ?? null, signal: info?.signal ?? null, reason });
+  }
+
+  async function reconcile(): Promise<void> {
+    const plan = planActions(managed, desiredList());
+    const byKey = (r: RunningInstance): Managed => managed.get(instanceKey(r.spec.namespace, r.spec.name))!;
+    await Promise.all([
+      ...plan.stop.map((r) => stopInstance(byKey(r), 'no longer in the desired instance set')),
+      ...plan.replace.map((r) => stopInstance(byKey(r.from), `replaced (revision ${r.from.spec.revision} → ${r.to.revision})`)),
+    ]);
+    // Entries first (the plan's order), so workers learn their entry's port.
+    const starts = [...plan.replace.map((r) => r.to), ...plan.start].sort((a, b) => (a.entry === b.entry ? 0 : a.entry ? -1 : 1));
+    for (const spec of starts) {
+      if (closed) return;
+      await startInstance(spec);
+    }
+  }
+
+  // Single flight: decisions arriving while a reconcile runs coalesce into one more pass.
+  let dirty = false;
+  let loop: Promise<void> | null = null;
+  function schedule(): void {
+    dirty = true;
+    if (loop !== null || closed) return;
+    loop = (async () => {
+      while (dirty && !closed) {
+        dirty = false;
+        try {
+          await reconcile();
+        } catch (err) {
+          log.error('reconcile failed', { error: (err as Error).message });
+        }
+      }
+      loop = null;
+    })();
+  }
+
+  // Synchronous last resort: `exit` handlers cannot wait, so SIGTERM the groups now; the
+  // watchdog (whose stdin closes with us) follows up with SIGKILL.
+  const killAllNow = (): void => {
+    for (const m of managed.values()) if (m.proc !== undefined && m.proc.exitInfo() === undefined) signalGroup(m.proc.pid, 'SIGTERM');
+  };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    killAllNow();
+    // If nobody else handles the signal, restore its default meaning (terminate).
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  };
+  process.on('exit', killAllNow);
+  const handleSignals = opts.handleSignals ?? true;
+  if (handleSignals) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+
+  let caughtUp = false;
+  const follower: Follower = await followStream(
+    opts.nc,
+    STREAMS.decisions,
+    'mi.decisions.infer.>',
+    // Every infer decision since the stream's retention start, folded to the latest per
+    // ModelInfer: robust even if other decision types share the subject.
+    'all',
+    (e) => {
+      if (e.type !== INSTANCES_DECISION) return;
+      const d = e.data as InstancesDecision;
+      if (typeof d?.modelInfer !== 'string' || typeof d.namespace !== 'string' || !Array.isArray(d.instances)) throw new TypeError('malformed InstancesDecision');
+      desired.set(`${d.namespace}/${d.modelInfer}`, d.instances);
+      log.info('instances decision', { modelInfer: d.modelInfer, namespace: d.namespace, instances: d.instances.length, reason: d.reason });
+      if (e.pending === 0) caughtUp = true;
+      if (caughtUp) schedule();
+    },
+    (subject, err) => log.warn('ignoring a malformed decision', { subject, error: (err as Error).message }),
+  );
+  void follower.caughtUp.then(() => {
+    caughtUp = true;
+    schedule();
+  });
+
+  return {
+    async stop() {
+      if (closed) return;
+      closed = true;
+      process.off('exit', killAllNow);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await follower.stop();
+      await loop;
+      await Promise.all([...managed.values()].map((m) => stopInstance(m, 'actuator shutting down')));
+      await publishChain;
+      writePidFile(pidPath, []);
+      await watchdog.close();
+    },
+    instances() {
+      return [...managed.values()]
+        .map((m) => ({ name: m.spec.name, namespace: m.spec.namespace, modelInfer: m.spec.modelInfer, revision: m.spec.revision, phase: m.phase, pid: m.proc?.pid, address: m.address, logPath: m.logPath }))
+        .sort((a, b) => (instanceKey(a.namespace, a.name) < instanceKey(b.namespace, b.name) ? -1 : 1));
+    },
+  };
+}
