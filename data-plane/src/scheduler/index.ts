@@ -13,3 +13,7 @@ export type { Hasher } from './hasher.js';
 export { createPrefixIndex, DEFAULT_CAPACITY_BLOCKS } from './prefix-index.js';
 export type { PrefixIndex, Placement, PrefixIndexOptions, RecordOptions } from './prefix-index.js';
 export { SchedulerError, SchedulerConfigError, PluginRegistrationError, PlacementDecodeError } from './errors.js';
+export { explainHeader, explainRecord, sampleDecision, wantsExplain, EXPLAIN_HEADER_MAX_LENGTH } from './explain.js';
+export type { DecisionRecord } from './explain.js';
+export { encodePlacement, decodePlacement, applyPeerPlacement } from './placement.js';
+export type { PlacementMessage } from './placement.js';

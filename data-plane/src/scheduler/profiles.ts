@@ -10,15 +10,25 @@ function single(name: string): SchedulerConfig {
 
 /** The default profile (see README.md for the reasoning behind each weight). */
 export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
-  filters: [],
-  scorers: [{ name: 'least-request', weight: 1 }],
+  filters: [{ name: 'lora-affinity', onEmpty: 'keep' }],
+  scorers: [
+    { name: 'prefix-cache', weight: 3 },
+    { name: 'least-request', weight: 2 },
+    { name: 'kv-cache', weight: 1 },
+  ],
   picker,
 };
 
 /** Profiles by name; `default` is DEFAULT_SCHEDULER_CONFIG. */
 export const SCHEDULER_PROFILES: Readonly<Record<string, SchedulerConfig>> = {
   default: DEFAULT_SCHEDULER_CONFIG,
+  random: single('random'),
+  'round-robin': single('round-robin'),
   'least-request': single('least-request'),
+  'least-latency': single('least-latency'),
+  'kv-cache': single('kv-cache'),
+  'prefix-cache': single('prefix-cache'),
+  'session-affinity': single('session-affinity'),
 };
 
 /** The profile names, for CLI help and benchmark loops. */

@@ -17,8 +17,8 @@ function registryWith(...scorers: Scorer[]) {
 }
 
 describe('scheduler framework', () => {
-  it('defaults to least-request and orders all endpoints', async () => {
-    const s = await createScheduler();
+  it('the least-request profile orders all endpoints by load', async () => {
+    const s = await createScheduler('least-request');
     const eps = [endpoint('a', { inFlight: 5 }), endpoint('b', { inFlight: 1 }), endpoint('c', { inFlight: 3 })];
     const res = s.schedule(request(), eps);
     expect(res.candidates.map((e) => e.id)).to.deep.equal(['b', 'c', 'a']);

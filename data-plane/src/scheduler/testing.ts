@@ -32,7 +32,7 @@ export function request(fields: Partial<RequestInfo> = {}): RequestInfo {
   };
 }
 
-/** A deterministic pure-JS 64-bit hash (FNV-1a) for tests that must not await xxhash-wasm. */
+/** A deterministic pure-JS 64-bit hash (FNV-1a + murmur finalizer) for tests that must not await xxhash-wasm. */
 export function fnvHasher(): Hasher {
   const prime = 0x100000001b3n;
   const mask = 0xffffffffffffffffn;
@@ -43,6 +43,12 @@ export function fnvHasher(): Hasher {
         h ^= BigInt(input.charCodeAt(i));
         h = (h * prime) & mask;
       }
+      // fmix64: FNV alone mixes the last characters poorly.
+      h ^= h >> 33n;
+      h = (h * 0xff51afd7ed558ccdn) & mask;
+      h ^= h >> 33n;
+      h = (h * 0xc4ceb9fe1a85ec53n) & mask;
+      h ^= h >> 33n;
       return h;
     },
   };

@@ -1,0 +1,204 @@
+import { expect } from 'chai';
+import { encodePlacement, applyPeerPlacement } from '../../placement.js';
+import { createPrefixIndex, type Placement } from '../../prefix-index.js';
+import { createSchedulerSync } from '../../scheduler.js';
+import { endpoint as ep, fnvHasher, request } from '../../testing.js';
+import { promptBlockHashes } from './blocks.js';
+import { guardedScores, isHotspot, prefixCache, DEFAULT_HOTSPOT_GUARD } from './index.js';
+
+const hasher = fnvHasher();
+const bp = { blockChars: 64, maxBlocks: 256 };
+const text = (seed: string, chars: number) => seed.repeat(Math.ceil(chars / seed.length)).slice(0, chars);
+const SYSTEM = text('You are a careful assistant for group 7. ', 64 * 30); // 30 blocks
+const ok = { ok: true, status: 200 };
+
+describe('prefix-cache: block hashing', () => {
+  const cases = [
+    { name: 'full blocks only, trailing partial ignored', chars: 64 * 3 + 10, want: 3 },
+    { name: 'shorter than a block: none', chars: 63, want: 0 },
+    { name: 'capped at maxBlocks', chars: 64 * 300, want: 256 },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => {
+      expect(promptBlockHashes(hasher, 'm', text('abc', tc.chars), bp)).to.have.length(tc.want);
+    });
+  }
+
+  it('chained: a shared prefix shares leading hashes, then diverges for good', () => {
+    const a = promptBlockHashes(hasher, 'm', SYSTEM + text('question one ', 200), bp);
+    const b = promptBlockHashes(hasher, 'm', SYSTEM + text('other thing ', 200), bp);
+    expect(a.slice(0, 30)).to.deep.equal(b.slice(0, 30));
+    expect(a[30]).to.not.equal(b[30]);
+    // Same block text after a divergence still hashes differently (chain).
+    const c = promptBlockHashes(hasher, 'm', text('x', 64) + text('y', 64), bp);
+    const d = promptBlockHashes(hasher, 'm', text('z', 64) + text('y', 64), bp);
+    expect(c[1]).to.not.equal(d[1]);
+  });
+
+  it('seeded with the model name', () => {
+    expect(promptBlockHashes(hasher, 'm1', SYSTEM, bp)[0]).to.not.equal(promptBlockHashes(hasher, 'm2', SYSTEM, bp)[0]);
+  });
+});
+
+describe('prefix-cache: scores', () => {
+  const hashes = promptBlockHashes(hasher, 'm', SYSTEM, bp); // 30 blocks
+  const cases = [
+    { name: 'nobody warm: all 0', held: {} as Record<string, number>, want: { a: 0, b: 0 } },
+    { name: 'full match scores 1', held: { a: 30 }, want: { a: 1, b: 0 } },
+    { name: 'partial leading match scores matched/total', held: { a: 15, b: 30 }, want: { a: 0.5, b: 1 } },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => {
+      const index = createPrefixIndex();
+      for (const [id, n] of Object.entries(tc.held)) index.recordPlacement(id, hashes.slice(0, n));
+      const scorer = prefixCache.create({}, { hasher, prefixIndex: index, nowMs: () => 0 });
+      const got = scorer.score(request({ promptText: SYSTEM }), [ep('a'), ep('b')]);
+      expect(got).to.deep.equal([tc.want.a, tc.want.b]);
+    });
+  }
+
+  it('a prompt shorter than one block scores 0 everywhere', () => {
+    const scorer = prefixCache.create({}, { hasher, prefixIndex: createPrefixIndex(), nowMs: () => 0 });
+    expect(scorer.score(request({ promptText: 'hi' }), [ep('a')])).to.deep.equal([0]);
+  });
+
+  it('match stops at the first block the endpoint lacks', () => {
+    const index = createPrefixIndex();
+    index.recordPlacement('a', [hashes[0], hashes[1], hashes[3]]);
+    expect(index.matchLength('a', hashes)).to.equal(2);
+  });
+});
+
+describe('prefix-cache: hotspot guard', () => {
+  const g = DEFAULT_HOTSPOT_GUARD; // extra > 8 and ratio > 1.5
+  const cases = [
+    { name: 'balanced: affinity kept', load: 5, min: 3, hot: false },
+    { name: 'far ahead of an idle endpoint', load: 9, min: 0, hot: true },
+    { name: 'exactly extra 8 over idle: kept', load: 8, min: 0, hot: false },
+    { name: 'large absolute gap but small ratio: kept', load: 40, min: 30, hot: false },
+    { name: 'large gap and ratio: yields', load: 50, min: 30, hot: true },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => expect(isHotspot(tc.load, tc.min, g)).to.equal(tc.hot));
+  }
+
+  it('guard zeroes only the saturated warm endpoints', () => {
+    expect(guardedScores([1, 0.5, 0], [20, 2, 0], g)).to.deep.equal([0, 0.5, 0]);
+    expect(guardedScores([1, 0.5, 0], [20, 2, 0], null)).to.deep.equal([1, 0.5, 0]);
+  });
+});
+
+describe('prefix-cache: in the default profile', () => {
+  const eps = (loads: number[]) => loads.map((l, i) => ep(`e${i}`, { inFlight: l }));
+
+  it('same prompt prefix goes to the same endpoint, even when it is a bit busier', () => {
+    const s = createSchedulerSync('default', { hasher });
+    const first = s.schedule(request({ promptText: SYSTEM + 'Q1 what is up?', random: 0.1 }), eps([0, 0, 0, 0]));
+    const warm = first.candidates[0];
+    s.observe(request({ promptText: SYSTEM + 'Q1 what is up?' }), warm, ok);
+    for (let i = 0; i < 10; i++) {
+      const loads = [2, 2, 2, 2];
+      loads[Number(warm.id.slice(1))] = 4;
+      const res = s.schedule(request({ promptText: `${SYSTEM}Q${i} another question`, random: i / 10 }), eps(loads));
+      expect(res.explain.picked).to.equal(warm.id);
+      expect(res.explain.scored[0].scores['prefix-cache']).to.be.greaterThan(0.9);
+    }
+  });
+
+  it('hotspot guard kicks in under imbalance: the warm endpoint yields to the coldest', () => {
+    const s = createSchedulerSync('default', { hasher });
+    s.observe(request({ promptText: SYSTEM }), ep('e0'), ok);
+    const res = s.schedule(request({ promptText: SYSTEM + 'next' }), eps([12, 3, 2, 1]));
+    expect(res.explain.picked).to.equal('e3');
+    const warm = res.explain.scored.find((x) => x.endpoint.id === 'e0');
+    expect(warm?.scores['prefix-cache']).to.equal(0);
+  });
+
+  it('a failed request records nothing', () => {
+    const s = createSchedulerSync('default', { hasher });
+    s.observe(request({ promptText: SYSTEM }), ep('e0'), { ok: false, status: 502 });
+    expect(s.prefixIndex.size('e0')).to.equal(0);
+  });
+
+  it('different prefixes spread by load', () => {
+    const s = createSchedulerSync('default', { hasher });
+    s.observe(request({ promptText: SYSTEM }), ep('e0'), ok);
+    const res = s.schedule(request({ promptText: text('Completely different system prompt. ', 2000) }), eps([3, 0, 3, 3]));
+    expect(res.explain.picked).to.equal('e1');
+  });
+});
+
+describe('prefix index: LRU per endpoint', () => {
+  const A = promptBlockHashes(hasher, 'm', text('alpha ', 64 * 6), bp);
+  const B = promptBlockHashes(hasher, 'm', text('bravo ', 64 * 6), bp);
+
+  it('evicts least recently used blocks beyond capacity (from kvBlocks)', () => {
+    const index = createPrefixIndex();
+    index.recordPlacement('a', A, { capacityBlocks: 8 });
+    index.recordPlacement('a', B, { capacityBlocks: 8 });
+    expect(index.size('a')).to.equal(8);
+    expect(index.matchLength('a', B)).to.equal(6);
+    // A's leading blocks were set last-to-first, so its two tail blocks went first... and then
+    // the LRU continued: what is left of A is its two most recently set (leading) blocks.
+    expect(index.matchLength('a', A)).to.equal(2);
+  });
+
+  it('scorer sizes the LRU from the endpoint kvBlocks', () => {
+    const s = createSchedulerSync('prefix-cache', { hasher });
+    s.observe(request({ promptText: text('alpha ', 64 * 6) }), ep('a', { kvBlocks: 4 }), ok);
+    expect(s.prefixIndex.size('a')).to.equal(4);
+  });
+
+  it('default capacity is 31,250 blocks', () => {
+    const index = createPrefixIndex();
+    index.recordPlacement('a', A);
+    const many = Array.from({ length: 31_250 }, (_, i) => BigInt(i + 1));
+    index.recordPlacement('a', many);
+    expect(index.size('a')).to.equal(31_250);
+  });
+
+  it('a capacity change keeps the most recent blocks', () => {
+    const index = createPrefixIndex();
+    index.recordPlacement('a', A, { capacityBlocks: 100 });
+    index.recordPlacement('a', B, { capacityBlocks: 100 });
+    index.recordPlacement('a', [], { capacityBlocks: 6 });
+    expect(index.matchLength('a', B)).to.equal(6);
+    expect(index.matchLength('a', A)).to.equal(0);
+  });
+
+  it('retain forgets endpoints that left', () => {
+    const index = createPrefixIndex();
+    index.recordPlacement('a', A);
+    index.recordPlacement('b', A);
+    index.retain(['b']);
+    expect(index.size('a')).to.equal(0);
+    expect(index.size('b')).to.equal(6);
+  });
+});
+
+describe('prefix-cache: shared placements between gateway replicas', () => {
+  it('a placement recorded by replica 1 steers replica 2', () => {
+    const published: string[] = [];
+    const index1 = createPrefixIndex({ onPlacement: (p: Placement) => published.push(encodePlacement('gw-1', p)) });
+    const index2 = createPrefixIndex({ onPlacement: () => expect.fail('peer placements must not be re-published') });
+    const gw1 = createSchedulerSync('default', { hasher, prefixIndex: index1 });
+    const gw2 = createSchedulerSync('default', { hasher, prefixIndex: index2 });
+    const endpoints = [ep('e0'), ep('e1', { kvBlocks: 5000 }), ep('e2'), ep('e3')];
+
+    gw1.observe(request({ promptText: SYSTEM + 'first' }), endpoints[1], ok);
+    expect(published).to.have.length(1);
+    for (const msg of published) {
+      expect(applyPeerPlacement(index2, msg, 'gw-2')).to.equal(true);
+    }
+    const res = gw2.schedule(request({ promptText: SYSTEM + 'second', random: 0.9 }), endpoints);
+    expect(res.explain.picked).to.equal('e1');
+    expect(res.explain.scored[0].scores['prefix-cache']).to.be.greaterThan(0.9);
+  });
+
+  it("a replica ignores its own echoed placements", () => {
+    const index = createPrefixIndex();
+    const msg = encodePlacement('gw-1', { endpointId: 'e0', blockHashes: [1n, 2n] });
+    expect(applyPeerPlacement(index, msg, 'gw-1')).to.equal(false);
+    expect(index.size('e0')).to.equal(0);
+  });
+});
