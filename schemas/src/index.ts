@@ -1,2 +1,13 @@
-// Public entry of @matrixinfer/schemas.
-export {};
+// Public entry of @matrixinfer/schemas: resource types, kind registry, parsing, validation.
+export type * from './generated/types.js';
+export type { ValidationIssue, ValidationResult } from './issues.js';
+export { KINDS, kindInfo, resolveKind, type KindInfo, type KindName } from './registry.js';
+export { createResourceValidator, validateResource, type ResourceValidator } from './validate.js';
+export { parseDurationMs } from './duration.js';
+export { formatPath } from './paths.js';
+export { SchemaError, UnknownKindError, DocumentParseError, type ParseIssue } from './errors.js';
+export { KIND_SCHEMAS, kindBundle, allDefinitions } from './bundle.js';
+export type { JsonSchema, KindSchema } from './kinds/types.js';
+export { DNS_LABEL_PATTERN } from './kinds/common.js';
+export { parseDocuments, type ParsedDocument } from './parse.js';
+export { formatValidation } from './format.js';

@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { expectValid, getAt, loadExample, runInvalidCases } from '../testkit.js';
+
+describe('AutoscalingPolicy schema', () => {
+  const base = () => loadExample('autoscalingpolicy.yaml');
+
+  it('accepts the example and defaults tolerance', () => {
+    const doc = base();
+    delete (doc.spec as Record<string, unknown>).tolerancePercent;
+    expect(getAt(expectValid(doc), 'spec.tolerancePercent')).to.equal(10);
+  });
+
+  runInvalidCases(base, [
+    { name: 'no metrics', set: { 'spec.metrics': [] }, path: 'spec.metrics', message: 'at least 1 item' },
+    { name: 'target zero', set: { 'spec.metrics[0].targetValue': 0 }, path: 'spec.metrics[0].targetValue', message: 'must be greater than 0 (got 0)' },
+    { name: 'panic threshold below 110', set: { 'spec.behavior.scaleUp.panicPolicy.panicThresholdPercent': 100 }, path: 'spec.behavior.scaleUp.panicPolicy.panicThresholdPercent', message: 'between 110 and 1000 (got 100)' },
+    { name: 'tolerance above 100', set: { 'spec.tolerancePercent': 150 }, path: 'spec.tolerancePercent', message: 'between 0 and 100 (got 150)' },
+    { name: 'bad select policy', set: { 'spec.behavior.scaleDown.selectPolicy': 'Max' }, path: 'spec.behavior.scaleDown.selectPolicy', message: 'must be one of "Or", "And"' },
+    { name: 'period not a duration', set: { 'spec.behavior.scaleUp.stablePolicy.period': '15' }, path: 'spec.behavior.scaleUp.stablePolicy.period', message: 'must be a duration' },
+    { name: 'duplicate metric', set: { 'spec.metrics[1].metricName': 'vllm:num_requests_waiting' }, path: 'spec.metrics[1].metricName', message: 'duplicate metricName' },
+    { name: 'panic policy on scale down', set: { 'spec.behavior.scaleDown.panicPolicy': {} }, path: 'spec.behavior.scaleDown.panicPolicy', message: 'is not a known field' },
+  ]);
+});
+
+describe('AutoscalingPolicyBinding schema', () => {
+  const base = () => loadExample('autoscalingpolicybinding.yaml');
+
+  it('accepts both examples', () => {
+    expectValid(base());
+    const r = expectValid(loadExample('autoscalingpolicybinding-optimizer.yaml'));
+    expect(getAt(r, 'spec.optimizerConfiguration.params[0].target.targetRef.kind')).to.equal('ModelInfer');
+  });
+
+  runInvalidCases(base, [
+    {
+      name: 'both configurations',
+      set: { 'spec.optimizerConfiguration': { params: [{ target: { targetRef: { name: 'x' } }, cost: 1, maxReplicas: 2 }] } },
+      path: 'spec',
+      message: 'exactly one of scalingConfiguration and optimizerConfiguration (got both)',
+    },
+    { name: 'neither configuration', unset: ['spec.scalingConfiguration'], path: 'spec', message: '(got neither)' },
+    { name: 'min above max', set: { 'spec.scalingConfiguration.minReplicas': 9 }, path: 'spec.scalingConfiguration.minReplicas', message: 'must not be greater than maxReplicas (9 > 4)' },
+    { name: 'missing policyRef', unset: ['spec.policyRef'], path: 'spec.policyRef', message: 'is required' },
+    { name: 'target kind unknown', set: { 'spec.scalingConfiguration.target.targetRef.kind': 'Deployment' }, path: 'spec.scalingConfiguration.target.targetRef.kind', message: 'must be one of "ModelInfer"' },
+    { name: 'metric uri relative', set: { 'spec.scalingConfiguration.target.metricEndpoint.uri': 'metrics' }, path: 'spec.scalingConfiguration.target.metricEndpoint.uri', message: 'starting with "/"' },
+    { name: 'policy name with dot', set: { 'spec.policyRef.name': 'a.b' }, path: 'spec.policyRef.name', message: 'DNS-1123' },
+    { name: 'maxReplicas zero', set: { 'spec.scalingConfiguration.maxReplicas': 0 }, path: 'spec.scalingConfiguration.maxReplicas', message: 'must be at least 1 (got 0)' },
+  ]);
+
+  describe('optimizer', () => {
+    const opt = () => loadExample('autoscalingpolicybinding-optimizer.yaml');
+    runInvalidCases(opt, [
+      { name: 'param min above max', set: { 'spec.optimizerConfiguration.params[1].minReplicas': 3 }, path: 'spec.optimizerConfiguration.params[1].minReplicas', message: '(3 > 2)' },
+      { name: 'duplicate target', set: { 'spec.optimizerConfiguration.params[1].target.targetRef.name': 'llama-a10' }, path: 'spec.optimizerConfiguration.params[1].target.targetRef.name', message: 'duplicate target "llama-a10"' },
+      { name: 'expansion rate below 100', set: { 'spec.optimizerConfiguration.costExpansionRatePercent': 50 }, path: 'spec.optimizerConfiguration.costExpansionRatePercent', message: 'between 100 and 1000 (got 50)' },
+      { name: 'no params', set: { 'spec.optimizerConfiguration.params': [] }, path: 'spec.optimizerConfiguration.params', message: 'at least 1 item' },
+      { name: 'cost negative', set: { 'spec.optimizerConfiguration.params[0].cost': -1 }, path: 'spec.optimizerConfiguration.params[0].cost', message: 'at least 0 (got -1)' },
+    ]);
+  });
+});

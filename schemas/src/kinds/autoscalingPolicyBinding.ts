@@ -1,0 +1,111 @@
+// AutoscalingPolicyBinding (registry.matrixinfer.ai/v1alpha1): applies a policy to one target
+// (scalingConfiguration) or to several with a cost optimizer (optimizerConfiguration).
+import { resourceSchema } from './resource.js';
+import type { KindSchema } from './types.js';
+
+export const autoscalingPolicyBindingKind: KindSchema = {
+  kind: 'AutoscalingPolicyBinding',
+  schema: resourceSchema('AutoscalingPolicyBinding', 'registry.matrixinfer.ai/v1alpha1', 'Binds an AutoscalingPolicy to the workloads it scales.'),
+  definitions: {
+    AutoscalingPolicyBindingSpec: {
+      title: 'AutoscalingPolicyBindingSpec',
+      description: 'Exactly one of scalingConfiguration and optimizerConfiguration.',
+      type: 'object',
+      required: ['policyRef'],
+      additionalProperties: false,
+      properties: {
+        policyRef: { $ref: '#/definitions/LocalObjectReference' },
+        scalingConfiguration: { $ref: '#/definitions/ScalingConfiguration' },
+        optimizerConfiguration: { $ref: '#/definitions/OptimizerConfiguration' },
+      },
+      'x-kubernetes-validations': [
+        {
+          rule: 'has(self.scalingConfiguration) != has(self.optimizerConfiguration)',
+          message: 'set exactly one of scalingConfiguration and optimizerConfiguration',
+        },
+      ],
+    },
+    LocalObjectReference: {
+      title: 'LocalObjectReference',
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: { name: { $ref: '#/definitions/Name' } },
+    },
+    ScalingTarget: {
+      title: 'ScalingTarget',
+      type: 'object',
+      required: ['targetRef'],
+      additionalProperties: false,
+      properties: {
+        targetRef: { $ref: '#/definitions/TargetRef' },
+        additionalMatchLabels: { $ref: '#/definitions/StringMap' },
+        metricEndpoint: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            uri: { type: 'string', pattern: '^/', default: '/metrics', 'x-message': 'must be a path starting with "/"' },
+            port: { type: 'integer', minimum: 1, maximum: 65535 },
+          },
+        },
+      },
+    },
+    TargetRef: {
+      title: 'TargetRef',
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: {
+        kind: { type: 'string', enum: ['ModelInfer'], default: 'ModelInfer' },
+        name: { $ref: '#/definitions/Name' },
+      },
+    },
+    ScalingConfiguration: {
+      title: 'ScalingConfiguration',
+      type: 'object',
+      required: ['target', 'maxReplicas'],
+      additionalProperties: false,
+      properties: {
+        target: { $ref: '#/definitions/ScalingTarget' },
+        minReplicas: { type: 'integer', minimum: 0, default: 1 },
+        maxReplicas: { type: 'integer', minimum: 1 },
+      },
+    },
+    OptimizerConfiguration: {
+      title: 'OptimizerConfiguration',
+      type: 'object',
+      required: ['params'],
+      additionalProperties: false,
+      properties: {
+        params: { type: 'array', minItems: 1, items: { $ref: '#/definitions/OptimizerParam' } },
+        costExpansionRatePercent: { type: 'integer', minimum: 100, maximum: 1000, default: 200 },
+      },
+    },
+    OptimizerParam: {
+      title: 'OptimizerParam',
+      type: 'object',
+      required: ['target', 'cost', 'maxReplicas'],
+      additionalProperties: false,
+      properties: {
+        target: { $ref: '#/definitions/ScalingTarget' },
+        cost: { type: 'integer', minimum: 0 },
+        minReplicas: { type: 'integer', minimum: 0, default: 0 },
+        maxReplicas: { type: 'integer', minimum: 1 },
+      },
+    },
+    AutoscalingPolicyBindingStatus: {
+      title: 'AutoscalingPolicyBindingStatus',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        observedGeneration: { type: 'integer', minimum: 0 },
+        currentReplicas: { type: 'integer', minimum: 0 },
+        desiredReplicas: { type: 'integer', minimum: 0 },
+        panicMode: { type: 'boolean' },
+        lastScaleTime: { type: 'string', format: 'date-time' },
+        lastDecision: { type: 'string', description: 'Reason of the last scale decision, in words.' },
+        conditions: { $ref: '#/definitions/Conditions' },
+      },
+    },
+  },
+};

@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { expectValid, getAt, loadExample, runInvalidCases, setAt, unsetAt } from '../testkit.js';
+
+describe('Model schema', () => {
+  const base = () => loadExample('model.yaml');
+
+  it('accepts the examples and applies defaults', () => {
+    expectValid(base());
+    const r = expectValid(loadExample('model-disaggregated.yaml'));
+    expect(getAt(r, 'metadata.namespace')).to.equal('default');
+    expect(getAt(r, 'spec.backends[0].routeWeight')).to.equal(100);
+    expect(getAt(r, 'spec.backends[0].scaleToZeroGracePeriod')).to.equal('30s');
+    expect(getAt(r, 'spec.backends[0].workers[0].pods')).to.equal(1);
+  });
+
+  it('gives a backend without workers one server worker', () => {
+    const doc = base();
+    unsetAt(doc, 'spec.backends[0].workers');
+    const r = expectValid(doc);
+    expect(getAt(r, 'spec.backends[0].workers')).to.deep.equal([{ type: 'server', replicas: 1, pods: 1 }]);
+  });
+
+  it('leaves the input document untouched', () => {
+    const doc = base();
+    const before = structuredClone(doc);
+    expectValid(doc);
+    expect(doc).to.deep.equal(before);
+  });
+
+  runInvalidCases(base, [
+    { name: 'name with a dot', set: { 'metadata.name': 'llama.3' }, path: 'metadata.name', message: 'DNS-1123' },
+    { name: 'name with a wildcard', set: { 'metadata.name': 'llama*' }, path: 'metadata.name', message: 'DNS-1123' },
+    { name: 'namespace upper-case', set: { 'metadata.namespace': 'Prod' }, path: 'metadata.namespace', message: 'DNS-1123' },
+    { name: 'name too long', set: { 'metadata.name': 'a'.repeat(64) }, path: 'metadata.name', message: 'at most 63 characters' },
+    { name: 'no backends', set: { 'spec.backends': [] }, path: 'spec.backends', message: 'at least 1 item (got a list of 0 items)' },
+    { name: 'unknown backend type', set: { 'spec.backends[0].type': 'vllm' }, path: 'spec.backends[0].type', message: 'did you mean "vLLM"' },
+    { name: 'routeWeight above 100', set: { 'spec.backends[0].routeWeight': 140 }, path: 'spec.backends[0].routeWeight', message: 'must be between 0 and 100 (got 140)' },
+    { name: 'min above max', set: { 'spec.backends[0].minReplicas': 5 }, path: 'spec.backends[0].minReplicas', message: 'must not be greater than maxReplicas (5 > 4)' },
+    { name: 'grace above 1800s', set: { 'spec.backends[0].scaleToZeroGracePeriod': '31m' }, path: 'spec.backends[0].scaleToZeroGracePeriod', message: 'at most 1800s' },
+    { name: 'grace not a duration', set: { 'spec.backends[0].scaleToZeroGracePeriod': '30 seconds' }, path: 'spec.backends[0].scaleToZeroGracePeriod', message: 'must be a duration' },
+    { name: 'bad model URI', set: { 'spec.backends[0].modelURI': 'meta-llama/x' }, path: 'spec.backends[0].modelURI', message: 'hf://' },
+    {
+      name: 'duplicate backend name',
+      mutate: (d) => setAt(d, 'spec.backends[1]', structuredClone(getAt(d, 'spec.backends[0]'))),
+      path: 'spec.backends[1].name',
+      message: 'duplicate backend name "vllm-main"',
+    },
+    { name: 'LoRA name with a dot', set: { 'spec.backends[0].loraAdapters[0].name': 'sql.v1' }, path: 'spec.backends[0].loraAdapters[0].name', message: 'LoRA adapter name' },
+    { name: 'duplicate LoRA name', set: { 'spec.backends[0].loraAdapters[1].name': 'sql-lora' }, path: 'spec.backends[0].loraAdapters[1].name', message: 'duplicate LoRA adapter name' },
+    { name: 'prefill worker on vLLM', set: { 'spec.backends[0].workers[1]': { type: 'prefill' } }, path: 'spec.backends[0].workers', message: 'vLLMDisaggregated' },
+    { name: 'misspelt field', set: { 'spec.backends[0].maxReplica': 3 }, path: 'spec.backends[0].maxReplica', message: 'did you mean "maxReplicas"' },
+    { name: 'missing maxReplicas', unset: ['spec.backends[0].maxReplicas'], path: 'spec.backends[0].maxReplicas', message: 'is required' },
+    { name: 'replicas as string', set: { 'spec.backends[0].minReplicas': 'one' }, path: 'spec.backends[0].minReplicas', message: 'must be an integer (got "one")' },
+    {
+      name: 'bad GPU quantity',
+      set: { 'spec.backends[0].workers[0].resources.limits["nvidia.com/gpu"]': 'lots' },
+      path: 'spec.backends[0].workers[0].resources.limits["nvidia.com/gpu"]',
+      message: 'must be a quantity',
+    },
+    { name: 'wrong apiVersion', set: { apiVersion: 'workload.matrixinfer.ai/v1alpha1' }, path: 'apiVersion', message: 'must be "registry.matrixinfer.ai/v1alpha1" for kind Model' },
+  ]);
+});

@@ -1,0 +1,115 @@
+// Model (registry.matrixinfer.ai/v1alpha1): what users declare; the model controller expands
+// it into ModelInfer + ModelServer + ModelRoute per backend.
+import { resourceSchema } from './resource.js';
+import type { KindSchema } from './types.js';
+
+const nameList = { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] };
+
+export const modelKind: KindSchema = {
+  kind: 'Model',
+  schema: resourceSchema('Model', 'registry.matrixinfer.ai/v1alpha1', 'A model to serve, with one or more engine backends.'),
+  definitions: {
+    ModelSpec: {
+      title: 'ModelSpec',
+      type: 'object',
+      required: ['backends'],
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', minLength: 1, description: 'Model name clients send in requests; defaults to metadata.name.' },
+        owner: { type: 'string', description: 'Team or person owning the model.' },
+        backends: { type: 'array', minItems: 1, items: { $ref: '#/definitions/ModelBackend' }, ...nameList },
+        autoscalingPolicy: { $ref: '#/definitions/Name', description: 'AutoscalingPolicy used to scale all backends together (heterogeneous optimizer).' },
+        costExpansionRatePercent: { type: 'integer', minimum: 100, maximum: 1000, default: 200, description: 'Chunk growth rate of the cost optimizer across backends.' },
+      },
+    },
+    ModelBackend: {
+      title: 'ModelBackend',
+      type: 'object',
+      required: ['name', 'type', 'modelURI', 'maxReplicas'],
+      additionalProperties: false,
+      properties: {
+        name: { $ref: '#/definitions/Name' },
+        type: { type: 'string', enum: ['vLLM', 'vLLMDisaggregated', 'SGLang'] },
+        modelURI: {
+          type: 'string',
+          pattern: '^(hf|s3|pvc|file)://.+$',
+          'x-message': 'must be a model URI starting with hf://, s3://, pvc:// or file://',
+        },
+        cacheURI: {
+          type: 'string',
+          pattern: '^(hostpath|pvc|file)://.+$',
+          'x-message': 'must be a cache URI starting with hostpath://, pvc:// or file://',
+        },
+        env: { type: 'array', items: { $ref: '#/definitions/EnvVar' } },
+        minReplicas: { type: 'integer', minimum: 0, default: 1 },
+        maxReplicas: { type: 'integer', minimum: 1 },
+        scalingCost: { type: 'integer', minimum: 0, default: 0, description: 'Relative cost of one replica, used by the cost optimizer.' },
+        routeWeight: { type: 'integer', minimum: 0, maximum: 100, default: 100, description: 'Share of traffic this backend receives.' },
+        scaleToZeroGracePeriod: { $ref: '#/definitions/Duration', default: '30s', description: 'Idle time before scaling to zero (at most 1800s).' },
+        loraAdapters: { type: 'array', items: { $ref: '#/definitions/LoraAdapter' }, ...nameList },
+        autoscalingPolicy: { $ref: '#/definitions/Name', description: 'Name of the AutoscalingPolicy for this backend.' },
+        workers: {
+          type: 'array',
+          minItems: 1,
+          items: { $ref: '#/definitions/ModelWorker' },
+          default: [{ type: 'server' }],
+          description: 'Engine processes of one replica; one server worker when omitted.',
+        },
+      },
+    },
+    LoraAdapter: {
+      title: 'LoraAdapter',
+      type: 'object',
+      required: ['name', 'artifactURL'],
+      additionalProperties: false,
+      properties: {
+        name: { $ref: '#/definitions/AdapterName' },
+        artifactURL: {
+          type: 'string',
+          pattern: '^(hf|s3|pvc|file)://.+$',
+          'x-message': 'must be an artifact URL starting with hf://, s3://, pvc:// or file://',
+        },
+      },
+    },
+    ModelWorker: {
+      title: 'ModelWorker',
+      type: 'object',
+      required: ['type'],
+      additionalProperties: false,
+      properties: {
+        type: { type: 'string', enum: ['server', 'prefill', 'decode'] },
+        image: { type: 'string', minLength: 1 },
+        replicas: { type: 'integer', minimum: 1, default: 1, description: 'Instances of this worker in one replica.' },
+        pods: { type: 'integer', minimum: 1, default: 1, description: 'Pods per instance (multi-node engines).' },
+        resources: { $ref: '#/definitions/ResourceRequirements' },
+        config: {
+          type: 'object',
+          additionalProperties: true,
+          description: 'Engine arguments as JSON (e.g. {"max-model-len": 8192}).',
+          'x-kubernetes-preserve-unknown-fields': true,
+        },
+      },
+    },
+    ModelStatus: {
+      title: 'ModelStatus',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        observedGeneration: { type: 'integer', minimum: 0 },
+        backendStatuses: { type: 'array', items: { $ref: '#/definitions/ModelBackendStatus' }, ...nameList },
+        conditions: { $ref: '#/definitions/Conditions' },
+      },
+    },
+    ModelBackendStatus: {
+      title: 'ModelBackendStatus',
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string' },
+        replicas: { type: 'integer', minimum: 0 },
+        readyReplicas: { type: 'integer', minimum: 0 },
+      },
+    },
+  },
+};

@@ -1,0 +1,93 @@
+// ModelServer (networking.matrixinfer.ai/v1alpha1): which pods serve a model, on which port,
+// with which engine, traffic policy and (for prefill/decode) KV connector.
+import { resourceSchema } from './resource.js';
+import type { KindSchema } from './types.js';
+
+export const modelServerKind: KindSchema = {
+  kind: 'ModelServer',
+  schema: resourceSchema('ModelServer', 'networking.matrixinfer.ai/v1alpha1', 'A set of engine endpoints that serve one model.'),
+  definitions: {
+    ModelServerSpec: {
+      title: 'ModelServerSpec',
+      type: 'object',
+      required: ['inferenceEngine', 'workloadSelector', 'workloadPort'],
+      additionalProperties: false,
+      properties: {
+        model: { type: 'string', minLength: 1, description: 'Model name sent to the engine (the request is rewritten to it unless it names a LoRA adapter).' },
+        inferenceEngine: { type: 'string', enum: ['vLLM', 'SGLang'] },
+        workloadSelector: { $ref: '#/definitions/WorkloadSelector' },
+        workloadPort: { $ref: '#/definitions/WorkloadPort' },
+        trafficPolicy: { $ref: '#/definitions/TrafficPolicy' },
+        kvConnector: { $ref: '#/definitions/KvConnector' },
+      },
+    },
+    WorkloadSelector: {
+      title: 'WorkloadSelector',
+      type: 'object',
+      required: ['matchLabels'],
+      additionalProperties: false,
+      properties: {
+        matchLabels: { $ref: '#/definitions/StringMap' },
+        pdGroup: { $ref: '#/definitions/PdGroup' },
+      },
+    },
+    PdGroup: {
+      title: 'PdGroup',
+      type: 'object',
+      required: ['groupKey', 'prefillLabels', 'decodeLabels'],
+      additionalProperties: false,
+      properties: {
+        groupKey: { type: 'string', minLength: 1, description: 'Label whose value pairs prefill and decode pods of one group.' },
+        prefillLabels: { $ref: '#/definitions/StringMap' },
+        decodeLabels: { $ref: '#/definitions/StringMap' },
+      },
+    },
+    WorkloadPort: {
+      title: 'WorkloadPort',
+      type: 'object',
+      required: ['port'],
+      additionalProperties: false,
+      properties: {
+        port: { type: 'integer', minimum: 1, maximum: 65535 },
+        protocol: { type: 'string', enum: ['http', 'https'], default: 'http' },
+      },
+    },
+    TrafficPolicy: {
+      title: 'TrafficPolicy',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        timeout: { $ref: '#/definitions/Duration', description: 'Upstream timeout of one request, e.g. "30s".' },
+        retry: { $ref: '#/definitions/RetryPolicy' },
+      },
+    },
+    RetryPolicy: {
+      title: 'RetryPolicy',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        attempts: { type: 'integer', minimum: 0, maximum: 10, default: 0, description: 'Retries after the first attempt.' },
+        retryInterval: { $ref: '#/definitions/Duration', default: '100ms' },
+      },
+    },
+    KvConnector: {
+      title: 'KvConnector',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        type: { type: 'string', enum: ['http', 'lmcache', 'nixl', 'mooncake'], default: 'http' },
+      },
+    },
+    ModelServerStatus: {
+      title: 'ModelServerStatus',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        observedGeneration: { type: 'integer', minimum: 0 },
+        endpoints: { type: 'integer', minimum: 0, description: 'Endpoints currently selected.' },
+        readyEndpoints: { type: 'integer', minimum: 0 },
+        conditions: { $ref: '#/definitions/Conditions' },
+      },
+    },
+  },
+};

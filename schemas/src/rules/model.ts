@@ -1,0 +1,57 @@
+// Cross-field rules of Model that JSON Schema cannot express.
+import { parseDurationMs } from '../duration.js';
+import type { ValidationIssue } from '../issues.js';
+import { childPath } from '../paths.js';
+import { arr, minNotAboveMax, obj, str, uniqueBy, type Obj } from './util.js';
+
+const MAX_SCALE_TO_ZERO_MS = 1_800_000;
+
+function workerRules(backend: Obj, path: string): ValidationIssue[] {
+  const types = arr(backend.workers).map((w) => str(obj(w)?.type));
+  const has = (t: string): boolean => types.includes(t);
+  const where = childPath(path, 'workers');
+  switch (backend.type) {
+    case 'vLLM':
+      return has('prefill') || has('decode')
+        ? [{ path: where, message: 'backend type vLLM runs "server" workers only; use type vLLMDisaggregated for prefill/decode' }]
+        : [];
+    case 'vLLMDisaggregated':
+      return has('server') || !has('prefill') || !has('decode')
+        ? [{ path: where, message: 'backend type vLLMDisaggregated needs at least one "prefill" and one "decode" worker and no "server" worker' }]
+        : [];
+    case 'SGLang':
+      return has('server') && (has('prefill') || has('decode'))
+        ? [{ path: where, message: 'backend type SGLang runs either "server" workers or "prefill" plus "decode" workers, not both' }]
+        : has('prefill') !== has('decode')
+          ? [{ path: where, message: 'prefill and decode workers come in pairs: add the missing one' }]
+          : [];
+    default:
+      return [];
+  }
+}
+
+function backendRules(backend: Obj, path: string): ValidationIssue[] {
+  const out = [...minNotAboveMax(backend, path), ...workerRules(backend, path)];
+  const grace = str(backend.scaleToZeroGracePeriod);
+  const ms = grace === undefined ? undefined : parseDurationMs(grace);
+  if (ms !== undefined && ms > MAX_SCALE_TO_ZERO_MS) {
+    out.push({ path: childPath(path, 'scaleToZeroGracePeriod'), message: `must be at most 1800s (got "${grace}")` });
+  }
+  out.push(...uniqueBy(arr(backend.loraAdapters), 'name', childPath(path, 'loraAdapters'), 'LoRA adapter name'));
+  return out;
+}
+
+/** Model rules: unique backend names, min <= max, worker types fit the backend type, grace <= 1800s. */
+export function modelRules(doc: Obj): ValidationIssue[] {
+  const backends = arr(obj(doc.spec)?.backends);
+  const out = uniqueBy(backends, 'name', 'spec.backends', 'backend name');
+  backends.forEach((b, i) => {
+    const backend = obj(b);
+    if (backend) out.push(...backendRules(backend, childPath('spec.backends', i)));
+  });
+  const weights = backends.map((b) => obj(b)?.routeWeight);
+  if (weights.length > 0 && weights.every((w) => w === 0)) {
+    out.push({ path: 'spec.backends', message: 'every backend has routeWeight 0: no backend would receive traffic' });
+  }
+  return out;
+}
