@@ -11,3 +11,4 @@ export * from './setup.js';
 export * from './resource-meta.js';
 export * from './resources.js';
 export * from './replay.js';
+export * from './consume.js';
