@@ -1,5 +1,6 @@
 // Scheduler configuration: its shape, JSON Schema, and validation against a plugin registry.
 // A bad config is rejected as a whole with every problem listed; nothing is silently defaulted.
+import { parse as parseYaml } from 'yaml';
 import { createAjv, type AjvError } from './ajv.js';
 import { SchedulerConfigError } from './errors.js';
 import type { PluginKind, PluginRegistry } from './registry.js';
@@ -127,4 +128,18 @@ export function createConfigValidator(registry: PluginRegistry): ConfigValidator
       return structuredClone({ filters, scorers: cfg.scorers, picker: cfg.picker });
     },
   };
+}
+
+/**
+ * Parses a config document (YAML or JSON text or bytes, e.g. the `mi-config` value or the file of
+ * `mi up --config`) into an unvalidated value for `validate`/`reconfigure`. A bare string
+ * document names a profile. Syntax errors become SchedulerConfigError.
+ */
+export function parseSchedulerConfigText(text: string | Uint8Array): unknown {
+  const s = typeof text === 'string' ? text : new TextDecoder().decode(text);
+  try {
+    return parseYaml(s);
+  } catch (err) {
+    throw new SchedulerConfigError([`not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`], { cause: err });
+  }
 }

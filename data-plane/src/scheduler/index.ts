@@ -3,7 +3,7 @@ export type * from './types.js';
 export { createScheduler, createSchedulerSync } from './scheduler.js';
 export type { ConfigurableScheduler, SchedulerDeps, SchedulerConfigInput } from './scheduler.js';
 export type { SchedulerConfig, FilterConfig, ScorerConfig, PickerConfig, ConfigValidator } from './config.js';
-export { SCHEDULER_CONFIG_SCHEMA, createConfigValidator } from './config.js';
+export { SCHEDULER_CONFIG_SCHEMA, createConfigValidator, parseSchedulerConfigText } from './config.js';
 export { DEFAULT_SCHEDULER_CONFIG, SCHEDULER_PROFILES, SCHEDULER_PROFILE_NAMES } from './profiles.js';
 export { createRegistry } from './registry.js';
 export type { PluginRegistry, PluginSpec, PluginContext, PluginKind } from './registry.js';

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { createDefaultRegistry } from './builtins.js';
+import { parseSchedulerConfigText } from './config.js';
+import { DEFAULT_SCHEDULER_CONFIG, SCHEDULER_PROFILES } from './profiles.js';
 import { SchedulerConfigError, PluginRegistrationError } from './errors.js';
 import { createRegistry } from './registry.js';
 import { createScheduler, createSchedulerSync } from './scheduler.js';
@@ -147,5 +149,46 @@ describe('scheduler framework', () => {
     expect(picks.size).to.be.greaterThan(2);
     const again = s.schedule(request({ random: 0.3 }), eps).explain.picked;
     expect(s.schedule(request({ random: 0.3 }), eps).explain.picked).to.equal(again);
+  });
+
+  const texts = [
+    { name: 'YAML document', text: 'scorers:\n  - name: kv-cache\n    weight: 1\npicker:\n  name: max-score\n', scorer: 'kv-cache' },
+    { name: 'JSON document', text: '{"scorers":[{"name":"random","weight":1}],"picker":{"name":"max-score"}}', scorer: 'random' },
+    { name: 'a profile name', text: 'round-robin\n', scorer: 'round-robin' },
+  ];
+  for (const tc of texts) {
+    it(`applies a config from text: ${tc.name}`, () => {
+      const s = createSchedulerSync(undefined, { hasher: fnvHasher() });
+      s.reconfigure(parseSchedulerConfigText(new TextEncoder().encode(tc.text)));
+      expect(s.config().scorers.map((x) => x.name)).to.deep.equal([tc.scorer]);
+    });
+  }
+
+  it('text that is not YAML is a config error', () => {
+    expect(() => parseSchedulerConfigText('{ scorers: [')).to.throw(SchedulerConfigError, /not valid YAML\/JSON/);
+  });
+
+  it('every named profile is valid, and the default is the default profile', () => {
+    for (const name of Object.keys(SCHEDULER_PROFILES)) {
+      const s = createSchedulerSync(name, { hasher: fnvHasher() });
+      expect(s.schedule(request(), [endpoint('a'), endpoint('b')]).candidates).to.have.length(2);
+    }
+    expect(createSchedulerSync(undefined, { hasher: fnvHasher() }).config()).to.deep.equal(DEFAULT_SCHEDULER_CONFIG);
+  });
+
+  it('a config object mutated after validation does not change the live config', () => {
+    const cfg = { scorers: [{ name: 'least-request', weight: 1 }], picker: { name: 'max-score' } };
+    const s = createSchedulerSync(cfg, { hasher: fnvHasher() });
+    cfg.scorers[0].weight = 99;
+    expect(s.config().scorers[0].weight).to.equal(1);
+  });
+
+  it('learned prefix placements survive a live reconfiguration', () => {
+    const s = createSchedulerSync('default', { hasher: fnvHasher() });
+    const prompt = 'p'.repeat(64 * 10);
+    s.observe(request({ promptText: prompt }), endpoint('b'), { ok: true, status: 200 });
+    s.reconfigure('prefix-cache');
+    const res = s.schedule(request({ promptText: prompt, random: 0.99 }), [endpoint('a'), endpoint('b'), endpoint('c')]);
+    expect(res.explain.picked).to.equal('b');
   });
 });
