@@ -4,10 +4,12 @@ import { API_GROUPS, type Model, type ModelBackend, type ModelInfer, type Role }
 
 /** A Model with the given backends (default: one simulated vLLM server backend). */
 export function makeModel(name: string, backends?: Partial<ModelBackend>[], extra: Partial<Model['metadata']> = {}): Model {
-  const bs = (backends ?? [{}]).map((b, i) => ({
+  const bs: ModelBackend[] = (backends ?? [{}]).map((b, i) => ({
     name: `b${i}`,
     type: 'vLLM' as const,
+    modelURI: 'hf://test/model',
     minReplicas: 1,
+    maxReplicas: 4,
     workers: [{ type: 'server' as const }],
     ...b,
   }));
@@ -16,7 +18,7 @@ export function makeModel(name: string, backends?: Partial<ModelBackend>[], extr
 
 /** A role with a simulator entry container. */
 export function makeRole(name: string, args: string[] = [], extra: Partial<Role> = {}): Role {
-  return { name, replicas: 1, entryTemplate: { spec: { containers: [{ name: 'engine', command: ['mi-engine-sim'], args }] } }, ...extra };
+  return { name, replicas: 1, entryTemplate: { spec: { containers: [{ name: 'engine', image: 'sim', command: ['mi-engine-sim'], args }] } }, ...extra };
 }
 
 /** A ModelInfer with `replicas` groups of the given roles. */

@@ -176,7 +176,7 @@ describe('infer controller: rolling update', () => {
     expect(resolveIntOrPercent(undefined, 10, 1, false)).to.equal(1);
     expect(resolveIntOrPercent('3', 10, 1, false)).to.equal(3);
     expect(rolloutParams(makeInfer('x', 4, [OLD], { rolloutStrategy: { maxUnavailable: 0, maxSurge: 0 } }))).to.deep.equal({ maxUnavailable: 1, maxSurge: 0, partition: 0 });
-    expect(rolloutParams(makeInfer('x', 4, [OLD], { rolloutStrategy: { rollingUpdateConfiguration: { maxUnavailable: '50%', partition: 1 } } }))).to.deep.equal({
+    expect(rolloutParams(makeInfer('x', 4, [OLD], { rolloutStrategy: { rollingUpdateConfiguration: { maxUnavailable: '50%', partition: 1 } } as ModelInfer['spec']['rolloutStrategy'] }))).to.deep.equal({
       maxUnavailable: 2,
       maxSurge: 0,
       partition: 1,

@@ -3,7 +3,7 @@
 // nothing changes yet). Level-triggered and pure: the published set is the memory, so any
 // replica that reads the same inputs decides the same thing, and a restart loses nothing.
 import { stableStringify, type InstanceObservation, type InstanceSpec } from '@matrixinfer/events';
-import type { IntOrPercent, ModelInfer, RollingUpdateConfiguration } from '../types.js';
+import type { IntOrPercent, ModelInfer } from '../types.js';
 import { byName, renderGroup } from './instances.js';
 
 export interface InferInputs {
@@ -40,7 +40,8 @@ export function resolveIntOrPercent(v: IntOrPercent | undefined, total: number, 
 /** maxUnavailable, maxSurge, partition of a ModelInfer with defaults (1, 0, 0); never both 0. */
 export function rolloutParams(mi: ModelInfer): { maxUnavailable: number; maxSurge: number; partition: number } {
   const rs = mi.spec.rolloutStrategy;
-  const nested: RollingUpdateConfiguration = rs?.rollingUpdateConfiguration ?? {};
+  // Kthena nests the numbers under rollingUpdateConfiguration; accept that too (flat wins).
+  const nested = ((rs as { rollingUpdateConfiguration?: { maxUnavailable?: IntOrPercent; maxSurge?: IntOrPercent; partition?: number } } | undefined)?.rollingUpdateConfiguration) ?? {};
   const replicas = mi.spec.replicas ?? 1;
   let maxUnavailable = resolveIntOrPercent(rs?.maxUnavailable ?? nested.maxUnavailable, replicas, 1, false);
   const maxSurge = resolveIntOrPercent(rs?.maxSurge ?? nested.maxSurge, replicas, 0, true);

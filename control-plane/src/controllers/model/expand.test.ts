@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createResourceValidator } from '@matrixinfer/schemas';
 import { INSTANCE_LABELS } from '@matrixinfer/events';
 import { makeModel } from '../testdata.js';
 import type { AutoscalingPolicyBinding, ModelInfer, ModelRoute, ModelServer } from '../types.js';
@@ -50,11 +51,27 @@ describe('model expansion', () => {
     expect((expandModel(model)[1] as ModelServer).spec.inferenceEngine).to.equal('SGLang');
   });
 
-  it('a command worker keeps its command', () => {
-    const model = makeModel('m', [{ workers: [{ type: 'server', command: ['vllm', 'serve', 'facebook/opt-125m'] }] }]);
-    const c = (expandModel(model)[0] as ModelInfer).spec.template.roles[0].entryTemplate.spec.containers[0];
-    expect(c.command).to.deep.equal(['vllm', 'serve', 'facebook/opt-125m']);
-    expect(c.args).to.deep.equal([]);
+  it('a backend without workers gets one server worker', () => {
+    const mi = expandModel(makeModel('w', [{ workers: undefined }]))[0] as ModelInfer;
+    expect(mi.spec.template.roles.map((r) => r.name)).to.deep.equal(['server']);
+  });
+
+  it('a Model-wide policy binds the other backends through the cost optimizer', () => {
+    const model = makeModel('opt', [{ name: 'a', scalingCost: 2, maxReplicas: 3 }, { name: 'b', autoscalingPolicy: 'own' }, { name: 'c', scalingCost: 5, minReplicas: 0 }]);
+    model.spec.autoscalingPolicy = 'shared';
+    model.spec.costExpansionRatePercent = 150;
+    const bindings = expandModel(model).filter((c) => c.kind === 'AutoscalingPolicyBinding') as AutoscalingPolicyBinding[];
+    expect(bindings.map((b) => b.metadata.name)).to.deep.equal(['opt-b', 'opt']);
+    expect(bindings[1].spec).to.deep.equal({
+      policyRef: { name: 'shared' },
+      optimizerConfiguration: {
+        costExpansionRatePercent: 150,
+        params: [
+          { target: { targetRef: { kind: 'ModelInfer', name: 'opt-a' } }, cost: 2, minReplicas: 1, maxReplicas: 3 },
+          { target: { targetRef: { kind: 'ModelInfer', name: 'opt-c' } }, cost: 5, minReplicas: 0, maxReplicas: 4 },
+        ],
+      },
+    });
   });
 
   it('prefill/decode workers become two roles, a pdGroup selector and a kv connector', () => {
@@ -75,8 +92,8 @@ describe('model expansion', () => {
 
   it('two backends: weighted targets, sorted LoRA adapters, a binding for the autoscaled one', () => {
     const model = makeModel('mix', [
-      { name: 'fast', routeWeight: 70, loraAdapters: [{ name: 'sql' }], autoscalingPolicy: 'p1', minReplicas: 1, maxReplicas: 4 },
-      { name: 'slow', routeWeight: 30, loraAdapters: [{ name: 'chat' }, { name: 'sql' }] },
+      { name: 'fast', routeWeight: 70, loraAdapters: [{ name: 'sql', artifactURL: 'hf://x/sql' }], autoscalingPolicy: 'p1', minReplicas: 1, maxReplicas: 4 },
+      { name: 'slow', routeWeight: 30, loraAdapters: [{ name: 'chat', artifactURL: 'hf://x/chat' }, { name: 'sql', artifactURL: 'hf://x/sql' }] },
     ]);
     const children = expandModel(model);
     expect(children.map((c) => `${c.kind}/${c.metadata.name}`)).to.deep.equal([
@@ -111,6 +128,23 @@ describe('model expansion', () => {
   it('rejects worker sets it cannot turn into roles', () => {
     expect(() => expandModel(makeModel('x', [{ workers: [{ type: 'prefill' }] }]))).to.throw(/workers must be/);
     expect(() => expandModel(makeModel('x', [{ name: 'a' }, { name: 'a' }]))).to.throw(/used twice/);
+  });
+
+  it('every child passes the schema validation the API applies (PD, LoRA, both binding kinds)', () => {
+    const validator = createResourceValidator();
+    const model = makeModel(
+      'valid',
+      [
+        { name: 'pd', type: 'vLLMDisaggregated', workers: [{ type: 'prefill' }, { type: 'decode', pods: 2, config: { 'max-num-seqs': 8 } }], autoscalingPolicy: 'p' },
+        { name: 'agg', loraAdapters: [{ name: 'sql', artifactURL: 'hf://x/sql' }] },
+      ],
+      { uid: 'u' },
+    );
+    model.spec.autoscalingPolicy = 'shared';
+    for (const child of expandModel(model)) {
+      const r = validator.validate(child);
+      expect(r.ok, `${child.kind}/${child.metadata.name}: ${JSON.stringify(r.ok ? [] : r.errors)}`).to.equal(true);
+    }
   });
 
   it('is deterministic', () => {

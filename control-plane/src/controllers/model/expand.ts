@@ -28,6 +28,8 @@ export const BACKEND_LABEL = 'registry.matrixinfer.ai/backend';
 export const ENGINE_ANNOTATION = 'modelinfer.matrixinfer.ai/engine';
 /** Program name of the built-in engine simulator. */
 export const SIMULATOR_COMMAND = 'mi-engine-sim';
+/** Image of the engine simulator (Kubernetes; the local actuator runs the command). */
+export const SIMULATOR_IMAGE = 'matrixinfer/mi-engine-sim:latest';
 /** Port the engines listen on inside a pod (the local actuator substitutes its own). */
 export const ENGINE_PORT = 8000;
 
@@ -58,9 +60,8 @@ export function configToArgs(config: Record<string, unknown> | undefined): strin
 }
 
 function ownerRef(model: Model): OwnerReference {
-  const ref: OwnerReference = { apiVersion: model.apiVersion, kind: 'Model', name: model.metadata.name, controller: true, blockOwnerDeletion: true };
-  if (model.metadata.uid) ref.uid = model.metadata.uid;
-  return ref;
+  // The store gives every Model a uid; '' only for a Model that was never stored (tests).
+  return { apiVersion: model.apiVersion, kind: 'Model', name: model.metadata.name, uid: model.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
 }
 
 function childMeta(model: Model, name: string, backend?: ModelBackend) {
@@ -83,15 +84,11 @@ export function workerContainer(model: Model, backend: ModelBackend, worker: Mod
   const env: EnvVar[] = [...(backend.env ?? [])];
   if (backend.modelURI) env.push({ name: 'MODEL_URI', value: backend.modelURI });
   if (backend.cacheURI) env.push({ name: 'CACHE_URI', value: backend.cacheURI });
-  const container: Container = { name: 'engine', args, env };
-  if (worker.image) container.image = worker.image;
-  if (worker.command && worker.command.length > 0) container.command = [...worker.command];
-  const simulated = !worker.image && !container.command;
+  const simulated = !worker.image;
+  const container: Container = { name: 'engine', image: worker.image ?? SIMULATOR_IMAGE, args, env };
   if (simulated) container.command = [SIMULATOR_COMMAND];
-  if (simulated || worker.image) {
-    // The simulator (and an engine image's entrypoint) learn the served name from --model.
-    if (!hasFlag(args, '--model')) args.push('--model', servedModelName(model));
-  }
+  // The simulator (and an engine image's entrypoint) learn the served name from --model.
+  if (!hasFlag(args, '--model')) args.push('--model', servedModelName(model));
   if (simulated) {
     if (!hasFlag(args, '--engine')) args.push('--engine', engineOf(backend) === 'SGLang' ? 'sglang' : 'vllm');
     if (worker.type !== 'server' && !hasFlag(args, '--role')) args.push('--role', worker.type);
@@ -116,21 +113,27 @@ function roleOf(model: Model, backend: ModelBackend, worker: ModelWorker): Role 
   return role;
 }
 
+/** Workers of a backend; one server worker when it names none (the schema default). */
+export function workersOf(backend: ModelBackend): ModelWorker[] {
+  return backend.workers && backend.workers.length > 0 ? backend.workers : [{ type: 'server' }];
+}
+
 function rolesOf(model: Model, backend: ModelBackend): Role[] {
-  const servers = backend.workers.filter((w) => w.type === 'server');
-  const prefill = backend.workers.filter((w) => w.type === 'prefill');
-  const decode = backend.workers.filter((w) => w.type === 'decode');
+  const workers = workersOf(backend);
+  const servers = workers.filter((w) => w.type === 'server');
+  const prefill = workers.filter((w) => w.type === 'prefill');
+  const decode = workers.filter((w) => w.type === 'decode');
   if (servers.length === 1 && prefill.length === 0 && decode.length === 0) return [roleOf(model, backend, servers[0])];
   if (servers.length === 0 && prefill.length === 1 && decode.length === 1) {
     return [roleOf(model, backend, prefill[0]), roleOf(model, backend, decode[0])];
   }
   throw new InvalidResourceError(
-    `Model ${model.metadata.name} backend ${backend.name}: workers must be one 'server', or one 'prefill' and one 'decode' (got ${backend.workers.map((w) => w.type).join(', ') || 'none'})`,
+    `Model ${model.metadata.name} backend ${backend.name}: workers must be one 'server', or one 'prefill' and one 'decode' (got ${workers.map((w) => w.type).join(', ')})`,
   );
 }
 
 function isDisaggregated(backend: ModelBackend): boolean {
-  return backend.type === 'vLLMDisaggregated' || backend.workers.some((w) => w.type === 'prefill');
+  return backend.type === 'vLLMDisaggregated' || workersOf(backend).some((w) => w.type === 'prefill');
 }
 
 /**
@@ -142,7 +145,7 @@ export function modelInferOf(model: Model, backend: ModelBackend, currentReplica
   const min = backend.minReplicas ?? 1;
   const max = backend.maxReplicas ?? Math.max(min, 1);
   let replicas = min;
-  if (backend.autoscalingPolicy && currentReplicas !== undefined) replicas = Math.min(Math.max(currentReplicas, min), max);
+  if (isAutoscaled(model, backend) && currentReplicas !== undefined) replicas = Math.min(Math.max(currentReplicas, min), max);
   const meta = childMeta(model, backendChildName(model, backend), backend);
   return {
     apiVersion: API_GROUPS.workload,
@@ -215,18 +218,51 @@ export function bindingOf(model: Model, backend: ModelBackend): AutoscalingPolic
     spec: {
       policyRef: { name: backend.autoscalingPolicy },
       scalingConfiguration: {
-        target: { targetRef: { kind: 'ModelInfer', name: backendChildName(model, backend) } },
+        target: { targetRef: { kind: 'ModelInfer' as const, name: backendChildName(model, backend) } },
         minReplicas: min,
-        maxReplicas: backend.maxReplicas ?? Math.max(min, 1),
+        maxReplicas: backend.maxReplicas,
       },
     },
   };
 }
 
+/**
+ * The Model-wide binding when spec.autoscalingPolicy is set: the cost optimizer splits replicas
+ * over every backend that does not name its own policy.
+ */
+export function modelBindingOf(model: Model): AutoscalingPolicyBinding | null {
+  const policy = model.spec.autoscalingPolicy;
+  const backends = model.spec.backends.filter((b) => !b.autoscalingPolicy);
+  if (!policy || backends.length === 0) return null;
+  const binding: AutoscalingPolicyBinding = {
+    apiVersion: API_GROUPS.registry,
+    kind: 'AutoscalingPolicyBinding',
+    metadata: childMeta(model, model.metadata.name),
+    spec: {
+      policyRef: { name: policy },
+      optimizerConfiguration: {
+        params: backends.map((b) => ({
+          target: { targetRef: { kind: 'ModelInfer' as const, name: backendChildName(model, b) } },
+          cost: b.scalingCost ?? 0,
+          minReplicas: b.minReplicas ?? 1,
+          maxReplicas: b.maxReplicas,
+        })),
+      },
+    },
+  };
+  if (model.spec.costExpansionRatePercent !== undefined) binding.spec.optimizerConfiguration!.costExpansionRatePercent = model.spec.costExpansionRatePercent;
+  return binding;
+}
+
+/** True when an autoscaler owns the backend's replica count. */
+export function isAutoscaled(model: Model, backend: ModelBackend): boolean {
+  return Boolean(backend.autoscalingPolicy || model.spec.autoscalingPolicy);
+}
+
 /** Looks up the replica count of an existing child ModelInfer (for autoscaled backends). */
 export type ReplicasOf = (modelInferName: string) => number | undefined;
 
-/** Every child of a Model, in a fixed order (per backend: ModelInfer, ModelServer, binding; then the route). */
+/** Every child of a Model, in a fixed order (per backend: ModelInfer, ModelServer, binding; then the model binding and the route). */
 export function expandModel(model: Model, replicasOf: ReplicasOf = () => undefined): AnyResource[] {
   const out: AnyResource[] = [];
   const seen = new Set<string>();
@@ -238,6 +274,8 @@ export function expandModel(model: Model, replicasOf: ReplicasOf = () => undefin
     const binding = bindingOf(model, backend);
     if (binding) out.push(binding);
   }
+  const shared = modelBindingOf(model);
+  if (shared) out.push(shared);
   out.push(modelRouteOf(model));
   return out;
 }

@@ -92,7 +92,7 @@ describe('model controller fold', () => {
 
   it('an invalid Model gets no children and a Failed status', () => {
     const s = initialModelState();
-    const bad = makeModel('bad', [{ workers: [] }]);
+    const bad = makeModel('bad', [{ workers: [{ type: 'prefill' }] }]);
     expect(foldModel(s, res(bad, 1)).decisions).to.deep.equal([]);
     const st = modelStatus(bad, () => undefined, s.invalid.get('default/bad'));
     expect(st.conditions.find((c) => c.type === 'Failed')?.status).to.equal('True');
