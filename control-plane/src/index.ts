@@ -3,3 +3,8 @@ export {};
 export { startLocalActuator, type LocalActuator, type LocalActuatorOptions, type ActuatorInstance } from './actuator/actuator.js';
 export { planActions, type ActionPlan, type RunningInstance } from './actuator/plan.js';
 export { ActuatorError, ACTUATOR_ERROR_CODES } from './actuator/errors.js';
+export { createApiApp, startApiServer, httpStatusFor, type ApiServer, type ApiAppOptions } from './api/server.js';
+export { createResourceService, validateManifests, type ResourceService, type ManifestText, type ValidatedDoc } from './api/service.js';
+export { createNatsResourceService } from './api/nats-backend.js';
+export { InvalidResourcesError, formatProblem, type SubmitProblem } from './api/errors.js';
+export { runMi, buildProgram } from './cli/mi.js';

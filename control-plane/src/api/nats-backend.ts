@@ -1,0 +1,49 @@
+// Wires the ResourceService to NATS: the resource log on MI_DESIRED and statuses from the
+// `mi-status` bucket. Shared by the API server and the CLI so both read and write the same way.
+import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { KV, KvEntry } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { BUCKETS, createResourceStore, ensureStreams, openKv } from '@matrixinfer/events';
+import { createResourceService, type ResourceService, type StatusReader } from './service.js';
+
+/** Reads JSON values of a KV bucket by key; null when the key or the bucket is missing. */
+export function kvJsonReader(open: () => Promise<KV>): StatusReader {
+  let kv: Promise<KV> | undefined;
+  return async (key) => {
+    kv ??= open();
+    let e: KvEntry | null;
+    try {
+      e = await (await kv).get(key);
+    } catch (err) {
+      // No control plane has run yet, so the bucket does not exist: no status, not an error.
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
+        kv = undefined;
+        return null;
+      }
+      throw err;
+    }
+    if (e === null || e.operation !== 'PUT' || e.value.length === 0) return null;
+    try {
+      return e.json<unknown>();
+    } catch {
+      return null;
+    }
+  };
+}
+
+/**
+ * The ResourceService over a NATS connection; `source` names the writer in the envelopes.
+ * `ensure` creates the streams first (idempotent), so a first `mi apply` works before any
+ * control plane has run.
+ */
+export async function createNatsResourceService(nc: NatsConnection, source: string, opts: { ensure?: boolean } = {}): Promise<ResourceService> {
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  if (opts.ensure) await ensureStreams(jsm);
+  const store = createResourceStore({ js, jsm, source });
+  return createResourceService({
+    store,
+    readStatus: kvJsonReader(() => openKv(js, BUCKETS.status)),
+    ready: () => !nc.isClosed(),
+  });
+}

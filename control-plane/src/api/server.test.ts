@@ -1,0 +1,98 @@
+// The control-plane HTTP API against a real nats-server, on listen(0), with raw fetch.
+import { expect } from 'chai';
+import winston from 'winston';
+import { connectNats } from '@matrixinfer/events';
+import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { createNatsResourceService } from './nats-backend.js';
+import { startApiServer, type ApiServer } from './server.js';
+
+const model = (name: string, maxReplicas: number, rv?: string) => `apiVersion: registry.matrixinfer.ai/v1alpha1
+kind: Model
+metadata:
+  name: ${name}
+${rv ? `  resourceVersion: "${rv}"\n` : ''}spec:
+  backends:
+    - name: sim
+      type: vLLM
+      modelURI: hf://org/m
+      maxReplicas: ${maxReplicas}
+      workers: [{ type: server }]
+`;
+
+describe('control-plane API (real nats-server)', function () {
+  this.timeout(20_000);
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let api: ApiServer;
+  const logger = winston.createLogger({ silent: true });
+
+  const call = async (method: string, path: string, body?: string, type = 'application/yaml') => {
+    const res = await fetch(`${api.url}${path}`, { method, body, headers: body === undefined ? {} : { 'content-type': type } });
+    const text = await res.text();
+    return { status: res.status, text, json: () => JSON.parse(text) };
+  };
+
+  before(async () => {
+    server = await startNatsServer();
+    nc = await connectNats({ url: server.url, name: 'api-test' });
+    const service = await createNatsResourceService(nc, 'api-test', { ensure: true });
+    api = await startApiServer({ port: 0, service, logger });
+  });
+  after(async () => {
+    await api?.close();
+    await nc?.close();
+    await server?.close();
+  });
+
+  it('applies YAML: created, then unchanged; JSON bodies work too', async () => {
+    const first = await call('POST', '/apis/v1/apply', model('llama', 2));
+    expect(first.status).to.equal(200);
+    expect(first.json().results).to.deep.equal([{ kind: 'Model', namespace: 'default', name: 'llama', result: 'created', resourceVersion: '1' }]);
+    expect((await call('POST', '/apis/v1/apply', model('llama', 2))).json().results[0].result).to.equal('unchanged');
+    const asJson = JSON.stringify({ apiVersion: 'registry.matrixinfer.ai/v1alpha1', kind: 'Model', metadata: { name: 'llama' }, spec: { backends: [{ name: 'sim', type: 'vLLM', modelURI: 'hf://org/m', maxReplicas: 3, workers: [{ type: 'server' }] }] } });
+    expect((await call('POST', '/apis/v1/apply', asJson, 'application/json')).json().results[0].result).to.equal('configured');
+  });
+
+  it('rejects invalid documents with 422 and every problem; writes nothing', async () => {
+    const r = await call('POST', '/apis/v1/apply', `${model('ok-one', 1)}---\n${model('Bad_Name', 0)}`);
+    expect(r.status).to.equal(422);
+    const err = r.json().error;
+    expect(err.code).to.equal('MI_ERR_INVALID');
+    const paths = err.problems.map((p: { path: string }) => p.path);
+    expect(paths).to.include.members(['metadata.name', 'spec.backends[0].maxReplicas']);
+    expect((await call('GET', '/apis/v1/models/ok-one')).status).to.equal(404);
+  });
+
+  it('answers 409 to a stale resourceVersion', async () => {
+    const created = (await call('POST', '/apis/v1/apply', model('race', 1))).json().results[0];
+    const [a, b] = await Promise.all([
+      call('POST', '/apis/v1/apply', model('race', 2, created.resourceVersion)),
+      call('POST', '/apis/v1/apply', model('race', 3, created.resourceVersion)),
+    ]);
+    expect([a.status, b.status].sort()).to.deep.equal([200, 409]);
+    expect((a.status === 409 ? a : b).json().error.code).to.equal('MI_ERR_CONFLICT');
+  });
+
+  it('gets, lists by any kind name, deletes; 404 for unknown kind and missing resource', async () => {
+    const one = await call('GET', '/apis/v1/Model/llama?namespace=default');
+    expect(one.status).to.equal(200);
+    expect(one.json().metadata.name).to.equal('llama');
+    const list = await call('GET', '/apis/v1/mdl');
+    expect(list.json().items.map((i: { metadata: { name: string } }) => i.metadata.name)).to.deep.equal(['llama', 'race']);
+    expect((await call('DELETE', '/apis/v1/models/race')).json()).to.deep.equal({ kind: 'Model', namespace: 'default', name: 'race', result: 'deleted' });
+    expect((await call('DELETE', '/apis/v1/models/race')).status).to.equal(404);
+    const unknown = await call('GET', '/apis/v1/widgets');
+    expect(unknown.status).to.equal(404);
+    expect(unknown.json().error.code).to.equal('MI_ERR_UNKNOWN_KIND');
+  });
+
+  it('serves health, readiness and Prometheus metrics counting requests', async () => {
+    expect((await call('GET', '/healthz')).status).to.equal(200);
+    expect((await call('GET', '/readyz')).status).to.equal(200);
+    const m = await call('GET', '/metrics');
+    expect(m.status).to.equal(200);
+    expect(m.text).to.match(/mi_api_requests_total\{method="POST",route="\/apis\/v1\/apply",code="422"\} 1/);
+    expect(m.text).to.match(/mi_api_resources_applied_total\{kind="Model",result="created"\} \d+/);
+  });
+});

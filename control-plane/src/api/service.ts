@@ -1,0 +1,164 @@
+// The submission core shared by the HTTP API and the `mi` CLI: validate every document first
+// (nothing is written when one is invalid), then apply them in order with optimistic
+// concurrency; read resources back with their materialized status from `mi-status`.
+import { DEFAULT_NAMESPACE, statusKey, type ApplyResult, type ResourceInput, type ResourceStore, type StoredResource } from '@matrixinfer/events';
+import { DocumentParseError, parseDocuments, resolveKind, validateResource, type ParsedDocument } from '@matrixinfer/schemas';
+import { InvalidResourcesError, NotFoundError, type SubmitProblem } from './errors.js';
+
+/** One manifest text with the name it is reported under (file, `-`, `request`). */
+export interface ManifestText {
+  text: string;
+  source: string;
+}
+
+/** A document that passed validation (defaults applied), with where it came from. */
+export interface ValidatedDoc {
+  source: string;
+  /** 0-based document number in its source. */
+  index: number;
+  resource: ResourceInput;
+}
+
+/** Identity of a resource as the CLI prints it. */
+export interface ResourceId {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export interface ApplyOutcomeView extends ResourceId {
+  result: ApplyResult;
+  resourceVersion: string;
+}
+
+export interface DeleteOutcomeView extends ResourceId {
+  result: 'deleted';
+}
+
+/** Reads a materialized status (from the `mi-status` bucket): the JSON value or null. */
+export type StatusReader = (key: string) => Promise<unknown | null>;
+
+export interface ResourceService {
+  /** Parses and validates every document of every text; InvalidResourcesError listing every problem. */
+  validate(texts: ManifestText[], opts?: { namespace?: string }): ValidatedDoc[];
+  /** Applies validated docs in order; stops at the first failure (earlier ones stay applied). */
+  apply(docs: ValidatedDoc[]): Promise<ApplyOutcomeView[]>;
+  /** One resource with its status; NotFoundError when absent. */
+  get(kindInput: string, namespace: string | undefined, name: string): Promise<StoredResource>;
+  /** Resources of a kind (every namespace when `namespace` is undefined), with status. */
+  list(kindInput: string, namespace: string | undefined): Promise<StoredResource[]>;
+  /** Deletes (tombstone); NotFoundError when absent. */
+  delete(kindInput: string, namespace: string | undefined, name: string): Promise<DeleteOutcomeView>;
+  identify(r: ResourceInput | StoredResource): ResourceId;
+  /** True while the backing NATS connection is usable. */
+  ready(): boolean;
+}
+
+export interface ResourceServiceOptions {
+  store: ResourceStore;
+  /** Status lookup; when omitted resources are returned with the status they were stored with. */
+  readStatus?: StatusReader;
+  ready?: () => boolean;
+}
+
+function describeDoc(raw: unknown): { kind?: string; name?: string; namespace?: string } {
+  if (typeof raw !== 'object' || raw === null) return {};
+  const r = raw as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+  return {
+    kind: typeof r.kind === 'string' ? r.kind : undefined,
+    name: typeof r.metadata?.name === 'string' ? r.metadata.name : undefined,
+    namespace: typeof r.metadata?.namespace === 'string' ? r.metadata.namespace : undefined,
+  };
+}
+
+/**
+ * Parses and validates all texts; returns the validated docs or throws InvalidResourcesError
+ * with every problem of every document. `namespace` (the `-n` flag) fills documents that name
+ * none and conflicts with documents that name another one.
+ */
+export function validateManifests(texts: ManifestText[], opts: { namespace?: string } = {}): ValidatedDoc[] {
+  const problems: SubmitProblem[] = [];
+  const docs: ValidatedDoc[] = [];
+  for (const { text, source } of texts) {
+    let parsed: ParsedDocument[];
+    try {
+      parsed = parseDocuments(text, source);
+    } catch (err) {
+      if (!(err instanceof DocumentParseError)) throw err;
+      for (const i of err.issues) problems.push({ source, index: 0, path: `line ${i.line}:${i.column}`, message: i.message });
+      continue;
+    }
+    if (parsed.length === 0) problems.push({ source, index: 0, path: '', message: 'holds no document' });
+    for (const { doc: raw, index } of parsed) {
+      const who = describeDoc(raw);
+      const at = { source, index, kind: who.kind, name: who.name };
+      let input = raw;
+      if (opts.namespace !== undefined && typeof raw === 'object' && raw !== null) {
+        if (who.namespace !== undefined && who.namespace !== opts.namespace) {
+          problems.push({ ...at, path: 'metadata.namespace', message: `is "${who.namespace}" but -n asks for "${opts.namespace}"` });
+          continue;
+        }
+        const r = raw as { metadata?: Record<string, unknown> };
+        input = { ...r, metadata: { ...(r.metadata ?? {}), namespace: opts.namespace } };
+      }
+      const res = validateResource(input);
+      if (!res.ok) {
+        for (const e of res.errors) problems.push({ ...at, path: e.path, message: e.message });
+        continue;
+      }
+      docs.push({ source, index, resource: res.resource as unknown as ResourceInput });
+    }
+  }
+  if (problems.length > 0) throw new InvalidResourcesError(problems);
+  return docs;
+}
+
+/** Builds the service over a resource store and a status reader. */
+export function createResourceService(opts: ResourceServiceOptions): ResourceService {
+  const { store } = opts;
+  const identify = (r: ResourceInput | StoredResource): ResourceId => ({
+    kind: r.kind,
+    namespace: r.metadata.namespace ?? DEFAULT_NAMESPACE,
+    name: r.metadata.name,
+  });
+  const withStatus = async (r: StoredResource): Promise<StoredResource> => {
+    if (!opts.readStatus) return r;
+    const status = await opts.readStatus(statusKey(r.kind, r.metadata.namespace, r.metadata.name));
+    return status === null || status === undefined ? r : { ...r, status };
+  };
+  return {
+    validate: validateManifests,
+    identify,
+    ready: () => (opts.ready ? opts.ready() : true),
+    async apply(docs) {
+      const out: ApplyOutcomeView[] = [];
+      for (const d of docs) {
+        // A resourceVersion in the document means "update exactly this version" (as kubectl
+        // replace does); without one the store expects the version it just read.
+        const rv = d.resource.metadata.resourceVersion;
+        const expectedRevision = rv !== undefined && rv !== '' ? Number(rv) : undefined;
+        const res = await store.apply(d.resource, { expectedRevision });
+        out.push({ ...identify(res.resource), result: res.result, resourceVersion: res.resource.metadata.resourceVersion });
+      }
+      return out;
+    },
+    async get(kindInput, namespace, name) {
+      const { kind } = resolveKind(kindInput);
+      const ns = namespace ?? DEFAULT_NAMESPACE;
+      const r = await store.get(kind, ns, name);
+      if (r === null) throw new NotFoundError(kind, ns, name);
+      return withStatus(r);
+    },
+    async list(kindInput, namespace) {
+      const { kind } = resolveKind(kindInput);
+      const items = await store.list(kind, namespace);
+      return Promise.all(items.map(withStatus));
+    },
+    async delete(kindInput, namespace, name) {
+      const { kind } = resolveKind(kindInput);
+      const ns = namespace ?? DEFAULT_NAMESPACE;
+      await store.delete(kind, ns, name);
+      return { kind, namespace: ns, name, result: 'deleted' };
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// Maps typed errors to what a person reads and to the process exit code. Exit codes are part of
+// the CLI contract (scripts branch on them): see docs/user-guide.md.
+import { InvalidResourcesError, errorCode, formatProblem } from '../api/errors.js';
+
+/** Exit codes of `mi`. */
+export const EXIT = {
+  ok: 0,
+  /** Invalid input: validation errors, bad arguments, unknown kind. */
+  invalid: 1,
+  notFound: 2,
+  conflict: 3,
+  natsUnavailable: 4,
+  /** Anything unexpected. */
+  failure: 5,
+} as const;
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor(err: unknown): number {
+  switch (errorCode(err)) {
+    case 'MI_ERR_INVALID':
+    case 'MI_ERR_INVALID_RESOURCE':
+    case 'MI_ERR_BAD_ARGUMENT':
+    case 'MI_ERR_UNKNOWN_KIND':
+      return EXIT.invalid;
+    case 'MI_ERR_NOT_FOUND':
+      return EXIT.notFound;
+    case 'MI_ERR_CONFLICT':
+      return EXIT.conflict;
+    case 'MI_ERR_NATS_UNAVAILABLE':
+      return EXIT.natsUnavailable;
+    default:
+      return EXIT.failure;
+  }
+}
+
+/** Lines to print on stderr for an error thrown by a command. */
+export function describeError(err: unknown): string[] {
+  if (err instanceof InvalidResourcesError) {
+    return [...err.problems.map(formatProblem), `error: ${err.message}`];
+  }
+  const code = errorCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'MI_ERR_CONFLICT') {
+    return [`error: conflict (409): ${message}`];
+  }
+  return [`error: ${message}`];
+}

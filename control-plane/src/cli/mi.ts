@@ -1,0 +1,47 @@
+// The `mi` command line: apply, get, delete, events, replay, up. Only this file decides the exit
+// code; commands throw typed errors.
+import { Command, CommanderError } from 'commander';
+import { applyCommand } from './commands/apply.js';
+import { deleteCommand } from './commands/delete.js';
+import { getCommand } from './commands/get.js';
+import { describeError, exitCodeFor, EXIT } from './exit.js';
+import { processIO, type CliIO, type GlobalOptions } from './io.js';
+
+/** Builds the program; `io` carries stdout/stderr/stdin/env/clock. */
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('mi')
+    .description('MatrixInfer: declare models as resources, follow every change as an event')
+    .option('--nats-url <url>', 'NATS server (env NATS_URL; default nats://127.0.0.1:4222)')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  for (const cmd of [applyCommand(io, globals), getCommand(io, globals), deleteCommand(io, globals)]) {
+    program.addCommand(cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }));
+  }
+  return program;
+}
+
+/** Runs `mi` with `argv` (user arguments only); resolves to the exit code. */
+export async function runMi(argv: string[], io: CliIO): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are "errors" to commander; usage errors were already printed.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    }
+    for (const line of describeError(err)) io.err(line);
+    if (process.env.MI_DEBUG) io.err(String((err as Error).stack));
+    return exitCodeFor(err);
+  }
+}
+
+const isMain = process.argv[1] !== undefined && /mi\.(ts|js)$/.test(process.argv[1]);
+if (isMain) {
+  const code = await runMi(process.argv.slice(2), processIO());
+  // Flush stdout before exiting: a piped `mi get -o json` must not be cut short.
+  process.stdout.write('', () => process.exit(code));
+}
