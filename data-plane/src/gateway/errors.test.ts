@@ -1,5 +1,6 @@
 // Every error the gateway answers, end to end, in the OpenAI shape.
 import { expect } from 'chai';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
@@ -82,9 +83,9 @@ describe('gateway e2e: error answers', function () {
     const r = await request(`${gw.url}/v1/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: (async function* () {
+      body: Readable.from((function* () {
         for (let i = 0; i < big.length; i += 500) yield Buffer.from(big.slice(i, i + 500));
-      })(),
+      })()),
     });
     expect(r.statusCode).to.equal(413);
     await r.body.text();
