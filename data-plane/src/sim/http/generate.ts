@@ -1,0 +1,170 @@
+// POST /v1/chat/completions and /v1/completions: validate, apply faults and PD rules, run the
+// request through the engine core and write the JSON or SSE response as the engine would.
+
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { planOutput } from '../engine/output.js';
+import { decodeToken } from '../engine/tokenizer.js';
+import type { EngineRequest, FinishInfo, KvSource, RequestFaults } from '../engine/types.js';
+import { SimError } from '../errors.js';
+import type { SimContext } from './context.js';
+import { readJson, sendError, type EngineErrorSpec } from './io.js';
+import { parseGeneration, type ApiKind, type ParsedRequest } from './parse.js';
+import { DONE, fullResponse, streamChunk, usage, usageChunk, type ResponseHead } from './shapes.js';
+
+/** Handles one generation request end to end. */
+export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
+  const body = await readJson(req);
+  const engine = ctx.opts.engine;
+  if (!body.ok) return sendError(res, engine, { status: 400, message: body.message });
+  const verdict = ctx.faults.onRequest(req.headers);
+  if (verdict.action === 'crash') return ctx.crash();
+  if (verdict.action === 'fail') return sendError(res, engine, verdict.error);
+  const parsed = parseGeneration(kind, body.value, ctx.opts, ctx.adapters);
+  if ('error' in parsed) return sendError(res, engine, parsed.error);
+  const p = parsed.request;
+
+  const pd = pdPlan(p, ctx);
+  if ('error' in pd) return sendError(res, engine, pd.error);
+
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  if (res.destroyed) abort.abort();
+  if (pd.waitRoom !== undefined) {
+    const ok = await waitForPrefill(p, ctx, abort.signal);
+    if (abort.signal.aborted) return;
+    if (!ok) {
+      return sendError(res, engine, { status: 500, message: `KV transfer for bootstrap room ${pd.waitRoom} timed out waiting for the prefill engine` });
+    }
+  }
+  run(p, pd, verdict.faults, req, res, ctx, abort.signal);
+}
+
+interface PdPlan {
+  kvSource: KvSource;
+  maxTokens: number;
+  /** Return kv_transfer_params for a NIXL decode leg (this engine did the prefill). */
+  returnKvParams: boolean;
+  /** SGLang prefill: mark this room done when the KV is computed. */
+  completeRoom: string | undefined;
+  /** SGLang decode: wait for this room before starting. */
+  waitRoom: string | undefined;
+}
+
+function pdPlan(p: ParsedRequest, ctx: SimContext): PdPlan | { error: EngineErrorSpec } {
+  const role = ctx.opts.role;
+  const plan: PdPlan = { kvSource: 'local', maxTokens: p.maxTokens, returnKvParams: false, completeRoom: undefined, waitRoom: undefined };
+  const kvt = p.kvTransfer;
+  if (kvt?.do_remote_decode === true) {
+    if (role === 'decode') return { error: { status: 400, message: 'kv_transfer_params.do_remote_decode sent to a decode-role engine', param: 'kv_transfer_params' } };
+    plan.returnKvParams = true;
+  } else if (kvt?.do_remote_prefill === true) {
+    if (role === 'prefill') return { error: { status: 400, message: 'kv_transfer_params.do_remote_prefill sent to a prefill-role engine', param: 'kv_transfer_params' } };
+    if (typeof kvt.remote_engine_id !== 'string' || !Array.isArray(kvt.remote_block_ids)) {
+      return { error: { status: 400, message: 'kv_transfer_params with do_remote_prefill needs remote_engine_id and remote_block_ids (from the prefill response)', param: 'kv_transfer_params' } };
+    }
+    plan.kvSource = 'remote';
+  }
+  if (p.bootstrap && ctx.opts.engine === 'sglang') {
+    if (role === 'prefill') {
+      plan.completeRoom = p.bootstrap.room;
+      plan.maxTokens = 1; // a disaggregated prefill server only computes KV and the first token
+    } else if (role === 'decode') {
+      plan.waitRoom = p.bootstrap.room;
+      plan.kvSource = 'remote';
+    }
+  }
+  return plan;
+}
+
+async function waitForPrefill(p: ParsedRequest, ctx: SimContext, signal: AbortSignal): Promise<boolean> {
+  const b = p.bootstrap;
+  if (!b) return true;
+  const timeoutMs = Math.max(1, ctx.clock.realDelayMs(ctx.opts.bootstrapTimeoutMs));
+  try {
+    const url = `http://${b.host}:${b.port}/sim/bootstrap/rooms/${encodeURIComponent(b.room)}?timeout_ms=${Math.ceil(timeoutMs)}`;
+    const r = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs + 1000)]) });
+    await r.arrayBuffer();
+    return r.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function run(p: ParsedRequest, pd: PdPlan, faults: RequestFaults, req: IncomingMessage, res: ServerResponse,
+  ctx: SimContext, signal: AbortSignal): void {
+  const { opts, core, loop, clock } = ctx;
+  const engineId = ctx.nextRequestId();
+  const xrid = req.headers['x-request-id'];
+  const base = typeof xrid === 'string' && xrid !== '' ? xrid : randomUUID().replace(/-/g, '');
+  const head: ResponseHead = {
+    id: opts.engine === 'sglang' ? base : `${p.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${base}`,
+    created: Math.floor(Date.now() / 1000),
+    model: p.model,
+  };
+  const plan = planOutput(opts.seed, p.promptTokens, opts.meanOutputTokens);
+  const stopAfter = p.ignoreEos ? Number.POSITIVE_INFINITY : plan.stopAfterTokens;
+  const engineReq: EngineRequest = {
+    id: engineId,
+    promptTokens: p.promptTokens,
+    maxTokens: pd.maxTokens,
+    stopAfterTokens: stopAfter,
+    cacheSalt: p.lora ?? opts.model,
+    lora: p.lora,
+    kvSource: pd.kvSource,
+    faults,
+    tokenAt: plan.tokenAt,
+  };
+  const lastIndex = Math.min(pd.maxTokens, stopAfter) - 1;
+  const finalReason = pd.maxTokens <= stopAfter ? 'length' : 'stop';
+  let text = '';
+  let done = false;
+
+  const onFinish = (info: FinishInfo): void => {
+    done = true;
+    if (pd.completeRoom !== undefined) ctx.rooms.complete(pd.completeRoom);
+    if (info.reason === 'abort') {
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
+    const u = usage(info.promptTokens, info.completionTokens);
+    if (p.stream) {
+      if (p.includeUsage) res.write(usageChunk(p.kind, head, u));
+      res.end(DONE);
+      return;
+    }
+    const kvParams = pd.returnKvParams ? {
+      do_remote_prefill: true, do_remote_decode: false, remote_block_ids: info.blockIds, remote_engine_id: ctx.engineId,
+      remote_request_id: engineId, remote_host: ctx.advertisedHost, remote_port: ctx.sidePort(), tp_size: 1,
+    } : null;
+    const out = JSON.stringify(fullResponse(p.kind, head, text, info.reason, u, kvParams));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
+    res.end(out);
+  };
+
+  const onToken = p.stream
+    ? (id: number, index: number): void => {
+      if (index === 0) {
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+        if (p.kind === 'chat') res.write(streamChunk(p.kind, head, '', null, p.includeUsage, true));
+      }
+      res.write(streamChunk(p.kind, head, decodeToken(id), index === lastIndex ? finalReason : null, p.includeUsage));
+    }
+    : (id: number): void => {
+      text += decodeToken(id);
+    };
+
+  try {
+    core.submit(engineReq, { onToken, onFinish }, clock.nowMs());
+  } catch (err) {
+    if (err instanceof SimError) return sendError(res, opts.engine, { status: 400, message: err.message });
+    throw err;
+  }
+  ctx.onAccepted(1, pd.maxTokens);
+  loop.kick();
+  signal.addEventListener('abort', () => {
+    if (done) return;
+    core.cancel(engineId, clock.nowMs());
+    loop.kick();
+  });
+}

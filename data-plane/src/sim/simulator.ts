@@ -1,0 +1,124 @@
+// Assembles one simulator (core + loop + metrics + HTTP server) and starts it listening.
+
+import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { resolveOptions, type SimOptions, type SimOptionsInput } from './config.js';
+import { createScaledClock } from './engine/clock.js';
+import { createEngineCore } from './engine/core.js';
+import { startEngineLoop } from './engine/loop.js';
+import { createRng } from './engine/rng.js';
+import type { EngineStatsSink } from './engine/types.js';
+import type { SimContext } from './http/context.js';
+import { createFaultController } from './http/faults.js';
+import { createLoraRegistry } from './http/lora.js';
+import { createRoomBook } from './http/rooms.js';
+import { createRouter } from './http/routes.js';
+import { createSglangMetrics } from './metrics/sglang-metrics.js';
+import { createVllmMetrics } from './metrics/vllm-metrics.js';
+
+/** Options of startSimulator: simulator options plus what to do on a simulated crash. */
+export type StartSimulatorOptions = SimOptionsInput & {
+  /**
+   * Called when a crash fault fires. The CLI exits the process; by default (in-process) the
+   * simulator drops every connection and stops listening, which a client sees the same way.
+   */
+  onCrash?: () => void;
+};
+
+/** A running simulator. */
+export interface RunningSimulator {
+  /** Base URL, e.g. http://127.0.0.1:40123 (no trailing slash). */
+  url: string;
+  port: number;
+  /** Port of the PD side channel (SGLang bootstrap server or NIXL side port as advertised). */
+  bootstrapPort: number;
+  options: SimOptions;
+  /** Stops listening, aborts in-flight requests and closes every connection. */
+  close(): Promise<void>;
+}
+
+/** Starts a simulator listening on options.host:options.port (port 0 picks a free port). */
+export async function startSimulator(input: StartSimulatorOptions = {}): Promise<RunningSimulator> {
+  const { onCrash, ...rest } = input;
+  const opts = resolveOptions({ port: 0, ...rest });
+  const clock = createScaledClock(opts.timeScale);
+  const rng = createRng(opts.seed);
+  let onAccepted: (n: number, maxTokens: number) => void = () => {};
+  let sink: EngineStatsSink;
+  let render: () => string;
+  if (opts.engine === 'vllm') {
+    const m = createVllmMetrics({
+      modelName: opts.model, maxModelLen: opts.maxModelLen, blockSize: opts.blockSize, kvBlocks: opts.kvBlocks,
+      legacyNames: opts.legacyMetricNames, maxLoras: opts.enableLora ? opts.maxLoras : undefined,
+    });
+    sink = m;
+    onAccepted = (n, maxTokens) => m.requestParams(n, maxTokens);
+    render = () => m.render(core.snapshot(), Date.now() / 1000);
+  } else {
+    const m = createSglangMetrics(opts.model, opts.role, opts.kvBlocks * opts.blockSize, () => clock.nowMs());
+    sink = m;
+    render = () => m.render(core.snapshot(), clock.nowMs());
+  }
+  const core = createEngineCore(opts, createRng(opts.seed + 1), sink);
+  const loop = startEngineLoop(core, clock);
+  const rooms = createRoomBook();
+  const sockets = new Set<Socket>();
+  const servers: Server[] = [];
+  let seq = 0;
+  let closed: Promise<void> | undefined;
+
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      loop.stop();
+      rooms.close();
+      for (const s of sockets) s.destroy();
+      await Promise.all(servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));
+    })();
+    return closed;
+  };
+
+  let sidePort = 0;
+  const ctx: SimContext = {
+    opts, core, loop, clock, rooms, onAccepted,
+    adapters: createLoraRegistry(opts.loraModules),
+    faults: createFaultController(opts.faults, rng),
+    engineId: `sim-${opts.seed}-${Math.floor(rng.next() * 1e9).toString(36)}`,
+    advertisedHost: opts.host,
+    sidePort: () => sidePort,
+    crash: () => {
+      if (onCrash) onCrash();
+      else void close();
+    },
+    nextRequestId: () => `req-${++seq}`,
+    readyAtMs: clock.nowMs() + opts.faults.startupDelayMs,
+  };
+
+  const handler = createRouter(ctx, render);
+  const listen = async (port: number): Promise<number> => {
+    const srv = createServer({ keepAliveTimeout: 65_000 }, handler);
+    srv.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    servers.push(srv);
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(port, opts.host, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = srv.address();
+    return typeof addr === 'object' && addr !== null ? addr.port : port;
+  };
+
+  try {
+    const port = await listen(opts.port);
+    // SGLang prefill engines run a separate bootstrap server that decode engines contact.
+    sidePort = opts.engine === 'sglang' && opts.role === 'prefill' ? await listen(opts.bootstrapPort) : port;
+    return { url: `http://${opts.host}:${port}`, port, bootstrapPort: sidePort, options: opts, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
