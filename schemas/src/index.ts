@@ -6,8 +6,9 @@ export { createResourceValidator, validateResource, type ResourceValidator } fro
 export { parseDurationMs } from './duration.js';
 export { formatPath } from './paths.js';
 export { SchemaError, UnknownKindError, DocumentParseError, type ParseIssue } from './errors.js';
-export { KIND_SCHEMAS, kindBundle, allDefinitions } from './bundle.js';
+export { KIND_SCHEMAS, kindBundle, allDefinitions, resolveRef } from './bundle.js';
 export type { JsonSchema, KindSchema } from './kinds/types.js';
 export { DNS_LABEL_PATTERN } from './kinds/common.js';
 export { parseDocuments, type ParsedDocument } from './parse.js';
 export { formatValidation } from './format.js';
+export { toYaml } from './yaml.js';
