@@ -1,0 +1,155 @@
+// Integration test of the collector: a real nats-server, fixture engine servers on listen(0).
+import { expect } from 'chai';
+import { createServer, type Server } from 'node:http';
+import winston from 'winston';
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import { INSTANCE_OBSERVATION, desiredSubject, observedSubject, type EngineSample, type InstanceObservation } from '@matrixinfer/events';
+import { publishEnvelope } from '../actuator/bus.js';
+import { startCollector, type Collector } from './collector.js';
+import { SGLANG, VLLM_MODELS_WITH_LORA, VLLM_V1 } from './fixtures.js';
+
+const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface Fixture {
+  server: Server;
+  address: string;
+  body: string;
+  models?: unknown;
+}
+
+async function fixtureEngine(body: string, models?: unknown): Promise<Fixture> {
+  const f = { body, models } as Fixture;
+  f.server = createServer((req, res) => {
+    if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(f.body);
+    else if (req.url === '/v1/models' && f.models !== undefined) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(f.models));
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => f.server.listen(0, '127.0.0.1', () => r()));
+  const addr = f.server.address();
+  f.address = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
+  return f;
+}
+
+describe('collector/startCollector (real nats-server, fixture engines)', function () {
+  this.timeout(20_000);
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let sub: Subscription;
+  let samples: { subject: string; sample: EngineSample }[] = [];
+  let collector: Collector | undefined;
+  const fixtures: Fixture[] = [];
+
+  before(async () => {
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'MI_OBSERVED', subjects: ['mi.observed.>'] });
+    await jsm.streams.add({ name: 'MI_DESIRED', subjects: ['mi.desired.>'] });
+    await jsm.streams.add({ name: 'MI_METRICS', subjects: ['mi.metrics.>'] });
+    sub = nc.subscribe('mi.metrics.engine.>', {
+      callback: (_err, m) => {
+        samples.push({ subject: m.subject, sample: m.json<EngineSample>() });
+      },
+    });
+  });
+  after(async () => {
+    sub?.unsubscribe();
+    await nc?.close();
+    await server?.close();
+  });
+  afterEach(async () => {
+    await collector?.stop();
+    collector = undefined;
+    for (const f of fixtures.splice(0)) f.server.close();
+    samples = [];
+    await (await jetstreamManager(nc)).streams.purge('MI_OBSERVED');
+  });
+
+  async function observe(instance: string, phase: InstanceObservation['phase'], address?: string, labels: Record<string, string> = {}): Promise<void> {
+    const obs: InstanceObservation = { instance, namespace: 'default', modelInfer: 'mi1', phase, revision: 'r1', labels, address, timeMs: Date.now() };
+    await publishEnvelope(jetstream(nc), INSTANCE_OBSERVATION, 'test', observedSubject('instance', 'default', 'mi1', instance), obs, Date.now());
+  }
+  const of = (endpoint: string): EngineSample[] => samples.filter((s) => s.sample.endpoint === endpoint).map((s) => s.sample);
+
+  it('scrapes a ready vLLM endpoint and publishes normalized samples with deltas and adapters', async () => {
+    const f = await fixtureEngine(VLLM_V1, VLLM_MODELS_WITH_LORA);
+    fixtures.push(f);
+    await publishEnvelope(jetstream(nc), 'resource.applied', 'test', desiredSubject('ModelServer', 'default', 'ms1'), {
+      apiVersion: 'networking.matrixinfer.ai/v1alpha1',
+      kind: 'ModelServer',
+      metadata: { name: 'ms1', namespace: 'default' },
+      spec: { workloadSelector: { matchLabels: { 'modelinfer.matrixinfer.ai/name': 'mi1' } } },
+    }, Date.now());
+    collector = await startCollector({ nc, logger, intervalMs: 100 });
+    await observe('mi1-0-leader-0-0', 'ready', f.address, { 'modelinfer.matrixinfer.ai/name': 'mi1' });
+    const first = await waitFor('a sample', () => of('mi1-0-leader-0-0')[0]);
+    expect(samples[0].subject).to.equal('mi.metrics.engine.default.mi1-0-leader-0-0');
+    expect(first).to.deep.include({
+      endpoint: 'mi1-0-leader-0-0', address: f.address, modelServer: 'ms1', target: 'mi1', engine: 'vLLM',
+      running: 3, waiting: 2, kvUsage: 0.4375, kvBlocks: 27264, blockSize: 16,
+      promptTokensTotal: 12800, generationTokensTotal: 2048, prefixCacheQueriesTotal: 12800, prefixCacheHitsTotal: 4096,
+    });
+    expect(first.adapters).to.deep.equal(['sql-lora']);
+    // The engine answers 10 more first tokens taking 1 s in total: the next sample says so.
+    f.body = VLLM_V1.replace('time_to_first_token_seconds_count{engine="0",model_name="Qwen/Qwen3-8B"} 40.0', 'time_to_first_token_seconds_count{engine="0",model_name="Qwen/Qwen3-8B"} 50.0')
+      .replace('time_to_first_token_seconds_sum{engine="0",model_name="Qwen/Qwen3-8B"} 3.2', 'time_to_first_token_seconds_sum{engine="0",model_name="Qwen/Qwen3-8B"} 4.2');
+    const moved = await waitFor('a TTFT delta', () => of('mi1-0-leader-0-0').find((s) => s.ttft !== undefined && s.ttft.count === 10));
+    expect(moved.ttft!.sumSeconds).to.be.closeTo(1, 1e-9);
+    expect(moved.itl).to.deep.equal({ sumSeconds: 0, count: 0 });
+  });
+
+  it('learns endpoints present before it started, drops them when they stop', async () => {
+    const f = await fixtureEngine(SGLANG);
+    fixtures.push(f);
+    await observe('s', 'starting');
+    await observe('s', 'ready', f.address);
+    collector = await startCollector({ nc, logger, intervalMs: 100 });
+    const s = await waitFor('an SGLang sample', () => of('s')[0]);
+    expect(s).to.deep.include({ engine: 'SGLang', running: 4, waiting: 7, kvUsage: 0.62, modelServer: '' });
+    expect(s).to.not.have.property('adapters'); // /v1/models answered 404: adapters unknown
+    await observe('s', 'stopped');
+    await waitFor('endpoint dropped', () => collector!.stats().endpoints === 0);
+    const count = of('s').length;
+    const cycles = collector.stats().cycles;
+    await waitFor('two more cycles', () => collector!.stats().cycles >= cycles + 2);
+    expect(of('s').length).to.be.at.most(count + 1); // at most one scrape was already in flight
+  });
+
+  it('counts and survives scrape failures and unrecognized metrics', async () => {
+    const dead = await fixtureEngine('');
+    await new Promise<void>((r) => dead.server.close(() => r())); // nobody listens there now
+    const odd = await fixtureEngine('process_cpu_seconds_total 1\n');
+    const good = await fixtureEngine(VLLM_V1);
+    fixtures.push(odd, good);
+    collector = await startCollector({ nc, logger, intervalMs: 100, scrapeTimeoutMs: 500 });
+    await observe('dead', 'ready', dead.address);
+    await observe('odd', 'ready', odd.address);
+    await observe('good', 'ready', good.address);
+    await waitFor('failures counted', () => collector!.stats().scrapeFailures >= 2 && collector!.stats().unrecognized >= 2);
+    await waitFor('good still sampled', () => of('good').length >= 2);
+    expect(of('dead')).to.have.length(0);
+    expect(of('odd')).to.have.length(0);
+  });
+
+  it('rejects an invalid interval at start-up', async () => {
+    let caught: unknown;
+    try {
+      await startCollector({ nc, logger, intervalMs: 0 });
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as { code?: string }).code).to.equal('MI_ERR_COLLECTOR_INVALID_OPTION');
+  });
+});
