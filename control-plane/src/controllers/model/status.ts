@@ -4,7 +4,7 @@ import type { Condition, Model, ModelInferStatus } from '../types.js';
 import { backendChildName } from './expand.js';
 
 export interface ModelStatus {
-  backendStatuses: { name: string; replicas: number; availableReplicas: number }[];
+  backendStatuses: { name: string; replicas: number; readyReplicas: number }[];
   conditions: Condition[];
 }
 
@@ -27,10 +27,10 @@ export function modelStatus(model: Model, inferStatus: (name: string) => ModelIn
     const s = inferStatus(name);
     if (!s) {
       missing.push(name);
-      backendStatuses.push({ name: b.name, replicas: 0, availableReplicas: 0 });
+      backendStatuses.push({ name: b.name, replicas: 0, readyReplicas: 0 });
       continue;
     }
-    backendStatuses.push({ name: b.name, replicas: s.replicas, availableReplicas: s.availableReplicas });
+    backendStatuses.push({ name: b.name, replicas: s.replicas, readyReplicas: s.availableReplicas });
     if (s.replicas > 0 && s.availableReplicas < 1) inactive.push(name);
     const f = s.conditions.find((c) => c.type === 'Failed' && c.status === 'True');
     if (f) failed.push(`${name}: ${f.message ?? f.reason ?? 'failed'}`);
