@@ -104,11 +104,15 @@ describe('consume (on a real nats-server)', () => {
     const fresh: number[] = [];
     subs.push(await tailEvents({ js, stream: 'T_TAIL', filter: 't.tail.>', from: 'last-per-subject', handler: (e: ReplayedEvent<{ n: number }>) => void got.push(e.envelope.data.n) }));
     subs.push(await tailEvents({ js, stream: 'T_TAIL', handler: (e: ReplayedEvent<{ n: number }>) => void fresh.push(e.envelope.data.n) }));
-    await until(() => got.length === 2);
+    const unfiltered: number[] = [];
+    subs.push(await tailEvents({ js, stream: 'T_TAIL', from: 'last-per-subject', handler: (e: ReplayedEvent<{ n: number }>) => void unfiltered.push(e.envelope.data.n) }));
+    await until(() => got.length === 2 && unfiltered.length === 2);
     await publishEvent(js, 't.tail.b', ev('t.tail.b', 11));
     await publishEvent(js, 't.tail.a', ev('t.tail.a', 3));
     await until(() => got.length === 4 && fresh.length === 2);
     expect(got).to.deep.equal([2, 10, 11, 3]);
     expect(fresh).to.deep.equal([11, 3]);
+    await until(() => unfiltered.length === 4);
+    expect(unfiltered).to.deep.equal([2, 10, 11, 3]);
   });
 });

@@ -187,6 +187,8 @@ export async function tailEvents<T = unknown>(opts: TailEventsOptions<T>): Promi
   const o = tailPolicy(opts.from);
   // A single string, never an array: 2.9 servers refuse multiple filter subjects.
   if (opts.filter !== undefined && opts.filter !== '>') o.filter_subjects = opts.filter;
+  // 2.9 refuses last-per-subject without a filter subject; '>' means every subject.
+  else if (opts.from === 'last-per-subject') o.filter_subjects = '>';
   const consumer = await opts.js.consumers.get(opts.stream, o);
   const messages = await consumer.consume();
   const log = opts.logger?.child({ component: 'tail', stream: opts.stream });

@@ -68,6 +68,13 @@ describe('replay (on a real nats-server)', () => {
     });
   }
 
+  it("folds only the newest message per subject with from 'last-per-subject' (with and without a filter)", async () => {
+    expect((await replay({ js, stream: 'T_SEQ', from: 'last-per-subject', fold: collect, initial: [] as number[] })).state).to.deep.equal([9, 10]);
+    expect((await replay({ js, stream: 'T_SEQ', filter: 't.seq.odd', from: 'last-per-subject', fold: collect, initial: [] as number[] })).state).to.deep.equal([9]);
+    const err = await replay({ js, stream: 'T_SEQ', from: 'last-per-subject', until: { seq: 3 }, fold: collect, initial: [] as number[] }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(TypeError);
+  });
+
   it('hands the envelope and stored time to the fold and starts from a time', async () => {
     const all = await replay({ js, stream: 'T_SEQ', fold: (acc: ReplayedEvent<{ i: number }>[], ev: ReplayedEvent<{ i: number }>) => [...acc, ev], initial: [] });
     expect(all.state.map((e) => e.envelope.data.i)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);

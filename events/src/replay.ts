@@ -7,8 +7,7 @@ import { nanos } from '@nats-io/transport-node';
 import { decodeEvent, type Envelope } from './envelope.js';
 import { InvalidEventError } from './errors.js';
 import { STREAMS } from './names.js';
-import { resourceKey, type StoredResource } from './resource-meta.js';
-import { RESOURCE_APPLIED, RESOURCE_DELETED, compareResources } from './resources.js';
+import { RESOURCE_APPLIED, RESOURCE_DELETED, compareResources, resourceKey, type StoredResource } from './resource-meta.js';
 
 /** A position in a stream: a sequence, or a time (Date, ISO string or epoch ms). */
 export type StreamPosition = { seq: number } | { time: Date | string | number };
@@ -30,8 +29,11 @@ export interface ReplayOptions<S, T = unknown> {
   stream: string;
   /** One subject filter (wildcards allowed); 2.9 servers take only one. Default: all. */
   filter?: string;
-  /** First position to include; default the start of the stream. */
-  from?: StreamPosition;
+  /**
+   * First position to include; default the start of the stream. 'last-per-subject' folds only
+   * the newest message of each subject (current state; cannot be combined with `until`).
+   */
+  from?: StreamPosition | 'last-per-subject';
   /** Last position to include (inclusive); default the stream's end when the replay starts. */
   until?: StreamPosition;
   fold: (state: S, event: ReplayedEvent<T>) => S;
@@ -57,8 +59,9 @@ function timeMs(t: Date | string | number): number {
 }
 
 /** Consumer start options for a position (exported for the live-tail helper). */
-export function startPolicy(from: StreamPosition | undefined): Pick<ConsumerConfig, 'deliver_policy' | 'opt_start_seq' | 'opt_start_time'> {
+export function startPolicy(from: StreamPosition | 'last-per-subject' | undefined): Pick<ConsumerConfig, 'deliver_policy' | 'opt_start_seq' | 'opt_start_time'> {
   if (from === undefined) return { deliver_policy: DeliverPolicy.All };
+  if (from === 'last-per-subject') return { deliver_policy: DeliverPolicy.LastPerSubject };
   if ('seq' in from) return { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, from.seq) };
   return { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(timeMs(from.time)).toISOString() };
 }
@@ -78,6 +81,9 @@ function pastUntil(seq: number, storedMs: number, until: StreamPosition | undefi
 
 /** Folds the stream's envelopes in order between `from` and `until`; see ReplayOptions. */
 export async function replay<S, T = unknown>(opts: ReplayOptions<S, T>): Promise<ReplayResult<S>> {
+  if (opts.from === 'last-per-subject' && opts.until !== undefined) {
+    throw new TypeError("replay: from 'last-per-subject' cannot be combined with until (it is the state now, not at a time)");
+  }
   const jsm = opts.jsm ?? (await opts.js.jetstreamManager());
   const name = `mi_replay_${randomUUID().replace(/-/g, '')}`;
   const cfg: Partial<ConsumerConfig> = {
@@ -90,6 +96,8 @@ export async function replay<S, T = unknown>(opts: ReplayOptions<S, T>): Promise
     ...startPolicy(opts.from),
   };
   if (opts.filter !== undefined && opts.filter !== '>') cfg.filter_subject = opts.filter;
+  // 2.9 refuses last-per-subject without a filter subject; '>' means every subject.
+  else if (opts.from === 'last-per-subject') cfg.filter_subject = '>';
   const info = await jsm.consumers.add(opts.stream, cfg);
   // The end is fixed now: messages published after this are not part of this replay.
   let remaining = info.num_pending;

@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_NAMESPACE, isSubjectToken } from './names.js';
 import { stableStringify } from './routes.js';
-import { InvalidResourceError } from './errors.js';
+import { InvalidEventError, InvalidResourceError } from './errors.js';
+import { decodeEvent, type Envelope } from './envelope.js';
 
 /** Reference from a dependent resource to its owner (as in Kubernetes). */
 export interface OwnerReference {
@@ -154,4 +155,29 @@ export function toStoredPayload(r: StoredResource): Omit<StoredResource, 'metada
 /** Content-derived message id: equal (subject, expectation, type, content) => equal id, so retries dedup. */
 export function contentMsgId(subject: string, expected: number, type: string, content: unknown): string {
   return createHash('sha256').update(`${subject}\n${expected}\n${type}\n${stableStringify(content)}`).digest('hex').slice(0, 40);
+}
+
+/** Envelope type of a resource version on MI_DESIRED. */
+export const RESOURCE_APPLIED = 'resource.applied';
+/** Envelope type of a delete (tombstone); its data is the last version before the delete. */
+export const RESOURCE_DELETED = 'resource.deleted';
+
+/** Decodes a MI_DESIRED message into the live resource it states (null for a tombstone). */
+export function resourceFromMessage(seq: number, data: Uint8Array): { envelope: Envelope<StoredResource>; live: StoredResource | null } {
+  const envelope = decodeEvent<StoredResource>(data);
+  if (envelope.type === RESOURCE_DELETED) return { envelope, live: null };
+  if (envelope.type !== RESOURCE_APPLIED) throw new InvalidEventError(`unexpected event type ${envelope.type} on ${envelope.subject}`);
+  const r = envelope.data;
+  return { envelope, live: { ...r, metadata: { ...r.metadata, resourceVersion: String(seq) } } };
+}
+
+/** Deterministic order: kind, namespace, name. */
+export function compareResources(a: StoredResource, b: StoredResource): number {
+  const ka = [a.kind, a.metadata.namespace ?? DEFAULT_NAMESPACE, a.metadata.name];
+  const kb = [b.kind, b.metadata.namespace ?? DEFAULT_NAMESPACE, b.metadata.name];
+  for (let i = 0; i < 3; i++) {
+    if (ka[i] < kb[i]) return -1;
+    if (ka[i] > kb[i]) return 1;
+  }
+  return 0;
 }

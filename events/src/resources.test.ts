@@ -4,11 +4,11 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, type TestNatsServer } from './testing/index.js';
 import { connectNats } from './connect.js';
 import { ensureStreams } from './setup.js';
-import { createResourceStore, RESOURCE_DELETED, type ResourceStore } from './resources.js';
+import { createResourceStore, type ResourceStore } from './resources.js';
 import { ConflictError, ERROR_CODES, NotFoundError } from './errors.js';
 import { desiredSubject, STREAMS } from './names.js';
 import { decodeEvent } from './envelope.js';
-import type { ResourceInput } from './resource-meta.js';
+import { RESOURCE_DELETED, type ResourceInput } from './resource-meta.js';
 
 function model(name: string, spec: Record<string, unknown>, extra: Partial<ResourceInput['metadata']> = {}): ResourceInput {
   return { apiVersion: 'registry.matrixinfer.ai/v1alpha1', kind: 'Model', metadata: { name, namespace: 'team-a', ...extra }, spec };

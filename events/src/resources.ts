@@ -5,14 +5,18 @@
 // disable the check (see reference/nats.md).
 import { randomUUID } from 'node:crypto';
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, type PubAck, type StoredMsg } from '@nats-io/jetstream';
-import { decodeEvent, encodeEvent, makeEvent, type Envelope } from './envelope.js';
-import { ConflictError, InvalidEventError, MiEventsError, NotFoundError, PublishError } from './errors.js';
-import { DEFAULT_NAMESPACE, STREAMS, SUBJECT_ROOT, desiredSubject, isSubjectToken } from './names.js';
+import { encodeEvent, makeEvent } from './envelope.js';
+import { ConflictError, MiEventsError, NotFoundError, PublishError } from './errors.js';
+import { STREAMS, SUBJECT_ROOT, desiredSubject, isSubjectToken } from './names.js';
+import { foldResourceEvent, liveResources, replay, type ResourceMap } from './replay.js';
 import {
+  RESOURCE_APPLIED,
+  RESOURCE_DELETED,
   checkResourceInput,
   contentMsgId,
   namespaceOf,
   planApply,
+  resourceFromMessage,
   toStoredPayload,
   type ApplyResult,
   type ResourceInput,
@@ -21,10 +25,6 @@ import {
 
 const DESIRED_PREFIX = `${SUBJECT_ROOT}.desired`;
 
-/** Envelope type of a resource version on MI_DESIRED. */
-export const RESOURCE_APPLIED = 'resource.applied';
-/** Envelope type of a delete (tombstone); its data is the last version before the delete. */
-export const RESOURCE_DELETED = 'resource.deleted';
 
 /**
  * Expected revision of a write: a subject sequence (resourceVersion as a number), `'absent'`
@@ -82,15 +82,6 @@ export interface ResourceStore {
   list<R extends StoredResource = StoredResource>(kind?: string, namespace?: string): Promise<R[]>;
   /** Last message of the resource subject, live or not (for revisions of deleted resources). */
   read(kind: string, namespace: string, name: string): Promise<ResourceRecord>;
-}
-
-/** Decodes a MI_DESIRED message into the live resource it states (null for a tombstone). */
-export function resourceFromMessage(seq: number, data: Uint8Array): { envelope: Envelope<StoredResource>; live: StoredResource | null } {
-  const envelope = decodeEvent<StoredResource>(data);
-  if (envelope.type === RESOURCE_DELETED) return { envelope, live: null };
-  if (envelope.type !== RESOURCE_APPLIED) throw new InvalidEventError(`unexpected event type ${envelope.type} on ${envelope.subject}`);
-  const r = envelope.data;
-  return { envelope, live: { ...r, metadata: { ...r.metadata, resourceVersion: String(seq) } } };
 }
 
 /** Maps a JetStream "wrong last sequence" rejection to ConflictError; other errors pass through. */
@@ -194,28 +185,14 @@ export function createResourceStore(opts: ResourceStoreOptions): ResourceStore {
       if (kind !== undefined && !isSubjectToken(kind)) throw new TypeError(`kind ${JSON.stringify(kind)} is not a valid NATS subject token`);
       if (namespace !== undefined && !isSubjectToken(namespace)) throw new TypeError(`namespace ${JSON.stringify(namespace)} is not a valid NATS subject token`);
       const filter = `${prefix}.${kind === undefined ? '*' : kind.toLowerCase()}.${namespace ?? '*'}.*`;
-      let subjects: string[];
       try {
-        const info = await jsm.streams.info(stream, { subjects_filter: filter });
-        subjects = Object.keys(info.state.subjects ?? {});
+        // One ephemeral consumer delivering the newest message of each matching subject.
+        const { state } = await replay({ js, jsm, stream, filter, from: 'last-per-subject', fold: foldResourceEvent, initial: new Map() as ResourceMap });
+        return liveResources(state) as R[];
       } catch (err) {
+        if (err instanceof MiEventsError) throw err;
         throw new PublishError(`cannot list ${filter} on stream ${stream}: ${(err as Error).message}`, { cause: err });
       }
-      const recs = await Promise.all(subjects.map((s) => readSubject(s)));
-      const live = recs.map((r) => r.live).filter((r): r is StoredResource => r !== null);
-      live.sort(compareResources);
-      return live as R[];
     },
   };
-}
-
-/** Deterministic order: kind, namespace, name. */
-export function compareResources(a: StoredResource, b: StoredResource): number {
-  const ka = [a.kind, a.metadata.namespace ?? DEFAULT_NAMESPACE, a.metadata.name];
-  const kb = [b.kind, b.metadata.namespace ?? DEFAULT_NAMESPACE, b.metadata.name];
-  for (let i = 0; i < 3; i++) {
-    if (ka[i] < kb[i]) return -1;
-    if (ka[i] > kb[i]) return 1;
-  }
-  return 0;
 }
