@@ -1,0 +1,116 @@
+// `mi events [--stream S] [--subject FILTER] [--since DURATION|TIME] [--follow] [-o json]`:
+// reads the event log. Without --stream it merges desired, observed and decisions by time.
+import { Command } from 'commander';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { STREAMS, replay, tailEvents, type EventSubscription, type ReplayedEvent, type StreamKey, type StreamPosition } from '@matrixinfer/events';
+import { BadArgumentError } from '../../api/errors.js';
+import { withNats } from '../connect.js';
+import { formatEventJson, formatEventLine, subjectMatches, type ShownEvent } from '../event-lines.js';
+import type { CliIO, GlobalOptions } from '../io.js';
+import { parseOutputFormat } from '../output.js';
+import { parseTimeArg } from '../time.js';
+
+interface EventsOptions {
+  stream?: string;
+  subject?: string;
+  since?: string;
+  follow?: boolean;
+  output: string;
+}
+
+const DEFAULT_STREAMS: StreamKey[] = ['desired', 'observed', 'decisions'];
+
+/** Which streams to read, and the server-side filter for each (null: filter on the client). */
+export function planStreams(stream: string | undefined, subject: string | undefined): { key: StreamKey; filter?: string; clientFilter?: string }[] {
+  if (stream !== undefined && !(stream in STREAMS)) {
+    throw new BadArgumentError(`unknown stream "${stream}" (use ${Object.keys(STREAMS).join(', ')})`);
+  }
+  const keys = stream !== undefined ? [stream as StreamKey] : DEFAULT_STREAMS;
+  if (subject === undefined) return keys.map((key) => ({ key }));
+  const second = subject.split('.')[1];
+  // A filter naming one stream (mi.decisions.>) is given to the server; a wider one
+  // (mi.*.model.>) is matched here, since a consumer filter must lie inside its stream.
+  if (second !== undefined && second in STREAMS) {
+    const key = second as StreamKey;
+    if (stream !== undefined && stream !== key) throw new BadArgumentError(`subject ${subject} is not on stream ${stream}`);
+    return [{ key, filter: subject }];
+  }
+  return keys.map((key) => ({ key, clientFilter: subject }));
+}
+
+async function readStream(js: JetStreamClient, key: StreamKey, filter: string | undefined, since: StreamPosition | undefined): Promise<ShownEvent[]> {
+  const opts: Parameters<typeof replay<ShownEvent[]>>[0] = {
+    js,
+    stream: STREAMS[key],
+    initial: [],
+    skipInvalid: true,
+    fold: (acc, ev) => {
+      acc.push({ ...ev, stream: STREAMS[key] });
+      return acc;
+    },
+  };
+  if (filter) opts.filter = filter;
+  if (since) opts.from = since;
+  const events = (await replay(opts)).state;
+  // nats-server 2.9 delivers from the start when a start time lies past the last message,
+  // so the bound is checked here too.
+  const sinceMs = since && 'time' in since ? Number(since.time) : undefined;
+  return sinceMs === undefined ? events : events.filter((e) => e.storedMs >= sinceMs);
+}
+
+/** The `events` command. */
+export function eventsCommand(io: CliIO, globals: () => GlobalOptions): Command {
+  return new Command('events')
+    .description('read the event log (desired, observed and decisions merged by time unless --stream is given)')
+    .option('--stream <name>', 'desired, observed, decisions or metrics')
+    .option('--subject <filter>', "NATS subject filter, e.g. 'mi.decisions.infer.>'")
+    .option('--since <when>', 'a duration (10m, 1h) or a time (14:02, 2026-11-27T14:02:00Z)')
+    .option('-f, --follow', 'keep printing new events until Ctrl-C')
+    .option('-o, --output <format>', 'text or json (one object per line)', 'text')
+    .action(async (opts: EventsOptions) => {
+      const format = opts.output === 'text' ? 'text' : parseOutputFormat(opts.output, ['json']);
+      const plan = planStreams(opts.stream, opts.subject);
+      const since: StreamPosition | undefined = opts.since ? { time: parseTimeArg(opts.since, io.nowMs()) } : undefined;
+      const show = (ev: ShownEvent) => io.out(format === 'json' ? formatEventJson(ev) : formatEventLine(ev));
+      await withNats(globals(), io, async (nc) => {
+        const js = jetstream(nc);
+        const all: ShownEvent[] = [];
+        for (const p of plan) {
+          const evs = await readStream(js, p.key, p.filter, since);
+          all.push(...(p.clientFilter ? evs.filter((e) => subjectMatches(p.clientFilter!, e.subject)) : evs));
+        }
+        all.sort((a, b) => a.storedMs - b.storedMs || a.seq - b.seq);
+        all.forEach(show);
+        if (!opts.follow) return;
+        // Live: each stream continues right after what was printed from it.
+        const subs: EventSubscription[] = [];
+        for (const p of plan) {
+          const last = all.filter((e) => e.stream === STREAMS[p.key]).reduce((m, e) => Math.max(m, e.seq), 0);
+          const sub = await tailEvents({
+            js,
+            stream: STREAMS[p.key],
+            filter: p.filter,
+            from: last > 0 ? { seq: last + 1 } : since ?? 'new',
+            handler: (ev: ReplayedEvent) => {
+              if (!p.clientFilter || subjectMatches(p.clientFilter, ev.subject)) show({ ...ev, stream: STREAMS[p.key] });
+            },
+          });
+          subs.push(sub);
+        }
+        await waitForSignal();
+        await Promise.all(subs.map((s) => s.stop()));
+      });
+    });
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
