@@ -12,3 +12,4 @@ export * from './resource-meta.js';
 export * from './resources.js';
 export * from './replay.js';
 export * from './consume.js';
+export * from './event-log.js';

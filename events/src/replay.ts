@@ -138,13 +138,35 @@ export async function replay<S, T = unknown>(opts: ReplayOptions<S, T>): Promise
 /** Desired state as a map `kind/namespace/name` -> resource, or null once deleted. */
 export type ResourceMap = Map<string, StoredResource | null>;
 
+/** What one MI_DESIRED event says about one resource. */
+export interface ResourceChange {
+  /** `kind/namespace/name`. */
+  key: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** The version now live (resourceVersion = the event's sequence), or null when deleted. */
+  resource: StoredResource | null;
+  /** For a delete: the version that was deleted. */
+  deleted?: StoredResource;
+}
+
+/** Decodes a resource event (as replay or consumers deliver it); null for other event types. */
+export function resourceChange(ev: ReplayedEvent<StoredResource>): ResourceChange | null {
+  const { envelope, seq } = ev;
+  if (envelope.type !== RESOURCE_APPLIED && envelope.type !== RESOURCE_DELETED) return null;
+  const r = envelope.data;
+  const { kind } = r;
+  const { namespace, name } = r.metadata;
+  const base = { key: resourceKey(kind, namespace, name), kind, namespace, name };
+  if (envelope.type === RESOURCE_DELETED) return { ...base, resource: null, deleted: r };
+  return { ...base, resource: { ...r, metadata: { ...r.metadata, resourceVersion: String(seq) } } };
+}
+
 /** Pure fold step for MI_DESIRED: applies one resource event to the map (other types ignored). */
 export function foldResourceEvent(state: ResourceMap, ev: ReplayedEvent<StoredResource>): ResourceMap {
-  const { envelope, seq } = ev;
-  if (envelope.type !== RESOURCE_APPLIED && envelope.type !== RESOURCE_DELETED) return state;
-  const r = envelope.data;
-  const key = resourceKey(r.kind, r.metadata.namespace, r.metadata.name);
-  state.set(key, envelope.type === RESOURCE_DELETED ? null : { ...r, metadata: { ...r.metadata, resourceVersion: String(seq) } });
+  const change = resourceChange(ev);
+  if (change !== null) state.set(change.key, change.resource);
   return state;
 }
 
