@@ -1,0 +1,113 @@
+// Rebuilds the projections as they were at a time: the desired resources, the routing table and
+// the statuses, by replaying MI_DESIRED, the instance observations and the instance decisions
+// up to that time and folding them with the projector's own pure functions.
+import type { JetStreamClient } from '@nats-io/jetstream';
+import {
+  INSTANCE_OBSERVATION,
+  INSTANCES_DECISION,
+  RESOURCE_APPLIED,
+  RESOURCE_DELETED,
+  STREAMS,
+  replay,
+  type InstanceObservation,
+  type InstancesDecision,
+  type ReplayedEvent,
+  type RouteEntry,
+  type StoredResource,
+} from '@matrixinfer/events';
+import type { AnyResource } from '../controllers/types.js';
+import { projectRoutes } from '../projector/routes.js';
+import { foldProjector, initialProjectorState, type ProjectorEvent, type ProjectorState } from '../projector/state.js';
+import { projectStatus } from '../projector/status.js';
+
+/** Maps one replayed envelope to the projector's event; null for anything it does not fold. */
+export function toProjectorEvent(ev: ReplayedEvent): ProjectorEvent | null {
+  const { envelope } = ev;
+  switch (envelope.type) {
+    case RESOURCE_APPLIED:
+    case RESOURCE_DELETED: {
+      const r = envelope.data as StoredResource;
+      const live = envelope.type === RESOURCE_APPLIED ? ({ ...r, metadata: { ...r.metadata, resourceVersion: String(ev.seq) } } as AnyResource) : null;
+      return { type: 'resource', kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name, revision: ev.seq, resource: live };
+    }
+    case INSTANCE_OBSERVATION:
+      return { type: 'observation', observation: envelope.data as InstanceObservation };
+    case INSTANCES_DECISION:
+      return { type: 'decision', decision: envelope.data as InstancesDecision };
+    default:
+      return null;
+  }
+}
+
+/** The projections at one time. */
+export interface StateAt {
+  atMs: number;
+  /** Live resources (status from the rebuilt projection where there is one), in list order. */
+  resources: StoredResource[];
+  /** `mi-routes` entries by key, sorted by key. */
+  routes: RouteEntry[];
+  /** Route names two routes claimed (the loser is named). */
+  conflicts: string[];
+  /** Last sequence folded per stream. */
+  positions: Record<string, number>;
+}
+
+async function foldStream(js: JetStreamClient, stream: string, filter: string, atMs: number, state: ProjectorState): Promise<number> {
+  const r = await replay<ProjectorState>({
+    js,
+    stream,
+    filter,
+    until: { time: atMs },
+    initial: state,
+    skipInvalid: true,
+    fold: (s, ev) => {
+      const pe = toProjectorEvent(ev);
+      return pe ? foldProjector(s, pe) : s;
+    },
+  });
+  return r.lastSeq;
+}
+
+/** Replays the streams up to `atMs` (inclusive) and projects routes, statuses and resources. */
+export async function rebuildAt(js: JetStreamClient, atMs: number): Promise<StateAt> {
+  const state = initialProjectorState();
+  const positions: Record<string, number> = {};
+  // The fold is order-insensitive per key, so streams can be folded one after the other.
+  positions[STREAMS.desired] = await foldStream(js, STREAMS.desired, 'mi.desired.>', atMs, state);
+  positions[STREAMS.decisions] = await foldStream(js, STREAMS.decisions, 'mi.decisions.infer.>', atMs, state);
+  positions[STREAMS.observed] = await foldStream(js, STREAMS.observed, 'mi.observed.instance.>', atMs, state);
+  const { entries, conflicts } = projectRoutes(state);
+  const statuses = projectStatus(state);
+  const resources = [...state.resources.values()]
+    .map(({ resource }) => {
+      const r = resource as unknown as StoredResource;
+      const st = statuses.get(`${r.kind.toLowerCase()}.${r.metadata.namespace}.${r.metadata.name}`);
+      return st === undefined ? r : { ...r, status: st };
+    })
+    .sort((a, b) => (a.kind + a.metadata.namespace + a.metadata.name < b.kind + b.metadata.namespace + b.metadata.name ? -1 : 1));
+  const routes = [...entries.keys()].sort().map((k) => entries.get(k)!);
+  return { atMs, resources, routes, conflicts, positions };
+}
+
+/** Keeps what concerns one model: its route entries and the Model with everything it owns. */
+export function filterByModel(s: StateAt, model: string): StateAt {
+  const routes = s.routes.filter((e) => e.name === model || e.route === model);
+  const keep = new Set<string>();
+  const uidOf = new Map(s.resources.map((r) => [r.metadata.uid, r] as const));
+  const ownedBy = (r: StoredResource, seen = new Set<string>()): boolean => {
+    if (r.kind === 'Model' && r.metadata.name === model) return true;
+    for (const o of r.metadata.ownerReferences ?? []) {
+      if (o.kind === 'Model' && o.name === model) return true;
+      const owner = uidOf.get(o.uid);
+      if (owner && !seen.has(o.uid) && ownedBy(owner, seen.add(o.uid))) return true;
+    }
+    return false;
+  };
+  for (const r of s.resources) if (ownedBy(r)) keep.add(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`);
+  // A route's servers belong to the model too, even without owner references.
+  for (const e of routes) {
+    keep.add(`ModelRoute/${e.namespace}/${e.route}`);
+    for (const srv of Object.keys(e.servers)) keep.add(`ModelServer/${e.namespace}/${srv}`);
+  }
+  return { ...s, routes, resources: s.resources.filter((r) => keep.has(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`)) };
+}
