@@ -10,7 +10,8 @@ import winston from 'winston';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
-import { INSTANCES_DECISION, decisionSubject, type InstanceObservation, type InstanceSpec } from '@matrixinfer/events';
+import { INSTANCES_DECISION, decisionSubject, type EngineSample, type InstanceObservation, type InstanceSpec } from '@matrixinfer/events';
+import { startCollector } from '../collector/collector.js';
 import { publishEnvelope } from './bus.js';
 import { startLocalActuator, type LocalActuator } from './actuator.js';
 import { writePidFile } from './pidfile.js';
@@ -118,10 +119,12 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     actuator = await start();
     await decide([spec('a')]);
     const first = await waitFor('a ready', () => seen('a', 'ready'));
-    await decide([{ ...spec('a'), revision: 'r2' }]);
-    await waitFor('a stopped', () => seen('a', 'stopped'));
+    await decide([{ ...spec('a'), incarnation: 1 }]);
+    const stopped = await waitFor('a stopped', () => seen('a', 'stopped'));
+    expect(stopped.reason).to.match(/replaced/);
+    expect(stopped).to.not.have.property('incarnation');
     const second = await waitFor('a ready again', () => observations.filter((o) => o.namespace === namespace() && o.instance === 'a' && o.phase === 'ready')[1]);
-    expect(second.revision).to.equal('r2');
+    expect(second.incarnation).to.equal(1);
     expect(second.pid).to.not.equal(first.pid);
     await waitFor('old process gone', () => !alive(first.pid!));
   });
@@ -220,7 +223,7 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     expect(again.pid).to.not.equal(a.pid);
   });
 
-  it('runs the built-in simulator when data-plane ships it', async function () {
+  it('runs the built-in simulator, which the collector then samples', async function () {
     let sim: string[];
     try {
       sim = resolveSimulatorCommand();
@@ -230,9 +233,23 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     const main = join(fileURLToPath(new URL('.', import.meta.url)), '../../../data-plane/src/sim/main.ts');
     if (!existsSync(main)) this.skip();
     actuator = await start({ simulatorCommand: sim! });
-    await decide([spec('sim', { args: ['--model', 'm'] })]);
-    const ready = await waitFor('sim ready', () => seen('sim', 'ready') ?? seen('sim', 'failed'), 20_000);
-    expect(ready.phase, ready.reason).to.equal('ready');
-    expect((await fetch(`${ready.address}/metrics`)).status).to.equal(200);
+    const collector = await startCollector({ nc, logger, intervalMs: 200 });
+    const samples: EngineSample[] = [];
+    const metrics = nc.subscribe(`mi.metrics.engine.${namespace()}.sim`, {
+      callback: (_err, m) => {
+        samples.push(m.json<EngineSample>());
+      },
+    });
+    try {
+      await decide([spec('sim', { args: ['--model', 'm'] })]);
+      const ready = await waitFor('sim ready', () => seen('sim', 'ready') ?? seen('sim', 'failed'), 20_000);
+      expect(ready.phase, ready.reason).to.equal('ready');
+      // The collector learns the endpoint from the observation and samples the simulator.
+      const sample = await waitFor('a sample of the simulator', () => samples[0]);
+      expect(sample).to.deep.include({ endpoint: 'sim', address: ready.address, target: 'mi1', engine: 'vLLM', running: 0, waiting: 0 });
+    } finally {
+      metrics.unsubscribe();
+      await collector.stop();
+    }
   });
 });

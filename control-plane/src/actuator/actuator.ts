@@ -48,6 +48,7 @@ export interface ActuatorInstance {
   namespace: string;
   modelInfer: string;
   revision: string;
+  incarnation?: number;
   phase: InstancePhase;
   pid?: number;
   address?: string;
@@ -106,14 +107,15 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
   }
   function observeSpec(m: Managed, phase: InstancePhase, extra: Partial<InstanceObservation> = {}): void {
     const { spec } = m;
-    observe({ instance: spec.name, namespace: spec.namespace, modelInfer: spec.modelInfer, revision: spec.revision, labels: spec.labels, phase, ...extra });
+    const base = { instance: spec.name, namespace: spec.namespace, modelInfer: spec.modelInfer, revision: spec.revision, labels: spec.labels, phase };
+    observe(spec.incarnation === undefined ? { ...base, ...extra } : { ...base, incarnation: spec.incarnation, ...extra });
   }
 
   // Clean-up policy: whatever a previous run left alive is killed before anything starts.
   const stale = await killStale(readPidFile(pidPath), stopGraceMs);
   for (const r of stale) {
     log.warn('killed a child left by a previous actuator run', { instance: r.instance, pid: r.pid });
-    observe({ instance: r.instance, namespace: r.namespace, modelInfer: r.modelInfer, revision: r.revision, labels: r.labels, phase: 'stopped', pid: r.pid, reason: 'cleaned up: left running by a previous actuator run' });
+    observe({ instance: r.instance, namespace: r.namespace, modelInfer: r.modelInfer, revision: r.revision, labels: r.labels ?? {}, incarnation: r.incarnation, phase: 'stopped', pid: r.pid, reason: 'cleaned up: left running by a previous actuator run' });
   }
   writePidFile(pidPath, []);
   const watchdog: Watchdog = startWatchdog(log);
@@ -123,7 +125,7 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
     for (const m of managed.values()) {
       if (m.proc === undefined || m.proc.exitInfo() !== undefined) continue;
       const { spec } = m;
-      records.push({ pid: m.proc.pid, instance: spec.name, namespace: spec.namespace, modelInfer: spec.modelInfer, revision: spec.revision, labels: spec.labels });
+      records.push({ pid: m.proc.pid, instance: spec.name, namespace: spec.namespace, modelInfer: spec.modelInfer, revision: spec.revision, labels: spec.labels, incarnation: spec.incarnation });
     }
     writePidFile(pidPath, records);
     watchdog.update(records.map((r) => r.pid));
@@ -288,7 +290,7 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
     },
     instances() {
       return [...managed.values()]
-        .map((m) => ({ name: m.spec.name, namespace: m.spec.namespace, modelInfer: m.spec.modelInfer, revision: m.spec.revision, phase: m.phase, pid: m.proc?.pid, address: m.address, logPath: m.logPath }))
+        .map((m) => ({ name: m.spec.name, namespace: m.spec.namespace, modelInfer: m.spec.modelInfer, revision: m.spec.revision, incarnation: m.spec.incarnation, phase: m.phase, pid: m.proc?.pid, address: m.address, logPath: m.logPath }))
         .sort((a, b) => (instanceKey(a.namespace, a.name) < instanceKey(b.namespace, b.name) ? -1 : 1));
     },
   };

@@ -1,10 +1,10 @@
 // Thin NATS edge shared by the actuator and the collector: publish one envelope on a stream
-// subject, and follow a stream filter from a deliver policy on, in order.
-// TODO(events): switch to publishEvent/makeEvent/consume helpers of @matrixinfer/events once
-// they are exported; the envelope shape here is the one of events/src/envelope.ts.
-import { randomUUID } from 'node:crypto';
+// subject, and follow a stream filter in order, knowing when the history present at start has
+// been delivered (events' tailEvents does not tell; the actuator must not act on a half-read
+// decision log).
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
+import { decodeEvent, makeEvent, publishEvent } from '@matrixinfer/events';
 
 /** A decoded envelope as received. */
 export interface ReceivedEvent {
@@ -17,9 +17,7 @@ export interface ReceivedEvent {
 
 /** Publishes `{ id, type, time, source, subject, data }` on `subject` with Nats-Msg-Id = id. */
 export async function publishEnvelope(js: JetStreamClient, type: string, source: string, subject: string, data: unknown, nowMs: number): Promise<void> {
-  const id = randomUUID();
-  const body = JSON.stringify({ id, type, time: new Date(nowMs).toISOString(), source, subject, data });
-  await js.publish(subject, body, { msgID: id });
+  await publishEvent(js, subject, makeEvent(type, source, subject, data, { now: () => nowMs }));
 }
 
 /** Where a follower starts. */
@@ -56,8 +54,7 @@ export async function followStream(
   const done = (async () => {
     for await (const m of messages) {
       try {
-        const env = m.json<{ type?: unknown; subject?: unknown; data?: unknown }>();
-        if (typeof env !== 'object' || env === null || typeof env.type !== 'string' || !('data' in env)) throw new TypeError('not an event envelope');
+        const env = decodeEvent(m.data);
         await onEvent({ type: env.type, subject: m.subject, data: env.data, pending: m.info.pending });
       } catch (err) {
         onBad(m.subject, err);

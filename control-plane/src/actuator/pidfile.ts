@@ -12,6 +12,7 @@ export interface PidRecord {
   modelInfer: string;
   revision: string;
   labels: Record<string, string>;
+  incarnation?: number;
 }
 
 /** Reads the pid file; an absent or unreadable file is an empty list (nothing to clean). */

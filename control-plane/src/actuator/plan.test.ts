@@ -28,7 +28,7 @@ const cases: Case[] = [
   { name: 'stops what is no longer wanted', running: runningOf([a, 'ready'], [b, 'starting']), desired: [a], start: [], stop: ['b'], replace: [] },
   { name: 'empty desired set stops everything', running: runningOf([a, 'ready'], [b, 'exited']), desired: [], start: [], stop: ['a', 'b'], replace: [] },
   { name: 'a new revision replaces', running: runningOf([a, 'ready']), desired: [{ ...a, revision: 'r2' }], start: [], stop: [], replace: ['a'] },
-  { name: 'a new incarnation replaces', running: runningOf([a, 'exited']), desired: [{ ...a, incarnation: 2 } as InstanceSpec], start: [], stop: [], replace: ['a'] },
+  { name: 'a new incarnation replaces', running: runningOf([a, 'exited']), desired: [{ ...a, incarnation: 2 }], start: [], stop: [], replace: ['a'] },
   { name: 'changed args replace', running: runningOf([a, 'ready']), desired: [{ ...a, args: ['--x'] }], start: [], stop: [], replace: ['a'] },
   { name: 'changed env replaces', running: runningOf([a, 'ready']), desired: [{ ...a, env: { K: 'v' } }], start: [], stop: [], replace: ['a'] },
   { name: 'env key order is not a change', running: runningOf([{ ...a, env: { X: '1', Y: '2' } }, 'ready']), desired: [{ ...a, env: { Y: '2', X: '1' } }], start: [], stop: [], replace: [] },
