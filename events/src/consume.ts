@@ -203,3 +203,6 @@ export async function tailEvents<T = unknown>(opts: TailEventsOptions<T>): Promi
   })();
   return subscription(messages, done);
 }
+
+/** Alias of tailEvents (the name some callers know it by). */
+export const subscribeEvents = tailEvents;

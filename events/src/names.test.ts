@@ -1,0 +1,53 @@
+import { expect } from 'chai';
+import { decisionSubject, desiredSubject, isSubjectToken, metricsSubject, observedSubject, parseSubject, statusKey } from './names.js';
+import { decodeRouteEntry, encodeRouteEntry, stableStringify, type RouteEntry } from './routes.js';
+
+describe('names (subjects are public interface)', () => {
+  const cases: { name: string; subject: string; parsed: ReturnType<typeof parseSubject> }[] = [
+    { name: 'desired', subject: desiredSubject('Model', 'default', 'llama'), parsed: { stream: 'desired', category: 'model', namespace: 'default', name: 'llama' } },
+    { name: 'observed with instance', subject: observedSubject('ModelInfer', 'ns', 'mi', 'mi-0-prefill-0-0'), parsed: { stream: 'observed', category: 'modelinfer', namespace: 'ns', name: 'mi', instance: 'mi-0-prefill-0-0' } },
+    { name: 'decisions', subject: decisionSubject('autoscaler', 'ns', 'b'), parsed: { stream: 'decisions', category: 'autoscaler', namespace: 'ns', name: 'b' } },
+    { name: 'metrics', subject: metricsSubject('engine', 'ns', 'ep-1'), parsed: { stream: 'metrics', category: 'engine', namespace: 'ns', name: 'ep-1' } },
+  ];
+  for (const tc of cases) {
+    it(`builds and parses ${tc.name} subjects`, () => {
+      expect(parseSubject(tc.subject)).to.deep.equal(tc.parsed);
+    });
+  }
+
+  it('builds the documented subject shapes', () => {
+    expect(desiredSubject('Model', 'default', 'llama')).to.equal('mi.desired.model.default.llama');
+    expect(statusKey('ModelRoute', 'ns', 'r')).to.equal('modelroute.ns.r');
+  });
+
+  for (const bad of ['a.b', 'a*', '>', 'has space', '']) {
+    it(`rejects ${JSON.stringify(bad)} as a subject token`, () => {
+      expect(isSubjectToken(bad)).to.equal(false);
+      expect(() => desiredSubject('Model', 'default', bad)).to.throw(TypeError);
+    });
+  }
+
+  it('does not parse foreign subjects', () => {
+    expect(parseSubject('other.desired.model.a.b')).to.equal(null);
+    expect(parseSubject('mi.unknown.model.a.b')).to.equal(null);
+    expect(parseSubject('mi.desired.model.a')).to.equal(null);
+  });
+});
+
+describe('routes (mi-routes entry codec)', () => {
+  const entry: RouteEntry = { format: 'mi.route/v1', name: 'llama', kind: 'model', namespace: 'default', route: 'r', rules: [{ name: 'all', targets: [{ modelServer: 's', weight: 100 }] }], servers: {} };
+
+  it('round-trips and encodes equal entries to equal bytes regardless of key order', () => {
+    expect(decodeRouteEntry(encodeRouteEntry(entry))).to.deep.equal(entry);
+    const reordered = { servers: {}, rules: entry.rules, route: 'r', namespace: 'default', kind: 'model', name: 'llama', format: 'mi.route/v1' } as RouteEntry;
+    expect(Buffer.from(encodeRouteEntry(reordered)).equals(Buffer.from(encodeRouteEntry(entry)))).to.equal(true);
+    expect(stableStringify({ b: 1, a: [{ d: 1, c: 2 }] })).to.equal('{"a":[{"c":2,"d":1}],"b":1}');
+  });
+
+  it('refuses what is not a v1 entry', () => {
+    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    expect(decodeRouteEntry(new TextEncoder().encode('nope'))).to.equal(null);
+    expect(decodeRouteEntry(enc({ ...entry, format: 'mi.route/v2' }))).to.equal(null);
+    expect(decodeRouteEntry(enc({ ...entry, rules: 'x' }))).to.equal(null);
+  });
+});
