@@ -147,3 +147,22 @@ describe('sim vLLM mode over HTTP (openai client)', () => {
     expect(after.get('vllm:cache_config_info')!.metrics[0].labels).to.include({ block_size: '16', num_gpu_blocks: '512', enable_prefix_caching: 'True' });
   });
 });
+
+describe('sim vLLM --legacy-metric-names', () => {
+  it('also exposes the pre-0.9 gpu_cache_usage_perc and gpu_prefix_cache_* families with the same values', async () => {
+    const sim = await startSimulator({ profile: 'cpu-small', legacyMetricNames: true, timeScale: 20 });
+    try {
+      const prompt = 'x '.repeat(100);
+      for (let i = 0; i < 2; i++) await postJson(`${sim.url}/v1/completions`, { model: 'sim-small', prompt, max_tokens: 1 });
+      const m = await scrape(sim.url);
+      const l = { model_name: 'sim-small', engine: '0' };
+      expect(m.get('vllm:gpu_cache_usage_perc')?.type).to.equal('GAUGE');
+      expect(value(m, 'vllm:gpu_prefix_cache_queries_total', l)).to.equal(value(m, 'vllm:prefix_cache_queries_total', l));
+      expect(value(m, 'vllm:gpu_prefix_cache_hits_total', l)).to.equal(value(m, 'vllm:prefix_cache_hits_total', l));
+      expect(value(m, 'vllm:prefix_cache_hits_total', l)).to.be.greaterThan(0);
+      expect(m.get('vllm:time_per_output_token_seconds')?.type).to.equal('HISTOGRAM');
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -1,0 +1,110 @@
+// Benchmark: how many requests/s and streamed tokens/s ONE simulator process sustains with zero
+// modelled latency (every token is due at once), so we know it is never the bottleneck of the
+// gateway benchmarks.
+//
+// How it measures: starts `mi-engine-sim` as a child process (its own Node process and event
+// loop) with --prefill-overhead-ms 0 --prefill-ms-per-token 0 --itl-ms 0 --time-scale 1000
+// --max-num-seqs 1024, then drives it from this process with an undici Pool (keep-alive, N
+// connections, N requests in flight) for a fixed duration per phase:
+//   1. non-streaming /v1/completions, max_tokens 1      -> requests/s
+//   2. streaming /v1/completions, max_tokens T, ignore_eos -> requests/s and streamed tokens/s
+//      (tokens counted from the SSE chunks the client actually received)
+// The load generator shares the machine with the simulator (and on a 2-core box with whatever
+// else runs), so the figures are a lower bound for the simulator alone.
+//
+// Run: node --import tsx data-plane/bench/sim-throughput.ts [--duration-s 5] [--concurrency 64] [--tokens 64]
+
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+const durationMs = arg('duration-s', 5) * 1000;
+const concurrency = arg('concurrency', 64);
+const tokens = arg('tokens', 64);
+const BIN = fileURLToPath(new URL('../bin/mi-engine-sim.js', import.meta.url));
+
+async function startSim(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, '--profile', 'cpu-small', '--port', '0', '--prefill-overhead-ms', '0',
+    '--prefill-ms-per-token', '0', '--itl-ms', '0', '--time-scale', '1000', '--max-num-seqs', '1024', '--kv-blocks', '65536',
+    '--max-model-len', '8192'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    void exited.then(() => reject(new Error('simulator exited before listening')));
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+interface PhaseResult { requests: number; tokens: number; errors: number; seconds: number }
+
+async function phase(pool: Pool, stream: boolean, maxTokens: number): Promise<PhaseResult> {
+  const body = JSON.stringify({ model: 'sim-small', prompt: 'benchmark prompt with a few words in it', max_tokens: maxTokens, stream, ignore_eos: true });
+  const deadline = performance.now() + durationMs;
+  const start = performance.now();
+  let requests = 0;
+  let streamed = 0;
+  let errors = 0;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      try {
+        const res = await pool.request({ path: '/v1/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        if (res.statusCode !== 200) {
+          errors++;
+          await res.body.dump();
+          continue;
+        }
+        if (stream) {
+          let tail = '';
+          for await (const chunk of res.body) {
+            const text = tail + (chunk as Buffer).toString('utf8');
+            const events = text.split('\n\n');
+            tail = events.pop() ?? '';
+            for (const e of events) if (e.startsWith('data: {')) streamed++;
+          }
+        } else {
+          await res.body.text();
+          streamed += maxTokens;
+        }
+        requests++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { requests, tokens: streamed, errors, seconds: (performance.now() - start) / 1000 };
+}
+
+const sim = await startSim();
+const pool = new Pool(sim.url, { connections: concurrency, pipelining: 1 });
+try {
+  await phase(pool, false, 1).catch(() => undefined); // warm-up is not reported
+  const a = await phase(pool, false, 1);
+  const b = await phase(pool, true, tokens);
+  const fmt = (n: number): string => n.toFixed(0);
+  process.stdout.write([
+    `mi-engine-sim throughput (one simulator process, zero latencies, time-scale 1000, ${concurrency} concurrent clients, ${durationMs / 1000} s per phase)`,
+    `  non-streaming, max_tokens 1:   ${fmt(a.requests / a.seconds)} requests/s   (${a.requests} requests, ${a.errors} errors)`,
+    `  streaming, max_tokens ${tokens}:    ${fmt(b.requests / b.seconds)} requests/s, ${fmt(b.tokens / b.seconds)} streamed tokens/s   (${b.requests} requests, ${b.tokens} token chunks, ${b.errors} errors)`,
+    '  measured client-side from a separate process on the same machine: a lower bound for the simulator alone.',
+  ].join('\n') + '\n');
+} finally {
+  await pool.close();
+  await sim.stop();
+}
