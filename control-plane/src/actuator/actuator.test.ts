@@ -2,7 +2,7 @@
 // (the fake-engine fixture; the built-in simulator when data-plane ships it).
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,21 @@ const RUN_ACTUATOR = fileURLToPath(new URL('./fixtures/run-actuator.ts', import.
 const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
 
 const alive = processRunning;
+
+// Watchdog processes started by an actuator whose environment names `dataDir`.
+function watchdogsOf(dataDir: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'latin1');
+      if (cmd.includes('watchdog.cjs') && readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`MI_DATA_DIR=${dataDir}`)) out.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -215,8 +230,11 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     await decide([spec('a'), spec('b')]);
     const a = await waitFor('a ready', () => seen('a', 'ready'), 20_000);
     const b = await waitFor('b ready', () => seen('b', 'ready'), 20_000);
+    const watchdogs = watchdogsOf(dataDir);
+    expect(watchdogs).to.have.length(1);
     process.kill(proc.pid!, 'SIGKILL');
     await waitFor('children gone', () => !alive(a.pid!) && !alive(b.pid!));
+    await waitFor('watchdog gone', () => !alive(watchdogs[0]));
     observations = [];
     actuator = await start();
     const again = await waitFor('a ready again', () => seen('a', 'ready'));

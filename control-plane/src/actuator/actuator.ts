@@ -255,9 +255,9 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
     opts.nc,
     STREAMS.decisions,
     'mi.decisions.infer.>',
-    // Every infer decision since the stream's retention start, folded to the latest per
-    // ModelInfer: robust even if other decision types share the subject.
-    'all',
+    // Decisions are level-triggered and the infer controller publishes only InstancesDecisions
+    // on these subjects: the last message per ModelInfer subject is the whole desired state.
+    'last-per-subject',
     (e) => {
       if (e.type !== INSTANCES_DECISION) return;
       const d = e.data as InstancesDecision;
