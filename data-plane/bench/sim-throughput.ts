@@ -15,6 +15,7 @@
 // Run: node --import tsx data-plane/bench/sim-throughput.ts [--duration-s 5] [--concurrency 64] [--tokens 64]
 
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 
@@ -28,7 +29,17 @@ const concurrency = arg('concurrency', 64);
 const tokens = arg('tokens', 64);
 const BIN = fileURLToPath(new URL('../bin/mi-engine-sim.js', import.meta.url));
 
-async function startSim(): Promise<{ url: string; stop: () => Promise<void> }> {
+/** CPU seconds (user + system) the process `pid` has used so far (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (100 Hz)
+  } catch {
+    return NaN;
+  }
+}
+
+async function startSim(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [BIN, '--profile', 'cpu-small', '--port', '0', '--prefill-overhead-ms', '0',
     '--prefill-ms-per-token', '0', '--itl-ms', '0', '--time-scale', '1000', '--max-num-seqs', '1024', '--kv-blocks', '65536',
     '--max-model-len', '8192'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -44,6 +55,7 @@ async function startSim(): Promise<{ url: string; stop: () => Promise<void> }> {
   });
   return {
     url,
+    pid: child.pid ?? -1,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
@@ -51,9 +63,10 @@ async function startSim(): Promise<{ url: string; stop: () => Promise<void> }> {
   };
 }
 
-interface PhaseResult { requests: number; tokens: number; errors: number; seconds: number }
+interface PhaseResult { requests: number; tokens: number; errors: number; seconds: number; simCpu: number }
 
-async function phase(pool: Pool, stream: boolean, maxTokens: number): Promise<PhaseResult> {
+async function phase(pool: Pool, pid: number, stream: boolean, maxTokens: number): Promise<PhaseResult> {
+  const cpu0 = cpuSeconds(pid);
   const body = JSON.stringify({ model: 'sim-small', prompt: 'benchmark prompt with a few words in it', max_tokens: maxTokens, stream, ignore_eos: true });
   const deadline = performance.now() + durationMs;
   const start = performance.now();
@@ -88,21 +101,29 @@ async function phase(pool: Pool, stream: boolean, maxTokens: number): Promise<Ph
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { requests, tokens: streamed, errors, seconds: (performance.now() - start) / 1000 };
+  const seconds = (performance.now() - start) / 1000;
+  return { requests, tokens: streamed, errors, seconds, simCpu: (cpuSeconds(pid) - cpu0) / seconds };
 }
 
 const sim = await startSim();
 const pool = new Pool(sim.url, { connections: concurrency, pipelining: 1 });
 try {
-  await phase(pool, false, 1).catch(() => undefined); // warm-up is not reported
-  const a = await phase(pool, false, 1);
-  const b = await phase(pool, true, tokens);
+  await phase(pool, sim.pid, false, 1).catch(() => undefined); // warm-up is not reported
+  const a = await phase(pool, sim.pid, false, 1);
+  const b = await phase(pool, sim.pid, true, tokens);
   const fmt = (n: number): string => n.toFixed(0);
+  const pct = (r: PhaseResult): string => `simulator CPU ${(r.simCpu * 100).toFixed(0)}% of one core`;
+  // Capacity if the simulator had a whole core to itself (linear in its CPU use).
+  const perCore = (rate: number, r: PhaseResult): string => (r.simCpu > 0 ? fmt(rate / r.simCpu) : 'n/a');
   process.stdout.write([
     `mi-engine-sim throughput (one simulator process, zero latencies, time-scale 1000, ${concurrency} concurrent clients, ${durationMs / 1000} s per phase)`,
-    `  non-streaming, max_tokens 1:   ${fmt(a.requests / a.seconds)} requests/s   (${a.requests} requests, ${a.errors} errors)`,
-    `  streaming, max_tokens ${tokens}:    ${fmt(b.requests / b.seconds)} requests/s, ${fmt(b.tokens / b.seconds)} streamed tokens/s   (${b.requests} requests, ${b.tokens} token chunks, ${b.errors} errors)`,
-    '  measured client-side from a separate process on the same machine: a lower bound for the simulator alone.',
+    `  non-streaming, max_tokens 1:  ${fmt(a.requests / a.seconds)} requests/s  (${a.requests} requests, ${a.errors} errors; ${pct(a)};`
+      + ` ~${perCore(a.requests / a.seconds, a)} requests/s per full core)`,
+    `  streaming, max_tokens ${tokens}:  ${fmt(b.requests / b.seconds)} requests/s, ${fmt(b.tokens / b.seconds)} streamed tokens/s  (${b.requests} requests,`
+      + ` ${b.tokens} token chunks, ${b.errors} errors; ${pct(b)}; ~${perCore(b.tokens / b.seconds, b)} tokens/s per full core)`,
+    '  Measured client-side from a separate process on the same machine (the load generator competes for CPU),',
+    '  so the rates are a lower bound; "per full core" extrapolates from the simulator\'s own CPU time (/proc).',
+    `  load average now: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
   ].join('\n') + '\n');
 } finally {
   await pool.close();

@@ -65,6 +65,7 @@ export class Exchange {
   private status = 0;
   private ttfbMs = -1;
   private tail: TailKeeper | null = null;
+  private corked = false;
   private upstreamBodyRef: UpstreamResponse['body'] | null = null;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, path: string) {
@@ -213,6 +214,18 @@ export class Exchange {
   private readonly onUpstreamData = (chunk: Buffer): void => {
     if (this.ttfbMs < 0) this.ttfbMs = performance.now() - this.startMs;
     this.tail!.push(chunk);
+    // The HTTP parser emits every SSE event of one socket read separately; corking until the
+    // next tick sends them to the client in one writev instead of one syscall per event.
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(this.uncork);
+    }
+  };
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.res.uncork();
   };
 
   private readonly onPiped = (err: Error | null | undefined): void => {

@@ -1,0 +1,128 @@
+// Gateway overhead benchmark: the same load straight to a zero-latency upstream, through the
+// gateway (undici and node:http upstream clients), and through nginx (1 worker, keep-alive
+// upstream) as the reference. Non-streaming and streaming; fixed 500 requests/s and fixed
+// concurrency (64 non-streaming, 32 streaming). Every party runs in its own process.
+// Usage (from data-plane/): node --import tsx bench/gateway-overhead.ts [--duration 5] [--rate 500]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { startNatsServer } from '@matrixinfer/events/testing';
+import { modelEntry, putRoute, routesBucket, server } from '../src/gateway/testing.js';
+import { freePort, runTsJson, startTsChild, stopProc, until, type Child } from './gateway-bench-util.js';
+
+interface LoadResult {
+  requests: number;
+  errors: number;
+  rps: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  meanMs: number;
+}
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+}
+const DURATION = arg('duration', '5');
+const RATE = arg('rate', '500');
+
+function nginxConf(dir: string, listen: number, upstreamPort: number): string {
+  return `worker_processes 1;
+daemon off;
+master_process on;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  upstream engine { server 127.0.0.1:${upstreamPort}; keepalive 256; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:${listen};
+    keepalive_requests 1000000;
+    location / {
+      proxy_pass http://engine;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+`;
+}
+
+const nats = await startNatsServer();
+const children: Child[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'mi-bench-nginx-'));
+let nginx: ReturnType<typeof spawn> | null = null;
+try {
+  const upstream = await startTsChild('bench/gateway-upstream.ts', []);
+  children.push(upstream);
+  const upstreamUrl = String(upstream.info.url);
+  const nc = await connect({ servers: nats.url });
+  const kv = await routesBucket(nc);
+  await putRoute(kv, modelEntry('bench', [server('bench-srv', [{ id: 'up-0', url: upstreamUrl }])]));
+  await nc.close();
+
+  const targets: Array<{ name: string; url: string }> = [{ name: 'direct', url: upstreamUrl }];
+  for (const client of ['undici', 'http']) {
+    const gw = await startTsChild('src/gateway/main.ts', ['--port', '0', '--nats-url', nats.url, '--name', `bench-${client}`, '--log-level', 'off', '--upstream', client]);
+    children.push(gw);
+    const url = String(gw.info.url);
+    await until(`gateway ${client} routes bench`, async () => (await (await fetch(`${url}/v1/models`)).text()).includes('"bench"'));
+    targets.push({ name: `gateway(${client})`, url });
+  }
+  const nginxPort = await freePort();
+  writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, nginxPort, Number(new URL(upstreamUrl).port)));
+  nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+  const nginxUrl = `http://127.0.0.1:${nginxPort}`;
+  await until('nginx', async () => (await fetch(`${nginxUrl}/v1/chat/completions`, { method: 'POST', body: '{"model":"bench"}' })).ok);
+  targets.push({ name: 'nginx', url: nginxUrl });
+
+  const results: Array<{ target: string; stream: boolean; load: string } & LoadResult> = [];
+  for (const stream of [false, true]) {
+    const conc = stream ? '32' : '64';
+    for (const t of targets) {
+      const base = ['--url', t.url, '--model', 'bench', ...(stream ? ['--stream'] : [])];
+      await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, '--concurrency', '16', '--duration', '1']); // warm-up
+      for (const load of [
+        ['--rate', RATE],
+        ['--concurrency', conc],
+      ]) {
+        const r = await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, ...load, '--duration', DURATION]);
+        const row = { target: t.name, stream, load: `${load[0].slice(2)}=${load[1]}`, ...r };
+        results.push(row);
+        process.stderr.write(`${JSON.stringify(row)}\n`);
+      }
+    }
+  }
+
+  const f = (x: number): string => x.toFixed(2);
+  console.log(`\n| mode | load | target | req/s | p50 ms | p90 ms | p99 ms | errors | added p50 | added p99 |`);
+  console.log(`|---|---|---|---|---|---|---|---|---|---|`);
+  for (const r of results) {
+    const direct = results.find((d) => d.target === 'direct' && d.stream === r.stream && d.load === r.load)!;
+    const added = r.target === 'direct' ? ['', ''] : [f(r.p50Ms - direct.p50Ms), f(r.p99Ms - direct.p99Ms)];
+    console.log(`| ${r.stream ? 'stream' : 'json'} | ${r.load} | ${r.target} | ${r.rps.toFixed(0)} | ${f(r.p50Ms)} | ${f(r.p90Ms)} | ${f(r.p99Ms)} | ${r.errors} | ${added[0]} | ${added[1]} |`);
+  }
+  const pick = (target: string, stream: boolean, load: string) => results.find((r) => r.target === target && r.stream === stream && r.load === load)!;
+  console.log('\nratios (same run):');
+  for (const client of ['undici', 'http']) {
+    const g = `gateway(${client})`;
+    console.log(`  ${g}: json c=64 throughput / nginx = ${(pick(g, false, 'concurrency=64').rps / pick('nginx', false, 'concurrency=64').rps).toFixed(2)} (target >= 0.40)`);
+    console.log(`  ${g}: stream c=32 throughput / direct = ${(pick(g, true, 'concurrency=32').rps / pick('direct', true, 'concurrency=32').rps).toFixed(2)} (target >= 0.80)`);
+    for (const stream of [false, true]) {
+      const a = pick(g, stream, `rate=${RATE}`);
+      const d = pick('direct', stream, `rate=${RATE}`);
+      console.log(`  ${g}: ${stream ? 'stream' : 'json'} @${RATE} rps added p50 ${f(a.p50Ms - d.p50Ms)} ms (target <= 1), p99 ${f(a.p99Ms - d.p99Ms)} ms (target <= 5)`);
+    }
+  }
+} finally {
+  if (nginx) await stopProc(nginx);
+  for (const c of children.reverse()) await c.stop();
+  await nats.close();
+  rmSync(dir, { recursive: true, force: true });
+}
