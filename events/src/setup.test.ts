@@ -5,7 +5,7 @@ import { startNatsServer, type TestNatsServer } from './testing/index.js';
 import { connectNats } from './connect.js';
 import { ensureBuckets, ensureStream, ensureStreams, openKv } from './setup.js';
 import { BUCKETS, STREAMS } from './names.js';
-import { StreamSetupError } from './errors.js';
+import { NotFoundError, StreamSetupError } from './errors.js';
 
 describe('setup (streams and buckets on a real nats-server)', () => {
   let server: TestNatsServer;
@@ -67,5 +67,8 @@ describe('setup (streams and buckets on a real nats-server)', () => {
     expect((await kv.get('m'))?.string()).to.equal('v1');
     expect((await ensureBuckets(js, jsm, { names: [BUCKETS.config], history: 10 }))['mi-config']).to.equal('updated');
     expect((await jsm.streams.info('KV_mi-config')).config.max_msgs_per_subject).to.equal(10);
+    const missing = await openKv(js, 'no-such-bucket').catch((e: unknown) => e);
+    expect(missing).to.be.instanceOf(NotFoundError);
+    expect((missing as Error).message).to.contain('ensureBuckets');
   });
 });

@@ -15,7 +15,7 @@ import {
 import { nanos } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { BUCKETS, STREAMS, SUBJECT_ROOT } from './names.js';
-import { StreamSetupError } from './errors.js';
+import { NotFoundError, StreamSetupError } from './errors.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -185,7 +185,14 @@ export async function ensureBuckets(js: JetStreamClient, jsm: JetStreamManager, 
   return out;
 }
 
-/** Opens an existing bucket (does not create it; call ensureBuckets at start-up). */
+/** Opens an existing bucket; NotFoundError (naming ensureBuckets) when it does not exist. */
 export async function openKv(js: JetStreamClient, name: string): Promise<KV> {
+  const jsm = await js.jetstreamManager();
+  try {
+    await jsm.streams.info(`KV_${name}`);
+  } catch (err) {
+    if (isStreamNotFound(err)) throw new NotFoundError(`KV bucket ${name} does not exist; create it with ensureBuckets (done by \`mi up\` at start-up)`, { cause: err });
+    throw err;
+  }
   return new Kvm(js).open(name, { bindOnly: true });
 }
