@@ -34,7 +34,7 @@ export class ConflictError extends MiEventsError {
   readonly subject: string;
   /** Revision the writer expected (0 = expected absent). */
   readonly expected: number;
-  /** Revision actually found, when known (0 = absent / tombstoned, undefined = not known). */
+  /** Last sequence actually found on the subject, when known (0 = no message; a tombstone has its own sequence). */
   readonly actual?: number;
 
   constructor(subject: string, expected: number, actual?: number, options?: { cause?: unknown; message?: string }) {
