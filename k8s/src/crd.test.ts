@@ -83,6 +83,13 @@ describe('generated CRDs', () => {
     });
   }
 
+  it('carries the cross-field rules Kubernetes can check itself (CEL)', () => {
+    const text = [...renderAllCrds().values()].join('\n');
+    expect(text).to.contain('has(self.scalingConfiguration) != has(self.optimizerConfiguration)');
+    expect(text).to.contain('self.targetModels.all(t, has(t.weight)) || self.targetModels.all(t, !has(t.weight))');
+    expect(text.match(/self.minReplicas <= self.maxReplicas/g)).to.have.length(3);
+  });
+
   describe('structural checker', () => {
     const cases: Array<{ name: string; schema: unknown; want: string }> = [
       { name: 'untyped node', schema: { type: 'object', properties: { a: { description: 'x' } } }, want: 'properties.a: has no type' },

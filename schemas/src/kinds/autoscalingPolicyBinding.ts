@@ -65,6 +65,7 @@ export const autoscalingPolicyBindingKind: KindSchema = {
       type: 'object',
       required: ['target', 'maxReplicas'],
       additionalProperties: false,
+      'x-kubernetes-validations': [{ rule: '!has(self.minReplicas) || self.minReplicas <= self.maxReplicas', message: 'minReplicas must not be greater than maxReplicas' }],
       properties: {
         target: { $ref: '#/definitions/ScalingTarget' },
         minReplicas: { type: 'integer', minimum: 0, default: 1 },
@@ -86,6 +87,7 @@ export const autoscalingPolicyBindingKind: KindSchema = {
       type: 'object',
       required: ['target', 'cost', 'maxReplicas'],
       additionalProperties: false,
+      'x-kubernetes-validations': [{ rule: '!has(self.minReplicas) || self.minReplicas <= self.maxReplicas', message: 'minReplicas must not be greater than maxReplicas' }],
       properties: {
         target: { $ref: '#/definitions/ScalingTarget' },
         cost: { type: 'integer', minimum: 0 },

@@ -29,6 +29,16 @@ const stringMap: JsonSchema = { type: 'object', additionalProperties: { type: 's
 
 export const commonDefinitions: Record<string, JsonSchema> = {
   Name: { ...dnsLabel, description: 'A DNS-1123 label (also a safe NATS subject token).' },
+  ModelName: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 253,
+    // Model names are keys of the mi-routes KV bucket: NATS key characters, no empty dot tokens.
+    // (No lookahead: the same pattern goes into the CRDs, and Kubernetes uses RE2.)
+    pattern: '^[-/_=A-Za-z0-9]+(\\.[-/_=A-Za-z0-9]+)*$',
+    'x-message': 'must be a model name of letters, digits, "-", "_", "/", "=" and single dots between them (it becomes a key of the mi-routes bucket)',
+    description: 'A model name as clients send it in "model", e.g. "meta-llama/Llama-3.1-8B-Instruct".',
+  },
   AdapterName: {
     type: 'string',
     minLength: 1,

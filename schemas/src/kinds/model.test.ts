@@ -57,6 +57,7 @@ describe('Model schema', () => {
       path: 'spec.backends[0].workers[0].resources.limits["nvidia.com/gpu"]',
       message: 'must be a quantity',
     },
+    { name: 'served name with a space', set: { 'spec.name': 'llama 3' }, path: 'spec.name', message: 'must be a model name' },
     { name: 'wrong apiVersion', set: { apiVersion: 'workload.matrixinfer.ai/v1alpha1' }, path: 'apiVersion', message: 'must be "registry.matrixinfer.ai/v1alpha1" for kind Model' },
   ]);
 });

@@ -15,7 +15,7 @@ export const modelKind: KindSchema = {
       required: ['backends'],
       additionalProperties: false,
       properties: {
-        name: { type: 'string', minLength: 1, description: 'Model name clients send in requests; defaults to metadata.name.' },
+        name: { $ref: '#/definitions/ModelName', description: 'Model name clients send in requests; defaults to metadata.name.' },
         owner: { type: 'string', description: 'Team or person owning the model.' },
         backends: { type: 'array', minItems: 1, items: { $ref: '#/definitions/ModelBackend' }, ...nameList },
         autoscalingPolicy: { $ref: '#/definitions/Name', description: 'AutoscalingPolicy used to scale all backends together (heterogeneous optimizer).' },
@@ -27,6 +27,7 @@ export const modelKind: KindSchema = {
       type: 'object',
       required: ['name', 'type', 'modelURI', 'maxReplicas'],
       additionalProperties: false,
+      'x-kubernetes-validations': [{ rule: '!has(self.minReplicas) || self.minReplicas <= self.maxReplicas', message: 'minReplicas must not be greater than maxReplicas' }],
       properties: {
         name: { $ref: '#/definitions/Name' },
         type: { type: 'string', enum: ['vLLM', 'vLLMDisaggregated', 'SGLang'] },

@@ -29,6 +29,8 @@ describe('ModelRoute schema', () => {
     { name: 'empty rate limit', set: { 'spec.rateLimit': { unit: 'minute' } }, path: 'spec.rateLimit', message: 'inputTokensPerUnit, outputTokensPerUnit or both' },
     { name: 'target server name with dot', set: { 'spec.rules[0].targetModels[0].modelServerName': 'qwen.pd' }, path: 'spec.rules[0].targetModels[0].modelServerName', message: 'DNS-1123' },
     { name: 'seventeen rules', set: { 'spec.rules': Array.from({ length: 17 }, (_, i) => ({ name: `r${i}`, targetModels: [{ modelServerName: 's' }] })) }, path: 'spec.rules', message: 'at most 16 items' },
+    { name: 'model name with a colon', set: { 'spec.modelName': 'qwen2.5:7b' }, path: 'spec.modelName', message: 'key of the mi-routes bucket' },
+    { name: 'model name with an empty dot token', set: { 'spec.modelName': 'qwen..7b' }, path: 'spec.modelName', message: 'single dots' },
     { name: 'duplicate LoRA adapter', set: { 'spec.loraAdapters[1]': 'qwen-sql' }, path: 'spec.loraAdapters[1]', message: 'duplicate LoRA adapter "qwen-sql"' },
   ]);
 });

@@ -13,7 +13,7 @@ export const modelRouteKind: KindSchema = {
       required: ['rules'],
       additionalProperties: false,
       properties: {
-        modelName: { type: 'string', minLength: 1, description: 'Model name clients request.' },
+        modelName: { $ref: '#/definitions/ModelName', description: 'Model name clients request.' },
         loraAdapters: {
           type: 'array',
           maxItems: 10,
@@ -36,6 +36,12 @@ export const modelRouteKind: KindSchema = {
       type: 'object',
       required: ['name', 'targetModels'],
       additionalProperties: false,
+      'x-kubernetes-validations': [
+        {
+          rule: 'self.targetModels.all(t, has(t.weight)) || self.targetModels.all(t, !has(t.weight))',
+          message: 'set weights on all targetModels of a rule or on none',
+        },
+      ],
       properties: {
         name: { $ref: '#/definitions/Name' },
         modelMatch: { $ref: '#/definitions/ModelMatch' },
