@@ -61,6 +61,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   const endpoints = new Map<string, Endpoint>();
   const servers = new Map<string, ServerSelector>();
   const previous = new Map<string, Previous>();
+  const failing = new Map<string, number>();
   const stats: CollectorStats = { cycles: 0, scrapes: 0, published: 0, scrapeFailures: 0, unrecognized: 0, publishFailures: 0, endpoints: 0 };
   const onBad = (subject: string, err: unknown): void => {
     log.debug('ignoring a malformed event', { subject, error: (err as Error).message });
@@ -86,9 +87,15 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       ({ metricsText: text, models } = await scrapeEndpoint(ep.address, timeoutMs));
     } catch (err) {
       stats.scrapeFailures += 1;
-      log.warn('scrape failed', { endpoint: ep.id, address: ep.address, error: (err as Error).message });
+      // A dead endpoint fails every cycle until its observation says so: warn on the first
+      // failure and then once a minute-ish, not every second.
+      const n = (failing.get(key) ?? 0) + 1;
+      failing.set(key, n);
+      const level = n === 1 || n % 60 === 0 ? 'warn' : 'debug';
+      log.log(level, 'scrape failed', { endpoint: ep.id, address: ep.address, consecutiveFailures: n, error: (err as Error).message });
       return;
     }
+    if (failing.delete(key)) log.info('scrape recovered', { endpoint: ep.id, address: ep.address });
     const normalized = normalizeEngineMetrics(parsePrometheusText(text));
     if (!normalized.valid) {
       stats.unrecognized += 1;
@@ -113,6 +120,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   async function cycle(): Promise<void> {
     stats.cycles += 1;
     for (const key of previous.keys()) if (!endpoints.has(key)) previous.delete(key);
+    for (const key of failing.keys()) if (!endpoints.has(key)) failing.delete(key);
     stats.endpoints = endpoints.size;
     await Promise.all([...endpoints].map(([key, ep]) => scrapeOne(key, ep)));
   }
