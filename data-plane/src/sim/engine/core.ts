@@ -19,6 +19,8 @@ import type {
 
 type Phase = 'waiting' | 'prefill' | 'decode' | 'done';
 
+const MAX_PASSES_PER_ADVANCE = 16;
+
 interface Seq {
   req: EngineRequest;
   listener: RequestListener;
@@ -45,7 +47,7 @@ export interface EngineCore {
   submit(req: EngineRequest, listener: RequestListener, nowMs: number): void;
   /** Ends a waiting or running request at once with reason 'abort' (client went away). */
   cancel(id: string, nowMs: number): boolean;
-  /** Processes every event due at or before `nowMs` (at most one token per request per call). */
+  /** Processes events due at or before `nowMs` (at most 16 per request per call; call again while due). */
   advance(nowMs: number): void;
   /** Model time of the earliest pending event, or undefined when idle. */
   nextDueMs(): number | undefined;
@@ -250,13 +252,19 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
       return true;
     },
     advance(nowMs) {
-      const due = running.filter((s) => s.nextAtMs <= nowMs).sort((a, b) => a.nextAtMs - b.nextAtMs);
-      for (const s of due) {
-        // Finished or preempted earlier in this pass.
-        if (s.phase !== 'prefill' && s.phase !== 'decode') continue;
-        const at = s.nextAtMs;
-        step(s);
-        if (running.length < params.maxNumSeqs && waiting.length > 0) admit(at);
+      // Several passes, each giving every due request one event in time order: catching up
+      // (zero latencies, late timers) emits a few tokens per request per call, so a socket gets
+      // them in one write, yet the caller regains control often enough to serve I/O.
+      for (let pass = 0; pass < MAX_PASSES_PER_ADVANCE; pass++) {
+        const due = running.filter((s) => s.nextAtMs <= nowMs).sort((a, b) => a.nextAtMs - b.nextAtMs);
+        if (due.length === 0) break;
+        for (const s of due) {
+          // Finished or preempted earlier in this pass.
+          if (s.phase !== 'prefill' && s.phase !== 'decode') continue;
+          const at = s.nextAtMs;
+          step(s);
+          if (running.length < params.maxNumSeqs && waiting.length > 0) admit(at);
+        }
       }
       admit(nowMs);
     },

@@ -142,8 +142,19 @@ function run(p: ParsedRequest, pd: PdPlan, faults: RequestFaults, req: IncomingM
     res.end(out);
   };
 
+  // Tokens emitted in one engine pass leave in one socket write.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    res.uncork();
+  };
   const onToken = p.stream
     ? (id: number, index: number): void => {
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
       if (index === 0) {
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
         if (p.kind === 'chat') res.write(streamChunk(p.kind, head, '', null, p.includeUsage, true));
