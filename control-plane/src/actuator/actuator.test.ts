@@ -241,7 +241,7 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     expect(again.pid).to.not.equal(a.pid);
   });
 
-  it('runs the built-in simulator, which the collector then samples', async function () {
+  it('runs the built-in simulator (vLLM and SGLang flavours), which the collector then samples', async function () {
     let sim: string[];
     try {
       sim = resolveSimulatorCommand();
@@ -253,18 +253,23 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     actuator = await start({ simulatorCommand: sim! });
     const collector = await startCollector({ nc, logger, intervalMs: 200 });
     const samples: EngineSample[] = [];
-    const metrics = nc.subscribe(`mi.metrics.engine.${namespace()}.sim`, {
+    const metrics = nc.subscribe(`mi.metrics.engine.${namespace()}.*`, {
       callback: (_err, m) => {
         samples.push(m.json<EngineSample>());
       },
     });
     try {
-      await decide([spec('sim', { args: ['--model', 'm'] })]);
+      await decide([spec('sim', { args: ['--model', 'm'] }), spec('sims', { roleIndex: 1, engine: 'SGLang', args: ['--model', 'm'] })]);
       const ready = await waitFor('sim ready', () => seen('sim', 'ready') ?? seen('sim', 'failed'), 20_000);
       expect(ready.phase, ready.reason).to.equal('ready');
-      // The collector learns the endpoint from the observation and samples the simulator.
-      const sample = await waitFor('a sample of the simulator', () => samples[0]);
-      expect(sample).to.deep.include({ endpoint: 'sim', address: ready.address, target: 'mi1', engine: 'vLLM', running: 0, waiting: 0 });
+      const readyS = await waitFor('sims ready', () => seen('sims', 'ready') ?? seen('sims', 'failed'), 20_000);
+      expect(readyS.phase, readyS.reason).to.equal('ready');
+      // The collector learns the endpoints from the observations and samples both simulators.
+      const sample = await waitFor('a sample of the vLLM simulator', () => samples.find((x) => x.endpoint === 'sim'));
+      expect(sample).to.deep.include({ endpoint: 'sim', address: ready.address, target: 'mi1', engine: 'vLLM', running: 0, waiting: 0, blockSize: 16 });
+      expect(sample.kvBlocks).to.be.greaterThan(0);
+      const sampleS = await waitFor('a sample of the SGLang simulator', () => samples.find((x) => x.endpoint === 'sims'));
+      expect(sampleS).to.deep.include({ endpoint: 'sims', address: readyS.address, engine: 'SGLang', running: 0, waiting: 0 });
     } finally {
       metrics.unsubscribe();
       await collector.stop();
