@@ -104,7 +104,8 @@ function describe(state: ModelControllerState, w: ResourceWrite): string {
   return `${exists ? 'update' : 'create'} ${w.kind}/${w.name}`;
 }
 
-function decide(state: ModelControllerState, namespace: string, name: string): ModelDecision[] {
+/** Decides for one model (after its events were loaded); records the decision as published. */
+export function decideModel(state: ModelControllerState, namespace: string, name: string): ModelDecision[] {
   const key = nsKey(namespace, name);
   let writes: ResourceWrite[];
   try {
@@ -174,7 +175,7 @@ export function loadModelEvent(state: ModelControllerState, event: ModelControll
 /** Folds one event; returns the decisions it makes (the state is updated in place and returned). */
 export function foldModel(state: ModelControllerState, event: ModelControllerEvent): { state: ModelControllerState; decisions: ModelDecision[] } {
   const target = loadModelEvent(state, event);
-  return { state, decisions: target ? decide(state, target.namespace, target.name) : [] };
+  return { state, decisions: target ? decideModel(state, target.namespace, target.name) : [] };
 }
 
 /** Recomputes every model (after a replay): the decisions still missing from the stream. */
@@ -188,7 +189,7 @@ export function reconcileAllModels(state: ModelControllerState): ModelDecision[]
   const out: ModelDecision[] = [];
   for (const k of [...names].sort()) {
     const [ns, name] = k.split('/');
-    out.push(...decide(state, ns, name));
+    out.push(...decideModel(state, ns, name));
   }
   return out;
 }
