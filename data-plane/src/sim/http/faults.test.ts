@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startSimulator, type RunningSimulator } from '../simulator.js';
-import { postJson, scrape, sseData, until } from './test-helpers.js';
+import { postJson, scrape, sseData, until, value } from './test-helpers.js';
 
 const body = { model: 'sim-small', prompt: 'fault please', max_tokens: 4 };
 
@@ -43,9 +43,25 @@ describe('sim fault injection', () => {
     expect(elapsed).to.be.greaterThan(190); // 400 model ms at time-scale 2
   });
 
+  it('x-sim-fail-after-tokens: N tokens, then a mid-stream error event and [DONE]; counted as abort', async () => {
+    sim = await startSimulator({ profile: 'cpu-small', timeScale: 20 });
+    const r = await postJson(`${sim.url}/v1/completions`, { ...body, max_tokens: 10, stream: true }, { 'x-sim-fail-after-tokens': '3' });
+    expect(r.status).to.equal(200);
+    const data = sseData(r.text);
+    expect(data).to.have.length(5);
+    expect(JSON.parse(data[3])).to.deep.equal({ error: { message: 'Simulated mid-stream engine failure (x-sim-fail-after-tokens)', type: 'InternalServerError', param: null, code: 500 } });
+    expect(data[4]).to.equal('[DONE]');
+    const m = await scrape(sim.url);
+    expect(value(m, 'vllm:request_success_total', { finished_reason: 'abort' })).to.equal(1);
+    expect(value(m, 'vllm:num_requests_running', {})).to.equal(0);
+    const plain = await postJson(`${sim.url}/v1/completions`, { ...body, max_tokens: 10 }, { 'x-sim-fail-after-tokens': '3' });
+    expect(plain.status).to.equal(500);
+  });
+
   it('--startup-delay-ms: /health is 503 until the engine is ready', async () => {
     sim = await startSimulator({ profile: 'cpu-small', faults: { startupDelayMs: 150 } });
     expect((await fetch(`${sim.url}/health`)).status).to.equal(503);
+    expect((await postJson(`${sim.url}/v1/completions`, body)).status).to.equal(503);
     const url = sim.url;
     await until(async () => (await fetch(`${url}/health`)).status === 200, 3000, 'health 200');
   });

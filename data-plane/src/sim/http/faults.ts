@@ -3,6 +3,8 @@
 //   x-sim-first-token-stall-ms: <ms>   extra model time before the first token
 //   x-sim-stall-ms: <ms>               a mid-stream stall ...
 //   x-sim-stall-after-tokens: <n>      ... after n tokens (default 1 when only x-sim-stall-ms is set)
+//   x-sim-fail-after-tokens: <n>       stream n tokens, then a mid-stream error event and [DONE]
+//                                      (non-streaming: 500 after n tokens of work)
 //   x-sim-crash: 1                     the simulator crashes on this request
 
 import type { IncomingHttpHeaders } from 'node:http';
@@ -15,7 +17,7 @@ import type { EngineErrorSpec } from './io.js';
 export type FaultVerdict =
   | { action: 'crash' }
   | { action: 'fail'; error: EngineErrorSpec }
-  | { action: 'serve'; faults: RequestFaults };
+  | { action: 'serve'; faults: RequestFaults; failAfterTokens: number };
 
 /** Decides faults for arriving requests; counts requests for --crash-after. */
 export interface FaultController {
@@ -51,8 +53,10 @@ export function createFaultController(opts: FaultOptions, rng: Rng): FaultContro
       }
       const stallMs = headerNumber(headers, 'x-sim-stall-ms');
       const stallAfter = headerNumber(headers, 'x-sim-stall-after-tokens');
+      const failAfter = headerNumber(headers, 'x-sim-fail-after-tokens');
       return {
         action: 'serve',
+        failAfterTokens: failAfter !== undefined ? Math.max(1, Math.floor(failAfter)) : 0,
         faults: {
           firstTokenStallMs: headerNumber(headers, 'x-sim-first-token-stall-ms') ?? opts.firstTokenStallMs,
           stallMs: stallMs ?? opts.stallMs,

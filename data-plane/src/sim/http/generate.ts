@@ -8,15 +8,16 @@ import { decodeToken } from '../engine/tokenizer.js';
 import type { EngineRequest, FinishInfo, KvSource, RequestFaults } from '../engine/types.js';
 import { SimError } from '../errors.js';
 import type { SimContext } from './context.js';
-import { readJson, sendError, type EngineErrorSpec } from './io.js';
+import { errorBody, readJson, sendError, type EngineErrorSpec } from './io.js';
 import { parseGeneration, type ApiKind, type ParsedRequest } from './parse.js';
-import { DONE, fullResponse, streamChunk, usage, usageChunk, type ResponseHead } from './shapes.js';
+import { DONE, fullResponse, generateBody, streamChunk, usage, usageChunk, type GenerateMeta, type ResponseHead } from './shapes.js';
 
 /** Handles one generation request end to end. */
 export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
   const body = await readJson(req);
   const engine = ctx.opts.engine;
   if (!body.ok) return sendError(res, engine, { status: 400, message: body.message });
+  if (ctx.clock.nowMs() < ctx.readyAtMs) return sendError(res, engine, { status: 503, message: 'The engine is still starting up' });
   const verdict = ctx.faults.onRequest(req.headers);
   if (verdict.action === 'crash') return ctx.crash();
   if (verdict.action === 'fail') return sendError(res, engine, verdict.error);
@@ -37,7 +38,7 @@ export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res:
       return sendError(res, engine, { status: 500, message: `KV transfer for bootstrap room ${pd.waitRoom} timed out waiting for the prefill engine` });
     }
   }
-  run(p, pd, verdict.faults, req, res, ctx, abort.signal);
+  run(p, pd, verdict, req, res, ctx, abort.signal);
 }
 
 interface PdPlan {
@@ -91,8 +92,8 @@ async function waitForPrefill(p: ParsedRequest, ctx: SimContext, signal: AbortSi
   }
 }
 
-function run(p: ParsedRequest, pd: PdPlan, faults: RequestFaults, req: IncomingMessage, res: ServerResponse,
-  ctx: SimContext, signal: AbortSignal): void {
+function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; failAfterTokens: number }, req: IncomingMessage,
+  res: ServerResponse, ctx: SimContext, signal: AbortSignal): void {
   const { opts, core, loop, clock } = ctx;
   const engineId = ctx.nextRequestId();
   const xrid = req.headers['x-request-id'];
@@ -112,19 +113,30 @@ function run(p: ParsedRequest, pd: PdPlan, faults: RequestFaults, req: IncomingM
     cacheSalt: p.lora ?? opts.model,
     lora: p.lora,
     kvSource: pd.kvSource,
-    faults,
+    faults: verdict.faults,
     tokenAt: plan.tokenAt,
   };
   const lastIndex = Math.min(pd.maxTokens, stopAfter) - 1;
   const finalReason = pd.maxTokens <= stopAfter ? 'length' : 'stop';
   let text = '';
   let done = false;
+  let failing = false;
+  const meta = (info: FinishInfo | undefined, completion: number): GenerateMeta => ({
+    promptTokens: p.promptTokens.length, completionTokens: completion, cachedTokens: info?.cachedTokens ?? 0,
+    e2eLatencyS: info ? (info.finishMs - info.arrivalMs) / 1000 : 0,
+  });
 
   const onFinish = (info: FinishInfo): void => {
     done = true;
     if (pd.completeRoom !== undefined) ctx.rooms.complete(pd.completeRoom);
     if (info.reason === 'abort') {
-      if (!res.writableEnded) res.destroy();
+      if (failing && !res.destroyed) {
+        const e = { status: 500, message: 'Simulated mid-stream engine failure (x-sim-fail-after-tokens)' };
+        if (!p.stream) return sendError(res, opts.engine, e);
+        res.end(`data: ${JSON.stringify(errorBody(opts.engine, e))}\n\n${DONE}`);
+      } else if (!res.writableEnded) {
+        res.destroy();
+      }
       return;
     }
     const u = usage(info.promptTokens, info.completionTokens);
@@ -137,7 +149,10 @@ function run(p: ParsedRequest, pd: PdPlan, faults: RequestFaults, req: IncomingM
       do_remote_prefill: true, do_remote_decode: false, remote_block_ids: info.blockIds, remote_engine_id: ctx.engineId,
       remote_request_id: engineId, remote_host: ctx.advertisedHost, remote_port: ctx.sidePort(), tp_size: 1,
     } : null;
-    const out = JSON.stringify(fullResponse(p.kind, head, text, info.reason, u, kvParams));
+    const body = p.kind === 'generate'
+      ? generateBody(head, text, info.reason, meta(info, info.completionTokens))
+      : fullResponse(p.kind, head, text, info.reason, u, kvParams);
+    const out = JSON.stringify(body);
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
     res.end(out);
   };
@@ -148,8 +163,10 @@ function run(p: ParsedRequest, pd: PdPlan, faults: RequestFaults, req: IncomingM
     corked = false;
     res.uncork();
   };
-  const onToken = p.stream
-    ? (id: number, index: number): void => {
+  const onToken = (id: number, index: number): void => {
+    const piece = decodeToken(id);
+    text += piece;
+    if (p.stream) {
       if (!corked) {
         corked = true;
         res.cork();
@@ -159,11 +176,15 @@ function run(p: ParsedRequest, pd: PdPlan, faults: RequestFaults, req: IncomingM
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
         if (p.kind === 'chat') res.write(streamChunk(p.kind, head, '', null, p.includeUsage, true));
       }
-      res.write(streamChunk(p.kind, head, decodeToken(id), index === lastIndex ? finalReason : null, p.includeUsage));
+      const reason = index === lastIndex ? finalReason : null;
+      if (p.kind === 'generate') res.write(`data: ${JSON.stringify(generateBody(head, text, reason, meta(undefined, index + 1)))}\n\n`);
+      else res.write(streamChunk(p.kind, head, piece, reason, p.includeUsage));
     }
-    : (id: number): void => {
-      text += decodeToken(id);
-    };
+    if (verdict.failAfterTokens > 0 && index + 1 >= verdict.failAfterTokens && index < lastIndex) {
+      failing = true;
+      core.cancel(engineId, clock.nowMs());
+    }
+  };
 
   try {
     core.submit(engineReq, { onToken, onFinish }, clock.nowMs());

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startSimulator, type RunningSimulator } from '../simulator.js';
-import { postJson, scrape, value } from './test-helpers.js';
+import { postJson, scrape, sseData, value } from './test-helpers.js';
 
 describe('sim LoRA adapters (vLLM mode)', () => {
   let sim: RunningSimulator;
@@ -95,6 +95,20 @@ describe('sim SGLang mode', () => {
     expect(un.json()).to.deep.equal({ success: true, error_message: '', loaded_adapters: {} });
   });
 
+  it('native /generate: non-streaming with meta_info, streaming with cumulative text and [DONE]', async () => {
+    const r = await postJson(`${sim.url}/generate`, { text: 'native hello', sampling_params: { max_new_tokens: 3, ignore_eos: true } });
+    expect(r.status).to.equal(200);
+    const b = r.json() as { text: string; meta_info: Record<string, unknown> };
+    expect(b.meta_info).to.include({ completion_tokens: 3 });
+    expect(b.meta_info.finish_reason).to.deep.equal({ type: 'length', length: 3 });
+    const s = await postJson(`${sim.url}/generate`, { text: 'native hello', sampling_params: { max_new_tokens: 3, ignore_eos: true }, stream: true });
+    const data = sseData(s.text);
+    expect(data[data.length - 1]).to.equal('[DONE]');
+    const last = JSON.parse(data[data.length - 2]) as { text: string; meta_info: { finish_reason: unknown } };
+    expect(last.text).to.equal(b.text);
+    expect(last.meta_info.finish_reason).to.deep.equal({ type: 'length', length: 3 });
+  });
+
   it('sglang: metric names and labels, counters match the requests', async () => {
     const r = await postJson(`${sim.url}/v1/chat/completions`, { model: 'anything', messages: [{ role: 'user', content: 'count me' }], max_tokens: 3 });
     expect(r.status).to.equal(200);
@@ -109,10 +123,10 @@ describe('sim SGLang mode', () => {
     expect(m.get('sglang:time_to_first_token_seconds')?.type).to.equal('HISTOGRAM');
     expect(m.get('sglang:inter_token_latency_seconds')?.type).to.equal('HISTOGRAM');
     expect(m.get('sglang:e2e_request_latency_seconds')?.type).to.equal('HISTOGRAM');
-    // This suite sent: 1 LoRA completion (2 tokens) before and this chat (3 tokens).
-    expect(value(m, 'sglang:generation_tokens_total', { model_name: 'qwen' })).to.equal(5);
+    // This suite sent: 1 LoRA completion (2 tokens), 2 native generates (3 + 3) and this chat (3 tokens).
+    expect(value(m, 'sglang:generation_tokens_total', { model_name: 'qwen' })).to.equal(11);
     expect(value(m, 'sglang:prompt_tokens_total', { model_name: 'qwen' })).to.be.greaterThanOrEqual(usage.prompt_tokens);
-    expect(value(m, 'sglang:num_requests_total', { model_name: 'qwen' })).to.equal(2);
+    expect(value(m, 'sglang:num_requests_total', { model_name: 'qwen' })).to.equal(4);
     expect([...m.keys()].some((k) => k.startsWith('vllm:'))).to.equal(false);
   });
 });

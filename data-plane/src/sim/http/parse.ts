@@ -6,8 +6,23 @@ import { applyChatTemplate, tokenize, type ChatMessageLike } from '../engine/tok
 import type { EngineErrorSpec } from './io.js';
 import type { LoraRegistry } from './lora.js';
 
-/** Which OpenAI endpoint a request came to. */
-export type ApiKind = 'chat' | 'completion';
+/** Which endpoint a request came to: OpenAI chat/completions, or SGLang's native /generate. */
+export type ApiKind = 'chat' | 'completion' | 'generate';
+
+const SGLANG_DEFAULT_MAX_NEW_TOKENS = 128;
+
+/** Maps SGLang's native /generate body ({text|input_ids, sampling_params, stream}) onto a completions body. */
+export function nativeGenerateBody(body: unknown): unknown {
+  if (!isObj(body)) return body;
+  const sp = isObj(body.sampling_params) ? body.sampling_params : {};
+  const { text, input_ids: inputIds, sampling_params: _sp, ...rest } = body;
+  return {
+    ...rest,
+    prompt: text ?? inputIds,
+    max_tokens: sp.max_new_tokens ?? SGLANG_DEFAULT_MAX_NEW_TOKENS,
+    ignore_eos: sp.ignore_eos === true,
+  };
+}
 
 /** A validated generation request. */
 export interface ParsedRequest {
@@ -33,8 +48,9 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 const bad = (message: string, param: string | null = null): { error: EngineErrorSpec } => ({ error: { status: 400, message, param } });
 
 /** Validates `body`; returns the parsed request or the engine error to send. */
-export function parseGeneration(kind: ApiKind, body: unknown, opts: SimOptions, adapters: LoraRegistry):
+export function parseGeneration(kind: ApiKind, rawBody: unknown, opts: SimOptions, adapters: LoraRegistry):
   { request: ParsedRequest } | { error: EngineErrorSpec } {
+  const body = kind === 'generate' ? nativeGenerateBody(rawBody) : rawBody;
   if (!isObj(body)) return bad('Request body must be a JSON object');
   const rawModel = body.model;
   if (rawModel !== undefined && rawModel !== null && typeof rawModel !== 'string') return bad('model must be a string', 'model');

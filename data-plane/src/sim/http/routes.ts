@@ -57,7 +57,7 @@ export function createRouter(ctx: SimContext, renderMetrics: MetricsRenderer): (
         if ((path === '/unload_lora_adapter') === v1 || (v1 && !ctx.opts.enableLora)) break;
         return withBody((body) => handleUnloadLora(engine, ctx.adapters, body, res));
       default:
-        if (!v1 && routeSglang(path, method, res, ctx)) return;
+        if (!v1 && routeSglang(path, method, req, res, ctx)) return;
         if (path.startsWith('/sim/bootstrap/rooms/')) return roomHandler(path, url, res, ctx);
     }
     sendJson(res, 404, { detail: 'Not Found' });
@@ -97,9 +97,15 @@ function detokenizeHandler(ctx: SimContext, body: unknown, res: ServerResponse):
   sendJson(res, 200, { prompt: detokenize(b.tokens as number[]) });
 }
 
-function routeSglang(path: string, method: string, res: ServerResponse, ctx: SimContext): boolean {
+function routeSglang(path: string, method: string, req: IncomingMessage, res: ServerResponse, ctx: SimContext): boolean {
   const o = ctx.opts;
   switch (path) {
+    case '/generate':
+      if (method !== 'POST') return false;
+      handleGeneration('generate', req, res, ctx).catch(() => {
+        if (!res.headersSent) sendError(res, 'sglang', { status: 500, message: 'internal error' });
+      });
+      return true;
     case '/health_generate':
       if (ctx.clock.nowMs() < ctx.readyAtMs) sendText(res, 503, '');
       else sendText(res, 200, '');

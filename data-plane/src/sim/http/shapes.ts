@@ -28,6 +28,26 @@ export interface ResponseHead {
   model: string;
 }
 
+/** Request facts SGLang's native /generate reports in meta_info. */
+export interface GenerateMeta {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  e2eLatencyS: number;
+}
+
+/** SGLang /generate body: cumulative text plus meta_info (finish_reason null until the end). */
+export function generateBody(head: ResponseHead, text: string, reason: string | null, m: GenerateMeta): unknown {
+  const finish = reason === null ? null : reason === 'length' ? { type: 'length', length: m.completionTokens } : { type: 'stop', matched: 128009 };
+  return {
+    text,
+    meta_info: {
+      id: head.id, finish_reason: finish, prompt_tokens: m.promptTokens, completion_tokens: m.completionTokens,
+      cached_tokens: m.cachedTokens, e2e_latency: m.e2eLatencyS,
+    },
+  };
+}
+
 /** The non-streaming response body. */
 export function fullResponse(kind: ApiKind, head: ResponseHead, text: string, reason: string, u: Usage,
   kvTransferParams: unknown): unknown {
