@@ -120,7 +120,7 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     const { env } = (await (await fetch(`${readyA.address}/env`)).json()) as { env: Record<string, string> };
     expect(env).to.include({ EXTRA: 'yes', MI_INSTANCE: 'a', MI_ROLE: 'leader', MI_GROUP: '0', WORKER_INDEX: '0', GROUP_SIZE: '1', ENTRY_ADDRESS: '127.0.0.1' });
     expect(actuator.instances().map((i) => [i.name, i.phase])).to.deep.equal([['a', 'ready'], ['b', 'ready']]);
-    expect(readFileSync(actuator.instances()[0].logPath!, 'utf8')).to.match(/listening \d+/);
+    expect(readFileSync(actuator.instances()[0].logPath!, 'utf8')).to.match(/^--- .* starting a \(revision r1\): .*fake-engine\.cjs --port \d+\nlistening \d+/);
 
     await decide([spec('a', { env: { EXTRA: 'yes' } })]);
     const stopped = await waitFor('b stopped', () => seen('b', 'stopped'));
@@ -136,7 +136,7 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     const first = await waitFor('a ready', () => seen('a', 'ready'));
     await decide([{ ...spec('a'), incarnation: 1 }]);
     const stopped = await waitFor('a stopped', () => seen('a', 'stopped'));
-    expect(stopped.reason).to.match(/replaced/);
+    expect(stopped.reason).to.equal('replaced: incarnation 0 → 1');
     expect(stopped).to.not.have.property('incarnation');
     const second = await waitFor('a ready again', () => observations.filter((o) => o.namespace === namespace() && o.instance === 'a' && o.phase === 'ready')[1]);
     expect(second.incarnation).to.equal(1);

@@ -19,7 +19,7 @@ import {
 import { followStream, publishEnvelope, type Follower } from './bus.js';
 import { buildLaunch, sameRoleReplica } from './command.js';
 import { InvalidActuatorOptionError, HealthTimeoutError } from './errors.js';
-import { instanceKey, planActions, type RunningInstance } from './plan.js';
+import { describeChange, instanceKey, planActions, type RunningInstance } from './plan.js';
 import { killStale, readPidFile, writePidFile, type PidRecord } from './pidfile.js';
 import { allocatePort, killProcess, resolveSimulatorCommand, signalGroup, spawnProcess, waitHealthy, type SpawnedProcess } from './process.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
@@ -163,7 +163,7 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
     m.address = `http://127.0.0.1:${port}`;
     m.logPath = join(root, 'logs', `${spec.namespace}.${spec.name}.log`);
     try {
-      m.proc = await spawnProcess(launch, m.logPath);
+      m.proc = await spawnProcess(launch, m.logPath, `--- ${new Date(now()).toISOString()} starting ${spec.name} (revision ${spec.revision}): ${[launch.file, ...launch.args].join(' ')}\n`);
     } catch (err) {
       m.phase = 'failed';
       observeSpec(m, 'failed', { reason: (err as Error).message });
@@ -204,7 +204,7 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
     const byKey = (r: RunningInstance): Managed => managed.get(instanceKey(r.spec.namespace, r.spec.name))!;
     await Promise.all([
       ...plan.stop.map((r) => stopInstance(byKey(r), 'no longer in the desired instance set')),
-      ...plan.replace.map((r) => stopInstance(byKey(r.from), `replaced (revision ${r.from.spec.revision} → ${r.to.revision})`)),
+      ...plan.replace.map((r) => stopInstance(byKey(r.from), `replaced: ${describeChange(r.from.spec, r.to)}`)),
     ]);
     // Entries first (the plan's order), so workers learn their entry's port.
     const starts = [...plan.replace.map((r) => r.to), ...plan.start].sort((a, b) => (a.entry === b.entry ? 0 : a.entry ? -1 : 1));

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { InstanceSpec } from '@matrixinfer/events';
-import { instanceKey, planActions, specFingerprint, type RunningInstance } from './plan.js';
+import { describeChange, instanceKey, planActions, specFingerprint, type RunningInstance } from './plan.js';
 import { makeSpec } from './testing.js';
 
 function runningOf(...items: [InstanceSpec, RunningInstance['phase']][]): Map<string, RunningInstance> {
@@ -57,4 +57,18 @@ describe('actuator/planActions', () => {
     expect(specFingerprint({ ...a, labels: { x: '1', y: '2' } })).to.equal(specFingerprint({ ...a, labels: { y: '2', x: '1' } }));
     expect(specFingerprint({ ...a, command: ['vllm', 'serve'] })).to.not.equal(specFingerprint({ ...a, command: ['vllm'] }));
   });
+});
+
+describe('actuator/describeChange', () => {
+  const cases = [
+    { name: 'revision', to: { ...a, revision: 'r2' }, want: 'revision r1 → r2' },
+    { name: 'incarnation from absent', to: { ...a, incarnation: 1 }, want: 'incarnation 0 → 1' },
+    { name: 'args and env', to: { ...a, args: ['--x'], env: { K: 'v' } }, want: 'args, env' },
+    { name: 'nothing', to: { ...a }, want: 'no change' },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => {
+      expect(describeChange(a, tc.to)).to.equal(tc.want);
+    });
+  }
 });

@@ -71,3 +71,13 @@ export function planActions(running: ReadonlyMap<string, RunningInstance>, desir
   stop.sort((a, b) => startOrder(a.spec, b.spec));
   return { start, stop, replace };
 }
+
+/** Why a replace happens, in words: which spec fields changed ("revision a1 → b2, args"). */
+export function describeChange(from: InstanceSpec, to: InstanceSpec): string {
+  const parts: string[] = [];
+  if (from.revision !== to.revision) parts.push(`revision ${from.revision} → ${to.revision}`);
+  if ((from.incarnation ?? 0) !== (to.incarnation ?? 0)) parts.push(`incarnation ${from.incarnation ?? 0} → ${to.incarnation ?? 0}`);
+  const rest = ['command', 'args', 'env', 'labels', 'engine', 'group', 'role', 'roleIndex', 'podIndex', 'entry', 'modelInfer'] as const;
+  for (const k of rest) if (JSON.stringify(canonical(from[k])) !== JSON.stringify(canonical(to[k]))) parts.push(k);
+  return parts.length === 0 ? 'no change' : parts.join(', ');
+}

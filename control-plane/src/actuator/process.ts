@@ -1,7 +1,7 @@
 // Process-level edge of the actuator: free ports, locating the simulator, spawning a program in
 // its own process group with its output in a log file, waiting for /health, killing the group.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -62,13 +62,15 @@ export interface SpawnedProcess {
 
 /**
  * Spawns `launch` detached (its own session and process group, so the whole group can be
- * signalled) with stdout and stderr appended to `logPath`.
+ * signalled) with stdout and stderr appended to `logPath`, after the `header` line.
  */
-export async function spawnProcess(launch: Launch, logPath: string): Promise<SpawnedProcess> {
+export async function spawnProcess(launch: Launch, logPath: string, header = ''): Promise<SpawnedProcess> {
   mkdirSync(dirname(logPath), { recursive: true });
   const fd = openSync(logPath, 'a');
   let child: ChildProcess;
   try {
+    // One line per start keeps the runs of an instance apart in its (appended) log.
+    if (header !== '') writeSync(fd, header);
     child = spawn(launch.file, launch.args, { detached: true, env: launch.env, stdio: ['ignore', fd, fd] });
   } finally {
     closeSync(fd);
