@@ -1,8 +1,8 @@
 // One proxied request, from body bytes to the last response byte. This is the hot path: the
-// per-request state lives in one object of stable shape whose handlers are bound once, and the
-// upstream body is piped with backpressure (pipeline) so an abort on either side cancels the other.
+// per-request state lives in one object of stable shape that is itself the upstream handler
+// (no response stream, promise or AbortController per request). Backpressure both ways: a full
+// client socket pauses the upstream until 'drain'; a client that goes away aborts the upstream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import type { EndpointView, RequestInfo, Scheduler } from '../scheduler/types.js';
@@ -15,7 +15,7 @@ import type { RateLimiter } from './rate-limit.js';
 import type { TableHolder } from './route-watcher.js';
 import { resolve, type Resolution } from './routing.js';
 import type { ModelStatsBook } from './stats.js';
-import type { OutgoingHeaders, UpstreamClient, UpstreamResponse } from './upstream.js';
+import type { OutgoingHeaders, UpstreamClient, UpstreamHandler } from './upstream.js';
 import { parseUsageTail, TailKeeper } from './usage.js';
 
 /** Everything a request needs from its gateway; built once per gateway. */
@@ -38,8 +38,12 @@ export interface ProxyContext {
 /** Status recorded when the client went away before the response ended (nginx's convention). */
 const CLIENT_CLOSED = 499;
 
+// Abort reasons are shared constants: creating an Error captures a stack, which costs.
+const TIMEOUT_ERROR = new Error('upstream timeout');
+const CLIENT_GONE_ERROR = new Error('client closed the connection');
+
 /** Per-request state machine: read body -> route -> attempt(s) -> pipe -> finish. */
-export class Exchange {
+export class Exchange implements UpstreamHandler {
   private readonly ctx: ProxyContext;
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
@@ -57,7 +61,10 @@ export class Exchange {
   private attempt = 0;
   private maxAttempts = 1;
   private current: EndpointView | null = null;
-  private controller: AbortController | null = null;
+  private abortFn: ((err?: Error) => void) | null = null;
+  private resumeFn: (() => void) | null = null;
+  private discarding = false;
+  private waitingDrain = false;
   private timer: NodeJS.Timeout | null = null;
   private timedOut = false;
   private clientGone = false;
@@ -66,7 +73,6 @@ export class Exchange {
   private ttfbMs = -1;
   private tail: TailKeeper | null = null;
   private corked = false;
-  private upstreamBodyRef: UpstreamResponse['body'] | null = null;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, path: string) {
     this.ctx = ctx;
@@ -88,11 +94,11 @@ export class Exchange {
       return;
     }
     this.res.on('close', this.onClose);
-    this.req.on('data', this.onData);
-    this.req.on('end', this.onEnd);
+    this.req.on('data', this.onBodyChunk);
+    this.req.on('end', this.onBodyEnd);
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  private readonly onBodyChunk = (chunk: Buffer): void => {
     if (this.done) return;
     this.size += chunk.length;
     if (this.size > this.ctx.maxBodyBytes) {
@@ -104,7 +110,7 @@ export class Exchange {
     this.chunks.push(chunk);
   };
 
-  private readonly onEnd = (): void => {
+  private readonly onBodyEnd = (): void => {
     if (this.done) return;
     const raw = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
     this.chunks = [];
@@ -114,7 +120,7 @@ export class Exchange {
   private readonly onClose = (): void => {
     if (this.res.writableFinished) return;
     this.clientGone = true;
-    this.controller?.abort();
+    this.abortFn?.(CLIENT_GONE_ERROR);
     if (!this.done && this.current === null) this.finish(CLIENT_CLOSED);
   };
 
@@ -163,14 +169,18 @@ export class Exchange {
     this.attempt++;
     this.current = ep;
     this.ctx.load.acquire(ep.id);
-    this.controller = new AbortController();
-    this.ctx.upstream.post(ep.address, this.path, this.headers!, this.body!, this.controller.signal).then(this.onResponse, this.onError);
+    try {
+      this.ctx.upstream.post(ep.address, this.path, this.headers!, this.body!, this);
+    } catch (err) {
+      this.onError(err as Error);
+    }
   };
 
   private releaseCurrent(ok: boolean, status: number): void {
     const ep = this.current;
     if (ep === null) return;
     this.current = null;
+    this.abortFn = null;
     this.ctx.load.release(ep.id);
     this.ctx.scheduler.observe(this.info!, ep, { ok, status });
   }
@@ -186,60 +196,68 @@ export class Exchange {
     this.fail(err);
   }
 
-  private readonly onResponse = (r: UpstreamResponse): void => {
-    if (this.done || this.clientGone) {
-      r.body.destroy();
-      this.releaseCurrent(false, CLIENT_CLOSED);
-      if (!this.done) this.finish(CLIENT_CLOSED);
-      return;
-    }
-    const status = r.statusCode;
-    if (status >= 500 && this.attempt < this.maxAttempts) {
-      // Nothing reached the client yet: drop this answer and try the next candidate.
-      r.body.resume();
-      this.ctx.metrics.upstreamError('status');
-      this.releaseCurrent(false, status);
-      return this.retryOrFail(upstreamFailed(`upstream answered ${status}`));
-    }
-    if (status >= 500) this.ctx.metrics.upstreamError('status');
-    this.status = status;
-    const ep = this.current!;
-    this.res.writeHead(status, clientHeaders(r.headers, this.requestId, ep.id, this.resolution!.routeLabel));
-    this.tail = new TailKeeper();
-    this.upstreamBodyRef = r.body;
-    r.body.on('data', this.onUpstreamData);
-    pipeline(r.body, this.res, this.onPiped);
-  };
+  // ---- UpstreamHandler: called by the upstream client (undici dispatch or node:http) ----
 
-  private readonly onUpstreamData = (chunk: Buffer): void => {
+  /** The attempt is on a socket; keep its abort for client disconnects and timeouts. */
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortFn = abort;
+    if (this.clientGone || this.timedOut || this.done) abort(this.timedOut ? TIMEOUT_ERROR : CLIENT_GONE_ERROR);
+  }
+
+  /** Status line: a retriable 5xx is drained and dropped; anything else goes to the client. */
+  onHeaders(statusCode: number, rawHeaders: Array<Buffer | string>, resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx informational: the final status follows
+    if (this.done || this.clientGone) {
+      this.abortFn?.(CLIENT_GONE_ERROR);
+      return false;
+    }
+    this.status = statusCode;
+    if (statusCode >= 500 && this.attempt < this.maxAttempts) {
+      // Nothing reached the client yet: read this answer to its end (keeps the connection) and retry.
+      this.discarding = true;
+      return true;
+    }
+    if (statusCode >= 500) this.ctx.metrics.upstreamError('status');
+    this.resumeFn = resume;
+    this.res.writeHead(statusCode, clientHeaders(rawHeaders, this.requestId, this.current!.id, this.resolution!.routeLabel));
+    this.tail = new TailKeeper();
+    return true;
+  }
+
+  /** A body chunk: forwarded with backpressure (false pauses the upstream until 'drain'). */
+  onData(chunk: Buffer): boolean {
+    if (this.discarding) return true;
     if (this.ttfbMs < 0) this.ttfbMs = performance.now() - this.startMs;
     this.tail!.push(chunk);
-    // The HTTP parser emits every SSE event of one socket read separately; corking until the
-    // next tick sends them to the client in one writev instead of one syscall per event.
+    // The HTTP parser hands over every SSE event of one socket read separately; corking until
+    // the next tick sends them to the client in one writev instead of one syscall per event.
     if (!this.corked) {
       this.corked = true;
       this.res.cork();
       process.nextTick(this.uncork);
     }
-  };
-
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.res.uncork();
-  };
-
-  private readonly onPiped = (err: Error | null | undefined): void => {
-    const status = this.status;
-    this.releaseCurrent(!err && status < 500, status);
-    this.upstreamBodyRef = null;
-    if (err) {
-      if (this.clientGone) return this.finish(CLIENT_CLOSED);
-      // The status line is out: the only honest signal left is cutting the connection.
-      this.res.destroy();
-      this.ctx.metrics.upstreamError(this.timedOut ? 'timeout' : 'connect');
-      return this.finish(this.timedOut ? 504 : 502);
+    if (this.res.write(chunk)) return true;
+    if (!this.waitingDrain) {
+      this.waitingDrain = true;
+      this.res.once('drain', this.onDrain);
     }
-    const usage = parseUsageTail(this.tail!.text());
+    return false;
+  }
+
+  /** The upstream body ended. */
+  onComplete(): void {
+    const status = this.status;
+    if (this.discarding) {
+      this.discarding = false;
+      this.ctx.metrics.upstreamError('status');
+      this.releaseCurrent(false, status);
+      if (this.done) return;
+      return this.retryOrFail(upstreamFailed(`upstream answered ${status}`));
+    }
+    this.releaseCurrent(status < 500, status);
+    if (this.done) return;
+    this.res.end();
+    const usage = this.tail ? parseUsageTail(this.tail.text()) : null;
     if (usage) {
       const c = this.ctx.metrics.forModel(this.model);
       c.tokensIn.inc(usage.promptTokens);
@@ -247,28 +265,48 @@ export class Exchange {
       this.ctx.limiter.charge(this.model, this.resolution!.entry.rateLimit, usage.completionTokens, this.ctx.nowMs());
     }
     this.finish(status, usage?.promptTokens ?? 0, usage?.completionTokens ?? 0);
-  };
+  }
 
-  private readonly onError = (err: Error): void => {
-    this.releaseCurrent(false, 0);
+  /** Connection failure, abort (client gone, timeout), or a body broken mid-way. */
+  onError(err: Error): void {
+    const failedId = this.current?.id;
+    this.releaseCurrent(false, this.status);
+    this.discarding = false;
     if (this.done) return;
+    if (this.res.headersSent) {
+      // The status line is out: the only honest signal left is cutting the connection.
+      this.res.destroy();
+      if (this.clientGone) return this.finish(CLIENT_CLOSED);
+      this.ctx.metrics.upstreamError(this.timedOut ? 'timeout' : 'connect');
+      return this.finish(this.timedOut ? 504 : 502);
+    }
     if (this.clientGone) return this.finish(CLIENT_CLOSED);
     if (this.timedOut) {
       this.ctx.metrics.upstreamError('timeout');
       return this.fail(upstreamTimeout(this.resolution!.server.trafficPolicy!.timeoutMs!));
     }
     this.ctx.metrics.upstreamError('connect');
-    this.retryOrFail(upstreamFailed(`upstream ${this.candidates[(this.attempt - 1) % this.candidates.length].id} failed: ${err.message}`, err));
+    this.status = 0;
+    this.retryOrFail(upstreamFailed(`upstream ${failedId} failed: ${err.message}`, err));
+  }
+
+  private readonly onDrain = (): void => {
+    this.waitingDrain = false;
+    this.resumeFn?.();
+  };
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.res.uncork();
   };
 
   private readonly onTimeout = (): void => {
     this.timer = null;
     this.timedOut = true;
     if (this.done) return;
-    if (this.controller && (this.current !== null || this.upstreamBodyRef !== null)) {
-      // Before headers: the request rejects and onError answers 504; while piping: pipeline ends with an error.
-      this.controller.abort();
-      this.upstreamBodyRef?.destroy(new Error('upstream timeout'));
+    if (this.current !== null) {
+      // onError answers 504 (or cuts the stream); if not yet on a socket, onConnect aborts.
+      this.abortFn?.(TIMEOUT_ERROR);
       return;
     }
     // Between attempts (retry interval): nothing in flight to abort.

@@ -8,7 +8,8 @@ import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testin
 import { startGateway, type GatewayHandle } from './gateway.js';
 import { modelEntry, putRoute, routesBucket, server, startFakeUpstream, waitFor, type FakeUpstream } from './testing.js';
 
-describe('gateway e2e: OpenAI requests through the routing table', function () {
+for (const upstream of ['undici', 'http'] as const)
+describe(`gateway e2e: OpenAI requests through the routing table (${upstream} upstream client)`, function () {
   let nats: TestNatsServer;
   let nc: NatsConnection;
   let kv: KV;
@@ -24,7 +25,7 @@ describe('gateway e2e: OpenAI requests through the routing table', function () {
     a = await startFakeUpstream('ep-a');
     b = await startFakeUpstream('ep-b');
     await putRoute(kv, modelEntry('llama', [server('llama-srv', [a, b], { model: 'meta/llama-3' })]));
-    gw = await startGateway({ port: 0, natsUrl: nats.url, name: 'gw-e2e', logLevel: 'off', seed: 1 });
+    gw = await startGateway({ port: 0, natsUrl: nats.url, name: 'gw-e2e', logLevel: 'off', seed: 1, upstream });
     await gw.ready;
     client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'none', maxRetries: 0 });
   });

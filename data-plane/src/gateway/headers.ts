@@ -1,6 +1,6 @@
 // Header rewriting between client and upstream: hop-by-hop headers never cross the proxy
 // (RFC 9110 §7.6.1), and the gateway adds its own identification headers.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { OutgoingHeaders } from './upstream.js';
 
 const HOP_BY_HOP = new Set([
@@ -45,22 +45,19 @@ export function upstreamHeaders(client: IncomingHttpHeaders, requestId: string, 
   return out;
 }
 
-/** Headers for the client response: upstream headers minus hop-by-hop, plus x-request-id, x-mi-endpoint, x-mi-route. */
-export function clientHeaders(
-  upstream: Record<string, string | string[] | undefined>,
-  requestId: string,
-  endpoint: string,
-  route: string,
-): OutgoingHttpHeaders {
-  const listed = connectionListed(upstream.connection);
-  const out: OutgoingHttpHeaders = {};
-  for (const name in upstream) {
-    if (HOP_BY_HOP.has(name) || (listed !== null && listed.has(name))) continue;
-    const v = upstream[name];
-    if (v !== undefined) out[name] = v;
+/** Client response headers as flat name/value pairs: upstream raw headers minus hop-by-hop, plus x-request-id, x-mi-endpoint, x-mi-route. */
+export function clientHeaders(raw: ReadonlyArray<Buffer | string>, requestId: string, endpoint: string, route: string): string[] {
+  const out: string[] = [];
+  let listed: Set<string> | null = null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toString().toLowerCase();
+    if (name === 'connection') listed = connectionListed(raw[i + 1].toString());
   }
-  out['x-request-id'] = requestId;
-  out['x-mi-endpoint'] = endpoint;
-  out['x-mi-route'] = route;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toString().toLowerCase();
+    if (HOP_BY_HOP.has(name) || (listed !== null && listed.has(name)) || name === 'x-request-id') continue;
+    out.push(name, raw[i + 1].toString());
+  }
+  out.push('x-request-id', requestId, 'x-mi-endpoint', endpoint, 'x-mi-route', route);
   return out;
 }

@@ -1,23 +1,33 @@
 // Pooled, kept-alive upstream connections, one pool per endpoint address. Two interchangeable
-// clients (undici Pool and node:http with a keep-alive Agent) so the benchmark can compare them;
-// see README.md for which is the default and why.
+// clients drive the same callback handler: undici's Pool through its low-level dispatch API
+// (no response stream object, no promise, no AbortController per request) and node:http with a
+// keep-alive Agent. The benchmark compares them; README.md records which is the default and why.
 import http from 'node:http';
-import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 
 /** Request headers sent upstream. */
 export type OutgoingHeaders = Record<string, string | string[]>;
 
-/** What an upstream answered, before any body byte is read. */
-export interface UpstreamResponse {
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Readable;
+/**
+ * What receives an upstream response (the shape of undici's dispatch handler, so an Exchange is
+ * passed to undici as it is). Raw headers are flat name/value pairs.
+ */
+export interface UpstreamHandler {
+  /** The request is on a socket; `abort` cancels it (onError follows). */
+  onConnect(abort: (err?: Error) => void): void;
+  /** Status and headers; `resume` restarts a body paused by onData returning false. */
+  onHeaders(statusCode: number, rawHeaders: Array<Buffer | string>, resume: () => void, statusText: string): boolean;
+  /** A body chunk; return false to pause the upstream until `resume`. */
+  onData(chunk: Buffer): boolean;
+  /** The body ended. */
+  onComplete(trailers: unknown): void;
+  /** Connection failure, abort, or a broken body. */
+  onError(err: Error): void;
 }
 
-/** One POST to an endpoint; rejects on connection errors and on abort. */
+/** One POST to an endpoint, reported to `handler`. */
 export interface UpstreamClient {
-  post(address: string, path: string, headers: OutgoingHeaders, body: Buffer, signal: AbortSignal): Promise<UpstreamResponse>;
+  post(address: string, path: string, headers: OutgoingHeaders, body: Buffer, handler: UpstreamHandler): void;
   /** Drops pools of addresses not in `keep` (endpoints that left the table). */
   retain(keep: ReadonlySet<string>): void;
   close(): Promise<void>;
@@ -47,9 +57,8 @@ class UndiciUpstream implements UpstreamClient {
     return p;
   }
 
-  async post(address: string, path: string, headers: OutgoingHeaders, body: Buffer, signal: AbortSignal): Promise<UpstreamResponse> {
-    const r = await this.pool(address).request({ method: 'POST', path, headers, body, signal });
-    return { statusCode: r.statusCode, headers: r.headers, body: r.body };
+  post(address: string, path: string, headers: OutgoingHeaders, body: Buffer, handler: UpstreamHandler): void {
+    this.pool(address).dispatch({ method: 'POST', path, headers, body }, handler);
   }
 
   retain(keep: ReadonlySet<string>): void {
@@ -72,19 +81,34 @@ class HttpUpstream implements UpstreamClient {
   private readonly agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxSockets: CONNECTIONS_PER_ENDPOINT, scheduling: 'lifo' });
   private readonly urls = new Map<string, { hostname: string; port: number }>();
 
-  post(address: string, path: string, headers: OutgoingHeaders, body: Buffer, signal: AbortSignal): Promise<UpstreamResponse> {
+  post(address: string, path: string, headers: OutgoingHeaders, body: Buffer, handler: UpstreamHandler): void {
     let u = this.urls.get(address);
     if (!u) {
       const url = new URL(address);
       u = { hostname: url.hostname, port: Number(url.port || 80) };
       this.urls.set(address, u);
     }
-    return new Promise((resolve, reject) => {
-      const req = http.request({ agent: this.agent, hostname: u.hostname, port: u.port, method: 'POST', path, headers, signal });
-      req.once('response', (res) => resolve({ statusCode: res.statusCode ?? 502, headers: res.headers, body: res }));
-      req.once('error', reject);
-      req.end(body);
+    let failed = false;
+    const fail = (err: Error): void => {
+      if (failed) return;
+      failed = true;
+      handler.onError(err);
+    };
+    const req = http.request({ agent: this.agent, hostname: u.hostname, port: u.port, method: 'POST', path, headers });
+    handler.onConnect((err) => req.destroy(err ?? new Error('aborted')));
+    req.once('error', fail);
+    req.once('response', (res) => {
+      handler.onHeaders(res.statusCode ?? 502, res.rawHeaders, () => res.resume(), res.statusMessage ?? '');
+      res.on('data', (c: Buffer) => {
+        if (!handler.onData(c)) res.pause();
+      });
+      res.once('end', () => {
+        if (!failed) handler.onComplete(null);
+      });
+      res.once('error', fail);
+      res.once('aborted', () => fail(new Error('upstream closed the response early')));
     });
+    req.end(body);
   }
 
   retain(keep: ReadonlySet<string>): void {
