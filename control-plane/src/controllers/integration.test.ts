@@ -169,4 +169,54 @@ describe('controllers + projector on nats-server', function () {
     await until('route removed', async () => (await entry('llama')) === null);
     await stopAll();
   });
+
+  it('a Model engine-args change rolls the replicas one at a time; the decisions tell it in order', async () => {
+    await start();
+    const model = makeModel('roll', [{ minReplicas: 2, workers: [{ type: 'server', config: { 'itl-ms': 10 } }] }]);
+    await store.apply(model as unknown as ResourceInput);
+    const d0 = await until('initial instances', async () => {
+      const d = await lastDecision('roll-b0');
+      return d && d.instances.length === 2 ? d : null;
+    });
+    const ready = async (d: InstancesDecision) => {
+      for (const [n, i] of d.instances.entries()) await observe(i, 'ready', 9200 + n);
+    };
+    await ready(d0);
+    const seqBefore = (await jsm.streams.info(STREAMS.decisions)).state.last_seq;
+
+    const changed = makeModel('roll', [{ minReplicas: 2, workers: [{ type: 'server', config: { 'itl-ms': 20 } }] }]);
+    await store.apply(changed as unknown as ResourceInput);
+    const oldRev = d0.instances[0].revision;
+    const d1 = await until('first rollout step', async () => {
+      const d = await lastDecision('roll-b0');
+      return d && d.instances.some((i) => i.revision !== oldRev) ? d : null;
+    });
+    // maxUnavailable 1: exactly one group replaced, the highest first.
+    expect(d1.instances.map((i) => i.revision === oldRev)).to.deep.equal([true, false]);
+    expect(d1.reason).to.match(/^rolling update: replace group 1/);
+    expect(d1.instances[1].args).to.include.members(['--itl-ms', '20']);
+    // A ready report of the untouched old group must not advance the rollout (the story below
+    // has no step in between); the new group's ready report does.
+    await ready({ ...d1, instances: [d1.instances[0]] });
+    await ready({ ...d1, instances: [d1.instances[1]] });
+    const d2 = await until('second rollout step', async () => {
+      const d = await lastDecision('roll-b0');
+      return d && d.instances.every((i) => i.revision !== oldRev) ? d : null;
+    });
+    expect(d2.reason).to.match(/^rolling update: replace group 0/);
+
+    // The stream, read in order, tells the story: model update, step 1, step 2.
+    const story: string[] = [];
+    const sub = await jsm.streams.info(STREAMS.decisions);
+    for (let seq = seqBefore + 1; seq <= sub.state.last_seq; seq++) {
+      const sm = await jsm.streams.getMessage(STREAMS.decisions, { seq });
+      if (!sm || (!sm.subject.endsWith('.roll') && !sm.subject.endsWith('.roll-b0'))) continue;
+      story.push(`${sm.subject.split('.')[2]}: ${decodeEvent<{ reason: string }>(sm.data).data.reason}`);
+    }
+    expect(story).to.have.length(3);
+    expect(story[0]).to.match(/^model: Model roll \(revision \d+\) asks for update ModelInfer\/roll-b0$/);
+    expect(story[1]).to.match(/^infer: rolling update: replace group 1 \(revision \w+ → \w+; 1\/2 groups stay available, maxUnavailable 1\)$/);
+    expect(story[2]).to.match(/^infer: rolling update: replace group 0 /);
+    await stopAll();
+  });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { makeModel } from '../testdata.js';
 import type { AnyResource, ModelInfer } from '../types.js';
-import { foldModel, initialModelState, loadModelEvent, reconcileAllModels, type ModelControllerEvent, type ModelDecision } from './fold.js';
+import { foldModel, inFlightWrites, initialModelState, loadModelEvent, reconcileAllModels, type ModelControllerEvent, type ModelDecision } from './fold.js';
 import { modelStatus } from './status.js';
 
 function res(r: AnyResource, revision: number): ModelControllerEvent {
@@ -40,6 +40,24 @@ describe('model controller fold', () => {
     loadModelEvent(s, res(makeModel('m'), 1));
     loadModelEvent(s, { type: 'decision', decision: first });
     expect(reconcileAllModels(s)).to.deep.equal([]);
+  });
+
+  it('a decision published but never applied (crash) stays in flight: not decided again, listed for re-apply', () => {
+    const first = foldModel(initialModelState(), res(makeModel('m'), 1)).decisions[0];
+    // A restarted runner loads the Model and its last decision, but no child was written.
+    const s = initialModelState();
+    loadModelEvent(s, res(makeModel('m'), 1));
+    loadModelEvent(s, { type: 'decision', decision: first });
+    expect(reconcileAllModels(s)).to.deep.equal([]);
+    expect(inFlightWrites(s, 'default', 'm').map((w) => `${w.op} ${w.kind}/${w.name}@${w.baseRevision}`)).to.deep.equal([
+      'apply ModelInfer/m-b0@0',
+      'apply ModelServer/m-b0@0',
+      'apply ModelRoute/m@0',
+    ]);
+    // Once applied, nothing is in flight and nothing more is decided.
+    const rev = { n: 1 };
+    expect(applyWrites(s, first, rev)).to.deep.equal([]);
+    expect(inFlightWrites(s, 'default', 'm')).to.deep.equal([]);
   });
 
   it('a spec change updates only the children that differ; a removed backend is deleted', () => {
