@@ -10,13 +10,24 @@ const num = (v: string): number => {
   return n;
 };
 
-/** Parses argv into simulator options (flags override the chosen profile). */
-export function parseArgs(argv: readonly string[]): SimOptionsInput {
+/** Simulator options plus the engine flags the simulator does not model (ignored, to be logged). */
+export interface ParsedArgs {
+  input: SimOptionsInput;
+  ignored: string[];
+}
+
+/**
+ * Parses argv into simulator options (flags override the chosen profile). Unknown flags (a real
+ * engine's `--gpu-memory-utilization 0.9`, `--tensor-parallel-size 2`, ...) are accepted and
+ * returned in `ignored`, so a ModelServer written for vLLM runs unchanged on the simulator.
+ */
+export function parseCli(argv: readonly string[]): ParsedArgs {
   const cmd = new Command('mi-engine-sim')
     .description('Engine simulator that behaves like a vLLM or SGLang OpenAI server and models their timing')
     .addOption(new Option('--engine <kind>', 'server to imitate').choices(['vllm', 'sglang']))
     .addOption(new Option('--profile <name>', 'timing profile').choices(Object.keys(PROFILES)))
     .option('--model <name>', 'served model name')
+    .option('--served-model-name <name>', 'served model name (vLLM spelling; wins over --model)')
     .option('--host <host>', 'listen address (default 127.0.0.1)')
     .option('--port <port>', 'listen port (default 8000, 0 = any free port)', num)
     .addOption(new Option('--role <role>', 'PD disaggregation role').choices(['prefill', 'decode', 'both']))
@@ -45,18 +56,34 @@ export function parseArgs(argv: readonly string[]): SimOptionsInput {
     .option('--stall-ms <ms>', 'mid-stream stall length', num)
     .option('--crash-after <n>', 'exit with code 70 when request n+1 arrives', num)
     .option('--startup-delay-ms <ms>', '/health answers 503 for this long after start', num)
+    .allowUnknownOption()
+    .allowExcessArguments()
     .exitOverride();
   cmd.parse(argv as string[], { from: 'user' });
   const o = cmd.opts<Record<string, unknown>>();
   const loraModules: Record<string, string> = {};
   for (const spec of (o.loraModules as string[] | undefined) ?? []) {
+    if (spec.startsWith('{')) {
+      // vLLM also accepts '{"name": "...", "path": "...", "base_model_name": "..."}'.
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(spec);
+      } catch {
+        throw new SimConfigError([`lora-modules: invalid JSON ${spec}`]);
+      }
+      const j = parsed as { name?: unknown; path?: unknown };
+      if (typeof j.name !== 'string' || typeof j.path !== 'string') throw new SimConfigError([`lora-modules: JSON needs name and path, got ${spec}`]);
+      loraModules[j.name] = j.path;
+      continue;
+    }
     const eq = spec.indexOf('=');
     if (eq <= 0) throw new SimConfigError([`lora-modules: expected name=path, got ${spec}`]);
     loraModules[spec.slice(0, eq)] = spec.slice(eq + 1);
   }
   const n = (k: string): number | undefined => o[k] as number | undefined;
-  return {
-    engine: o.engine as SimOptionsInput['engine'], profile: o.profile as string | undefined, model: o.model as string | undefined,
+  const input: SimOptionsInput = {
+    engine: o.engine as SimOptionsInput['engine'], profile: o.profile as string | undefined,
+    model: (o.servedModelName ?? o.model) as string | undefined,
     host: o.host as string | undefined, port: n('port'), role: o.role as SimOptionsInput['role'],
     maxNumSeqs: n('maxNumSeqs'), kvBlocks: n('kvBlocks'), blockSize: n('blockSize'), maxModelLen: n('maxModelLen'),
     prefillOverheadMs: n('prefillOverheadMs'), prefillMsPerToken: n('prefillMsPerToken'), itlMs: n('itlMs'),
@@ -70,4 +97,10 @@ export function parseArgs(argv: readonly string[]): SimOptionsInput {
       stallMs: n('stallMs'), crashAfter: n('crashAfter'), startupDelayMs: n('startupDelayMs'),
     },
   };
+  return { input, ignored: cmd.args.slice() };
+}
+
+/** Parses argv into simulator options, ignoring flags the simulator does not model. */
+export function parseArgs(argv: readonly string[]): SimOptionsInput {
+  return parseCli(argv).input;
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from './cli-args.js';
+import { parseArgs, parseCli } from './cli-args.js';
 import { resolveOptions } from './config.js';
 
 const BIN = fileURLToPath(new URL('../../bin/mi-engine-sim.js', import.meta.url));
@@ -37,6 +37,15 @@ describe('mi-engine-sim CLI', () => {
     expect(o.loraModules).to.deep.equal({ a: '/p/a' });
     expect(o.faults.crashAfter).to.equal(5);
     expect(resolveOptions({})).to.include({ prefillOverheadMs: 30, prefillMsPerToken: 0.25, itlMs: 12, maxNumSeqs: 256, maxModelLen: 32768, kvBlocks: 31250 });
+  });
+
+  it('accepts real-engine flags it does not model (returned as ignored) and vLLM spellings', () => {
+    const { input, ignored } = parseCli(['--gpu-memory-utilization', '0.9', '--served-model-name', 'llama', '--model', '/models/llama',
+      '--tensor-parallel-size=2', '--lora-modules', '{"name":"sql","path":"/a/sql"}', '--enforce-eager']);
+    const o = resolveOptions(input);
+    expect(o.model).to.equal('llama');
+    expect(o.loraModules).to.deep.equal({ sql: '/a/sql' });
+    expect(ignored).to.include.members(['--gpu-memory-utilization', '0.9', '--tensor-parallel-size=2', '--enforce-eager']);
   });
 
   it('rejects invalid values loudly', () => {

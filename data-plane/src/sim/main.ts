@@ -2,7 +2,7 @@
 // code 70 when a crash fault fires.
 
 import winston from 'winston';
-import { parseArgs } from './cli-args.js';
+import { parseCli } from './cli-args.js';
 import type { SimOptionsInput } from './config.js';
 import { SimConfigError } from './errors.js';
 import { startSimulator } from './simulator.js';
@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   });
   let input: SimOptionsInput;
   try {
-    input = parseArgs(process.argv.slice(2));
+    const parsed = parseCli(process.argv.slice(2));
+    input = parsed.input;
+    if (parsed.ignored.length > 0) log.warn('ignoring engine arguments the simulator does not model', { ignored: parsed.ignored });
   } catch (err) {
     const e = err as { code?: string; exitCode?: number; message: string };
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') process.exit(0);

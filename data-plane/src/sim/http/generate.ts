@@ -61,8 +61,9 @@ function pdPlan(p: ParsedRequest, ctx: SimContext): PdPlan | { error: EngineErro
     plan.returnKvParams = true;
   } else if (kvt?.do_remote_prefill === true) {
     if (role === 'prefill') return { error: { status: 400, message: 'kv_transfer_params.do_remote_prefill sent to a prefill-role engine', param: 'kv_transfer_params' } };
-    if (typeof kvt.remote_engine_id !== 'string' || !Array.isArray(kvt.remote_block_ids)) {
-      return { error: { status: 400, message: 'kv_transfer_params with do_remote_prefill needs remote_engine_id and remote_block_ids (from the prefill response)', param: 'kv_transfer_params' } };
+    // NIXL sends the prefill's block ids; Mooncake sends the prefill's bootstrap address instead.
+    if (!Array.isArray(kvt.remote_block_ids) && typeof kvt.remote_bootstrap_addr !== 'string') {
+      return { error: { status: 400, message: 'kv_transfer_params with do_remote_prefill needs remote_block_ids (NIXL, from the prefill response) or remote_bootstrap_addr (Mooncake)', param: 'kv_transfer_params' } };
     }
     plan.kvSource = 'remote';
   }
