@@ -1,6 +1,7 @@
 // Failure behaviour end to end: endpoint killed mid-test, client abort mid-stream, NATS outage,
 // plus header rules, weighted split over HTTP, published samples and side-by-side replicas.
 import { expect } from 'chai';
+import http from 'node:http';
 import { request } from 'undici';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
@@ -127,6 +128,31 @@ describe('gateway e2e: resilience and routing behaviour', function () {
       const m = await (await fetch(`${gw.url}/metrics`)).text();
       return m.includes('mi_gateway_in_flight_requests{model="stream"} 0');
     });
+  });
+
+  it('honours backpressure: a client that stops reading stops the upstream', async () => {
+    const total = 64 * 1024 * 1024;
+    const bulk = await fake('bulk', { bulkBytes: total });
+    await putRoute(kv, modelEntry('bulk', [server('bulk-srv', [bulk])]));
+    await waitFor('bulk route', () => gw.table().entries.has('bulk'));
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`${gw.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, resolve);
+      req.once('error', reject);
+      req.end(JSON.stringify({ model: 'bulk', prompt: 'x', stream: true }));
+    });
+    res.pause();
+    // Socket buffers on three hops hold a few MB at most; everything else must wait upstream.
+    await waitFor('upstream stalls', async () => {
+      const before = bulk.sentBytes;
+      await new Promise((r) => setTimeout(r, 100));
+      return bulk.sentBytes === before && before > 0;
+    });
+    expect(bulk.sentBytes).to.be.lessThan(16 * 1024 * 1024);
+    let got = 0;
+    res.on('data', (c: Buffer) => (got += c.length));
+    res.resume();
+    await new Promise((r) => res.once('end', r));
+    expect(got).to.equal(total);
   });
 
   it('sees engine samples in its endpoint views and publishes GatewaySamples per model', async () => {

@@ -15,6 +15,8 @@ export interface FakeMode {
   /** Tokens to generate and the pause between streamed tokens. */
   tokens?: number;
   tokenDelayMs?: number;
+  /** Stream this many bytes of SSE comments, honouring backpressure (sentBytes counts them). */
+  bulkBytes?: number;
 }
 
 export interface FakeUpstream {
@@ -25,6 +27,8 @@ export interface FakeUpstream {
   /** Every request body and headers received. */
   readonly received: Array<{ path: string; body: Record<string, unknown>; headers: http.IncomingHttpHeaders }>;
   mode: FakeMode;
+  /** Bytes accepted by the socket so far in bulk mode. */
+  sentBytes: number;
   /** Kills it like a crash: every socket destroyed, no more connections. */
   kill(): Promise<void>;
   close(): Promise<void>;
@@ -38,7 +42,7 @@ function chunk(id: string, model: string, object: string, choice: Record<string,
 export async function startFakeUpstream(id: string, mode: FakeMode = {}): Promise<FakeUpstream> {
   const sockets = new Set<Socket>();
   const received: FakeUpstream['received'] = [];
-  const fake = { id, url: '', running: 0, received, mode } as FakeUpstream;
+  const fake = { id, url: '', running: 0, received, mode, sentBytes: 0 } as FakeUpstream;
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
     const body = JSON.parse(raw) as Record<string, unknown>;
     received.push({ path: req.url ?? '', body, headers: req.headers });
@@ -57,6 +61,19 @@ export async function startFakeUpstream(id: string, mode: FakeMode = {}): Promis
         const payload = JSON.stringify({ error: { message: `fake ${id} failing`, type: 'InternalServerError', param: null, code: m.status } });
         res.writeHead(m.status, { 'content-type': 'application/json' });
         res.end(payload);
+        return;
+      }
+      if (m.bulkBytes !== undefined) {
+        const piece = Buffer.alloc(64 * 1024, ':');
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const pump = (): void => {
+          while (fake.sentBytes < m.bulkBytes! && !res.destroyed) {
+            fake.sentBytes += piece.length;
+            if (!res.write(piece)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
         return;
       }
       const n = m.tokens ?? 3;
