@@ -155,6 +155,22 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     expect(observations.filter((o) => o.namespace === namespace() && o.phase === 'starting')).to.have.length(1);
   });
 
+  it('an observation made while NATS is down is published once it is back', async () => {
+    actuator = await start();
+    await decide([spec('a')]);
+    const ready = await waitFor('a ready', () => seen('a', 'ready'));
+    await server.stop();
+    try {
+      process.kill(ready.pid!, 'SIGKILL');
+      await waitFor('exit noticed', () => actuator!.instances()[0].phase === 'exited');
+    } finally {
+      await server.start();
+    }
+    const exited = await waitFor('a exited, after the outage', () => seen('a', 'exited'), 20_000);
+    expect(exited.signal).to.equal('SIGKILL');
+    expect(observations.filter((o) => o.namespace === namespace() && o.phase === 'exited')).to.have.length(1);
+  });
+
   it('reports failed on health timeout and on exit before ready, and kills the timed-out process', async () => {
     actuator = await start({ startupTimeoutMs: 600 });
     await decide([spec('slow', { env: { FAKE_NEVER_HEALTHY: '1' } }), spec('crash', { env: { FAKE_EXIT_CODE: '3' } })]);

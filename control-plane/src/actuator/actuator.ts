@@ -10,13 +10,16 @@ import {
   INSTANCE_OBSERVATION,
   INSTANCES_DECISION,
   STREAMS,
+  makeEvent,
   observedSubject,
+  publishEvent,
+  type Envelope,
   type InstanceObservation,
   type InstancePhase,
   type InstanceSpec,
   type InstancesDecision,
 } from '@matrixinfer/events';
-import { followStream, publishEnvelope, type Follower } from './bus.js';
+import { followStream, type Follower } from './bus.js';
 import { buildLaunch, sameRoleReplica } from './command.js';
 import { InvalidActuatorOptionError, HealthTimeoutError } from './errors.js';
 import { describeChange, instanceKey, planActions, type RunningInstance } from './plan.js';
@@ -99,11 +102,28 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
     const obs: InstanceObservation = { ...o, timeMs: now() };
     const subject = observedSubject('instance', obs.namespace, obs.modelInfer, obs.instance);
     log.info('instance observed', { subject, phase: obs.phase, reason: obs.reason, pid: obs.pid, address: obs.address });
-    publishChain = publishChain
-      .then(() => publishEnvelope(js, INSTANCE_OBSERVATION, SOURCE, subject, obs, obs.timeMs))
-      .catch((err: unknown) => {
-        log.warn('cannot publish observation', { subject, error: (err as Error).message });
-      });
+    // One envelope (one id) for every attempt: JetStream dedup makes a retry that did land
+    // earlier harmless.
+    const event = makeEvent(INSTANCE_OBSERVATION, SOURCE, subject, obs, { now: () => obs.timeMs });
+    publishChain = publishChain.then(() => publishWithRetry(subject, event));
+  }
+  // An observation lost to a NATS outage would leave controllers with a wrong picture for good,
+  // so each is retried (in order, with backoff) until it lands; once stopping, twice at most.
+  async function publishWithRetry(subject: string, event: Envelope<InstanceObservation>): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await publishEvent(js, subject, event);
+        if (attempt > 1) log.info('observation published after retries', { subject, attempt });
+        return;
+      } catch (err) {
+        if (opts.nc.isClosed() || (closed && attempt >= 2)) {
+          log.warn('observation not published', { subject, phase: event.data.phase, error: (err as Error).message });
+          return;
+        }
+        if (attempt === 1) log.warn('cannot publish observation; retrying', { subject, error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt - 1, 5))));
+      }
+    }
   }
   function observeSpec(m: Managed, phase: InstancePhase, extra: Partial<InstanceObservation> = {}): void {
     const { spec } = m;
