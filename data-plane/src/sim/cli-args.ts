@@ -50,6 +50,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     .option('--legacy-metric-names', 'also expose vllm:gpu_cache_usage_perc, gpu_prefix_cache_* and time_per_output_token_seconds')
     .option('--bootstrap-port <port>', 'SGLang prefill: bootstrap server port (0 = any free port)', num)
     .option('--bootstrap-timeout-ms <ms>', 'PD decode: how long to wait for the prefill partner', num)
+    .option('--kv-hold-timeout-ms <ms>', 'PD prefill: how long KV waits for the decode side before it is freed', num)
     .option('--error-rate <fraction>', 'fraction of requests failing with an engine error', num)
     .option('--first-token-stall-ms <ms>', 'extra delay before every first token', num)
     .option('--stall-after-tokens <n>', 'mid-stream stall position', num)
@@ -91,7 +92,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     meanOutputTokens: n('meanOutputTokens'), timeScale: n('timeScale'), seed: n('seed'),
     enableLora: o.enableLora === true ? true : Object.keys(loraModules).length > 0 ? true : undefined,
     maxLoras: n('maxLoras'), loraModules, legacyMetricNames: o.legacyMetricNames === true ? true : undefined,
-    bootstrapPort: n('bootstrapPort'), bootstrapTimeoutMs: n('bootstrapTimeoutMs'),
+    bootstrapPort: n('bootstrapPort'), bootstrapTimeoutMs: n('bootstrapTimeoutMs'), kvHoldTimeoutMs: n('kvHoldTimeoutMs'),
     faults: {
       errorRate: n('errorRate'), firstTokenStallMs: n('firstTokenStallMs'), stallAfterTokens: n('stallAfterTokens'),
       stallMs: n('stallMs'), crashAfter: n('crashAfter'), startupDelayMs: n('startupDelayMs'),

@@ -42,11 +42,13 @@ export interface SimOptions extends EngineParams {
   bootstrapTimeoutMs: number;
   /** Port advertised as the KV bootstrap / NIXL side channel of this engine. */
   bootstrapPort: number;
+  /** PD prefill: how long KV blocks wait for the decode side to pull them before they are freed (model ms). */
+  kvHoldTimeoutMs: number;
   faults: FaultOptions;
 }
 
 type ProfileValues = Omit<SimOptions, 'engine' | 'host' | 'port' | 'role' | 'profile' | 'timeScale' | 'seed'
-  | 'enableLora' | 'loraModules' | 'legacyMetricNames' | 'faults' | 'bootstrapPort'>;
+  | 'enableLora' | 'loraModules' | 'legacyMetricNames' | 'faults' | 'bootstrapPort' | 'kvHoldTimeoutMs'>;
 
 /** Named timing profiles; `--profile NAME` picks one and flags override single values. */
 export const PROFILES: Readonly<Record<string, ProfileValues>> = {
@@ -110,6 +112,8 @@ export function resolveOptions(input: SimOptionsInput = {}): SimOptions {
     loraModules: {},
     legacyMetricNames: false,
     bootstrapPort: 8998,
+    // vLLM's VLLM_NIXL_ABORT_REQUEST_TIMEOUT default.
+    kvHoldTimeoutMs: 480_000,
     ...defined(input),
     profile: profileName,
     faults: {
@@ -151,6 +155,7 @@ function validate(o: SimOptions): string[] {
   num('jitter', o.jitter, 0, 1);
   num('meanOutputTokens', o.meanOutputTokens, 1);
   num('bootstrapTimeoutMs', o.bootstrapTimeoutMs, 0);
+  num('kvHoldTimeoutMs', o.kvHoldTimeoutMs, 0);
   if (!(o.timeScale > 0) || !Number.isFinite(o.timeScale)) p.push(`timeScale: must be > 0, got ${o.timeScale}`);
   num('faults.errorRate', o.faults.errorRate, 0, 1);
   num('faults.firstTokenStallMs', o.faults.firstTokenStallMs, 0);

@@ -155,6 +155,22 @@ describe('sim engine core (fake clock)', () => {
     expect(l.times[0]).to.equal(7 * 0.5);
   });
 
+  it('a holdKv (PD prefill) request keeps its blocks after it ends until releaseHeld, and they stay cached', () => {
+    const { core, sink } = make({ kvBlocks: 10 });
+    core.submit(testRequest('p', tokens(100), 1, { holdKv: true }), recordingListener(), 0);
+    const t = runUntilIdle(core);
+    expect(core.snapshot()).to.include({ running: 0, usedBlocks: 7 });
+    // 7 held + 7 needed > 10: the next distinct prompt waits until the hold is released.
+    core.submit(testRequest('q', tokens(100, 500), 1), recordingListener(), t);
+    expect(core.snapshot().waiting).to.equal(1);
+    expect(core.releaseHeld('p', t + 1)).to.equal(true);
+    expect(core.releaseHeld('p', t + 1)).to.equal(false);
+    expect(core.snapshot()).to.include({ waiting: 0, running: 1 });
+    runUntilIdle(core);
+    core.submit(testRequest('r', tokens(100), 1), recordingListener(), 1e6);
+    expect(sink.hits).to.be.greaterThan(0);
+  });
+
   it('first-token and mid-stream stalls add model time', () => {
     const { core } = make();
     const l = recordingListener();

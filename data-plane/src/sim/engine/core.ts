@@ -54,6 +54,8 @@ export interface EngineCore {
   snapshot(): EngineSnapshot;
   /** Drops cached prefixes of unreferenced blocks. */
   flushCache(): void;
+  /** Frees the blocks a finished holdKv request kept; false if none are held under `id`. */
+  releaseHeld(id: string, nowMs: number): boolean;
 }
 
 /** Creates an engine core; `rng` drives the jitter, `stats` receives counters as they happen. */
@@ -63,6 +65,7 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
   const waiting: Seq[] = [];
   const running: Seq[] = [];
   const byId = new Map<string, Seq>();
+  const held = new Map<string, number[]>();
 
   const blocksFor = (tokens: number): number => Math.ceil(tokens / bs);
 
@@ -146,7 +149,8 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
     } else {
       const i = running.indexOf(s);
       if (i >= 0) running.splice(i, 1);
-      kv.release(s.blocks);
+      if (s.req.holdKv && reason !== 'abort') held.set(s.req.id, s.blocks);
+      else kv.release(s.blocks);
       s.blocks = [];
     }
     const info = {
@@ -234,7 +238,7 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
       if (need > params.kvBlocks) {
         throw new SimRequestError(`request needs ${need} KV blocks but the engine has ${params.kvBlocks}`);
       }
-      if (byId.has(req.id)) throw new SimRequestError(`request id ${req.id} is already in flight`);
+      if (byId.has(req.id) || held.has(req.id)) throw new SimRequestError(`request id ${req.id} is already in flight`);
       const s: Seq = {
         req, listener, phase: 'waiting', arrivalMs: nowMs, scheduledMs: undefined, firstTokenMs: undefined,
         lastTokenMs: nowMs, nextAtMs: nowMs, tokens: req.promptTokens.slice(), generated: 0, blocks: [],
@@ -290,6 +294,14 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
     },
     flushCache() {
       kv.flush();
+    },
+    releaseHeld(id, nowMs) {
+      const blocks = held.get(id);
+      if (!blocks) return false;
+      held.delete(id);
+      kv.release(blocks);
+      admit(nowMs);
+      return true;
     },
   };
 }

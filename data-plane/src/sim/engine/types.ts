@@ -42,6 +42,8 @@ export interface EngineRequest {
   cacheSalt: string;
   lora?: string;
   kvSource: KvSource;
+  /** PD prefill: keep the KV blocks after the request ends until releaseHeld (the decode side pulled them). */
+  holdKv?: boolean;
   faults: RequestFaults;
   /** Token id of generated token `index` (deterministic per request). */
   tokenAt(index: number): number;

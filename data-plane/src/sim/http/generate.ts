@@ -93,6 +93,15 @@ async function waitForPrefill(p: ParsedRequest, ctx: SimContext, signal: AbortSi
   }
 }
 
+// NIXL decode side: the KV has arrived, so the prefill engine may free its blocks.
+function notifyKvPulled(kvt: Record<string, unknown> | undefined): void {
+  if (!kvt || typeof kvt.remote_host !== 'string' || typeof kvt.remote_port !== 'number' || typeof kvt.remote_request_id !== 'string') return;
+  const url = `http://${kvt.remote_host}:${kvt.remote_port}/sim/nixl/release`;
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ remote_request_id: kvt.remote_request_id }) })
+    .then((r) => r.arrayBuffer())
+    .catch(() => undefined);
+}
+
 function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; failAfterTokens: number }, req: IncomingMessage,
   res: ServerResponse, ctx: SimContext, signal: AbortSignal): void {
   const { opts, core, loop, clock } = ctx;
@@ -114,6 +123,7 @@ function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; fai
     cacheSalt: p.lora ?? opts.model,
     lora: p.lora,
     kvSource: pd.kvSource,
+    holdKv: pd.returnKvParams,
     faults: verdict.faults,
     tokenAt: plan.tokenAt,
   };
@@ -130,6 +140,12 @@ function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; fai
   const onFinish = (info: FinishInfo): void => {
     done = true;
     if (pd.completeRoom !== undefined) ctx.rooms.complete(pd.completeRoom);
+    if (pd.returnKvParams && info.reason !== 'abort') {
+      // Like NIXL's abort timeout: blocks the decode side never pulls are freed eventually.
+      setTimeout(() => {
+        if (core.releaseHeld(engineId, clock.nowMs())) loop.kick();
+      }, clock.realDelayMs(opts.kvHoldTimeoutMs)).unref();
+    }
     if (info.reason === 'abort') {
       if (failing && !res.destroyed) {
         const e = { status: 500, message: 'Simulated mid-stream engine failure (x-sim-fail-after-tokens)' };
@@ -165,6 +181,7 @@ function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; fai
     res.uncork();
   };
   const onToken = (id: number, index: number): void => {
+    if (index === 0 && pd.kvSource === 'remote') notifyKvPulled(p.kvTransfer);
     const piece = decodeToken(id);
     text += piece;
     if (p.stream) {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startSimulator, type RunningSimulator } from '../simulator.js';
-import { postJson, scrape, sseData, value } from './test-helpers.js';
+import { postJson, scrape, sseData, until, value } from './test-helpers.js';
 
 describe('sim prefill/decode disaggregation', () => {
   const sims: RunningSimulator[] = [];
@@ -45,6 +45,18 @@ describe('sim prefill/decode disaggregation', () => {
     expect(decodeTtft).to.be.lessThan(prefillTtft / 10);
     const dm = await scrape(decode.url);
     expect(value(dm, 'vllm:generation_tokens_total', { model_name: 'm', engine: '0' })).to.equal(5);
+    // The decode side told the prefill engine its KV was pulled: the held blocks are free again.
+    await until(async () => value(await scrape(prefill.url), 'vllm:kv_cache_usage_perc', { model_name: 'm' }) === 0, 3000, 'prefill KV release');
+  });
+
+  it('vLLM NIXL: the prefill engine holds the KV blocks until pulled, or until --kv-hold-timeout-ms', async () => {
+    const prefill = await start({ profile: 'cpu-small', role: 'prefill', kvHoldTimeoutMs: 300, timeScale: 1 });
+    const r = await postJson(`${prefill.url}/v1/completions`, { model: 'sim-small', prompt: 'hold my blocks please', max_tokens: 1, kv_transfer_params: { do_remote_decode: true } });
+    expect(r.status).to.equal(200);
+    const m = await scrape(prefill.url);
+    expect(value(m, 'vllm:num_requests_running', {})).to.equal(0);
+    expect(value(m, 'vllm:kv_cache_usage_perc', {})).to.be.greaterThan(0);
+    await until(async () => value(await scrape(prefill.url), 'vllm:kv_cache_usage_perc', {}) === 0, 3000, 'hold timeout');
   });
 
   it('vLLM: PD fields sent to the wrong role are rejected with 400', async () => {

@@ -56,6 +56,13 @@ export function createRouter(ctx: SimContext, renderMetrics: MetricsRenderer): (
       case '/unload_lora_adapter':
         if ((path === '/unload_lora_adapter') === v1 || (v1 && !ctx.opts.enableLora)) break;
         return withBody((body) => handleUnloadLora(engine, ctx.adapters, body, res));
+      case '/sim/nixl/release':
+        return withBody((body) => {
+          const id = (body as { remote_request_id?: unknown } | null)?.remote_request_id;
+          const released = typeof id === 'string' && ctx.core.releaseHeld(id, ctx.clock.nowMs());
+          if (released) ctx.loop.kick();
+          sendJson(res, 200, { released });
+        });
       default:
         if (!v1 && routeSglang(path, method, req, res, ctx)) return;
         if (path.startsWith('/sim/bootstrap/rooms/')) return roomHandler(path, url, res, ctx);
