@@ -14,3 +14,6 @@ export { InvalidResourcesError, formatProblem, type SubmitProblem } from './api/
 export { runMi, buildProgram } from './cli/mi.js';
 export { startControllers, type StartControllersOptions, expandModel, modelStatus, inferStatus, reconcileInfer, MODEL_DECISION, ControllerError } from './controllers/index.js';
 export { startProjector, type StartProjectorOptions, foldProjector, initialProjectorState, projectRoutes, projectStatus, type ProjectorEvent, type ProjectorState } from './projector/index.js';
+export { startControlPlane, defaultApiPort, type ControlPlane, type ControlPlaneOptions } from './runtime/control-plane.js';
+export { defaultComponents, type ComponentStarter, type RunningComponent } from './runtime/components.js';
+export { startUp, curlLine, type UpOptions, type UpHandle } from './runtime/up.js';

@@ -3,23 +3,25 @@
 import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { KV, KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { BUCKETS, createResourceStore, ensureStreams, openKv } from '@matrixinfer/events';
+import { BUCKETS, ERROR_CODES, createResourceStore, ensureStreams, hasCode, openKv } from '@matrixinfer/events';
 import { createResourceService, type ResourceService, type StatusReader } from './service.js';
+
+// No control plane has run yet, so the bucket does not exist: no status, not an error.
+function isMissingBucket(err: unknown): boolean {
+  return (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) || hasCode(err, ERROR_CODES.notFound);
+}
 
 /** Reads JSON values of a KV bucket by key; null when the key or the bucket is missing. */
 export function kvJsonReader(open: () => Promise<KV>): StatusReader {
   let kv: Promise<KV> | undefined;
   return async (key) => {
-    kv ??= open();
     let e: KvEntry | null;
     try {
+      kv ??= open();
       e = await (await kv).get(key);
     } catch (err) {
-      // No control plane has run yet, so the bucket does not exist: no status, not an error.
-      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
-        kv = undefined;
-        return null;
-      }
+      kv = undefined;
+      if (isMissingBucket(err)) return null;
       throw err;
     }
     if (e === null || e.operation !== 'PUT' || e.value.length === 0) return null;

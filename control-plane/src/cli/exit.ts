@@ -12,6 +12,8 @@ export const EXIT = {
   natsUnavailable: 4,
   /** Anything unexpected. */
   failure: 5,
+  /** A port or the data dir is taken by another process. */
+  busy: 6,
 } as const;
 
 /** The exit code for an error thrown by a command. */
@@ -28,6 +30,9 @@ export function exitCodeFor(err: unknown): number {
       return EXIT.conflict;
     case 'MI_ERR_NATS_UNAVAILABLE':
       return EXIT.natsUnavailable;
+    case 'MI_ERR_PORT_BUSY':
+    case 'MI_ERR_DATA_DIR_BUSY':
+      return EXIT.busy;
     default:
       return EXIT.failure;
   }

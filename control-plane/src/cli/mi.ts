@@ -6,6 +6,7 @@ import { deleteCommand } from './commands/delete.js';
 import { eventsCommand } from './commands/events.js';
 import { getCommand } from './commands/get.js';
 import { replayCommand } from './commands/replay.js';
+import { upCommand } from './commands/up.js';
 import { describeError, exitCodeFor, EXIT } from './exit.js';
 import { processIO, type CliIO, type GlobalOptions } from './io.js';
 
@@ -18,7 +19,7 @@ export function buildProgram(io: CliIO): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  for (const cmd of [applyCommand(io, globals), getCommand(io, globals), deleteCommand(io, globals), eventsCommand(io, globals), replayCommand(io, globals)]) {
+  for (const cmd of [applyCommand(io, globals), getCommand(io, globals), deleteCommand(io, globals), eventsCommand(io, globals), replayCommand(io, globals), upCommand(io, globals)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }));
   }
   return program;

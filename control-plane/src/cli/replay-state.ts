@@ -2,41 +2,20 @@
 // the statuses, by replaying MI_DESIRED, the instance observations and the instance decisions
 // up to that time and folding them with the projector's own pure functions.
 import type { JetStreamClient } from '@nats-io/jetstream';
-import {
-  INSTANCE_OBSERVATION,
-  INSTANCES_DECISION,
-  RESOURCE_APPLIED,
-  RESOURCE_DELETED,
-  STREAMS,
-  replay,
-  type InstanceObservation,
-  type InstancesDecision,
-  type ReplayedEvent,
-  type RouteEntry,
-  type StoredResource,
-} from '@matrixinfer/events';
-import type { AnyResource } from '../controllers/types.js';
+import { STREAMS, replay, type ReplayedEvent, type RouteEntry, type StoredResource } from '@matrixinfer/events';
+import { instancesDecisionEvent, observationEvent, resourceEvent } from '../controllers/runner/events.js';
 import { projectRoutes } from '../projector/routes.js';
 import { foldProjector, initialProjectorState, type ProjectorEvent, type ProjectorState } from '../projector/state.js';
 import { projectStatus } from '../projector/status.js';
 
-/** Maps one replayed envelope to the projector's event; null for anything it does not fold. */
+/** Maps one replayed envelope to the projector's event (as the projector runner does); null otherwise. */
 export function toProjectorEvent(ev: ReplayedEvent): ProjectorEvent | null {
-  const { envelope } = ev;
-  switch (envelope.type) {
-    case RESOURCE_APPLIED:
-    case RESOURCE_DELETED: {
-      const r = envelope.data as StoredResource;
-      const live = envelope.type === RESOURCE_APPLIED ? ({ ...r, metadata: { ...r.metadata, resourceVersion: String(ev.seq) } } as AnyResource) : null;
-      return { type: 'resource', kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name, revision: ev.seq, resource: live };
-    }
-    case INSTANCE_OBSERVATION:
-      return { type: 'observation', observation: envelope.data as InstanceObservation };
-    case INSTANCES_DECISION:
-      return { type: 'decision', decision: envelope.data as InstancesDecision };
-    default:
-      return null;
-  }
+  const r = resourceEvent(ev);
+  if (r) return { type: 'resource', ...r };
+  const observation = observationEvent(ev);
+  if (observation) return { type: 'observation', observation };
+  const decision = instancesDecisionEvent(ev);
+  return decision ? { type: 'decision', decision } : null;
 }
 
 /** The projections at one time. */

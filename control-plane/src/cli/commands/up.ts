@@ -1,0 +1,111 @@
+// `mi up [--config FILE] [--gateways N] [--nats-url URL] [--data-dir DIR] [--no-quickstart]
+// [--api-port P] [--gateway-port P]`: what `npm start` runs. Ctrl-C stops everything it started.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { parse } from 'yaml';
+import { BadArgumentError } from '../../api/errors.js';
+import { defaultApiPort } from '../../runtime/control-plane.js';
+import { startUp, type UpOptions } from '../../runtime/up.js';
+import type { CliIO, GlobalOptions } from '../io.js';
+
+const QUICKSTART = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..'), 'examples', 'quickstart.yaml');
+
+interface UpFlags {
+  config?: string;
+  gateways?: string;
+  dataDir?: string;
+  quickstart: boolean;
+  apiPort?: string;
+  gatewayPort?: string;
+  natsPort?: string;
+  apply?: string[];
+}
+
+/** Keys a `--config` file may set (flags win over the file, the file over env and defaults). */
+interface UpConfigFile {
+  natsUrl?: string;
+  dataDir?: string;
+  gateways?: number;
+  apiPort?: number;
+  gatewayPort?: number;
+  natsPort?: number;
+  quickstart?: boolean;
+  apply?: string[];
+}
+
+function port(v: string | number | undefined, what: string, dflt: number): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new BadArgumentError(`${what} must be a port number (0-65535), got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function readConfig(file: string | undefined): UpConfigFile {
+  if (!file) return {};
+  let v: unknown;
+  try {
+    v = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new BadArgumentError(`cannot read --config ${file}: ${(err as Error).message}`);
+  }
+  if (v === null || v === undefined) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new BadArgumentError(`--config ${file} must hold a mapping (natsUrl, dataDir, gateways, apiPort, gatewayPort, quickstart, apply)`);
+  return v as UpConfigFile;
+}
+
+/** Resolves flags, config file, env and defaults into UpOptions. */
+export function resolveUpOptions(flags: UpFlags, globals: GlobalOptions, env: Record<string, string | undefined>): UpOptions {
+  const file = readConfig(flags.config);
+  const envNats = env.NATS_URL !== undefined && env.NATS_URL !== '' ? env.NATS_URL : undefined;
+  const gateways = Number(flags.gateways ?? file.gateways ?? 1);
+  if (!Number.isInteger(gateways) || gateways < 0) throw new BadArgumentError(`--gateways must be a whole number >= 0, got ${flags.gateways}`);
+  const quickstart = flags.quickstart && file.quickstart !== false;
+  const extra = [...(file.apply ?? []), ...(flags.apply ?? [])];
+  return {
+    natsUrl: globals.natsUrl ?? file.natsUrl ?? envNats,
+    dataDir: flags.dataDir ?? file.dataDir ?? '.mi-data',
+    gateways,
+    apiPort: port(flags.apiPort ?? file.apiPort, '--api-port', defaultApiPort(env)),
+    gatewayPort: port(flags.gatewayPort ?? file.gatewayPort, '--gateway-port', port(env.MI_GATEWAY_PORT, 'MI_GATEWAY_PORT', 8080)),
+    natsPort: port(flags.natsPort ?? file.natsPort, '--nats-port', 4222),
+    apply: [...(quickstart ? [QUICKSTART] : []), ...extra],
+  };
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** The `up` command; `stopSignal` lets tests stop it (the process's SIGINT/SIGTERM do otherwise). */
+export function upCommand(io: CliIO, globals: () => GlobalOptions, stopSignal?: AbortSignal): Command {
+  return new Command('up')
+    .description('start nats-server (unless --nats-url/NATS_URL), the control plane, gateways and the quickstart model')
+    .option('--config <file>', 'YAML/JSON file with natsUrl, dataDir, gateways, apiPort, gatewayPort, quickstart, apply')
+    .option('--gateways <n>', 'gateway replicas (ports --gateway-port, +1, ...)')
+    .option('--data-dir <dir>', 'where JetStream data, instance logs and logs live (default ./.mi-data)')
+    .option('--no-quickstart', 'do not apply examples/quickstart.yaml')
+    .option('--api-port <port>', 'control-plane API port (env MI_API_PORT, default 8090)')
+    .option('--gateway-port <port>', 'first gateway port (env MI_GATEWAY_PORT, default 8080)')
+    .option('--nats-port <port>', 'port of the nats-server mi up starts (default 4222)')
+    .option('--apply <file>', 'also apply this manifest at start; repeatable', collect)
+    .action(async (flags: UpFlags) => {
+      const opts = resolveUpOptions(flags, globals(), io.env);
+      const ac = new AbortController();
+      stopSignal?.addEventListener('abort', () => ac.abort(), { once: true });
+      let signals = 0;
+      const onSignal = () => {
+        // First Ctrl-C stops in order; a second one gives up waiting (children die with us).
+        if (++signals > 1) process.exit(130);
+        ac.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const up = await startUp(opts, { out: (l) => io.out(l), err: (l) => io.err(l) }, ac.signal);
+        await up.done;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

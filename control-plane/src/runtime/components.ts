@@ -1,0 +1,37 @@
+// The parts of the control plane that run inside one process, in start order. Each is started
+// with the shared NATS connection and stopped in reverse order.
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'winston';
+import { startLocalActuator } from '../actuator/actuator.js';
+import { startCollector } from '../collector/collector.js';
+import { startControllers } from '../controllers/index.js';
+import { startProjector } from '../projector/index.js';
+
+/** What a running part offers the composition: a way to stop it. */
+export interface RunningComponent {
+  stop(): Promise<void>;
+}
+
+export interface ComponentContext {
+  nc: NatsConnection;
+  logger: Logger;
+  dataDir: string;
+}
+
+/** One part: a stable name (for logs and errors) and how to start it. */
+export interface ComponentStarter {
+  name: string;
+  start(ctx: ComponentContext): Promise<RunningComponent>;
+}
+
+/** The embedded default: controllers, projector, local actuator, collector. */
+export function defaultComponents(): ComponentStarter[] {
+  return [
+    // Streams and buckets are ensured once by startControlPlane before any part starts.
+    { name: 'controllers', start: (c) => startControllers({ nc: c.nc, logger: c.logger, ensure: false }) },
+    { name: 'projector', start: (c) => startProjector({ nc: c.nc, logger: c.logger, ensure: false }) },
+    // Signals are handled by `mi up`, which stops everything in order.
+    { name: 'actuator', start: (c) => startLocalActuator({ nc: c.nc, dataDir: c.dataDir, logger: c.logger, handleSignals: false }) },
+    { name: 'collector', start: (c) => startCollector({ nc: c.nc, logger: c.logger }) },
+  ];
+}

@@ -1,0 +1,74 @@
+// The control plane as one process: streams and buckets ensured, the components started in
+// order on one NATS connection, and the HTTP API in front. Stops in reverse order.
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'winston';
+import { connectNats, ensureBuckets, ensureStreams } from '@matrixinfer/events';
+import { createNatsResourceService } from '../api/nats-backend.js';
+import { startApiServer, type ApiServer } from '../api/server.js';
+import type { ResourceService } from '../api/service.js';
+import { defaultComponents, type ComponentStarter, type RunningComponent } from './components.js';
+import { PortBusyError } from './errors.js';
+
+export interface ControlPlaneOptions {
+  natsUrl?: string;
+  dataDir: string;
+  /** API port; 0 picks a free one. Default env MI_API_PORT, else 8090. */
+  apiPort?: number;
+  logger: Logger;
+  /** Parts to run; default defaultComponents(). */
+  components?: ComponentStarter[];
+}
+
+export interface ControlPlane {
+  nc: NatsConnection;
+  api: ApiServer;
+  service: ResourceService;
+  /** Names of the started components, in start order. */
+  components: string[];
+  stop(): Promise<void>;
+}
+
+/** Default API port: env MI_API_PORT, else 8090. */
+export function defaultApiPort(env: Record<string, string | undefined> = process.env): number {
+  const v = env.MI_API_PORT;
+  return v !== undefined && v !== '' ? Number(v) : 8090;
+}
+
+/** Starts the control plane; on failure stops whatever it already started and rethrows. */
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const log = opts.logger.child({ component: 'control-plane' });
+  const nc = await connectNats({ url: opts.natsUrl, name: 'mi-control-plane', logger: opts.logger });
+  const running: { name: string; c: RunningComponent }[] = [];
+  let api: ApiServer | undefined;
+  const stopAll = async () => {
+    await api?.close().catch((err: Error) => log.warn('API close failed', { error: err.message }));
+    for (const { name, c } of [...running].reverse()) {
+      await c.stop().catch((err: Error) => log.warn('component stop failed', { name, error: err.message }));
+    }
+    await nc.drain().catch(() => nc.close());
+  };
+  try {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm);
+    await ensureBuckets(js, jsm);
+    for (const starter of opts.components ?? defaultComponents()) {
+      running.push({ name: starter.name, c: await starter.start({ nc, logger: opts.logger, dataDir: opts.dataDir }) });
+      log.info('component started', { name: starter.name });
+    }
+    const service = await createNatsResourceService(nc, 'control-plane/api');
+    const port = opts.apiPort ?? defaultApiPort();
+    try {
+      api = await startApiServer({ port, service, logger: opts.logger });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EADDRINUSE') throw new PortBusyError(port, 'Choose another API port with --api-port or MI_API_PORT.');
+      throw err;
+    }
+    log.info('control-plane API listening', { url: api.url });
+    return { nc, api, service, components: running.map((r) => r.name), stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

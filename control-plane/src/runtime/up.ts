@@ -1,0 +1,140 @@
+// `mi up` / `npm start`: nats-server (unless a URL is given), the control plane, N gateways, the
+// quickstart model; progress until it is ready; everything stopped again on the stop signal.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { jetstream } from '@nats-io/jetstream';
+import winston from 'winston';
+import { BUCKETS, openKv } from '@matrixinfer/events';
+import { validateManifests } from '../api/service.js';
+import type { Model } from '../controllers/types.js';
+import { startControlPlane, type ControlPlane } from './control-plane.js';
+import type { ComponentStarter } from './components.js';
+import { findGatewayBin, startGateways, type GatewayChild } from './gateways.js';
+import { lockDataDir } from './lock.js';
+import { startNatsChild, type NatsChild } from './nats-child.js';
+import { waitForModel } from './progress.js';
+
+export interface UpOptions {
+  /** Use this NATS instead of starting one. */
+  natsUrl?: string;
+  dataDir: string;
+  gateways: number;
+  gatewayPort: number;
+  apiPort: number;
+  /** Port of the nats-server `mi up` starts; default 4222. */
+  natsPort?: number;
+  /** Manifests to apply after start (the quickstart unless disabled). */
+  apply: string[];
+  /** How long to show progress before saying the model is not ready yet; default 120 s. */
+  readyTimeoutMs?: number;
+  /** Parts of the control plane (tests pass a subset); default all. */
+  components?: ComponentStarter[];
+}
+
+/** Where a person reads what `mi up` is doing. */
+export interface UpIO {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** What `mi up` started, for callers that wait on it (tests). */
+export interface UpHandle {
+  natsUrl: string;
+  apiUrl: string;
+  gateways: GatewayChild[];
+  /** Resolves once everything is stopped (after the stop signal). */
+  done: Promise<void>;
+}
+
+/** The curl line that tries a model through a gateway. */
+export function curlLine(gatewayUrl: string, model: string): string {
+  const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'Hello!' }] });
+  return `curl -s ${gatewayUrl}/v1/chat/completions -H 'content-type: application/json' -d '${body}'`;
+}
+
+function fileLogger(dataDir: string): winston.Logger {
+  mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  return winston.createLogger({
+    level: process.env.MI_LOG_LEVEL ?? 'info',
+    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    transports: [new winston.transports.File({ filename: join(dataDir, 'logs', 'control-plane.log') })],
+  });
+}
+
+/**
+ * Starts everything and resolves once the system is up (and the applied models are ready, or
+ * the ready timeout passed); `stop` aborting makes it stop everything, then `done` resolves.
+ */
+export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Promise<UpHandle> {
+  const dataDir = resolve(opts.dataDir);
+  const release = lockDataDir(dataDir);
+  const logger = fileLogger(dataDir);
+  let nats: NatsChild | undefined;
+  let cp: ControlPlane | undefined;
+  let gateways: GatewayChild[] = [];
+  const shutdown = async () => {
+    for (const g of [...gateways].reverse()) await g.child.stop();
+    await cp?.stop();
+    await nats?.stop();
+    logger.close();
+    release();
+  };
+  try {
+    io.out(`mi up: data in ${dataDir} (logs in ${join(dataDir, 'logs')})`);
+    let natsUrl = opts.natsUrl;
+    if (natsUrl === undefined) {
+      nats = await startNatsChild({ dataDir, port: opts.natsPort });
+      natsUrl = nats.url;
+      io.out(`nats-server     ${natsUrl} (started here; JetStream in ${join(dataDir, 'nats')})`);
+    } else {
+      io.out(`nats-server     ${natsUrl} (given; not started by mi up)`);
+    }
+    cp = await startControlPlane({ natsUrl, dataDir, apiPort: opts.apiPort, logger, components: opts.components });
+    io.out(`control plane   ${cp.api.url} (API /apis/v1, /healthz, /metrics; ${cp.components.join(', ')})`);
+    if (opts.gateways > 0) {
+      const bin = findGatewayBin();
+      if (bin === null) {
+        io.err('warning: no gateway in this checkout (data-plane mi-gateway is missing); starting none');
+      } else {
+        gateways = await startGateways({ count: opts.gateways, basePort: opts.gatewayPort, natsUrl, dataDir, bin });
+        for (const g of gateways) io.out(`gateway ${g.name.padEnd(7)} ${g.url} (OpenAI API)`);
+      }
+    }
+    const models: Model[] = [];
+    if (opts.apply.length > 0) {
+      const docs = validateManifests(opts.apply.map((f) => ({ text: readFileSync(f, 'utf8'), source: f })));
+      for (const o of await cp.service.apply(docs)) io.out(`${o.kind.toLowerCase()}/${o.name} ${o.result}`);
+      for (const d of docs) if (d.resource.kind === 'Model') models.push(d.resource as unknown as Model);
+    }
+    const routes = await openKv(jetstream(cp.nc), BUCKETS.routes);
+    const deadlineMs = Date.now() + (opts.readyTimeoutMs ?? 120_000);
+    for (const model of models) {
+      const ok = await waitForModel({ routes, model, onProgress: io.out, deadlineMs, signal: stop });
+      if (!ok && !stop.aborted) io.err(`warning: model ${model.metadata.name} is not ready yet; see \`mi get models\` and ${join(dataDir, 'logs')}`);
+    }
+    if (!stop.aborted) {
+      if (models.length > 0 && gateways.length > 0) {
+        const name = models[0].spec.name ?? models[0].metadata.name;
+        io.out(`ready. Try it:\n  ${curlLine(gateways[0].url, name)}`);
+      } else {
+        io.out('ready.');
+      }
+      io.out('Press Ctrl-C to stop everything mi up started.');
+    }
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+  const done = new Promise<void>((resolveDone) => {
+    const onStop = () => {
+      io.out('stopping…');
+      void shutdown().then(() => {
+        io.out('stopped.');
+        resolveDone();
+      });
+    };
+    if (stop.aborted) onStop();
+    else stop.addEventListener('abort', onStop, { once: true });
+  });
+  return { natsUrl: nats?.url ?? opts.natsUrl!, apiUrl: cp.api.url, gateways, done };
+}
