@@ -32,10 +32,14 @@ export function startEngineLoop(core: EngineCore, clock: Clock): EngineLoop {
     const due = core.nextDueMs();
     if (due === undefined) return;
     const wait = clock.realDelayMs(due - clock.nowMs());
-    if (wait < 1) {
+    if (wait <= 0) {
       immediate ??= setImmediate(run);
       return;
     }
+    // Sub-millisecond waits become a 1 ms timer rather than a setImmediate spin that would burn a
+    // core: the event is then handled up to ~1 real ms late, but its model timestamp (and so
+    // every metric) is the scheduled one, and the next events stay on schedule.
+    const waitMs = Math.max(1, wait);
     if (timer !== undefined && timerDueMs <= due) return;
     if (timer !== undefined) clearTimeout(timer);
     timerDueMs = due;
@@ -43,7 +47,7 @@ export function startEngineLoop(core: EngineCore, clock: Clock): EngineLoop {
       timer = undefined;
       timerDueMs = Infinity;
       run();
-    }, wait);
+    }, waitMs);
   };
 
   return {
