@@ -93,6 +93,20 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // Brings the server back and waits until our connection uses JetStream again.
+  async function restartNats(): Promise<void> {
+    await server.start();
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        await (await jetstreamManager(nc, { timeout: 1000 })).streams.info('MI_DECISIONS');
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
   const namespace = (): string => `t${ns}`;
   function spec(name: string, extra: Partial<InstanceSpec> = {}): InstanceSpec {
     return makeSpec({ name, namespace: namespace(), modelInfer: 'mi1', ...extra });
@@ -164,11 +178,29 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
       process.kill(ready.pid!, 'SIGKILL');
       await waitFor('exit noticed', () => actuator!.instances()[0].phase === 'exited');
     } finally {
-      await server.start();
+      await restartNats();
     }
     const exited = await waitFor('a exited, after the outage', () => seen('a', 'exited'), 20_000);
     expect(exited.signal).to.equal('SIGKILL');
     expect(observations.filter((o) => o.namespace === namespace() && o.phase === 'exited')).to.have.length(1);
+  });
+
+  it('stop() while NATS is down still kills every child, without hanging', async () => {
+    actuator = await start();
+    await decide([spec('a'), spec('b', { roleIndex: 1 })]);
+    const a = await waitFor('a ready', () => seen('a', 'ready'));
+    const b = await waitFor('b ready', () => seen('b', 'ready'));
+    await server.stop();
+    const t0 = Date.now();
+    try {
+      await actuator.stop();
+      actuator = undefined;
+    } finally {
+      await restartNats();
+    }
+    expect(Date.now() - t0).to.be.lessThan(6000);
+    expect(alive(a.pid!)).to.equal(false);
+    expect(alive(b.pid!)).to.equal(false);
   });
 
   it('reports failed on health timeout and on exit before ready, and kills the timed-out process', async () => {

@@ -109,14 +109,17 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
   }
   // An observation lost to a NATS outage would leave controllers with a wrong picture for good,
   // so each is retried (in order, with backoff) until it lands; once stopping, twice at most.
+  let abandon = false; // stopping while NATS is unreachable: do not hold shutdown hostage
   async function publishWithRetry(subject: string, event: Envelope<InstanceObservation>): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await publishEvent(js, subject, event);
+        if (abandon) throw new Error('NATS unreachable while stopping');
+        await publishEvent(js, subject, event, closed ? { timeoutMs: 1000 } : {});
         if (attempt > 1) log.info('observation published after retries', { subject, attempt });
         return;
       } catch (err) {
-        if (opts.nc.isClosed() || (closed && attempt >= 2)) {
+        if (opts.nc.isClosed() || abandon || (closed && attempt >= 2)) {
+          abandon = closed;
           log.warn('observation not published', { subject, phase: event.data.phase, error: (err as Error).message });
           return;
         }
