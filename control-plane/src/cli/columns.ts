@@ -73,7 +73,9 @@ const BY_KIND: Record<string, KindColumns> = {
     cells(r) {
       const s = statusOf(r);
       const spec = (r.spec ?? {}) as { inferenceEngine?: string };
-      return [spec.inferenceEngine ?? '-', ratio(num(s.readyEndpoints), num(s.endpoints)), conditionSummary(s.conditions)];
+      const ready = num(s.readyEndpoints);
+      const total = num(s.endpoints);
+      return [spec.inferenceEngine ?? '-', total === undefined ? String(ready ?? '-') : ratio(ready, total), conditionSummary(s.conditions)];
     },
   },
   ModelRoute: {

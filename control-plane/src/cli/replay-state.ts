@@ -2,7 +2,7 @@
 // the statuses, by replaying MI_DESIRED, the instance observations and the instance decisions
 // up to that time and folding them with the projector's own pure functions.
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { STREAMS, replay, type ReplayedEvent, type RouteEntry, type StoredResource } from '@matrixinfer/events';
+import { STREAMS, compareResources, replay, type ReplayedEvent, type RouteEntry, type StoredResource } from '@matrixinfer/events';
 import { instancesDecisionEvent, observationEvent, resourceEvent } from '../controllers/runner/events.js';
 import { projectRoutes } from '../projector/routes.js';
 import { foldProjector, initialProjectorState, type ProjectorEvent, type ProjectorState } from '../projector/state.js';
@@ -63,7 +63,7 @@ export async function rebuildAt(js: JetStreamClient, atMs: number): Promise<Stat
       const st = statuses.get(`${r.kind.toLowerCase()}.${r.metadata.namespace}.${r.metadata.name}`);
       return st === undefined ? r : { ...r, status: st };
     })
-    .sort((a, b) => (a.kind + a.metadata.namespace + a.metadata.name < b.kind + b.metadata.namespace + b.metadata.name ? -1 : 1));
+    .sort(compareResources);
   const routes = [...entries.keys()].sort().map((k) => entries.get(k)!);
   return { atMs, resources, routes, conflicts, positions };
 }
