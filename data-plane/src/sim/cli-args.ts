@@ -47,6 +47,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     .option('--enable-lora', 'enable LoRA adapters and the load/unload endpoints')
     .option('--max-loras <n>', 'most distinct adapters in one batch', num)
     .option('--lora-modules <name=path...>', 'adapters loaded at start')
+    .option('--enable-prompt-tokens-details', 'report usage.prompt_tokens_details.cached_tokens')
     .option('--legacy-metric-names', 'also expose vllm:gpu_cache_usage_perc, gpu_prefix_cache_* and time_per_output_token_seconds')
     .option('--bootstrap-port <port>', 'SGLang prefill: bootstrap server port (0 = any free port)', num)
     .option('--bootstrap-timeout-ms <ms>', 'PD decode: how long to wait for the prefill partner', num)
@@ -92,6 +93,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     meanOutputTokens: n('meanOutputTokens'), timeScale: n('timeScale'), seed: n('seed'),
     enableLora: o.enableLora === true ? true : Object.keys(loraModules).length > 0 ? true : undefined,
     maxLoras: n('maxLoras'), loraModules, legacyMetricNames: o.legacyMetricNames === true ? true : undefined,
+    enablePromptTokensDetails: o.enablePromptTokensDetails === true ? true : undefined,
     bootstrapPort: n('bootstrapPort'), bootstrapTimeoutMs: n('bootstrapTimeoutMs'), kvHoldTimeoutMs: n('kvHoldTimeoutMs'),
     faults: {
       errorRate: n('errorRate'), firstTokenStallMs: n('firstTokenStallMs'), stallAfterTokens: n('stallAfterTokens'),

@@ -38,6 +38,8 @@ export interface SimOptions extends EngineParams {
   /** Adapters loaded at start: name -> path. */
   loraModules: Record<string, string>;
   legacyMetricNames: boolean;
+  /** Report usage.prompt_tokens_details.cached_tokens (vLLM --enable-prompt-tokens-details). */
+  enablePromptTokensDetails: boolean;
   /** How long a PD decode request waits for its prefill partner (SGLang bootstrap room), model ms. */
   bootstrapTimeoutMs: number;
   /** Port advertised as the KV bootstrap / NIXL side channel of this engine. */
@@ -48,7 +50,7 @@ export interface SimOptions extends EngineParams {
 }
 
 type ProfileValues = Omit<SimOptions, 'engine' | 'host' | 'port' | 'role' | 'profile' | 'timeScale' | 'seed'
-  | 'enableLora' | 'loraModules' | 'legacyMetricNames' | 'faults' | 'bootstrapPort' | 'kvHoldTimeoutMs'>;
+  | 'enableLora' | 'loraModules' | 'legacyMetricNames' | 'enablePromptTokensDetails' | 'faults' | 'bootstrapPort' | 'kvHoldTimeoutMs'>;
 
 /** Named timing profiles; `--profile NAME` picks one and flags override single values. */
 export const PROFILES: Readonly<Record<string, ProfileValues>> = {
@@ -111,6 +113,7 @@ export function resolveOptions(input: SimOptionsInput = {}): SimOptions {
     enableLora: false,
     loraModules: {},
     legacyMetricNames: false,
+    enablePromptTokensDetails: false,
     bootstrapPort: 8998,
     // vLLM's VLLM_NIXL_ABORT_REQUEST_TIMEOUT default.
     kvHoldTimeoutMs: 480_000,

@@ -156,7 +156,7 @@ function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; fai
       }
       return;
     }
-    const u = usage(info.promptTokens, info.completionTokens);
+    const u = usage(info.promptTokens, info.completionTokens, opts.enablePromptTokensDetails ? info.cachedTokens : undefined);
     if (p.stream) {
       if (p.includeUsage) res.write(usageChunk(p.kind, head, u));
       res.end(DONE);

@@ -39,6 +39,9 @@ export function createRouter(ctx: SimContext, renderMetrics: MetricsRenderer): (
         return post(() => handleGeneration('completion', req, res, ctx));
       case '/v1/models':
         return sendJson(res, 200, models(ctx));
+      case '/version':
+        return sendJson(res, 200, { version: v1 ? '0.11.0-sim' : '0.5.0-sim' });
+      case '/ping':
       case '/health':
         if (ctx.clock.nowMs() < ctx.readyAtMs) return sendText(res, 503, '');
         return sendText(res, 200, '');

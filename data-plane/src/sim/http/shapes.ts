@@ -8,12 +8,15 @@ export interface Usage {
   prompt_tokens: number;
   total_tokens: number;
   completion_tokens: number;
-  prompt_tokens_details: null;
+  prompt_tokens_details: { cached_tokens: number } | null;
 }
 
-/** Builds a usage block. */
-export function usage(prompt: number, completion: number): Usage {
-  return { prompt_tokens: prompt, total_tokens: prompt + completion, completion_tokens: completion, prompt_tokens_details: null };
+/** Builds a usage block; `cachedTokens` given (--enable-prompt-tokens-details) fills prompt_tokens_details. */
+export function usage(prompt: number, completion: number, cachedTokens?: number): Usage {
+  return {
+    prompt_tokens: prompt, total_tokens: prompt + completion, completion_tokens: completion,
+    prompt_tokens_details: cachedTokens === undefined ? null : { cached_tokens: cachedTokens },
+  };
 }
 
 /** finish_reason as the API reports it ('abort' is never sent to a client that is still there). */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startSimulator, type RunningSimulator } from '../simulator.js';
-import { scrape, until, value } from './test-helpers.js';
+import { postJson, scrape, until, value } from './test-helpers.js';
 
 const L = { model_name: 'sim-small', engine: '0' };
 
@@ -28,7 +28,7 @@ describe('sim timing model over HTTP', () => {
   });
 
   it('the same long prompt twice: much lower TTFT the second time, explained by prefix-cache hits', async () => {
-    sim = await startSimulator({ profile: 'cpu-small', prefillOverheadMs: 2, prefillMsPerToken: 1, timeScale: 4 });
+    sim = await startSimulator({ profile: 'cpu-small', prefillOverheadMs: 2, prefillMsPerToken: 1, timeScale: 4, enablePromptTokensDetails: true });
     const url = sim.url;
     const ttftSum = async (): Promise<number> => Number(/^vllm:time_to_first_token_seconds_sum\{[^}]*\} (\S+)$/m.exec(await (await fetch(`${url}/metrics`)).text())![1]);
     const prompt = Array.from({ length: 600 }, (_, i) => `word${i}`).join(' ');
@@ -49,6 +49,9 @@ describe('sim timing model over HTTP', () => {
     expect(modelFirst).to.be.closeTo(0.002 + queries / 1000, 0.001);
     expect(modelSecond).to.be.closeTo(0.002 + (queries - hits) / 1000, 0.001);
     expect(modelSecond).to.be.lessThan(modelFirst / 20);
+    // --enable-prompt-tokens-details reports the hit in the usage, as vLLM does.
+    const again = await postJson(`${url}/v1/completions`, { model: 'sim-small', prompt, max_tokens: 1 });
+    expect((again.json() as { usage: { prompt_tokens_details: unknown } }).usage.prompt_tokens_details).to.deep.equal({ cached_tokens: hits });
     // The client sees it too (wall clock, ~375 ms vs a few ms at time-scale 4; loose for a busy machine).
     expect(second).to.be.lessThan(first * 0.75);
   });
