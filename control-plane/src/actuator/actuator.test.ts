@@ -203,9 +203,15 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     expect(alive(b.pid!)).to.equal(false);
   });
 
-  it('reports failed on health timeout and on exit before ready, and kills the timed-out process', async () => {
+  it('reports failed on health timeout, on exit before ready and on a missing program, and kills the timed-out process', async () => {
     actuator = await start({ startupTimeoutMs: 600 });
-    await decide([spec('slow', { env: { FAKE_NEVER_HEALTHY: '1' } }), spec('crash', { env: { FAKE_EXIT_CODE: '3' } })]);
+    await decide([
+      spec('slow', { env: { FAKE_NEVER_HEALTHY: '1' } }),
+      spec('crash', { roleIndex: 1, env: { FAKE_EXIT_CODE: '3' } }),
+      spec('missing', { roleIndex: 2, command: ['/nonexistent/engine', 'serve'] }),
+    ]);
+    const missing = await waitFor('missing failed', () => seen('missing', 'failed'));
+    expect(missing.reason).to.match(/cannot start \/nonexistent\/engine: .*ENOENT/);
     const slow = await waitFor('slow failed', () => seen('slow', 'failed'));
     expect(slow.reason).to.match(/health check timed out/);
     const crash = await waitFor('crash failed', () => seen('crash', 'failed'));

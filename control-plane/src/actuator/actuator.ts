@@ -174,20 +174,21 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
     const key = instanceKey(spec.namespace, spec.name);
     const m: Managed = { key, spec, phase: 'pending', stopping: false, abort: new AbortController() };
     managed.set(key, m);
-    const port = await allocatePort();
-    let entryPort = port;
-    if (!spec.entry) {
-      const entry = [...managed.values()].find((o) => o.spec.entry && sameRoleReplica(spec, o.spec));
-      if (entry?.port !== undefined) entryPort = entry.port;
-    }
-    const groupSize = desiredList().filter((o) => sameRoleReplica(spec, o)).length || 1;
-    const launch = buildLaunch(spec, { port, simulator, entryAddress: '127.0.0.1', entryPort, groupSize, baseEnv: process.env });
-    m.port = port;
-    m.address = `http://127.0.0.1:${port}`;
     m.logPath = join(root, 'logs', `${spec.namespace}.${spec.name}.log`);
     try {
+      const port = await allocatePort();
+      let entryPort = port;
+      if (!spec.entry) {
+        const entry = [...managed.values()].find((o) => o.spec.entry && sameRoleReplica(spec, o.spec));
+        if (entry?.port !== undefined) entryPort = entry.port;
+      }
+      const groupSize = desiredList().filter((o) => sameRoleReplica(spec, o)).length || 1;
+      const launch = buildLaunch(spec, { port, simulator, entryAddress: '127.0.0.1', entryPort, groupSize, baseEnv: process.env });
+      m.port = port;
+      m.address = `http://127.0.0.1:${port}`;
       m.proc = await spawnProcess(launch, m.logPath, `--- ${new Date(now()).toISOString()} starting ${spec.name} (revision ${spec.revision}): ${[launch.file, ...launch.args].join(' ')}\n`);
     } catch (err) {
+      // Stays in `managed` as failed: the controller decides whether to try again (new spec).
       m.phase = 'failed';
       observeSpec(m, 'failed', { reason: (err as Error).message });
       return;
