@@ -43,8 +43,11 @@ interface Seq {
 
 /** The scheduler of one simulated engine. */
 export interface EngineCore {
-  /** Queues a request arriving at `nowMs`; throws SimRequestError if it can never fit in KV. */
-  submit(req: EngineRequest, listener: RequestListener, nowMs: number): void;
+  /**
+   * Queues a request at `nowMs`; throws SimRequestError if it can never fit in KV. `arrivalMs`
+   * (default nowMs) is when it reached the server, e.g. before a PD decode waited for its prefill.
+   */
+  submit(req: EngineRequest, listener: RequestListener, nowMs: number, arrivalMs?: number): void;
   /** Ends a waiting or running request at once with reason 'abort' (client went away). */
   cancel(id: string, nowMs: number): boolean;
   /** Processes events due at or before `nowMs` (at most 16 per request per call; call again while due). */
@@ -233,14 +236,14 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
   };
 
   return {
-    submit(req, listener, nowMs) {
+    submit(req, listener, nowMs, arrivalMs = nowMs) {
       const need = blocksFor(req.promptTokens.length + 1);
       if (need > params.kvBlocks) {
         throw new SimRequestError(`request needs ${need} KV blocks but the engine has ${params.kvBlocks}`);
       }
       if (byId.has(req.id) || held.has(req.id)) throw new SimRequestError(`request id ${req.id} is already in flight`);
       const s: Seq = {
-        req, listener, phase: 'waiting', arrivalMs: nowMs, scheduledMs: undefined, firstTokenMs: undefined,
+        req, listener, phase: 'waiting', arrivalMs: Math.min(arrivalMs, nowMs), scheduledMs: undefined, firstTokenMs: undefined,
         lastTokenMs: nowMs, nextAtMs: nowMs, tokens: req.promptTokens.slice(), generated: 0, blocks: [],
         hashes: [], seed: chainSeed(req.cacheSalt), cachedTokens: 0, promptCounted: false,
       };

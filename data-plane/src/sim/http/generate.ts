@@ -28,6 +28,7 @@ export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res:
   const pd = pdPlan(p, ctx);
   if ('error' in pd) return sendError(res, engine, pd.error);
 
+  const arrivalMs = ctx.clock.nowMs();
   const abort = new AbortController();
   res.on('close', () => abort.abort());
   if (res.destroyed) abort.abort();
@@ -38,7 +39,7 @@ export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res:
       return sendError(res, engine, { status: 500, message: `KV transfer for bootstrap room ${pd.waitRoom} timed out waiting for the prefill engine` });
     }
   }
-  run(p, pd, verdict, req, res, ctx, abort.signal);
+  run(p, pd, verdict, req, res, ctx, abort.signal, arrivalMs);
 }
 
 interface PdPlan {
@@ -103,7 +104,7 @@ function notifyKvPulled(kvt: Record<string, unknown> | undefined): void {
 }
 
 function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; failAfterTokens: number }, req: IncomingMessage,
-  res: ServerResponse, ctx: SimContext, signal: AbortSignal): void {
+  res: ServerResponse, ctx: SimContext, signal: AbortSignal, arrivalMs: number): void {
   const { opts, core, loop, clock } = ctx;
   const engineId = ctx.nextRequestId();
   const xrid = req.headers['x-request-id'];
@@ -205,7 +206,7 @@ function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; fai
   };
 
   try {
-    core.submit(engineReq, { onToken, onFinish }, clock.nowMs());
+    core.submit(engineReq, { onToken, onFinish }, clock.nowMs(), arrivalMs);
   } catch (err) {
     if (err instanceof SimError) return sendError(res, opts.engine, { status: 400, message: err.message });
     throw err;

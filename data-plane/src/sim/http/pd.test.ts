@@ -87,6 +87,9 @@ describe('sim prefill/decode disaggregation', () => {
     expect(performance.now() - t0).to.be.greaterThan(35);
     const m = await scrape(decode.url);
     expect(value(m, 'sglang:num_running_reqs', { engine_type: 'decode' })).to.equal(0);
+    // The decode's TTFT includes waiting for the prefill (>= 200 model ms of prefill overhead).
+    const raw = await (await fetch(`${decode.url}/metrics`)).text();
+    expect(Number(/^sglang:time_to_first_token_seconds_sum\{[^}]*\} (\S+)$/m.exec(raw)![1])).to.be.greaterThan(0.2);
   });
 
   it('SGLang: a decode whose prefill never comes fails after the bootstrap timeout', async () => {
