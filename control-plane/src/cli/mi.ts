@@ -42,7 +42,8 @@ export async function runMi(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && /mi\.(ts|js)$/.test(process.argv[1]);
+// Run directly (`node --import tsx mi.ts`), through the bin shim (bin/mi.js), or its npm link (.bin/mi).
+const isMain = process.argv[1] !== undefined && /(^|[\\/])mi(\.[jt]s)?$/.test(process.argv[1]);
 if (isMain) {
   const code = await runMi(process.argv.slice(2), processIO());
   // Flush stdout before exiting: a piped `mi get -o json` must not be cut short.
