@@ -25,13 +25,20 @@ export function startWatchdog(logger: Logger): Watchdog {
   // Neither the watchdog nor its pipe may keep our event loop alive.
   child.unref();
   stdin.unref?.();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let closing = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (!closing) logger.warn('watchdog exited; children of a crashed actuator will now be cleaned up only at its next start', { code, signal });
+      resolve();
+    }),
+  );
   return {
     pid: child.pid,
     update(pgids) {
       if (!stdin.destroyed) stdin.write(`${JSON.stringify(pgids)}\n`);
     },
     async close() {
+      closing = true;
       if (!stdin.destroyed) stdin.end('[]\n');
       if (child.exitCode === null && child.signalCode === null) await exited;
     },
