@@ -114,8 +114,19 @@ export async function startSimulator(input: StartSimulatorOptions = {}): Promise
 
   try {
     const port = await listen(opts.port);
-    // SGLang prefill engines run a separate bootstrap server that decode engines contact.
-    sidePort = opts.engine === 'sglang' && opts.role === 'prefill' ? await listen(opts.bootstrapPort) : port;
+    // SGLang prefill engines run a separate bootstrap server that decode engines contact. The
+    // rooms are served on the main port too, so when the default bootstrap port is taken (several
+    // prefill simulators on one machine) the main port serves as the bootstrap port.
+    sidePort = port;
+    if (opts.engine === 'sglang' && opts.role === 'prefill') {
+      try {
+        sidePort = await listen(opts.bootstrapPort);
+      } catch (err) {
+        const inUse = (err as { code?: string }).code === 'EADDRINUSE';
+        if (!inUse || rest.bootstrapPort !== undefined) throw err;
+        servers.pop();
+      }
+    }
     return { url: `http://${opts.host}:${port}`, port, bootstrapPort: sidePort, options: opts, close };
   } catch (err) {
     await close();

@@ -92,6 +92,13 @@ describe('sim prefill/decode disaggregation', () => {
     expect(Number(/^sglang:time_to_first_token_seconds_sum\{[^}]*\} (\S+)$/m.exec(raw)![1])).to.be.greaterThan(0.2);
   });
 
+  it('SGLang: an explicit --bootstrap-port that is taken fails the start loudly', async () => {
+    const other = await start({ profile: 'cpu-small' });
+    let error: unknown;
+    await startSimulator({ engine: 'sglang', profile: 'cpu-small', role: 'prefill', bootstrapPort: other.port }).catch((e: unknown) => { error = e; });
+    expect((error as { code?: string }).code).to.equal('EADDRINUSE');
+  });
+
   it('SGLang: a decode whose prefill never comes fails after the bootstrap timeout', async () => {
     const prefill = await start({ engine: 'sglang', profile: 'cpu-small', role: 'prefill', bootstrapPort: 0 });
     const decode = await start({ engine: 'sglang', profile: 'cpu-small', role: 'decode', bootstrapTimeoutMs: 100 });
