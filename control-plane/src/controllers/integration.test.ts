@@ -32,6 +32,10 @@ import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testin
 import { startControllers } from './index.js';
 import { startProjector } from '../projector/index.js';
 import { makeModel } from './testdata.js';
+import { foldModel, initialModelState } from './model/fold.js';
+import { MODEL_DECISION } from './runner/events.js';
+import { publishDecision } from './runner/publish.js';
+import type { AnyResource } from './types.js';
 
 const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
 
@@ -217,6 +221,21 @@ describe('controllers + projector on nats-server', function () {
     expect(story[0]).to.match(/^model: Model roll \(revision \d+\) asks for update ModelInfer\/roll-b0$/);
     expect(story[1]).to.match(/^infer: rolling update: replace group 1 \(revision \w+ → \w+; 1\/2 groups stay available, maxUnavailable 1\)$/);
     expect(story[2]).to.match(/^infer: rolling update: replace group 0 /);
+    await stopAll();
+  });
+
+  it('a decision published just before a crash (writes never applied) is applied on restart, not decided again', async () => {
+    const { resource } = await store.apply(makeModel('crash') as unknown as ResourceInput);
+    // What the crashed controller had done: decide and publish, nothing more.
+    const r = resource as unknown as AnyResource;
+    const [d] = foldModel(initialModelState(), { type: 'resource', kind: 'Model', namespace: 'default', name: 'crash', revision: Number(r.metadata.resourceVersion), resource: r }).decisions;
+    const subject = decisionSubject('model', 'default', 'crash');
+    await publishDecision({ js, subject, type: MODEL_DECISION, source: 'test', id: d.id, data: d, expectedLastSeq: 0, nowMs: Date.now() });
+    await start();
+    await until('children applied', async () => (await store.get('ModelInfer', 'default', 'crash-b0')) && (await store.get('ModelRoute', 'default', 'crash')));
+    await until('instances decided', async () => (await lastDecision('crash-b0'))?.instances.length === 1);
+    const info = await jsm.streams.info(STREAMS.decisions, { subjects_filter: subject });
+    expect(info.state.subjects?.[subject]).to.equal(1);
     await stopAll();
   });
 });
