@@ -4,7 +4,7 @@
 // concurrency (64 non-streaming, 32 streaming). Every party runs in its own process.
 // Usage (from data-plane/): node --import tsx bench/gateway-overhead.ts [--duration 5] [--rate 500]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -54,6 +54,19 @@ http {
 `;
 }
 
+/** CPU time (user+system, ms) a process used so far, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** The nginx worker: the master's only child. */
+function nginxWorker(masterPid: number): number {
+  const kids = readFileSync(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8').trim().split(/\s+/);
+  return Number(kids[0]);
+}
+
 const nats = await startNatsServer();
 const children: Child[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'mi-bench-nginx-'));
@@ -67,22 +80,23 @@ try {
   await putRoute(kv, modelEntry('bench', [server('bench-srv', [{ id: 'up-0', url: upstreamUrl }])]));
   await nc.close();
 
-  const targets: Array<{ name: string; url: string }> = [{ name: 'direct', url: upstreamUrl }];
+  // CPU is charged to the proxy process of each target (the upstream itself for `direct`).
+  const targets: Array<{ name: string; url: string; pid: number }> = [{ name: 'direct', url: upstreamUrl, pid: upstream.proc.pid! }];
   for (const client of ['undici', 'http']) {
     const gw = await startTsChild('src/gateway/main.ts', ['--port', '0', '--nats-url', nats.url, '--name', `bench-${client}`, '--log-level', 'off', '--upstream', client]);
     children.push(gw);
     const url = String(gw.info.url);
     await until(`gateway ${client} routes bench`, async () => (await (await fetch(`${url}/v1/models`)).text()).includes('"bench"'));
-    targets.push({ name: `gateway(${client})`, url });
+    targets.push({ name: `gateway(${client})`, url, pid: gw.proc.pid! });
   }
   const nginxPort = await freePort();
   writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, nginxPort, Number(new URL(upstreamUrl).port)));
   nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
   const nginxUrl = `http://127.0.0.1:${nginxPort}`;
   await until('nginx', async () => (await fetch(`${nginxUrl}/v1/chat/completions`, { method: 'POST', body: '{"model":"bench"}' })).ok);
-  targets.push({ name: 'nginx', url: nginxUrl });
+  targets.push({ name: 'nginx', url: nginxUrl, pid: nginxWorker(nginx.pid!) });
 
-  const results: Array<{ target: string; stream: boolean; load: string } & LoadResult> = [];
+  const results: Array<{ target: string; stream: boolean; load: string; cpuUsPerReq: number } & LoadResult> = [];
   for (const stream of [false, true]) {
     const conc = stream ? '32' : '64';
     for (const t of targets) {
@@ -92,8 +106,10 @@ try {
         ['--rate', RATE],
         ['--concurrency', conc],
       ]) {
+        const cpu0 = cpuMs(t.pid);
         const r = await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, ...load, '--duration', DURATION]);
-        const row = { target: t.name, stream, load: `${load[0].slice(2)}=${load[1]}`, ...r };
+        const cpuUsPerReq = ((cpuMs(t.pid) - cpu0) * 1000) / Math.max(1, r.requests);
+        const row = { target: t.name, stream, load: `${load[0].slice(2)}=${load[1]}`, cpuUsPerReq, ...r };
         results.push(row);
         process.stderr.write(`${JSON.stringify(row)}\n`);
       }
@@ -101,12 +117,12 @@ try {
   }
 
   const f = (x: number): string => x.toFixed(2);
-  console.log(`\n| mode | load | target | req/s | p50 ms | p90 ms | p99 ms | errors | added p50 | added p99 |`);
-  console.log(`|---|---|---|---|---|---|---|---|---|---|`);
+  console.log(`\n| mode | load | target | req/s | p50 ms | p90 ms | p99 ms | errors | added p50 | added p99 | CPU µs/req |`);
+  console.log(`|---|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) {
     const direct = results.find((d) => d.target === 'direct' && d.stream === r.stream && d.load === r.load)!;
     const added = r.target === 'direct' ? ['', ''] : [f(r.p50Ms - direct.p50Ms), f(r.p99Ms - direct.p99Ms)];
-    console.log(`| ${r.stream ? 'stream' : 'json'} | ${r.load} | ${r.target} | ${r.rps.toFixed(0)} | ${f(r.p50Ms)} | ${f(r.p90Ms)} | ${f(r.p99Ms)} | ${r.errors} | ${added[0]} | ${added[1]} |`);
+    console.log(`| ${r.stream ? 'stream' : 'json'} | ${r.load} | ${r.target} | ${r.rps.toFixed(0)} | ${f(r.p50Ms)} | ${f(r.p90Ms)} | ${f(r.p99Ms)} | ${r.errors} | ${added[0]} | ${added[1]} | ${r.cpuUsPerReq.toFixed(0)} |`);
   }
   const pick = (target: string, stream: boolean, load: string) => results.find((r) => r.target === target && r.stream === stream && r.load === load)!;
   console.log('\nratios (same run):');
@@ -119,6 +135,10 @@ try {
       const d = pick('direct', stream, `rate=${RATE}`);
       console.log(`  ${g}: ${stream ? 'stream' : 'json'} @${RATE} rps added p50 ${f(a.p50Ms - d.p50Ms)} ms (target <= 1), p99 ${f(a.p99Ms - d.p99Ms)} ms (target <= 5)`);
     }
+    // Throughput per CPU second: what each proxy could serve with a core of its own.
+    const capacity = (name: string, stream: boolean, load: string) => 1e6 / pick(name, stream, load).cpuUsPerReq;
+    console.log(`  ${g}: json c=64 CPU-capacity / nginx = ${(capacity(g, false, 'concurrency=64') / capacity('nginx', false, 'concurrency=64')).toFixed(2)}`);
+    console.log(`  ${g}: stream c=32 CPU-capacity / direct upstream = ${(capacity(g, true, 'concurrency=32') / capacity('direct', true, 'concurrency=32')).toFixed(2)}`);
   }
 } finally {
   if (nginx) await stopProc(nginx);

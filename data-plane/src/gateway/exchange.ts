@@ -42,6 +42,33 @@ const CLIENT_CLOSED = 499;
 const TIMEOUT_ERROR = new Error('upstream timeout');
 const CLIENT_GONE_ERROR = new Error('client closed the connection');
 
+const EXCHANGE = Symbol('mi.exchange');
+
+/** A request or response that knows the Exchange it belongs to. */
+type ExchangeCarrier = { [EXCHANGE]?: Exchange };
+
+function reqOnData(this: ExchangeCarrier, chunk: Buffer): void {
+  this[EXCHANGE]!.onBodyChunk(chunk);
+}
+function reqOnEnd(this: ExchangeCarrier): void {
+  this[EXCHANGE]!.onBodyEnd();
+}
+function resOnClose(this: ExchangeCarrier): void {
+  this[EXCHANGE]!.onClose();
+}
+function resOnDrain(this: ExchangeCarrier): void {
+  this[EXCHANGE]!.onDrain();
+}
+function uncorkDue(ex: Exchange): void {
+  ex.uncork();
+}
+function retryDue(ex: Exchange): void {
+  ex.tryNext();
+}
+function timeoutFired(ex: Exchange): void {
+  ex.onTimeout();
+}
+
 /** Per-request state machine: read body -> route -> attempt(s) -> pipe -> finish. */
 export class Exchange implements UpstreamHandler {
   private readonly ctx: ProxyContext;
@@ -93,12 +120,17 @@ export class Exchange implements UpstreamHandler {
       this.req.resume();
       return;
     }
-    this.res.on('close', this.onClose);
-    this.req.on('data', this.onBodyChunk);
-    this.req.on('end', this.onBodyEnd);
+    // Listeners are shared module functions: the emitter is `this` in a listener, and it
+    // carries its Exchange, so no closure is created per request.
+    (this.req as ExchangeCarrier)[EXCHANGE] = this;
+    (this.res as ExchangeCarrier)[EXCHANGE] = this;
+    this.res.on('close', resOnClose);
+    this.req.on('data', reqOnData);
+    this.req.on('end', reqOnEnd);
   }
 
-  private readonly onBodyChunk = (chunk: Buffer): void => {
+  /** A request body chunk: buffered up to the cap. */
+  onBodyChunk(chunk: Buffer): void {
     if (this.done) return;
     this.size += chunk.length;
     if (this.size > this.ctx.maxBodyBytes) {
@@ -108,21 +140,23 @@ export class Exchange implements UpstreamHandler {
       return;
     }
     this.chunks.push(chunk);
-  };
+  }
 
-  private readonly onBodyEnd = (): void => {
+  /** The request body is complete: route it. */
+  onBodyEnd(): void {
     if (this.done) return;
     const raw = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
     this.chunks = [];
     this.route(raw);
-  };
+  }
 
-  private readonly onClose = (): void => {
+  /** The client connection closed: if the response was not finished, cancel the upstream. */
+  onClose(): void {
     if (this.res.writableFinished) return;
     this.clientGone = true;
     this.abortFn?.(CLIENT_GONE_ERROR);
     if (!this.done && this.current === null) this.finish(CLIENT_CLOSED);
-  };
+  }
 
   private route(raw: Buffer): void {
     const ctx = this.ctx;
@@ -158,11 +192,12 @@ export class Exchange implements UpstreamHandler {
     this.headers = upstreamHeaders(this.req.headers, this.requestId, this.body.length);
     const policy = r.server.trafficPolicy;
     this.maxAttempts = 1 + (policy?.retry?.attempts ?? 0);
-    if (policy?.timeoutMs !== undefined && policy.timeoutMs > 0) this.timer = setTimeout(this.onTimeout, policy.timeoutMs);
+    if (policy?.timeoutMs !== undefined && policy.timeoutMs > 0) this.timer = setTimeout(timeoutFired, policy.timeoutMs, this);
     this.tryNext();
   }
 
-  private readonly tryNext = (): void => {
+  /** Sends the next attempt to the next candidate. */
+  tryNext(): void {
     if (this.done) return;
     if (this.clientGone) return this.finish(CLIENT_CLOSED);
     const ep = this.candidates[this.attempt % this.candidates.length];
@@ -174,7 +209,7 @@ export class Exchange implements UpstreamHandler {
     } catch (err) {
       this.onError(err as Error);
     }
-  };
+  }
 
   private releaseCurrent(ok: boolean, status: number): void {
     const ep = this.current;
@@ -189,7 +224,7 @@ export class Exchange implements UpstreamHandler {
     if (this.attempt < this.maxAttempts && !this.timedOut) {
       this.ctx.metrics.retries.inc();
       const interval = this.resolution!.server.trafficPolicy?.retry?.retryIntervalMs ?? 0;
-      if (interval > 0) setTimeout(this.tryNext, interval);
+      if (interval > 0) setTimeout(retryDue, interval, this);
       else this.tryNext();
       return;
     }
@@ -234,12 +269,12 @@ export class Exchange implements UpstreamHandler {
     if (!this.corked) {
       this.corked = true;
       this.res.cork();
-      process.nextTick(this.uncork);
+      process.nextTick(uncorkDue, this);
     }
     if (this.res.write(chunk)) return true;
     if (!this.waitingDrain) {
       this.waitingDrain = true;
-      this.res.once('drain', this.onDrain);
+      this.res.once('drain', resOnDrain);
     }
     return false;
   }
@@ -290,17 +325,20 @@ export class Exchange implements UpstreamHandler {
     this.retryOrFail(upstreamFailed(`upstream ${failedId} failed: ${err.message}`, err));
   }
 
-  private readonly onDrain = (): void => {
+  /** The client socket drained: let the upstream flow again. */
+  onDrain(): void {
     this.waitingDrain = false;
     this.resumeFn?.();
-  };
+  }
 
-  private readonly uncork = (): void => {
+  /** End of the tick: flush the coalesced writes. */
+  uncork(): void {
     this.corked = false;
     this.res.uncork();
-  };
+  }
 
-  private readonly onTimeout = (): void => {
+  /** The ModelServer's timeout expired. */
+  onTimeout(): void {
     this.timer = null;
     this.timedOut = true;
     if (this.done) return;
@@ -311,7 +349,7 @@ export class Exchange implements UpstreamHandler {
     }
     // Between attempts (retry interval): nothing in flight to abort.
     this.fail(upstreamTimeout(this.resolution!.server.trafficPolicy!.timeoutMs!));
-  };
+  }
 
   /** Answers with an OpenAI-shaped error (or cuts the stream if the status line is out). */
   private fail(err: GatewayError): void {
