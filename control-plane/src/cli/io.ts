@@ -9,6 +9,8 @@ export interface CliIO {
   stdin: NodeJS.ReadableStream;
   env: Record<string, string | undefined>;
   nowMs(): number;
+  /** Ends long-running commands (`events --follow`, `up`) besides SIGINT/SIGTERM; tests use it. */
+  stop?: AbortSignal;
 }
 
 /** Options every command inherits from the root program. */

@@ -13,7 +13,7 @@ export interface CapturedIO {
 }
 
 /** A CliIO that records what is written; stdin gives `stdinText`. */
-export function captureIO(opts: { stdinText?: string; env?: Record<string, string | undefined>; nowMs?: number } = {}): CapturedIO {
+export function captureIO(opts: { stdinText?: string; env?: Record<string, string | undefined>; nowMs?: number; stop?: AbortSignal } = {}): CapturedIO {
   const out: string[] = [];
   const err: string[] = [];
   return {
@@ -25,6 +25,7 @@ export function captureIO(opts: { stdinText?: string; env?: Record<string, strin
       stdin: Readable.from([opts.stdinText ?? '']),
       env: opts.env ?? {},
       nowMs: () => opts.nowMs ?? Date.now(),
+      stop: opts.stop,
     },
   };
 }

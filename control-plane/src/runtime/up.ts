@@ -9,6 +9,7 @@ import { validateManifests } from '../api/service.js';
 import type { Model } from '../controllers/types.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import type { ComponentStarter } from './components.js';
+import type { ManagedChild } from './child.js';
 import { findGatewayBin, startGateways, type GatewayChild } from './gateways.js';
 import { lockDataDir } from './lock.js';
 import { startNatsChild, type NatsChild } from './nats-child.js';
@@ -72,7 +73,15 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
   let nats: NatsChild | undefined;
   let cp: ControlPlane | undefined;
   let gateways: GatewayChild[] = [];
+  let stopping = false;
+  // A child that dies on its own is reported once; the rest keeps running (the control plane
+  // reconnects to NATS forever, other gateways keep serving).
+  const watch = (name: string, child: ManagedChild, log: string) =>
+    void child.exited.then(({ code, signal }) => {
+      if (!stopping) io.err(`warning: ${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${log}`);
+    });
   const shutdown = async () => {
+    stopping = true;
     for (const g of [...gateways].reverse()) await g.child.stop();
     await cp?.stop();
     await nats?.stop();
@@ -85,6 +94,7 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
     if (natsUrl === undefined) {
       nats = await startNatsChild({ dataDir, port: opts.natsPort });
       natsUrl = nats.url;
+      watch('nats-server', nats.child, join(dataDir, 'logs', 'nats-server.log'));
       io.out(`nats-server     ${natsUrl} (started here; JetStream in ${join(dataDir, 'nats')})`);
     } else {
       io.out(`nats-server     ${natsUrl} (given; not started by mi up)`);
@@ -97,7 +107,10 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
         io.err('warning: no gateway in this checkout (data-plane mi-gateway is missing); starting none');
       } else {
         gateways = await startGateways({ count: opts.gateways, basePort: opts.gatewayPort, natsUrl, dataDir, bin });
-        for (const g of gateways) io.out(`gateway ${g.name.padEnd(7)} ${g.url} (OpenAI API)`);
+        for (const g of gateways) {
+          io.out(`gateway ${g.name.padEnd(7)} ${g.url} (OpenAI API)`);
+          watch(g.name, g.child, join(dataDir, 'logs', `${g.name}.log`));
+        }
       }
     }
     const models: Model[] = [];

@@ -15,6 +15,14 @@ spec:
   backends: [{ name: sim, type: vLLM, modelURI: hf://org/m, maxReplicas: 2, workers: [{ type: server }] }]
 `;
 
+async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('mi events (real nats-server)', function () {
   this.timeout(20_000);
   let server: TestNatsServer;
@@ -63,6 +71,27 @@ describe('mi events (real nats-server)', function () {
     const bad = await mi(['events', '--since', 'yesterdayish']);
     expect(bad.code).to.equal(1);
     expect(bad.err[0]).to.match(/cannot read "yesterdayish" as a time/);
+  });
+
+  it('--follow prints what was there, then new events as they come, until stopped', async () => {
+    const stop = new AbortController();
+    const c = captureIO({ stop: stop.signal });
+    const run = runMi(['--nats-url', server.url, 'events', '--stream', 'decisions', '--follow'], c.io);
+    try {
+      await until(() => c.out.length === 1);
+      const nc = await connectNats({ url: server.url, name: 'events-follow' });
+      try {
+        const subject = decisionSubject('infer', 'default', 'llama-sim');
+        await publishEvent(jetstream(nc), subject, makeEvent('workload.instances', 'test', subject, { reason: 'rolling update: replace group 1' }));
+      } finally {
+        await nc.close();
+      }
+      await until(() => c.out.length === 2);
+      expect(c.out[1]).to.match(/mi\.decisions\.infer\.default\.llama-sim {2}workload\.instances {2}rolling update: replace group 1$/);
+    } finally {
+      stop.abort();
+      expect(await run).to.equal(0);
+    }
   });
 
   it('plans streams from a subject filter', () => {

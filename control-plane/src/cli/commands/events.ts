@@ -97,20 +97,24 @@ export function eventsCommand(io: CliIO, globals: () => GlobalOptions): Command 
           });
           subs.push(sub);
         }
-        await waitForSignal();
+        await waitForStop(io.stop);
         await Promise.all(subs.map((s) => s.stop()));
       });
     });
 }
 
-function waitForSignal(): Promise<void> {
+/** Resolves on SIGINT, SIGTERM or when `stop` aborts. */
+export function waitForStop(stop?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
+      stop?.removeEventListener('abort', done);
       resolve();
     };
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
+    if (stop?.aborted) done();
+    else stop?.addEventListener('abort', done, { once: true });
   });
 }

@@ -76,8 +76,8 @@ export function resolveUpOptions(flags: UpFlags, globals: GlobalOptions, env: Re
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-/** The `up` command; `stopSignal` lets tests stop it (the process's SIGINT/SIGTERM do otherwise). */
-export function upCommand(io: CliIO, globals: () => GlobalOptions, stopSignal?: AbortSignal): Command {
+/** The `up` command; `io.stop` lets tests stop it (the process's SIGINT/SIGTERM do otherwise). */
+export function upCommand(io: CliIO, globals: () => GlobalOptions): Command {
   return new Command('up')
     .description('start nats-server (unless --nats-url/NATS_URL), the control plane, gateways and the quickstart model')
     .option('--config <file>', 'YAML/JSON file with natsUrl, dataDir, gateways, apiPort, gatewayPort, quickstart, apply')
@@ -91,7 +91,7 @@ export function upCommand(io: CliIO, globals: () => GlobalOptions, stopSignal?: 
     .action(async (flags: UpFlags) => {
       const opts = resolveUpOptions(flags, globals(), io.env);
       const ac = new AbortController();
-      stopSignal?.addEventListener('abort', () => ac.abort(), { once: true });
+      io.stop?.addEventListener('abort', () => ac.abort(), { once: true });
       let signals = 0;
       const onSignal = () => {
         // First Ctrl-C stops in order; a second one gives up waiting (children die with us).
