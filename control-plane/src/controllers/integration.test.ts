@@ -108,7 +108,11 @@ describe('controllers + projector on nats-server', function () {
   });
 
   it('Model -> children -> 2 instances -> ready -> routed; restart adds no decision; recovery; delete cascades', async () => {
+    // A key left by an earlier run whose route no longer exists is removed at start.
+    await routes.put('stale-model', '{"format":"mi.route/v1"}');
     await start();
+    const stale = await routes.get('stale-model');
+    expect(stale === null || stale.operation !== 'PUT').to.equal(true);
     await store.apply(makeModel('llama', [{ minReplicas: 2 }]) as unknown as ResourceInput);
 
     // Children appear, each owned by the Model.
