@@ -37,6 +37,8 @@ interface Seq {
   /** Chained hashes of the full blocks of `tokens` computed so far. */
   hashes: number[];
   seed: number;
+  /** Chained hashes of all full blocks of `tokens`, memoised by token count (admission retries). */
+  hashMemo: { len: number; hashes: number[] } | undefined;
   cachedTokens: number;
   promptCounted: boolean;
 }
@@ -92,7 +94,8 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
   // Tries to admit `s` at `atMs`; false when its blocks do not fit now.
   const tryStart = (s: Seq, atMs: number): boolean => {
     const len = s.tokens.length;
-    const hashes = blockHashes(s.seed, s.tokens, bs);
+    if (s.hashMemo?.len !== len) s.hashMemo = { len, hashes: blockHashes(s.seed, s.tokens, bs) };
+    const hashes = s.hashMemo.hashes;
     // At least one token is always computed, as in vLLM: a fully cached prompt recomputes its last block.
     const { hits, hitsInFreeQueue } = kv.match(hashes, Math.floor((len - 1) / bs));
     const fresh = blocksFor(len) - hits;
@@ -105,6 +108,7 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
     }
     s.blocks = cachedBlocks.concat(newBlocks);
     s.hashes = hashes.slice(0, hits);
+    s.hashMemo = undefined;
     const hitTokens = hits * bs;
     if (!s.promptCounted) s.cachedTokens = hitTokens;
     stats.prefixCache(len, hitTokens);
@@ -245,7 +249,7 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
       const s: Seq = {
         req, listener, phase: 'waiting', arrivalMs: Math.min(arrivalMs, nowMs), scheduledMs: undefined, firstTokenMs: undefined,
         lastTokenMs: nowMs, nextAtMs: nowMs, tokens: req.promptTokens.slice(), generated: 0, blocks: [],
-        hashes: [], seed: chainSeed(req.cacheSalt), cachedTokens: 0, promptCounted: false,
+        hashes: [], seed: chainSeed(req.cacheSalt), hashMemo: undefined, cachedTokens: 0, promptCounted: false,
       };
       byId.set(req.id, s);
       waiting.push(s);
