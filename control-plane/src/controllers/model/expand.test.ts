@@ -104,6 +104,8 @@ describe('model expansion', () => {
       'ModelServer/mix-slow',
       'ModelRoute/mix',
     ]);
+    const fast = (children[0] as ModelInfer).spec.template.roles[0].entryTemplate.spec.containers[0].args!;
+    expect(fast.slice(fast.indexOf('--enable-lora'))).to.deep.equal(['--enable-lora', '--lora-modules', 'sql=hf://x/sql', '--engine', 'vllm']);
     const route = children[5] as ModelRoute;
     expect(route.spec.rules[0].targetModels).to.deep.equal([
       { modelServerName: 'mix-fast', weight: 70 },

@@ -89,6 +89,15 @@ export function workerContainer(model: Model, backend: ModelBackend, worker: Mod
   if (simulated) container.command = [SIMULATOR_COMMAND];
   // The simulator (and an engine image's entrypoint) learn the served name from --model.
   if (!hasFlag(args, '--model')) args.push('--model', servedModelName(model));
+  // LoRA adapters are loaded at start: vLLM (and the simulator) take --lora-modules name=path,
+  // SGLang --lora-paths name=path.
+  const adapters = (backend.loraAdapters ?? []).map((a) => `${a.name}=${a.artifactURL}`);
+  const loraFlag = !simulated && engineOf(backend) === 'SGLang' ? '--lora-paths' : '--lora-modules';
+  if (adapters.length > 0 && !hasFlag(args, '--lora-modules') && !hasFlag(args, '--lora-paths')) {
+    if (loraFlag === '--lora-modules' && !hasFlag(args, '--enable-lora')) args.push('--enable-lora');
+    args.push(loraFlag, ...adapters);
+  }
+  if (worker.resources) container.resources = worker.resources;
   if (simulated) {
     if (!hasFlag(args, '--engine')) args.push('--engine', engineOf(backend) === 'SGLang' ? 'sglang' : 'vllm');
     if (worker.type !== 'server' && !hasFlag(args, '--role')) args.push('--role', worker.type);
