@@ -83,7 +83,8 @@ export async function startSimulator(input: StartSimulatorOptions = {}): Promise
     adapters: createLoraRegistry(opts.loraModules),
     faults: createFaultController(opts.faults, rng),
     engineId: `sim-${opts.seed}-${Math.floor(rng.next() * 1e9).toString(36)}`,
-    advertisedHost: opts.host,
+    // A wildcard listen address is not something a peer can connect to.
+    advertisedHost: opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host,
     sidePort: () => sidePort,
     crash: () => {
       if (onCrash) onCrash();
@@ -127,7 +128,7 @@ export async function startSimulator(input: StartSimulatorOptions = {}): Promise
         servers.pop();
       }
     }
-    return { url: `http://${opts.host}:${port}`, port, bootstrapPort: sidePort, options: opts, close };
+    return { url: `http://${ctx.advertisedHost}:${port}`, port, bootstrapPort: sidePort, options: opts, close };
   } catch (err) {
     await close();
     throw err;
