@@ -10,7 +10,7 @@ import { SimError } from '../errors.js';
 import type { SimContext } from './context.js';
 import { errorBody, readJson, sendError, type EngineErrorSpec } from './io.js';
 import { parseGeneration, type ApiKind, type ParsedRequest } from './parse.js';
-import { DONE, fullResponse, generateBody, streamChunk, usage, usageChunk, type GenerateMeta, type ResponseHead } from './shapes.js';
+import { DONE, fullResponse, generateBody, streamChunk, usage, usageChunk, type GenerateMeta, type ResponseHead, type Usage } from './shapes.js';
 
 /** Handles one generation request end to end. */
 export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
@@ -181,6 +181,8 @@ function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; fai
     corked = false;
     res.uncork();
   };
+  const chunkUsage = (completion: number): Usage | null | undefined =>
+    (!p.includeUsage ? undefined : p.continuousUsage ? usage(p.promptTokens.length, completion) : null);
   const onToken = (id: number, index: number): void => {
     if (index === 0 && pd.kvSource === 'remote') notifyKvPulled(p.kvTransfer);
     const piece = decodeToken(id);
@@ -193,11 +195,11 @@ function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; fai
       }
       if (index === 0) {
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-        if (p.kind === 'chat') res.write(streamChunk(p.kind, head, '', null, p.includeUsage, true));
+        if (p.kind === 'chat') res.write(streamChunk(p.kind, head, '', null, chunkUsage(0), true));
       }
       const reason = index === lastIndex ? finalReason : null;
       if (p.kind === 'generate') res.write(`data: ${JSON.stringify(generateBody(head, text, reason, meta(undefined, index + 1)))}\n\n`);
-      else res.write(streamChunk(p.kind, head, piece, reason, p.includeUsage));
+      else res.write(streamChunk(p.kind, head, piece, reason, chunkUsage(index + 1)));
     }
     if (verdict.failAfterTokens > 0 && index + 1 >= verdict.failAfterTokens && index < lastIndex) {
       failing = true;

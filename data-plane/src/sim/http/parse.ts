@@ -36,6 +36,8 @@ export interface ParsedRequest {
   maxTokensGiven: boolean;
   stream: boolean;
   includeUsage: boolean;
+  /** stream_options.continuous_usage_stats: every chunk carries the usage so far. */
+  continuousUsage: boolean;
   ignoreEos: boolean;
   /** kv_transfer_params as sent (NIXL-style PD), if any. */
   kvTransfer: Record<string, unknown> | undefined;
@@ -95,6 +97,7 @@ export function parseGeneration(kind: ApiKind, rawBody: unknown, opts: SimOption
     return bad('Stream options can only be defined when `stream=True`.', 'stream_options');
   }
   const includeUsage = stream && isObj(streamOptions) && streamOptions.include_usage === true;
+  const continuousUsage = includeUsage && isObj(streamOptions) && streamOptions.continuous_usage_stats === true;
 
   const limitField = kind === 'chat' && body.max_completion_tokens !== undefined && body.max_completion_tokens !== null
     ? 'max_completion_tokens' : 'max_tokens';
@@ -126,7 +129,7 @@ export function parseGeneration(kind: ApiKind, rawBody: unknown, opts: SimOption
   }
   return {
     request: {
-      kind, model, lora, promptTokens, maxTokens, maxTokensGiven: given, stream, includeUsage,
+      kind, model, lora, promptTokens, maxTokens, maxTokensGiven: given, stream, includeUsage, continuousUsage,
       ignoreEos: body.ignore_eos === true, kvTransfer, bootstrap,
     },
   };

@@ -72,8 +72,12 @@ export function fullResponse(kind: ApiKind, head: ResponseHead, text: string, re
   };
 }
 
-/** One streamed chunk carrying `text` (or the assistant role, for the first chat chunk). */
-export function streamChunk(kind: ApiKind, head: ResponseHead, text: string, reason: string | null, withUsageNull: boolean,
+/**
+ * One streamed chunk carrying `text` (or the assistant role, for the first chat chunk). `u`:
+ * undefined omits the usage field, null sends `"usage": null` (include_usage), a Usage sends it
+ * (continuous_usage_stats).
+ */
+export function streamChunk(kind: ApiKind, head: ResponseHead, text: string, reason: string | null, u: Usage | null | undefined,
   roleOnly = false): string {
   let body: Record<string, unknown>;
   if (kind === 'chat') {
@@ -87,7 +91,7 @@ export function streamChunk(kind: ApiKind, head: ResponseHead, text: string, rea
       choices: [{ index: 0, text, logprobs: null, finish_reason: reason, stop_reason: null }],
     };
   }
-  if (withUsageNull) body.usage = null;
+  if (u !== undefined) body.usage = u;
   return `data: ${JSON.stringify(body)}\n\n`;
 }
 

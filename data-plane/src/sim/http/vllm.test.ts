@@ -61,6 +61,12 @@ describe('sim vLLM mode over HTTP (openai client)', () => {
     for (const c of chunks.slice(0, -1)) expect(c.usage).to.equal(null);
   });
 
+  it('stream_options.continuous_usage_stats: every chunk carries the usage so far', async () => {
+    const r = await postJson(`${sim.url}/v1/completions`, { model: 'sim-model', prompt: 'abc', max_tokens: 3, stream: true, stream_options: { include_usage: true, continuous_usage_stats: true } });
+    const chunks = sseData(r.text).slice(0, -1).map((d) => JSON.parse(d) as { usage: { completion_tokens: number; prompt_tokens: number } });
+    expect(chunks.map((c) => c.usage.completion_tokens)).to.deep.equal([1, 2, 3, 3]);
+  });
+
   it('streaming completions over raw SSE ends with data: [DONE]', async () => {
     const r = await postJson(`${sim.url}/v1/completions`, { model: 'sim-model', prompt: 'abc', max_tokens: 3, stream: true });
     expect(r.status).to.equal(200);
