@@ -5,6 +5,9 @@ import type { Condition, ModelInfer, ModelInferStatus } from '../types.js';
 import { templateRevision } from './instances.js';
 import { currentObservation, groupReady, groupUpdated } from './reconcile.js';
 
+/** Recreates after which a still-failing instance makes the ModelInfer Failed (it keeps being retried). */
+export const CRASH_LOOP_RESTARTS = 5;
+
 function cond(type: string, ok: boolean, reason: string, message: string): Condition {
   return { type, status: ok ? 'True' : 'False', reason, message };
 }
@@ -26,6 +29,10 @@ export function inferStatus(mi: ModelInfer, published: InstanceSpec[], observed:
     .filter(({ o }) => o && (o.phase === 'failed' || o.phase === 'exited'))
     .map(({ i, o }) => `${i.name} ${o!.phase}${o!.reason ? `: ${o!.reason}` : ''}`);
   const policy = mi.spec.recoveryPolicy ?? 'RoleRecreate';
+  // An instance that keeps failing after several recreates will not heal by itself.
+  const looping = published
+    .filter((i) => (i.incarnation ?? 0) >= CRASH_LOOP_RESTARTS && !['ready', 'starting', 'pending'].includes(currentObservation(i, observed)?.phase ?? 'pending'))
+    .map((i) => `${i.name} (recreated ${i.incarnation} times)`);
   const conditions: Condition[] = [
     available >= replicas
       ? cond('Available', true, 'AllGroupsReady', `${available}/${replicas} infer groups ready`)
@@ -35,7 +42,9 @@ export function inferStatus(mi: ModelInfer, published: InstanceSpec[], observed:
       : cond('Progressing', true, 'Reconciling', `${updated}/${replicas} updated, ${available}/${replicas} ready, ${groups.size} running`),
     failures.length > 0 && policy === 'None'
       ? cond('Failed', true, 'InstanceFailed', `${failures.join('; ')} (recoveryPolicy None)`)
-      : cond('Failed', false, failures.length > 0 ? 'Recovering' : 'NoFailure', failures.length > 0 ? `recovering: ${failures.join('; ')}` : 'no instance failed'),
+      : looping.length > 0
+        ? cond('Failed', true, 'CrashLoop', `keeps failing: ${looping.join('; ')}`)
+        : cond('Failed', false, failures.length > 0 ? 'Recovering' : 'NoFailure', failures.length > 0 ? `recovering: ${failures.join('; ')}` : 'no instance failed'),
   ];
   const updateRevision = templateRevision(mi);
   return {
