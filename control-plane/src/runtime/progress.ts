@@ -1,5 +1,6 @@
 // "waiting for model llama: 1/2 replicas ready": readiness of a Model seen from the routing
-// table (what a gateway would route to), polled until every wanted replica is routable.
+// table (what a gateway would route to), polled until every wanted replica is routed to and
+// answers its health check.
 import type { KV } from '@nats-io/kv';
 import { decodeRouteEntry, type RouteEntry } from '@matrixinfer/events';
 import type { Model } from '../controllers/types.js';
@@ -10,10 +11,21 @@ export function wantedReplicas(model: Model): number {
   return model.spec.backends.reduce((n, b) => n + (b.minReplicas ?? 1), 0);
 }
 
-/** Ready endpoints of a routing entry (over all its servers). */
-export function readyEndpoints(entry: RouteEntry | null): number {
-  if (!entry) return 0;
-  return Object.values(entry.servers).reduce((n, s) => n + s.endpoints.length, 0);
+/** Addresses of the ready endpoints of a routing entry (over all its servers). */
+export function endpointAddresses(entry: RouteEntry | null): string[] {
+  if (!entry) return [];
+  return Object.values(entry.servers).flatMap((s) => s.endpoints.map((e) => e.address));
+}
+
+/** True when `${address}/health` answers 200 within `timeoutMs`. */
+export async function answersHealth(address: string, timeoutMs = 1000): Promise<boolean> {
+  try {
+    const res = await fetch(`${address}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
 }
 
 export interface WaitModelOptions {
@@ -35,7 +47,9 @@ export async function waitForModel(opts: WaitModelOptions): Promise<boolean> {
   while (!opts.signal?.aborted) {
     const e = await opts.routes.get(name);
     const entry = e && e.operation === 'PUT' ? decodeRouteEntry(e.value) : null;
-    const ready = readyEndpoints(entry);
+    // An entry left from an earlier run may still list replicas that are gone: count only
+    // the endpoints that answer.
+    const ready = (await Promise.all(endpointAddresses(entry).map((a) => answersHealth(a)))).filter(Boolean).length;
     const line = `waiting for model ${name}: ${Math.min(ready, want)}/${want} replicas ready`;
     if (line !== last) opts.onProgress((last = line));
     if (ready >= want) return true;

@@ -1,6 +1,6 @@
 // `mi up` / `npm start`: nats-server (unless a URL is given), the control plane, N gateways, the
 // quickstart model; progress until it is ready; everything stopped again on the stop signal.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import winston from 'winston';
@@ -13,6 +13,7 @@ import type { ManagedChild } from './child.js';
 import { findGatewayBin, startGateways, type GatewayChild } from './gateways.js';
 import { lockDataDir } from './lock.js';
 import { startNatsChild, type NatsChild } from './nats-child.js';
+import { reapOrphans, recordPids } from './orphans.js';
 import { waitForModel } from './progress.js';
 
 export interface UpOptions {
@@ -80,21 +81,26 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
     void child.exited.then(({ code, signal }) => {
       if (!stopping) io.err(`warning: ${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${log}`);
     });
+  const pidFile = join(dataDir, 'children.pids');
   const shutdown = async () => {
     stopping = true;
     for (const g of [...gateways].reverse()) await g.child.stop();
     await cp?.stop();
     await nats?.stop();
+    rmSync(pidFile, { force: true });
     logger.close();
     release();
   };
   try {
     io.out(`mi up: data in ${dataDir} (logs in ${join(dataDir, 'logs')})`);
+    const reaped = await reapOrphans(pidFile);
+    if (reaped.length > 0) io.err(`stopped ${reaped.length} process(es) left by an earlier mi up that did not stop cleanly (pids ${reaped.join(', ')})`);
     let natsUrl = opts.natsUrl;
     if (natsUrl === undefined) {
       nats = await startNatsChild({ dataDir, port: opts.natsPort });
       natsUrl = nats.url;
       watch('nats-server', nats.child, join(dataDir, 'logs', 'nats-server.log'));
+      recordPids(pidFile, [{ pid: nats.child.pid, marker: 'nats-server' }]);
       io.out(`nats-server     ${natsUrl} (started here; JetStream in ${join(dataDir, 'nats')})`);
     } else {
       io.out(`nats-server     ${natsUrl} (given; not started by mi up)`);
@@ -107,6 +113,7 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
         io.err('warning: no gateway in this checkout (data-plane mi-gateway is missing); starting none');
       } else {
         gateways = await startGateways({ count: opts.gateways, basePort: opts.gatewayPort, natsUrl, dataDir, bin });
+        recordPids(pidFile, [...(nats ? [{ pid: nats.child.pid, marker: 'nats-server' }] : []), ...gateways.map((g) => ({ pid: g.child.pid, marker: 'mi-gateway' }))]);
         for (const g of gateways) {
           io.out(`gateway ${g.name.padEnd(7)} ${g.url} (OpenAI API)`);
           watch(g.name, g.child, join(dataDir, 'logs', `${g.name}.log`));

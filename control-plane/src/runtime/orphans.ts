@@ -1,0 +1,66 @@
+// Children left behind by a `mi up` that was killed outright (SIGKILL, power loss of the
+// terminal): their pids are recorded in the data dir, and the next `mi up` (which holds the
+// data-dir lock, so no live `mi up` owns them) stops them before starting its own.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pollUntil } from './ports.js';
+
+function cmdline(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return null;
+  }
+}
+
+/** A child to find again: its pid and a word its command line contains (`nats-server`, `mi-gateway`). */
+export interface ChildRecord {
+  pid: number;
+  marker: string;
+}
+
+/** Records running children, one `<pid> <marker>` per line. */
+export function recordPids(file: string, children: ChildRecord[]): void {
+  writeFileSync(file, children.map((c) => `${c.pid} ${c.marker}\n`).join(''));
+}
+
+/**
+ * Stops every process listed in `file` whose command line still contains its marker (so a pid
+ * reused by an unrelated process is left alone); returns the pids it stopped. Removes the file.
+ */
+export async function reapOrphans(file: string, graceMs = 3000): Promise<number[]> {
+  let records: ChildRecord[];
+  try {
+    records = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [pid, ...rest] = l.split(' ');
+        return { pid: Number(pid), marker: rest.join(' ') };
+      })
+      .filter((r) => Number.isInteger(r.pid) && r.pid > 1 && r.marker !== '');
+  } catch {
+    return [];
+  }
+  const ours = records.filter((r) => cmdline(r.pid)?.includes(r.marker)).map((r) => r.pid);
+  for (const pid of ours) {
+    try {
+      // Children were started as process-group leaders: stop the whole group.
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // Gone already.
+    }
+  }
+  const gone = () => Promise.resolve(ours.every((p) => cmdline(p) === null));
+  if (!(await pollUntil(gone, Date.now() + graceMs, 50))) {
+    for (const pid of ours) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    await pollUntil(gone, Date.now() + graceMs, 50);
+  }
+  rmSync(file, { force: true });
+  return ours;
+}
