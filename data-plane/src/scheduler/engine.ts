@@ -82,6 +82,8 @@ export function runPipeline(
   const t0 = timed ? clock() : 0;
   const ordered = scored.length > 0 ? p.picker.pick(req, scored) : [];
   if (timed) timed(p.picker.name, clock() - t0);
+  const first = ordered[0]?.endpoint;
+  if (first) for (const { plugin } of p.scorers) plugin.picked?.(req, first);
 
   const result: ScheduleResult = {
     candidates: ordered.map((s) => s.endpoint),

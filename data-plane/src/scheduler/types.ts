@@ -61,6 +61,11 @@ export interface Scorer {
    * e.g. the prefix cache records the chosen endpoint's blocks after a success.
    */
   observe?(req: RequestInfo, endpoint: EndpointView, outcome: Outcome): void;
+  /**
+   * Optional (added compatibly): told which endpoint the picker put first, right after
+   * scheduling, e.g. so the prefix cache can count a placement before the response completes.
+   */
+  picked?(req: RequestInfo, endpoint: EndpointView): void;
 }
 
 /** Per-endpoint detail of a decision, for `x-mi-explain` and sampled decision events. */

@@ -1,16 +1,15 @@
 // prefix-cache scorer: approximate prefix-cache affinity without engine events. Score = leading
 // blocks of the prompt the endpoint is believed to hold / blocks in the prompt. Placements are
-// recorded after a successful request (observe) into the shared PrefixIndex, which the gateway
-// also feeds with peers' placements. A hotspot guard makes affinity yield to load (README.md).
+// recorded when the request is picked and confirmed after success, into the shared PrefixIndex,
+// which the gateway also feeds with peers' placements. A hotspot guard makes affinity yield to load (README.md).
 import type { PluginSpec } from '../../registry.js';
 import type { EndpointView, RequestInfo, Scorer } from '../../types.js';
-import { requestLoad } from '../least-request/index.js';
 import { DEFAULT_BLOCK_PARAMS, promptBlockHashes, type BlockParams } from './blocks.js';
 
 export interface HotspotGuard {
-  /** The warm endpoint's load must exceed the coldest's by more than this many requests… */
-  maxExtraLoad: number;
-  /** …and be more than this multiple of the coldest's load, for affinity to be ignored. */
+  /** The warm endpoint must have more than this many requests in flight above the coldest… */
+  maxExtraInFlight: number;
+  /** …and more than this multiple of the coldest's in-flight count, for affinity to be ignored. */
   maxLoadRatio: number;
 }
 
@@ -18,45 +17,47 @@ export interface PrefixCacheParams {
   blockChars?: number;
   maxBlocks?: number;
   hotspot?: Partial<HotspotGuard> & { enabled?: boolean };
-  /** Weight of engine-queued requests in the load estimate (as least-request). */
-  waitingWeight?: number;
-  staleSampleMs?: number;
+  /**
+   * When a placement is recorded: `pick` (default) records the picked endpoint as soon as the
+   * request is scheduled and again on success if failover served it elsewhere; `success`
+   * records only after a successful response. See README.md for why `pick` is the default.
+   */
+  recordOn?: 'pick' | 'success';
 }
 
-export const DEFAULT_HOTSPOT_GUARD: HotspotGuard = { maxExtraLoad: 8, maxLoadRatio: 1.5 };
+export const DEFAULT_HOTSPOT_GUARD: HotspotGuard = { maxExtraInFlight: 32, maxLoadRatio: 2 };
 
-/** True when an endpoint with load `load` is saturated compared with the coldest (`minLoad`). */
-export function isHotspot(load: number, minLoad: number, g: HotspotGuard): boolean {
-  return load - minLoad > g.maxExtraLoad && load > g.maxLoadRatio * minLoad;
+/** True when a warm endpoint with `inFlight` requests is saturated compared with the coldest (`minInFlight`). */
+export function isHotspot(inFlight: number, minInFlight: number, g: HotspotGuard): boolean {
+  return inFlight - minInFlight > g.maxExtraInFlight && inFlight > g.maxLoadRatio * minInFlight;
 }
 
 /** Matched fractions with the hotspot guard applied: a saturated warm endpoint scores 0. */
-export function guardedScores(matched: readonly number[], loads: readonly number[], g: HotspotGuard | null): number[] {
-  if (!g || loads.length === 0) return [...matched];
-  const minLoad = Math.min(...loads);
-  return matched.map((m, i) => (m > 0 && isHotspot(loads[i], minLoad, g) ? 0 : m));
+export function guardedScores(matched: readonly number[], inFlight: readonly number[], g: HotspotGuard | null): number[] {
+  if (!g || inFlight.length === 0) return [...matched];
+  let min = Infinity;
+  for (const x of inFlight) if (x < min) min = x;
+  return matched.map((m, i) => (m > 0 && isHotspot(inFlight[i], min, g) ? 0 : m));
 }
 
 interface Resolved {
+  recordOn: 'pick' | 'success';
   blocks: BlockParams;
   guard: HotspotGuard | null;
-  waitingWeight: number;
-  staleSampleMs: number;
 }
 
 function resolve(params: PrefixCacheParams): Resolved {
   const h = params.hotspot ?? {};
   return {
+    recordOn: params.recordOn ?? 'pick',
     blocks: {
       blockChars: params.blockChars ?? DEFAULT_BLOCK_PARAMS.blockChars,
       maxBlocks: params.maxBlocks ?? DEFAULT_BLOCK_PARAMS.maxBlocks,
     },
     guard: h.enabled === false ? null : {
-      maxExtraLoad: h.maxExtraLoad ?? DEFAULT_HOTSPOT_GUARD.maxExtraLoad,
+      maxExtraInFlight: h.maxExtraInFlight ?? DEFAULT_HOTSPOT_GUARD.maxExtraInFlight,
       maxLoadRatio: h.maxLoadRatio ?? DEFAULT_HOTSPOT_GUARD.maxLoadRatio,
     },
-    waitingWeight: params.waitingWeight ?? 4,
-    staleSampleMs: params.staleSampleMs ?? 10_000,
   };
 }
 
@@ -70,14 +71,13 @@ export const prefixCache: PluginSpec<'scorer', PrefixCacheParams> = {
     properties: {
       blockChars: { type: 'integer', minimum: 1, maximum: 4096 },
       maxBlocks: { type: 'integer', minimum: 1, maximum: 4096 },
-      waitingWeight: { type: 'number', minimum: 0, maximum: 1000 },
-      staleSampleMs: { type: 'number', minimum: 0 },
+      recordOn: { enum: ['pick', 'success'] },
       hotspot: {
         type: 'object',
         additionalProperties: false,
         properties: {
           enabled: { type: 'boolean' },
-          maxExtraLoad: { type: 'number', minimum: 0 },
+          maxExtraInFlight: { type: 'number', minimum: 0 },
           maxLoadRatio: { type: 'number', minimum: 1 },
         },
       },
@@ -85,32 +85,43 @@ export const prefixCache: PluginSpec<'scorer', PrefixCacheParams> = {
   },
   create(params, ctx): Scorer {
     const p = resolve(params);
-    // Per-request state: the prompt's hashes, computed once in score() and reused by observe().
-    // Keyed weakly by the request object, so nothing outlives the request.
-    const hashesByReq = new WeakMap<RequestInfo, bigint[]>();
-    const hashesFor = (req: RequestInfo): bigint[] => {
-      let h = hashesByReq.get(req);
-      if (!h) {
-        h = promptBlockHashes(ctx.hasher, req.model, req.promptText, p.blocks);
-        hashesByReq.set(req, h);
+    // Per-request state, keyed weakly by the request object so nothing outlives the request:
+    // the prompt's hashes (computed once in score(), reused when recording) and the endpoint
+    // already recorded at pick time.
+    const state = new WeakMap<RequestInfo, RequestState>();
+    const stateFor = (req: RequestInfo): RequestState => {
+      let st = state.get(req);
+      if (!st) {
+        st = { hashes: promptBlockHashes(ctx.hasher, req.model, req.promptText, p.blocks), recordedOn: null };
+        state.set(req, st);
       }
-      return h;
+      return st;
+    };
+    const record = (req: RequestInfo, endpoint: EndpointView, st: RequestState): void => {
+      if (st.hashes.length === 0 || st.recordedOn === endpoint.id) return;
+      ctx.prefixIndex.recordPlacement(endpoint.id, st.hashes, { capacityBlocks: endpoint.kvBlocks, model: req.model });
+      st.recordedOn = endpoint.id;
     };
     return {
       name: 'prefix-cache',
       score(req: RequestInfo, endpoints: readonly EndpointView[]): number[] {
-        const hashes = hashesFor(req);
+        const { hashes } = stateFor(req);
         if (hashes.length === 0) return endpoints.map(() => 0);
         const matched = endpoints.map((e) => ctx.prefixIndex.matchLength(e.id, hashes) / hashes.length);
-        const loads = endpoints.map((e) => requestLoad(e, p.waitingWeight, p.staleSampleMs));
-        return guardedScores(matched, loads, p.guard);
+        return guardedScores(matched, endpoints.map((e) => Math.max(0, e.inFlight)), p.guard);
+      },
+      picked(req, endpoint): void {
+        if (p.recordOn === 'pick') record(req, endpoint, stateFor(req));
       },
       observe(req, endpoint, outcome): void {
-        if (!outcome.ok) return;
-        const hashes = hashesFor(req);
-        if (hashes.length === 0) return;
-        ctx.prefixIndex.recordPlacement(endpoint.id, hashes, { capacityBlocks: endpoint.kvBlocks, model: req.model });
+        if (outcome.ok) record(req, endpoint, stateFor(req));
       },
     };
   },
 };
+
+interface RequestState {
+  hashes: bigint[];
+  /** Endpoint these hashes were last recorded for in this request (avoids a duplicate record). */
+  recordedOn: string | null;
+}

@@ -70,21 +70,23 @@ describe('prefix-cache: scores', () => {
 });
 
 describe('prefix-cache: hotspot guard', () => {
-  const g = DEFAULT_HOTSPOT_GUARD; // extra > 8 and ratio > 1.5
+  const g = DEFAULT_HOTSPOT_GUARD; // more than 32 extra in flight and more than 2x the coldest
   const cases = [
-    { name: 'balanced: affinity kept', load: 5, min: 3, hot: false },
-    { name: 'far ahead of an idle endpoint', load: 9, min: 0, hot: true },
-    { name: 'exactly extra 8 over idle: kept', load: 8, min: 0, hot: false },
-    { name: 'large absolute gap but small ratio: kept', load: 40, min: 30, hot: false },
-    { name: 'large gap and ratio: yields', load: 50, min: 30, hot: true },
+    { name: 'balanced: affinity kept', inFlight: 5, min: 3, hot: false },
+    { name: 'far ahead of an idle endpoint', inFlight: 33, min: 0, hot: true },
+    { name: 'exactly 32 over an idle endpoint: kept', inFlight: 32, min: 0, hot: false },
+    { name: 'small absolute gap, big ratio: kept', inFlight: 20, min: 2, hot: false },
+    { name: 'large absolute gap but small ratio (all busy): kept', inFlight: 150, min: 100, hot: false },
+    { name: 'large gap and ratio: yields', inFlight: 90, min: 40, hot: true },
+    { name: 'exactly twice: kept', inFlight: 80, min: 40, hot: false },
   ];
   for (const tc of cases) {
-    it(tc.name, () => expect(isHotspot(tc.load, tc.min, g)).to.equal(tc.hot));
+    it(tc.name, () => expect(isHotspot(tc.inFlight, tc.min, g)).to.equal(tc.hot));
   }
 
   it('guard zeroes only the saturated warm endpoints', () => {
-    expect(guardedScores([1, 0.5, 0], [20, 2, 0], g)).to.deep.equal([0, 0.5, 0]);
-    expect(guardedScores([1, 0.5, 0], [20, 2, 0], null)).to.deep.equal([1, 0.5, 0]);
+    expect(guardedScores([1, 0.5, 0], [40, 2, 0], g)).to.deep.equal([0, 0.5, 0]);
+    expect(guardedScores([1, 0.5, 0], [40, 2, 0], null)).to.deep.equal([1, 0.5, 0]);
   });
 });
 
@@ -108,7 +110,7 @@ describe('prefix-cache: in the default profile', () => {
   it('hotspot guard kicks in under imbalance: the warm endpoint yields to the coldest', () => {
     const s = createSchedulerSync('default', { hasher });
     s.observe(request({ promptText: SYSTEM }), ep('e0'), ok);
-    const res = s.schedule(request({ promptText: SYSTEM + 'next' }), eps([12, 3, 2, 1]));
+    const res = s.schedule(request({ promptText: SYSTEM + 'next' }), eps([40, 3, 2, 1]));
     expect(res.explain.picked).to.equal('e3');
     const warm = res.explain.scored.find((x) => x.endpoint.id === 'e0');
     expect(warm?.scores['prefix-cache']).to.equal(0);
@@ -118,6 +120,43 @@ describe('prefix-cache: in the default profile', () => {
     const s = createSchedulerSync('default', { hasher });
     s.observe(request({ promptText: SYSTEM }), ep('e0'), { ok: false, status: 502 });
     expect(s.prefixIndex.size('e0')).to.equal(0);
+  });
+
+  it('records the pick at scheduling time: a concurrent request with the same prefix follows it', () => {
+    const s = createSchedulerSync('default', { hasher });
+    const first = s.schedule(request({ promptText: SYSTEM + 'one', random: 0.2 }), eps([0, 0, 0, 0]));
+    const loads = [0, 0, 0, 0];
+    loads[Number(first.explain.picked?.slice(1))] = 1; // the first is still in flight
+    const second = s.schedule(request({ promptText: SYSTEM + 'two', random: 0.8 }), eps(loads));
+    expect(second.explain.picked).to.equal(first.explain.picked);
+  });
+
+  const recordOnCases = [
+    { recordOn: 'pick', afterPick: 30, afterOk: 30 },
+    { recordOn: 'success', afterPick: 0, afterOk: 30 },
+  ];
+  for (const tc of recordOnCases) {
+    it(`recordOn ${tc.recordOn}: blocks held after the pick and after success`, () => {
+      const s = createSchedulerSync(
+        { scorers: [{ name: 'prefix-cache', weight: 1, params: { recordOn: tc.recordOn } }], picker: { name: 'max-score' } },
+        { hasher },
+      );
+      const req = request({ promptText: SYSTEM });
+      const res = s.schedule(req, [ep('e0')]);
+      expect(s.prefixIndex.size('e0')).to.equal(tc.afterPick);
+      s.observe(req, res.candidates[0], ok);
+      expect(s.prefixIndex.size('e0')).to.equal(tc.afterOk);
+    });
+  }
+
+  it('after a failover the endpoint that served is recorded too', () => {
+    const s = createSchedulerSync('default', { hasher });
+    const req = request({ promptText: SYSTEM });
+    const res = s.schedule(req, eps([0, 5]));
+    expect(res.explain.picked).to.equal('e0');
+    s.observe(req, res.candidates[1], ok);
+    expect(s.prefixIndex.size('e0')).to.equal(30);
+    expect(s.prefixIndex.size('e1')).to.equal(30);
   });
 
   it('different prefixes spread by load', () => {
@@ -180,19 +219,24 @@ describe('prefix-cache: shared placements between gateway replicas', () => {
   it('a placement recorded by replica 1 steers replica 2', () => {
     const published: string[] = [];
     const index1 = createPrefixIndex({ onPlacement: (p: Placement) => published.push(encodePlacement('gw-1', p)) });
-    const index2 = createPrefixIndex({ onPlacement: () => expect.fail('peer placements must not be re-published') });
+    const published2: Placement[] = [];
+    const index2 = createPrefixIndex({ onPlacement: (p: Placement) => published2.push(p) });
     const gw1 = createSchedulerSync('default', { hasher, prefixIndex: index1 });
     const gw2 = createSchedulerSync('default', { hasher, prefixIndex: index2 });
     const endpoints = [ep('e0'), ep('e1', { kvBlocks: 5000 }), ep('e2'), ep('e3')];
 
     gw1.observe(request({ promptText: SYSTEM + 'first' }), endpoints[1], ok);
     expect(published).to.have.length(1);
+    expect(JSON.parse(published[0]).capacityBlocks).to.equal(5000);
     for (const msg of published) {
       expect(applyPeerPlacement(index2, msg, 'gw-2')).to.equal(true);
     }
+    expect(published2, 'peer placements are not re-published').to.have.length(0);
     const res = gw2.schedule(request({ promptText: SYSTEM + 'second', random: 0.9 }), endpoints);
     expect(res.explain.picked).to.equal('e1');
     expect(res.explain.scored[0].scores['prefix-cache']).to.be.greaterThan(0.9);
+    // gw2's own pick is published for the others, once.
+    expect(published2.map((p) => p.endpointId)).to.deep.equal(['e1']);
   });
 
   it("a replica ignores its own echoed placements", () => {
