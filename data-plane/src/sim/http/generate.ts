@@ -29,17 +29,20 @@ export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res:
   if ('error' in pd) return sendError(res, engine, pd.error);
 
   const arrivalMs = ctx.clock.nowMs();
-  const abort = new AbortController();
-  res.on('close', () => abort.abort());
-  if (res.destroyed) abort.abort();
   if (pd.waitRoom !== undefined) {
+    // Only this path needs an AbortSignal (cheap callbacks elsewhere: this is the hot path).
+    const abort = new AbortController();
+    const onClose = (): void => abort.abort();
+    res.once('close', onClose);
     const ok = await waitForPrefill(p, ctx, abort.signal);
-    if (abort.signal.aborted) return;
+    res.off('close', onClose);
+    if (abort.signal.aborted || res.destroyed) return;
     if (!ok) {
       return sendError(res, engine, { status: 500, message: `KV transfer for bootstrap room ${pd.waitRoom} timed out waiting for the prefill engine` });
     }
   }
-  run(p, pd, verdict, req, res, ctx, abort.signal, arrivalMs);
+  if (res.destroyed || req.socket.destroyed) return;
+  run(p, pd, verdict, req, res, ctx, arrivalMs);
 }
 
 interface PdPlan {
@@ -104,7 +107,7 @@ function notifyKvPulled(kvt: Record<string, unknown> | undefined): void {
 }
 
 function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; failAfterTokens: number }, req: IncomingMessage,
-  res: ServerResponse, ctx: SimContext, signal: AbortSignal, arrivalMs: number): void {
+  res: ServerResponse, ctx: SimContext, arrivalMs: number): void {
   const { opts, core, loop, clock } = ctx;
   const engineId = ctx.nextRequestId();
   const xrid = req.headers['x-request-id'];
@@ -215,7 +218,8 @@ function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; fai
   }
   ctx.onAccepted(1, pd.maxTokens);
   loop.kick();
-  signal.addEventListener('abort', () => {
+  // A client that goes away before the end cancels the request at once.
+  res.on('close', () => {
     if (done) return;
     core.cancel(engineId, clock.nowMs());
     loop.kick();

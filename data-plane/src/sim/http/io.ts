@@ -9,21 +9,27 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 export type JsonBody = { ok: true; value: unknown } | { ok: false; message: string };
 
 /** Reads the whole body and parses it as JSON (an empty body is an error). */
-export async function readJson(req: IncomingMessage): Promise<JsonBody> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > MAX_BODY_BYTES) return { ok: false, message: 'Request body too large' };
-    chunks.push(b);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (err) {
-    return { ok: false, message: `JSON decode error: ${(err as Error).message}` };
-  }
+export function readJson(req: IncomingMessage): Promise<JsonBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(b);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      if (tooLarge) return resolve({ ok: false, message: 'Request body too large' });
+      const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve({ ok: true, value: JSON.parse(text) });
+      } catch (err) {
+        resolve({ ok: false, message: `JSON decode error: ${(err as Error).message}` });
+      }
+    });
+  });
 }
 
 /** Sends `body` as JSON with `status`. */
