@@ -178,18 +178,21 @@ export function foldModel(state: ModelControllerState, event: ModelControllerEve
   return { state, decisions: target ? decideModel(state, target.namespace, target.name) : [] };
 }
 
-/** Recomputes every model (after a replay): the decisions still missing from the stream. */
-export function reconcileAllModels(state: ModelControllerState): ModelDecision[] {
+/** Every model the state knows (live Models and owners of children), as sorted nsKeys. */
+export function modelKeys(state: ModelControllerState): string[] {
   const names = new Set<string>(state.models.keys());
   for (const c of state.children.values()) {
     if (!c.resource) continue;
     const owner = ownerOf(c.resource);
     if (owner) names.add(nsKey(namespaceOf(c.resource), owner));
   }
-  const out: ModelDecision[] = [];
-  for (const k of [...names].sort()) {
+  return [...names].sort();
+}
+
+/** Recomputes every model (after a replay): the decisions still missing from the stream. */
+export function reconcileAllModels(state: ModelControllerState): ModelDecision[] {
+  return modelKeys(state).flatMap((k) => {
     const [ns, name] = k.split('/');
-    out.push(...decideModel(state, ns, name));
-  }
-  return out;
+    return decideModel(state, ns, name);
+  });
 }

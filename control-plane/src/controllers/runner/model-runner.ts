@@ -6,7 +6,7 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { ConflictError, createResourceStore, decisionSubject, NotFoundError, STREAMS, type ResourceInput, type ResourceStore } from '@matrixinfer/events';
 import type { Logger } from 'winston';
-import { CHILD_KINDS, decideModel, inFlightWrites, initialModelState, loadModelEvent, reconcileAllModels, type ModelDecision, type ResourceWrite } from '../model/fold.js';
+import { CHILD_KINDS, decideModel, inFlightWrites, initialModelState, loadModelEvent, modelKeys, type ModelDecision, type ResourceWrite } from '../model/fold.js';
 import { nsKey } from '../keys.js';
 import type { TailedEvent } from './tail.js';
 import { MODEL_DECISION, resourceEvent } from './events.js';
@@ -64,9 +64,7 @@ export async function startModelRunner(opts: ModelRunnerOptions): Promise<{ stop
     if (retryTimer || stopped) return;
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
-      void queue.run(async () => {
-        for (const d of reconcileAllModels(state)) await publishAndApply(d);
-      });
+      void queue.run(decideAll);
     }, RETRY_MS);
   }
 
@@ -91,6 +89,14 @@ export async function startModelRunner(opts: ModelRunnerOptions): Promise<{ stop
       return;
     }
     for (const w of d.writes) await applyWrite(w);
+  }
+
+  /** Decides for every model the state knows. */
+  async function decideAll(): Promise<void> {
+    for (const k of modelKeys(state)) {
+      const [ns, name] = k.split('/');
+      await decideAndAct(ns, name);
+    }
   }
 
   /** Decides for one model and acts on the result. */
@@ -128,7 +134,7 @@ export async function startModelRunner(opts: ModelRunnerOptions): Promise<{ stop
       if (pending.length > 0) logger.info(`re-applying ${pending.length} write(s) of an earlier decision`, { model: m.model, namespace: m.namespace, id: m.id });
       for (const w of pending) await applyWrite(w);
     }
-    for (const d of reconcileAllModels(state)) await publishAndApply(d);
+    await decideAll();
   });
   logger.info('model controller running', { models: state.models.size });
   return {
