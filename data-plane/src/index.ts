@@ -2,3 +2,10 @@
 export { startGateway, type GatewayOptions, type GatewayHandle } from './gateway/gateway.js';
 export { startSimulator, type RunningSimulator, type StartSimulatorOptions } from './sim/simulator.js';
 export { PROFILES as SIM_PROFILES, type SimOptions, type SimOptionsInput } from './sim/config.js';
+export {
+  createScheduler, createSchedulerSync, createDefaultRegistry, createRegistry, createPrefixIndex,
+  parseSchedulerConfigText, DEFAULT_SCHEDULER_CONFIG, SCHEDULER_PROFILES, SCHEDULER_PROFILE_NAMES,
+  SCHEDULER_CONFIG_SCHEMA, encodePlacement, decodePlacement, applyPeerPlacement, explainHeader,
+  explainRecord, sampleDecision, wantsExplain, SchedulerConfigError,
+  type ConfigurableScheduler, type SchedulerConfig, type PrefixIndex, type Placement,
+} from './scheduler/index.js';
