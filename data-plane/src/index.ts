@@ -9,3 +9,4 @@ export {
   explainRecord, sampleDecision, wantsExplain, SchedulerConfigError,
   type ConfigurableScheduler, type SchedulerConfig, type PrefixIndex, type Placement,
 } from './scheduler/index.js';
+export { tokenize as simTokenize, detokenize as simDetokenize, applyChatTemplate as simApplyChatTemplate } from './sim/engine/tokenizer.js';
