@@ -1,8 +1,9 @@
 // `mi up`'s own nats-server: JetStream on, data under <dataDir>/nats, loopback only.
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { spawnChild, type ManagedChild } from './child.js';
 import { ChildStartError, PortBusyError, StartTimeoutError } from './errors.js';
-import { isPortInUse } from './ports.js';
+import { isPortInUse, pollUntil } from './ports.js';
 
 export interface NatsChild {
   url: string;
@@ -30,37 +31,33 @@ export async function startNatsChild(opts: StartNatsChildOptions): Promise<NatsC
     `\`mi up --nats-url nats://127.0.0.1:${port}\` (or NATS_URL=...).`;
   if (await isPortInUse(port)) throw new PortBusyError(port, busyHint);
 
-  let log = '';
-  let settle: ((err?: Error) => void) | undefined;
-  const ready = new Promise<void>((resolve, reject) => {
-    settle = (err) => (err ? reject(err) : resolve());
-  });
+  const logFile = join(opts.dataDir, 'logs', 'nats-server.log');
+  mkdirSync(dirname(logFile), { recursive: true });
+  // The log is appended across runs: only what this run writes counts.
+  const offset = existsSync(logFile) ? statSync(logFile).size : 0;
+  const logSoFar = () => readFileSync(logFile).subarray(offset).toString();
   const child = await spawnChild({
     name: 'nats-server',
     command: opts.command ?? 'nats-server',
     args: ['-js', '-sd', join(opts.dataDir, 'nats'), '-a', '127.0.0.1', '-p', String(port)],
-    logFile: join(opts.dataDir, 'logs', 'nats-server.log'),
-    onStderr: (chunk) => {
-      if (!settle) return;
-      log += chunk;
-      if (log.includes(READY)) settle();
-      else if (BIND_ERROR.test(log)) settle(new PortBusyError(port, busyHint));
-    },
+    logFile,
   }).catch((err: Error) => {
     throw new ChildStartError(`${err.message}. Install it (Debian: apt-get install nats-server) or set --nats-url.`, { cause: err });
   });
   const timeoutMs = opts.timeoutMs ?? 15_000;
-  const timer = setTimeout(() => settle?.(new StartTimeoutError(`nats-server was not ready after ${timeoutMs} ms:\n${log}`)), timeoutMs);
-  void child.exited.then(({ code }) => settle?.(new ChildStartError(`nats-server exited (code ${code}) before it was ready:\n${log}`)));
   try {
-    await ready;
+    // JetStream is usable once the server logs that it is ready (after it listens).
+    const ready = await pollUntil(async () => {
+      const log = logSoFar();
+      if (log.includes(READY)) return true;
+      if (BIND_ERROR.test(log)) throw new PortBusyError(port, busyHint);
+      if (!child.running()) throw new ChildStartError(`nats-server exited (${JSON.stringify(await child.exited)}) before it was ready:\n${log}`);
+      return false;
+    }, Date.now() + timeoutMs, 50);
+    if (!ready) throw new StartTimeoutError(`nats-server was not ready after ${timeoutMs} ms; see ${logFile}`);
   } catch (err) {
     await child.stop(1000);
     throw err;
-  } finally {
-    clearTimeout(timer);
-    settle = undefined;
-    log = '';
   }
   return {
     url: `nats://127.0.0.1:${port}`,

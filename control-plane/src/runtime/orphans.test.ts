@@ -18,7 +18,7 @@ describe('runtime orphans', () => {
   });
 
   it('stops a recorded child whose command line matches; leaves a reused pid alone', async () => {
-    child = await spawnChild({ name: 'sleeper', command: 'sleep', args: ['30'] });
+    child = await spawnChild({ name: 'sleeper', command: 'sleep', args: ['30'], logFile: join(dir, 'sleeper.log') });
     const file = join(dir, 'children.pids');
     recordPids(file, [
       { pid: child.pid, marker: 'sleep' },

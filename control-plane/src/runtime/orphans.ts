@@ -2,6 +2,7 @@
 // terminal): their pids are recorded in the data dir, and the next `mi up` (which holds the
 // data-dir lock, so no live `mi up` owns them) stops them before starting its own.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { processRunning, signalGroup } from '../actuator/process.js';
 import { pollUntil } from './ports.js';
 
 function cmdline(pid: number): string | null {
@@ -41,24 +42,12 @@ export async function reapOrphans(file: string, graceMs = 3000): Promise<number[
   } catch {
     return [];
   }
-  const ours = records.filter((r) => cmdline(r.pid)?.includes(r.marker)).map((r) => r.pid);
-  for (const pid of ours) {
-    try {
-      // Children were started as process-group leaders: stop the whole group.
-      process.kill(-pid, 'SIGTERM');
-    } catch {
-      // Gone already.
-    }
-  }
-  const gone = () => Promise.resolve(ours.every((p) => cmdline(p) === null));
+  const ours = records.filter((r) => processRunning(r.pid) && cmdline(r.pid)?.includes(r.marker)).map((r) => r.pid);
+  // Children were started as process-group leaders: stop each whole group.
+  for (const pid of ours) signalGroup(pid, 'SIGTERM');
+  const gone = () => Promise.resolve(!ours.some(processRunning));
   if (!(await pollUntil(gone, Date.now() + graceMs, 50))) {
-    for (const pid of ours) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
+    for (const pid of ours) signalGroup(pid, 'SIGKILL');
     await pollUntil(gone, Date.now() + graceMs, 50);
   }
   rmSync(file, { force: true });
