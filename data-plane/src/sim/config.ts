@@ -166,6 +166,10 @@ function validate(o: SimOptions): string[] {
   num('faults.stallMs', o.faults.stallMs, 0);
   int('faults.crashAfter', o.faults.crashAfter, 0);
   num('faults.startupDelayMs', o.faults.startupDelayMs, 0);
+  // vLLM refuses to start when one max-length sequence cannot fit in the KV cache.
+  if (o.kvBlocks * o.blockSize < o.maxModelLen) {
+    p.push(`kvBlocks: ${o.kvBlocks} blocks x ${o.blockSize} tokens cannot hold one sequence of maxModelLen ${o.maxModelLen}`);
+  }
   if (Object.keys(o.loraModules).length > 0 && !o.enableLora) p.push('loraModules: adapters given but enableLora is off');
   return p;
 }

@@ -51,6 +51,7 @@ describe('mi-engine-sim CLI', () => {
   it('rejects invalid values loudly', () => {
     expect(() => resolveOptions({ jitter: 2, maxNumSeqs: 0 })).to.throw(/jitter.*maxNumSeqs|maxNumSeqs.*jitter/);
     expect(() => resolveOptions({ profile: 'nope' })).to.throw(/unknown profile/);
+    expect(() => resolveOptions({ profile: 'cpu-small', kvBlocks: 10 })).to.throw(/cannot hold one sequence of maxModelLen 4096/);
   });
 
   it('serves, then exits 0 on SIGTERM', async () => {
