@@ -1,5 +1,6 @@
 // `mi-gateway`: runs one gateway replica until SIGTERM/SIGINT.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { createScheduler, SCHEDULER_PROFILE_NAMES } from '../scheduler/index.js';
 import { startGateway } from './gateway.js';
 import type { LogLevel } from './log.js';
 
@@ -16,12 +17,14 @@ const program = new Command('mi-gateway')
   .addOption(new Option('--nats-url <url>', 'NATS server (default nats://127.0.0.1:4222)').env('NATS_URL'))
   .option('--name <name>', 'replica name (default gateway-<pid>)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['off', 'error', 'warn', 'info', 'debug']).default('info'))
-  .addOption(new Option('--upstream <client>', 'upstream HTTP client').choices(['undici', 'http']).default('undici'));
+  .addOption(new Option('--upstream <client>', 'upstream HTTP client').choices(['undici', 'http']).default('undici'))
+  .addOption(new Option('--scheduler <profile>', 'endpoint scheduler profile').choices([...SCHEDULER_PROFILE_NAMES]).default('default'));
 
 program.parse();
-const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http' }>();
+const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string }>();
 
-const gw = await startGateway({ port: o.port, host: o.host, natsUrl: o.natsUrl, name: o.name, logLevel: o.logLevel, upstream: o.upstream });
+const scheduler = await createScheduler(o.scheduler);
+const gw = await startGateway({ port: o.port, host: o.host, natsUrl: o.natsUrl, name: o.name, logLevel: o.logLevel, upstream: o.upstream, scheduler });
 // One line on stdout that scripts (`mi up`, benchmarks) can wait for.
 process.stdout.write(`${JSON.stringify({ gateway: gw.name, url: gw.url })}\n`);
 
