@@ -106,7 +106,10 @@ export function validateManifests(texts: ManifestText[], opts: { namespace?: str
         for (const e of res.errors) problems.push({ ...at, path: e.path, message: e.message });
         continue;
       }
-      docs.push({ source, index, resource: res.resource as unknown as ResourceInput });
+      // Status belongs to the projector (as a Kubernetes status subresource): a document read
+      // back with `mi get -o yaml` applies as its spec and metadata only.
+      const { status: _status, ...resource } = res.resource as unknown as ResourceInput;
+      docs.push({ source, index, resource });
     }
   }
   if (problems.length > 0) throw new InvalidResourcesError(problems);

@@ -37,7 +37,7 @@ export async function runMi(argv: string[], io: CliIO): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
     }
     for (const line of describeError(err)) io.err(line);
-    if (process.env.MI_DEBUG) io.err(String((err as Error).stack));
+    if (io.env.MI_DEBUG) io.err(String((err as Error).stack));
     return exitCodeFor(err);
   }
 }

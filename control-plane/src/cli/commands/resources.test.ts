@@ -46,6 +46,14 @@ describe('mi apply / get / delete (real nats-server)', function () {
     expect(changed.out).to.deep.equal(['model/llama configured']);
   });
 
+  it('applies what get -o yaml printed as unchanged; a status in the document is ignored', async () => {
+    const yaml = (await mi(['get', 'model', 'llama', '-o', 'yaml'])).out.join('\n');
+    const withStatus = `${yaml}\nstatus:\n  conditions: [{ type: Active, status: "True" }]\n`;
+    expect((await mi(['apply', '-f', '-'], withStatus)).out).to.deep.equal(['model/llama unchanged']);
+    const stored = JSON.parse((await mi(['get', 'model', 'llama', '-o', 'json'])).out.join('\n'));
+    expect(stored).to.not.have.property('status');
+  });
+
   it('lists with a table, yaml and json, by kind, plural or short name', async () => {
     await mi(['apply', '-f', '-'], model('mistral', 1));
     const table = await mi(['get', 'models']);
