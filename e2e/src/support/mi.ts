@@ -1,0 +1,44 @@
+// The `mi` CLI as a person runs it: a child process (the package's bin), against the test NATS.
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Root of the repository (the e2e package lives one level below it). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The bin shim behind `node_modules/.bin/mi`. */
+export const MI_BIN = join(REPO_ROOT, 'control-plane', 'bin', 'mi.js');
+
+export interface MiResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `mi <args>` with NATS_URL set to `natsUrl`; kills it after `timeoutMs` (the result then has code null). */
+export function runMi(natsUrl: string, args: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<MiResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [MI_BIN, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NATS_URL: natsUrl },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+/** Runs `mi` and throws with its output unless it exits 0; returns stdout. */
+export async function miOk(natsUrl: string, args: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<string> {
+  const r = await runMi(natsUrl, args, opts);
+  if (r.code !== 0) throw new Error(`mi ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.stdout;
+}

@@ -1,0 +1,79 @@
+// The system under test, assembled as `mi up` assembles it: the control plane (controllers,
+// projector, local actuator, collector) on the test nats-server, and gateway replicas as child
+// processes of the data plane's `mi-gateway` bin. The actuator's handle is kept so tests can
+// find the pid of a replica.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import winston from 'winston';
+import { defaultComponents, startControlPlane, startLocalActuator, type ControlPlane, type LocalActuator } from '@matrixinfer/control-plane';
+import type { ChildSet, RunningChild } from './children.js';
+import { REPO_ROOT } from './mi.js';
+import { waitFor } from './poll.js';
+
+/** The gateway bin shim (`node_modules/.bin/mi-gateway`). */
+export const GATEWAY_BIN = join(REPO_ROOT, 'data-plane', 'bin', 'mi-gateway.js');
+
+export interface InProcessControlPlane {
+  cp: ControlPlane;
+  actuator: LocalActuator;
+  stop(): Promise<void>;
+}
+
+/** A logger writing JSON lines to `<dataDir>/logs/<name>.log` (read them when a test fails). */
+export function fileLogger(dataDir: string, name: string): winston.Logger {
+  mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  return winston.createLogger({
+    level: 'info',
+    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    transports: [new winston.transports.File({ filename: join(dataDir, 'logs', `${name}.log`) })],
+  });
+}
+
+/** Starts the default control-plane components in this process (API on a free port), keeping the actuator's handle. */
+export async function startInProcessControlPlane(natsUrl: string, dataDir: string): Promise<InProcessControlPlane> {
+  const logger = fileLogger(dataDir, 'control-plane');
+  let actuator: LocalActuator | undefined;
+  const components = defaultComponents().map((c) =>
+    c.name !== 'actuator'
+      ? c
+      : {
+          name: c.name,
+          start: async (ctx: { nc: ControlPlane['nc']; dataDir: string; logger: winston.Logger }) => {
+            actuator = await startLocalActuator({ nc: ctx.nc, dataDir: ctx.dataDir, logger: ctx.logger, handleSignals: false, stopGraceMs: 2000 });
+            return actuator;
+          },
+        },
+  );
+  const cp = await startControlPlane({ natsUrl, dataDir, apiPort: 0, logger, components });
+  if (!actuator) throw new Error('the control plane did not start the local actuator');
+  return {
+    cp,
+    actuator,
+    stop: async () => {
+      await cp.stop();
+      logger.close();
+    },
+  };
+}
+
+export interface GatewayProcess {
+  child: RunningChild;
+  url: string;
+}
+
+/** Starts one `mi-gateway` child on a free port and waits for its /healthz. */
+export async function startGatewayProcess(children: ChildSet, natsUrl: string, name: string): Promise<GatewayProcess> {
+  const child = children.spawn(name, process.execPath, [GATEWAY_BIN, '--port', '0', '--nats-url', natsUrl, '--name', name, '--log-level', 'warn'], { cwd: REPO_ROOT });
+  // The gateway prints one JSON line with its URL once it listens.
+  const url = await waitFor(
+    `${name} to print its URL`,
+    () => {
+      if (!child.running()) throw new Error(`${name} exited: ${child.output()}`);
+      const m = /\{"gateway":[^\n]*"url":"([^"]+)"\}/.exec(child.output());
+      return m ? m[1] : undefined;
+    },
+    { timeoutMs: 30_000, describe: () => child.output() },
+  );
+  await waitFor(`${name} /healthz`, async () => (await fetch(`${url}/healthz`)).ok, { timeoutMs: 10_000 });
+  return { child, url };
+}
