@@ -1,0 +1,89 @@
+// The metric names an AutoscalingPolicy may scale on, and how each maps to a field of the
+// per-target samples the runner builds. Names accepted are the canonical ones below plus the
+// vLLM / SGLang Prometheus names users already know; anything else is rejected at validation.
+
+/** Where a metric comes from: engine scrapes (per endpoint) or gateway samples (per model). */
+export type MetricSource = 'engine' | 'gateway';
+
+export interface MetricInfo {
+  /** Canonical name: the key in TargetSample.values. */
+  name: string;
+  source: MetricSource;
+  /** What the target value means, for docs and error messages. */
+  meaning: string;
+}
+
+/** Canonical metrics, by canonical name. */
+export const METRICS: Readonly<Record<string, MetricInfo>> = {
+  waiting: { name: 'waiting', source: 'engine', meaning: 'requests queued in the engine, per replica' },
+  running: { name: 'running', source: 'engine', meaning: 'requests running in the engine batch, per replica' },
+  kvUsage: { name: 'kvUsage', source: 'engine', meaning: 'KV cache usage 0-1, per replica' },
+  ttftSeconds: { name: 'ttftSeconds', source: 'engine', meaning: 'mean time to first token in seconds over the last scrape interval (scales like HPA utilization)' },
+  itlSeconds: { name: 'itlSeconds', source: 'engine', meaning: 'mean inter-token latency in seconds over the last scrape interval (scales like HPA utilization)' },
+  inFlight: { name: 'inFlight', source: 'gateway', meaning: 'requests in flight at the gateways, per replica' },
+  requestsPerSecond: { name: 'requestsPerSecond', source: 'gateway', meaning: 'requests per second at the gateways, per replica' },
+  tokensPerSecond: { name: 'tokensPerSecond', source: 'gateway', meaning: 'input + output tokens per second at the gateways, per replica' },
+  inputTokensPerSecond: { name: 'inputTokensPerSecond', source: 'gateway', meaning: 'prompt tokens per second at the gateways, per replica' },
+  outputTokensPerSecond: { name: 'outputTokensPerSecond', source: 'gateway', meaning: 'completion tokens per second at the gateways, per replica' },
+};
+
+/** Accepted spellings (lower-case) -> canonical name. */
+const ALIASES: Readonly<Record<string, string>> = {
+  waiting: 'waiting',
+  num_requests_waiting: 'waiting',
+  'vllm:num_requests_waiting': 'waiting',
+  'sglang:num_queue_reqs': 'waiting',
+  running: 'running',
+  num_requests_running: 'running',
+  'vllm:num_requests_running': 'running',
+  'sglang:num_running_reqs': 'running',
+  kvusage: 'kvUsage',
+  kv_cache_usage: 'kvUsage',
+  'vllm:gpu_cache_usage_perc': 'kvUsage',
+  'vllm:kv_cache_usage_perc': 'kvUsage',
+  'sglang:token_usage': 'kvUsage',
+  ttft: 'ttftSeconds',
+  ttftseconds: 'ttftSeconds',
+  ttft_seconds: 'ttftSeconds',
+  ttft_mean_seconds: 'ttftSeconds',
+  itl: 'itlSeconds',
+  itlseconds: 'itlSeconds',
+  itl_seconds: 'itlSeconds',
+  itl_mean_seconds: 'itlSeconds',
+  inflight: 'inFlight',
+  in_flight: 'inFlight',
+  gateway_in_flight: 'inFlight',
+  requestspersecond: 'requestsPerSecond',
+  requests_per_second: 'requestsPerSecond',
+  gateway_requests_per_second: 'requestsPerSecond',
+  tokenspersecond: 'tokensPerSecond',
+  tokens_per_second: 'tokensPerSecond',
+  gateway_tokens_per_second: 'tokensPerSecond',
+  inputtokenspersecond: 'inputTokensPerSecond',
+  input_tokens_per_second: 'inputTokensPerSecond',
+  gateway_input_tokens_per_second: 'inputTokensPerSecond',
+  outputtokenspersecond: 'outputTokensPerSecond',
+  output_tokens_per_second: 'outputTokensPerSecond',
+  gateway_output_tokens_per_second: 'outputTokensPerSecond',
+};
+
+// Quantiles cannot be computed: engines give TTFT/ITL histograms as sum and count deltas only.
+const QUANTILE = /^(ttft|itl|time_to_first_token|inter_token_latency)\w*_p\d+$/;
+
+/** Canonical metric for a policy's metricName, or an error message that says what is accepted. */
+export function resolveMetric(metricName: string): { metric: MetricInfo } | { error: string } {
+  const key = metricName.trim().toLowerCase();
+  const canonical = ALIASES[key];
+  if (canonical !== undefined) return { metric: METRICS[canonical] };
+  if (QUANTILE.test(key)) {
+    return { error: `unsupported metric "${metricName}": latency quantiles are not available (engines report histogram sum and count only); use ttft_mean_seconds or itl_mean_seconds` };
+  }
+  return { error: `unknown metric "${metricName}"; supported: ${supportedMetricNames().join(', ')}` };
+}
+
+/** Every accepted metricName, sorted. */
+export function supportedMetricNames(): string[] {
+  const canonical = Object.keys(METRICS);
+  const aliases = Object.keys(ALIASES).filter((k) => !canonical.some((c) => c.toLowerCase() === k));
+  return [...canonical, ...aliases].sort();
+}
