@@ -1,0 +1,37 @@
+// How `mi up` settles its options: flags over --config file over env over defaults.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveUpOptions } from './up.js';
+
+describe('mi up options', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mi-up-opts-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('uses the defaults of interfaces.md: own nats-server, one gateway on 8080, API on 8090, quickstart', () => {
+    const o = resolveUpOptions({ quickstart: true }, {}, {});
+    expect(o).to.deep.include({ natsUrl: undefined, dataDir: '.mi-data', gateways: 1, gatewayPort: 8080, apiPort: 8090, natsPort: 4222 });
+    expect(o.apply).to.have.length(1);
+    expect(o.apply[0]).to.match(/examples\/quickstart\.yaml$/);
+  });
+
+  it('takes env, then the config file, then flags', () => {
+    const env = { NATS_URL: 'nats://env:4222', MI_API_PORT: '9000', MI_GATEWAY_PORT: '9100' };
+    expect(resolveUpOptions({ quickstart: true }, {}, env)).to.deep.include({ natsUrl: 'nats://env:4222', apiPort: 9000, gatewayPort: 9100 });
+    const file = join(dir, 'up.yaml');
+    writeFileSync(file, 'natsUrl: nats://file:4222\ngateways: 3\napiPort: 9001\nquickstart: false\napply: [a.yaml]\n');
+    const fromFile = resolveUpOptions({ quickstart: true, config: file }, {}, env);
+    expect(fromFile).to.deep.include({ natsUrl: 'nats://file:4222', gateways: 3, apiPort: 9001, apply: ['a.yaml'] });
+    const flags = resolveUpOptions({ quickstart: true, config: file, gateways: '2', apiPort: '0', apply: ['b.yaml'] }, { natsUrl: 'nats://flag:4222' }, env);
+    expect(flags).to.deep.include({ natsUrl: 'nats://flag:4222', gateways: 2, apiPort: 0, apply: ['a.yaml', 'b.yaml'] });
+  });
+
+  it('rejects bad values with the flag name', () => {
+    expect(() => resolveUpOptions({ quickstart: true, gateways: '-1' }, {}, {})).to.throw(/--gateways must be a whole number/);
+    expect(() => resolveUpOptions({ quickstart: true, apiPort: '70000' }, {}, {})).to.throw(/--api-port must be a port number/);
+  });
+});
