@@ -28,8 +28,11 @@ export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res:
   const pd = pdPlan(p, ctx);
   if ('error' in pd) return sendError(res, engine, pd.error);
 
-  const arrivalMs = ctx.clock.nowMs();
+  // Arrival is the engine submit, except for a PD decode, whose modelled wait for its prefill
+  // partner counts (HTTP parsing time must not: at a high time-scale it would inflate TTFT).
+  let arrivalMs: number | undefined;
   if (pd.waitRoom !== undefined) {
+    arrivalMs = ctx.clock.nowMs();
     // Only this path needs an AbortSignal (cheap callbacks elsewhere: this is the hot path).
     const abort = new AbortController();
     const onClose = (): void => abort.abort();
@@ -107,7 +110,7 @@ function notifyKvPulled(kvt: Record<string, unknown> | undefined): void {
 }
 
 function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; failAfterTokens: number }, req: IncomingMessage,
-  res: ServerResponse, ctx: SimContext, arrivalMs: number): void {
+  res: ServerResponse, ctx: SimContext, arrivalMs: number | undefined): void {
   const { opts, core, loop, clock } = ctx;
   const engineId = ctx.nextRequestId();
   const xrid = req.headers['x-request-id'];
