@@ -87,6 +87,26 @@ describe('control-plane API (real nats-server)', function () {
     expect(unknown.json().error.code).to.equal('MI_ERR_UNKNOWN_KIND');
   });
 
+  it('validates without writing with ?dryRun=true', async () => {
+    const r = await call('POST', '/apis/v1/apply?dryRun=true', model('dry-one', 1));
+    expect(r.json()).to.deep.equal({ dryRun: true, results: [{ kind: 'Model', namespace: 'default', name: 'dry-one', result: 'valid' }] });
+    expect((await call('GET', '/apis/v1/models/dry-one')).status).to.equal(404);
+  });
+
+  it('is not ready once its NATS connection is closed', async () => {
+    const other = await connectNats({ url: server.url, name: 'api-test-closed' });
+    const svc = await createNatsResourceService(other, 'api-test');
+    const closedApi = await startApiServer({ port: 0, service: svc, logger });
+    try {
+      expect((await fetch(`${closedApi.url}/readyz`)).status).to.equal(200);
+      await other.close();
+      expect((await fetch(`${closedApi.url}/readyz`)).status).to.equal(503);
+      expect((await fetch(`${closedApi.url}/healthz`)).status).to.equal(200);
+    } finally {
+      await closedApi.close();
+    }
+  });
+
   it('serves health, readiness and Prometheus metrics counting requests', async () => {
     expect((await call('GET', '/healthz')).status).to.equal(200);
     expect((await call('GET', '/readyz')).status).to.equal(200);
