@@ -38,14 +38,38 @@ export interface PrefixIndex {
 
 export interface PrefixIndexOptions {
   defaultCapacityBlocks?: number;
-  /** Called after every local placement, e.g. to publish it to peer gateways over NATS. */
+  /**
+   * Called after a local placement that peers should hear of, e.g. to publish it over NATS:
+   * when it adds blocks the endpoint was not known to hold, or when the same placement was last
+   * published `republishAfterMs` ago or more (so peers' LRUs see it is still in use).
+   */
   onPlacement?: (placement: Placement) => void;
+  /** Minimum interval between publications of an unchanged placement (default 10 s). */
+  republishAfterMs?: number;
+  /** Wall clock in ms for the republish interval (Date.now by default). */
+  nowMs?: () => number;
 }
+
+/** Placements remembered for republish throttling (bounded; older ones simply publish again). */
+const PUBLISHED_MEMORY = 8192;
 
 /** Creates an in-memory prefix index with one LRU per endpoint. */
 export function createPrefixIndex(opts: PrefixIndexOptions = {}): PrefixIndex {
   const defaultCapacity = opts.defaultCapacityBlocks ?? DEFAULT_CAPACITY_BLOCKS;
   const byEndpoint = new Map<string, LRUCache<bigint, true>>();
+  const republishAfterMs = opts.republishAfterMs ?? 10_000;
+  const nowMs = opts.nowMs ?? Date.now;
+  // Last publication time by endpoint and last block hash (which names the whole prefix).
+  const publishedAt = new LRUCache<string, number>({ max: PUBLISHED_MEMORY });
+
+  function matchLength(endpointId: string, hashes: readonly bigint[]): number {
+    const lru = byEndpoint.get(endpointId);
+    if (!lru) return 0;
+    let n = 0;
+    // `has` does not refresh recency: looking is not using.
+    while (n < hashes.length && lru.has(hashes[n])) n++;
+    return n;
+  }
 
   function lruFor(endpointId: string, capacity: number): LRUCache<bigint, true> {
     const existing = byEndpoint.get(endpointId);
@@ -61,22 +85,22 @@ export function createPrefixIndex(opts: PrefixIndexOptions = {}): PrefixIndex {
   }
 
   return {
-    matchLength(endpointId, hashes) {
-      const lru = byEndpoint.get(endpointId);
-      if (!lru) return 0;
-      let n = 0;
-      // `has` does not refresh recency: looking is not using.
-      while (n < hashes.length && lru.has(hashes[n])) n++;
-      return n;
-    },
+    matchLength,
     recordPlacement(endpointId, hashes, ro = {}) {
+      const local = (ro.source ?? 'local') === 'local';
+      const adds = local && opts.onPlacement !== undefined && matchLength(endpointId, hashes) < hashes.length;
       const known = byEndpoint.get(endpointId)?.max;
       const capacity = Math.max(1, Math.floor(ro.capacityBlocks ?? known ?? defaultCapacity));
       const lru = lruFor(endpointId, capacity);
       // Last block first, so the leading (most shared) block is the most recently used and is
       // evicted last, as engines evict leaves before roots.
       for (let i = hashes.length - 1; i >= 0; i--) lru.set(hashes[i], true);
-      if ((ro.source ?? 'local') === 'local' && opts.onPlacement) {
+      if (!local || !opts.onPlacement || hashes.length === 0) return;
+      const key = `${endpointId}\u0000${hashes[hashes.length - 1].toString(16)}`;
+      const now = nowMs();
+      const last = publishedAt.get(key);
+      if (adds || last === undefined || now - last >= republishAfterMs) {
+        publishedAt.set(key, now);
         opts.onPlacement({ endpointId, blockHashes: hashes, model: ro.model, capacityBlocks: ro.capacityBlocks });
       }
     },

@@ -50,7 +50,7 @@ export function createSchedulerSync(
 ): ConfigurableScheduler {
   const registry = deps.registry ?? createDefaultRegistry();
   const validator = createConfigValidator(registry);
-  const prefixIndex = deps.prefixIndex ?? createPrefixIndex();
+  const prefixIndex = deps.prefixIndex ?? createPrefixIndex({ nowMs: deps.now });
   const ctx: PluginContext = { hasher: deps.hasher, prefixIndex, nowMs: deps.now ?? Date.now };
   const runOpts: RunOptions = { onPluginTime: deps.onPluginTime, clockSeconds: deps.clockSeconds };
 

@@ -246,3 +246,34 @@ describe('prefix-cache: shared placements between gateway replicas', () => {
     expect(index.size('e0')).to.equal(0);
   });
 });
+
+describe('prefix index: publication of local placements', () => {
+  const A = promptBlockHashes(hasher, 'm', text('alpha ', 64 * 6), bp);
+  const cases = [
+    { name: 'new blocks publish at once', steps: [{ at: 0, hashes: A.slice(0, 3) }, { at: 1, hashes: A }], want: 2 },
+    { name: 'an unchanged placement within 10 s publishes once', steps: [{ at: 0, hashes: A }, { at: 5_000, hashes: A }, { at: 9_999, hashes: A }], want: 1 },
+    { name: 'an unchanged placement publishes again after 10 s', steps: [{ at: 0, hashes: A }, { at: 10_000, hashes: A }], want: 2 },
+    { name: 'a shorter prefix already held publishes once (new key)', steps: [{ at: 0, hashes: A }, { at: 1, hashes: A.slice(0, 2) }, { at: 2, hashes: A.slice(0, 2) }], want: 2 },
+    { name: 'nothing to publish for an empty placement', steps: [{ at: 0, hashes: [] as bigint[] }], want: 0 },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => {
+      let now = 0;
+      const published: Placement[] = [];
+      const index = createPrefixIndex({ onPlacement: (p) => published.push(p), nowMs: () => now });
+      for (const st of tc.steps) {
+        now = st.at;
+        index.recordPlacement('e0', st.hashes);
+      }
+      expect(published).to.have.length(tc.want);
+    });
+  }
+
+  it('peer placements are never published', () => {
+    const published: Placement[] = [];
+    const index = createPrefixIndex({ onPlacement: (p) => published.push(p) });
+    index.recordPlacement('e0', A, { source: 'peer' });
+    expect(published).to.have.length(0);
+    expect(index.size('e0')).to.equal(6);
+  });
+});
