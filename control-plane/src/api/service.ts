@@ -95,7 +95,7 @@ export function validateManifests(texts: ManifestText[], opts: { namespace?: str
       let input = raw;
       if (opts.namespace !== undefined && typeof raw === 'object' && raw !== null) {
         if (who.namespace !== undefined && who.namespace !== opts.namespace) {
-          problems.push({ ...at, path: 'metadata.namespace', message: `is "${who.namespace}" but -n asks for "${opts.namespace}"` });
+          problems.push({ ...at, path: 'metadata.namespace', message: `is "${who.namespace}" but the namespace asked for (-n, ?namespace=) is "${opts.namespace}"` });
           continue;
         }
         const r = raw as { metadata?: Record<string, unknown> };
@@ -104,6 +104,11 @@ export function validateManifests(texts: ManifestText[], opts: { namespace?: str
       const res = validateResource(input);
       if (!res.ok) {
         for (const e of res.errors) problems.push({ ...at, path: e.path, message: e.message });
+        continue;
+      }
+      const rv = (res.resource.metadata as { resourceVersion?: string }).resourceVersion;
+      if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) {
+        problems.push({ ...at, path: 'metadata.resourceVersion', message: `must be a revision number as \`mi get\` shows it (got "${rv}")` });
         continue;
       }
       // Status belongs to the projector (as a Kubernetes status subresource): a document read

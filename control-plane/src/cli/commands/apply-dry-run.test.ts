@@ -88,9 +88,12 @@ describe('mi apply --dry-run (child process, no NATS)', function () {
     expect(missing.err.join('\n')).to.contain('no such file or directory');
   });
 
-  it('rejects a document whose namespace differs from -n', async () => {
+  it('rejects a document whose namespace differs from -n, and a resourceVersion that is not a revision', async () => {
     const c = captureIO({ stdinText: MODEL('x').replace('  name: x', '  name: x\n  namespace: team-a') });
     expect(await runMi(['apply', '--dry-run', '-n', 'team-b', '-f', '-'], c.io)).to.equal(1);
-    expect(c.err[0]).to.equal('-#0 Model/x: metadata.namespace: is "team-a" but -n asks for "team-b"');
+    expect(c.err[0]).to.equal('-#0 Model/x: metadata.namespace: is "team-a" but the namespace asked for (-n, ?namespace=) is "team-b"');
+    const rv = captureIO({ stdinText: MODEL('x').replace('  name: x', '  name: x\n  resourceVersion: latest') });
+    expect(await runMi(['apply', '--dry-run', '-f', '-'], rv.io)).to.equal(1);
+    expect(rv.err[0]).to.equal('-#0 Model/x: metadata.resourceVersion: must be a revision number as `mi get` shows it (got "latest")');
   });
 });
