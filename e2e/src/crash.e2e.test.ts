@@ -1,0 +1,163 @@
+// A control plane killed mid-reconcile (SIGKILL of `mi up` right after the model controller's
+// first decision) and started again reaches the same end state as a run without the crash, and
+// MI_DECISIONS holds no decision twice. The reference run and the crash run each get their own
+// nats-server and data dir, and apply the same manifest.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { INSTANCE_OBSERVATION, connectNats, stableStringify, type InstanceObservation, type InstancesDecision } from '@matrixinfer/events';
+import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import { createNatsResourceService } from '@matrixinfer/control-plane';
+import { ChildSet, pidAlive } from './support/children.js';
+import { miOk } from './support/mi.js';
+import { startMiUp } from './support/mi-up.js';
+import { modelYaml, writeManifest } from './support/manifests.js';
+import { entryEndpoints, readRoute, readStream, routesKv } from './support/nats.js';
+import { waitFor } from './support/poll.js';
+
+const MODEL = 'e2e-crash';
+const REPLICAS = 2;
+
+interface Run {
+  server: TestNatsServer;
+  dataDir: string;
+  nc: NatsConnection;
+}
+
+/** What "the end state" is: routed endpoints, the desired instance set, live resources, Model status. */
+interface EndState {
+  endpointIds: string[];
+  instances: string[];
+  resources: string[];
+  modelStatus: string;
+}
+
+describe('control plane killed mid-reconcile (mi up as a child process)', function () {
+  this.timeout(150_000);
+  const children = new ChildSet();
+  const runs: Run[] = [];
+  const simulatorPids = new Set<number>();
+
+  async function newRun(tag: string): Promise<Run> {
+    const server = await startNatsServer();
+    const run: Run = { server, dataDir: mkdtempSync(join(tmpdir(), `mi-e2e-crash-${tag}-`)), nc: await connectNats({ url: server.url, name: `e2e-${tag}` }) };
+    runs.push(run);
+    return run;
+  }
+
+  async function observedPids(run: Run): Promise<number[]> {
+    const evs = await readStream<InstanceObservation>(run.nc, 'observed', 'mi.observed.instance.>');
+    const pids = evs.filter((e) => e.envelope.type === INSTANCE_OBSERVATION && e.envelope.data.pid).map((e) => e.envelope.data.pid!);
+    pids.forEach((p) => simulatorPids.add(p));
+    return pids;
+  }
+
+  after(async function () {
+    this.timeout(30_000);
+    for (const r of runs) await observedPids(r).catch(() => []);
+    await children.killAll();
+    for (const r of runs.splice(0)) {
+      await r.nc.close();
+      await r.server.close();
+      rmSync(r.dataDir, { recursive: true, force: true });
+    }
+    for (const pid of simulatorPids) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  });
+
+  async function waitRouted(run: Run): Promise<void> {
+    const kv = await routesKv(run.nc);
+    await waitFor(`${MODEL} routed to ${REPLICAS} endpoints`, async () => entryEndpoints(await readRoute(kv, MODEL)).length === REPLICAS, { timeoutMs: 60_000 });
+  }
+
+  async function endState(run: Run): Promise<EndState> {
+    const kv = await routesKv(run.nc);
+    const decisions = await readStream<InstancesDecision>(run.nc, 'decisions', `mi.decisions.infer.default.${MODEL}-sim`);
+    const last = decisions.at(-1)!.envelope.data;
+    // Read through the same service `mi get` uses (in process: a CLI start per kind is slow here).
+    const svc = await createNatsResourceService(run.nc, 'e2e');
+    const got = (await svc.get('Model', 'default', MODEL)) as { status?: { conditions?: { type: string; status: string }[] } };
+    const resources: string[] = [];
+    for (const kind of ['Model', 'ModelInfer', 'ModelServer', 'ModelRoute', 'AutoscalingPolicyBinding']) {
+      resources.push(...(await svc.list(kind, undefined)).map((i) => `${i.kind}/${i.metadata.name}@${i.metadata.generation}`));
+    }
+    return {
+      endpointIds: entryEndpoints(await readRoute(kv, MODEL)).map((e) => e.id),
+      // The whole spec of each instance, incarnation included: a needless restart would show.
+      instances: last.instances.map((i) => stableStringify({ ...i, incarnation: i.incarnation ?? 0 })),
+      resources: resources.sort(),
+      modelStatus: (got.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => c.type).sort().join(','),
+    };
+  }
+
+  /** The decisions, normalized to what they decide (ids and times left out). */
+  async function decisionContents(run: Run): Promise<{ ids: string[]; contents: string[] }> {
+    const evs = await readStream<Record<string, unknown>>(run.nc, 'decisions');
+    return {
+      ids: evs.map((e) => e.envelope.id),
+      contents: evs.map((e) => {
+        const d = e.envelope.data;
+        // The owner's uid is random per run; everything else must match.
+        return `${e.subject} ${e.envelope.type} ${stableStringify('writes' in d ? d.writes : d.instances).replace(/"uid":"[^"]*"/g, '"uid":"-"')}`;
+      }),
+    };
+  }
+
+  let reference: { state: EndState; contents: string[] } | undefined;
+
+  it('reference: a run without a crash', async () => {
+    const run = await newRun('ref');
+    const up = await startMiUp(children, run.server.url, run.dataDir, 'mi-up-ref');
+    const file = writeManifest(run.dataDir, 'model.yaml', modelYaml({ name: MODEL, replicas: REPLICAS }));
+    expect(await miOk(run.server.url, ['apply', '-f', file])).to.include(`model/${MODEL} created`);
+    await waitRouted(run);
+    await waitFor('the Model to be Active', async () => (await endState(run)).modelStatus.includes('Active'), { timeoutMs: 30_000, everyMs: 500 });
+    reference = { state: await endState(run), contents: (await decisionContents(run)).contents };
+    const pids = await observedPids(run);
+    await children.stop(up);
+    await waitFor('the reference run to leave no simulator', () => pids.every((p) => !pidAlive(p)), { timeoutMs: 15_000 });
+  });
+
+  it('killed right after its first decision and restarted: same end state, no decision twice', async () => {
+    expect(reference, 'the reference run').to.not.equal(undefined);
+    const run = await newRun('crash');
+    const first = await startMiUp(children, run.server.url, run.dataDir, 'mi-up-1');
+    // SIGKILL as soon as the model controller has published a decision, before it can have
+    // applied all its writes (the "publish, then crash before applying" window).
+    let killedAfter = '';
+    const sub = run.nc.subscribe('mi.decisions.>', {
+      callback: (_err, msg) => {
+        if (killedAfter !== '') return;
+        killedAfter = msg.subject;
+        children.signal(first, 'SIGKILL');
+      },
+    });
+    const file = writeManifest(run.dataDir, 'model.yaml', modelYaml({ name: MODEL, replicas: REPLICAS }));
+    expect(await miOk(run.server.url, ['apply', '-f', file])).to.include(`model/${MODEL} created`);
+    const exit = await first.exited;
+    sub.unsubscribe();
+    expect(exit.signal).to.equal('SIGKILL');
+    expect(killedAfter).to.equal(`mi.decisions.model.default.${MODEL}`);
+    // It died mid-reconcile: the Model was not served yet.
+    expect(entryEndpoints(await readRoute(await routesKv(run.nc), MODEL)).length).to.be.below(REPLICAS);
+    // Whatever it had started dies with it (the actuator's watchdog).
+    const orphans = await observedPids(run);
+    await waitFor('the killed run to leave no simulator', () => orphans.every((p) => !pidAlive(p)), { timeoutMs: 15_000 });
+
+    const second = await startMiUp(children, run.server.url, run.dataDir, 'mi-up-2');
+    await waitRouted(run);
+    await waitFor('the Model to be Active', async () => (await endState(run)).modelStatus.includes('Active'), { timeoutMs: 30_000, everyMs: 500 });
+    const state = await endState(run);
+    expect(state).to.deep.equal(reference!.state);
+
+    const { ids, contents } = await decisionContents(run);
+    expect(new Set(ids).size, 'decision ids').to.equal(ids.length);
+    expect(new Set(contents).size, `decision contents:\n${contents.join('\n')}`).to.equal(contents.length);
+    expect(contents, 'the same decisions as the run without the crash').to.deep.equal(reference!.contents);
+
+    const pids = await observedPids(run);
+    await children.stop(second);
+    await waitFor('no simulator left after stopping', () => pids.every((p) => !pidAlive(p)), { timeoutMs: 15_000 });
+  });
+});
