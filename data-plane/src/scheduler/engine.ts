@@ -66,6 +66,7 @@ export function runPipeline(
   }
 
   const scored: ScoredEndpoint[] = current.map((endpoint) => ({ endpoint, total: 0, scores: {} }));
+  let notes: Record<string, string[]> | undefined;
   if (scored.length > 0) {
     for (const { plugin, weight } of p.scorers) {
       const t0 = timed ? clock() : 0;
@@ -76,6 +77,8 @@ export function runPipeline(
         scored[i].scores[plugin.name] = s;
         scored[i].total += weight * s;
       }
+      const n = plugin.notes?.(req);
+      if (n && n.length > 0) (notes ??= {})[plugin.name] = n;
     }
   }
 
@@ -90,5 +93,6 @@ export function runPipeline(
     explain: { filtered, scored: ordered, picked: ordered[0]?.endpoint.id ?? null, input: endpoints.length },
   };
   if (bypassed) result.explain.bypassed = bypassed;
+  if (notes) result.explain.notes = notes;
   return result;
 }

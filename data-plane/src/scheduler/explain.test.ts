@@ -83,4 +83,13 @@ describe('explain', () => {
   for (const tc of heads) {
     it(`wantsExplain(${JSON.stringify(tc.h)}) = ${tc.want}`, () => expect(wantsExplain(request({ headers: tc.h }))).to.equal(tc.want));
   }
+
+  it('notes of scorers reach the header and the record', () => {
+    const s2 = createSchedulerSync('default', { hasher: fnvHasher() });
+    const prompt = 'q'.repeat(64 * 4);
+    s2.observe(request({ promptText: prompt }), ep('a'), { ok: true, status: 200 });
+    const r = s2.schedule(request({ promptText: prompt }), [ep('a', { inFlight: 50 }), ep('b')]);
+    expect(JSON.parse(explainHeader(r)).notes['prefix-cache'][0]).to.match(/hotspot guard: ignored 1.00 affinity to a/);
+    expect(explainRecord(request(), r).notes?.['prefix-cache']).to.have.length(1);
+  });
 });

@@ -30,6 +30,7 @@ export function explainHeader(result: ScheduleResult, maxLength = EXPLAIN_HEADER
   const all = e.scored.map((s) => ({ id: s.endpoint.id, total: round(s.total), scores: roundAll(s.scores) }));
   const base: Record<string, unknown> = { picked: e.picked, filtered: e.filtered };
   if (e.bypassed) base.bypassed = e.bypassed;
+  if (e.notes) base.notes = e.notes;
   for (let n = all.length; n >= 0; n--) {
     const v: Record<string, unknown> = { ...base, candidates: all.slice(0, n) };
     if (n < all.length) v.more = all.length - n;
@@ -50,6 +51,7 @@ export interface DecisionRecord {
   input: number;
   filtered: Record<string, number>;
   bypassed?: string[];
+  notes?: Record<string, string[]>;
   picked: string | null;
   candidates: {
     id: string;
@@ -99,6 +101,7 @@ export function explainRecord(req: RequestInfo, result: ScheduleResult): Decisio
   };
   if (req.adapter) rec.adapter = req.adapter;
   if (e.bypassed) rec.bypassed = [...e.bypassed];
+  if (e.notes) rec.notes = structuredClone(e.notes);
   return rec;
 }
 

@@ -66,6 +66,11 @@ export interface Scorer {
    * scheduling, e.g. so the prefix cache can count a placement before the response completes.
    */
   picked?(req: RequestInfo, endpoint: EndpointView): void;
+  /**
+   * Optional (added compatibly): words explaining this request's scores beyond the numbers
+   * (e.g. "hotspot guard ignored affinity to e0"), read right after score(); undefined if none.
+   */
+  notes?(req: RequestInfo): string[] | undefined;
 }
 
 /** Per-endpoint detail of a decision, for `x-mi-explain` and sampled decision events. */
@@ -97,6 +102,8 @@ export interface ScheduleResult {
     input?: number;
     /** Optional (added compatibly): filters that removed every endpoint and were bypassed. */
     bypassed?: string[];
+    /** Optional (added compatibly): scorers' notes on this decision, by scorer name. */
+    notes?: Record<string, string[]>;
   };
 }
 

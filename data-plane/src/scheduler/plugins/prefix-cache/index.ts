@@ -32,12 +32,23 @@ export function isHotspot(inFlight: number, minInFlight: number, g: HotspotGuard
   return inFlight - minInFlight > g.maxExtraInFlight && inFlight > g.maxLoadRatio * minInFlight;
 }
 
-/** Matched fractions with the hotspot guard applied: a saturated warm endpoint scores 0. */
-export function guardedScores(matched: readonly number[], inFlight: readonly number[], g: HotspotGuard | null): number[] {
-  if (!g || inFlight.length === 0) return [...matched];
+/** Indexes of warm endpoints the hotspot guard strips of affinity. */
+export function hotspots(matched: readonly number[], inFlight: readonly number[], g: HotspotGuard | null): number[] {
+  if (!g || inFlight.length === 0) return [];
   let min = Infinity;
   for (const x of inFlight) if (x < min) min = x;
-  return matched.map((m, i) => (m > 0 && isHotspot(inFlight[i], min, g) ? 0 : m));
+  const out: number[] = [];
+  matched.forEach((m, i) => {
+    if (m > 0 && isHotspot(inFlight[i], min, g)) out.push(i);
+  });
+  return out;
+}
+
+/** Matched fractions with the hotspot guard applied: a saturated warm endpoint scores 0. */
+export function guardedScores(matched: readonly number[], inFlight: readonly number[], g: HotspotGuard | null): number[] {
+  const out = [...matched];
+  for (const i of hotspots(matched, inFlight, g)) out[i] = 0;
+  return out;
 }
 
 interface Resolved {
@@ -105,11 +116,23 @@ export const prefixCache: PluginSpec<'scorer', PrefixCacheParams> = {
     return {
       name: 'prefix-cache',
       score(req: RequestInfo, endpoints: readonly EndpointView[]): number[] {
-        const { hashes } = stateFor(req);
+        const st = stateFor(req);
+        st.notes = undefined;
+        const { hashes } = st;
         if (hashes.length === 0) return endpoints.map(() => 0);
         const matched = endpoints.map((e) => ctx.prefixIndex.matchLength(e.id, hashes) / hashes.length);
-        return guardedScores(matched, endpoints.map((e) => Math.max(0, e.inFlight)), p.guard);
+        const inFlight = endpoints.map((e) => Math.max(0, e.inFlight));
+        const hot = hotspots(matched, inFlight, p.guard);
+        if (hot.length === 0) return matched;
+        const min = Math.min(...inFlight);
+        st.notes = hot.map((i) => {
+          const e = endpoints[i];
+          return `hotspot guard: ignored ${matched[i].toFixed(2)} affinity to ${e.id} (${inFlight[i]} in flight vs coldest ${min})`;
+        });
+        for (const i of hot) matched[i] = 0;
+        return matched;
       },
+      notes: (req) => state.get(req)?.notes,
       picked(req, endpoint): void {
         if (p.recordOn === 'pick') record(req, endpoint, stateFor(req));
       },
@@ -124,4 +147,6 @@ interface RequestState {
   hashes: bigint[];
   /** Endpoint these hashes were last recorded for in this request (avoids a duplicate record). */
   recordedOn: string | null;
+  /** Why scores differ from the plain match (hotspot guard), for explain. */
+  notes?: string[];
 }

@@ -114,6 +114,15 @@ describe('prefix-cache: in the default profile', () => {
     expect(res.explain.picked).to.equal('e3');
     const warm = res.explain.scored.find((x) => x.endpoint.id === 'e0');
     expect(warm?.scores['prefix-cache']).to.equal(0);
+    expect(res.explain.notes?.['prefix-cache']).to.deep.equal([
+      'hotspot guard: ignored 1.00 affinity to e0 (40 in flight vs coldest 1)',
+    ]);
+    // The yielded request was recorded on e3 at the pick: e3 is now warm too, and least loaded.
+    expect(s.prefixIndex.size('e3')).to.equal(30);
+    const calm = s.schedule(request({ promptText: SYSTEM + 'next' }), eps([4, 3, 2, 1]));
+    expect(calm.explain.picked).to.equal('e3');
+    expect(calm.explain.scored.find((x) => x.endpoint.id === 'e0')?.scores['prefix-cache']).to.equal(1);
+    expect(calm.explain.notes).to.equal(undefined);
   });
 
   it('a failed request records nothing', () => {
