@@ -1,0 +1,265 @@
+// The autoscaler loop against a real nats-server, with synthetic samples published by the
+// test (no engines). Short windows (stable 3 s, panic 600 ms, tick 200 ms) keep it fast.
+import { expect } from 'chai';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import winston from 'winston';
+import {
+  BUCKETS,
+  STREAMS,
+  connectNats,
+  createResourceStore,
+  decisionSubject,
+  decodeEvent,
+  encodeEvent,
+  ensureBuckets,
+  ensureStreams,
+  makeEvent,
+  metricsSubject,
+  openKv,
+  type EngineSample,
+  type GatewaySample,
+  type ResourceInput,
+  type ResourceStore,
+} from '@matrixinfer/events';
+import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import type { ModelInfer } from '@matrixinfer/schemas';
+import { ANNOTATIONS } from '../policy.js';
+import { readAutoscalerStatus, startAutoscaler, type RunningAutoscaler } from './autoscaler.js';
+import type { AutoscalerDecisionData } from './step.js';
+
+const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
+const TICK = 200;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await probe();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function policy(name: string): ResourceInput {
+  return {
+    apiVersion: 'registry.matrixinfer.ai/v1alpha1',
+    kind: 'AutoscalingPolicy',
+    metadata: { name, namespace: 'default', annotations: { [ANNOTATIONS.stableWindow]: '3s', [ANNOTATIONS.panicWindowPercent]: '20' } },
+    spec: {
+      metrics: [{ metricName: 'vllm:num_requests_waiting', targetValue: 10 }],
+      behavior: { scaleUp: { panicPolicy: { panicModeHold: '1s' } }, scaleDown: { percent: 100, period: '1s' } },
+    },
+  };
+}
+
+function modelInfer(name: string, replicas: number): ResourceInput {
+  return {
+    apiVersion: 'workload.matrixinfer.ai/v1alpha1',
+    kind: 'ModelInfer',
+    metadata: { name, namespace: 'default' },
+    spec: { replicas, template: { roles: [{ name: 'server', entryTemplate: { spec: { containers: [{ name: 'engine', image: 'sim' }] } } }] } },
+  };
+}
+
+function binding(target: string, min: number, max: number): ResourceInput {
+  return {
+    apiVersion: 'registry.matrixinfer.ai/v1alpha1',
+    kind: 'AutoscalingPolicyBinding',
+    metadata: { name: target, namespace: 'default' },
+    spec: { policyRef: { name: 'fast' }, scalingConfiguration: { target: { targetRef: { kind: 'ModelInfer', name: target } }, minReplicas: min, maxReplicas: max } },
+  };
+}
+
+/** A seeded generator (mulberry32), so the noisy load is the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('autoscaler runner on nats-server', function () {
+  this.timeout(60_000);
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+  let store: ResourceStore;
+  let status: KV;
+  const running: RunningAutoscaler[] = [];
+  const loads = new Map<string, () => number>();
+  let feeder: NodeJS.Timeout | undefined;
+
+  const replicas = async (name: string) => ((await store.get('ModelInfer', 'default', name))?.spec as ModelInfer['spec'] | undefined)?.replicas;
+  const revision = async (name: string) => (await store.read('ModelInfer', 'default', name)).seq;
+  const decisions = async (name: string): Promise<AutoscalerDecisionData[]> => {
+    const out: AutoscalerDecisionData[] = [];
+    const consumer = await js.consumers.get(STREAMS.decisions, { filter_subjects: decisionSubject('autoscaler', 'default', name) });
+    const pending = (await consumer.info(true)).num_pending;
+    for (let i = 0; i < pending; i++) {
+      const m = await consumer.next({ expires: 1000 });
+      if (!m) break;
+      out.push(decodeEvent<AutoscalerDecisionData>(m.data).data);
+    }
+    await consumer.delete().catch(() => undefined);
+    return out;
+  };
+  const engineSample = (target: string, waiting: number): EngineSample => ({
+    endpoint: `${target}-ep`,
+    address: 'http://127.0.0.1:1',
+    modelServer: target,
+    target,
+    engine: 'vLLM',
+    timeMs: Date.now(),
+    running: 0,
+    waiting,
+    kvUsage: 0,
+  });
+
+  before(async () => {
+    server = await startNatsServer();
+    nc = await connectNats({ url: server.url, name: 'autoscaler-test' });
+    js = jetstream(nc);
+    jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm);
+    await ensureBuckets(js, jsm);
+    store = createResourceStore({ js, jsm, source: 'test' });
+    status = await openKv(js, BUCKETS.status);
+    await store.apply(policy('fast'));
+    // Engine samples every 100 ms for every target with a load; half of them as envelopes.
+    let n = 0;
+    feeder = setInterval(() => {
+      for (const [target, load] of loads) {
+        const s = engineSample(target, load());
+        const subject = metricsSubject('engine', 'default', s.endpoint);
+        const payload = n++ % 2 === 0 ? JSON.stringify(s) : encodeEvent(makeEvent('metrics.engine', 'test', subject, s));
+        void js.publish(subject, payload).catch(() => undefined);
+      }
+    }, 100);
+  });
+  afterEach(async () => {
+    while (running.length > 0) await running.pop()!.stop();
+  });
+  after(async () => {
+    if (feeder) clearInterval(feeder);
+    while (running.length > 0) await running.pop()!.stop();
+    await nc?.close();
+    await server?.close();
+  });
+
+  it('3x load step: panic scale-up within the panic window; scale-down only after the stable window; one decision per tick with two replicas', async () => {
+    await store.apply(modelInfer('step', 1));
+    await store.apply(binding('step', 1, 10));
+    let level = 10;
+    loads.set('step', () => level);
+    running.push(await startAutoscaler({ nc, logger, tickMs: TICK, ensure: false }));
+    running.push(await startAutoscaler({ nc, logger, tickMs: TICK, ensure: false }));
+    await sleep(3200); // a full stable window at 10 waiting on 1 replica: steady
+    expect(await replicas('step')).to.equal(1);
+
+    const stepAt = Date.now();
+    level = 30;
+    await until('scale-up to 3', async () => (await replicas('step')) === 3, 3000);
+    const reaction = Date.now() - stepAt;
+    expect(reaction, 'reaction time').to.be.below(600 + 3 * TICK);
+    const up = (await decisions('step')).find((d) => d.valid && d.desiredReplicas === 3);
+    expect(up?.mode).to.equal('panic');
+    expect(up?.reason).to.match(/^panic: waiting .* asks for 3 replicas/);
+    expect(up?.inputs.waiting.panicAverage).to.be.above(20);
+
+    await sleep(3200); // fill the stable window at 30 waiting
+    expect(await replicas('step')).to.equal(3);
+    const removedAt = Date.now();
+    level = 0;
+    let downAt = 0;
+    await until('scale-down to 1', async () => {
+      const r = await replicas('step');
+      if (r !== undefined && r < 3 && downAt === 0) downAt = Date.now();
+      return r === 1;
+    }, 10_000);
+    expect(downAt - removedAt, 'scale-down waited a stable window').to.be.at.least(3000);
+    const all = await decisions('step');
+    const down = all.find((d) => d.valid && d.desiredReplicas < d.currentReplicas);
+    expect(down?.mode).to.equal('stable');
+    expect(down?.reason).to.match(/^(left panic mode; )?scale down:/);
+    const ticks = all.map((d) => d.tickStartMs);
+    expect(new Set(ticks).size, 'one decision per tick').to.equal(ticks.length);
+    const st = await until('status 1/1', async () => {
+      const v = await readAutoscalerStatus(status, 'default', 'step');
+      return v?.currentReplicas === 1 && v.desiredReplicas === 1 ? v : null;
+    });
+    expect(st).to.include({ valid: true, mode: 'stable', binding: 'step', policy: 'fast' });
+    loads.delete('step');
+  });
+
+  it('noisy steady load: no change', async () => {
+    await store.apply(modelInfer('noisy', 2));
+    await store.apply(binding('noisy', 1, 10));
+    const r = rng(7);
+    loads.set('noisy', () => 20 + (r() * 6 - 3));
+    await sleep(1000);
+    running.push(await startAutoscaler({ nc, logger, tickMs: TICK, ensure: false }));
+    const before = await revision('noisy');
+    await sleep(4000);
+    expect(await revision('noisy'), 'ModelInfer untouched').to.equal(before);
+    const ds = await decisions('noisy');
+    expect(ds.length).to.be.greaterThan(0);
+    for (const d of ds) expect(d).to.include({ valid: true, desiredReplicas: 2, currentReplicas: 2, mode: 'stable' });
+    loads.delete('noisy');
+  });
+
+  it('gateway demand on a zero-replica target scales it from zero at once', async () => {
+    await store.apply(modelInfer('zero', 0));
+    await store.apply(binding('zero', 0, 3));
+    await store.apply({
+      apiVersion: 'networking.matrixinfer.ai/v1alpha1',
+      kind: 'ModelServer',
+      metadata: { name: 'zero', namespace: 'default' },
+      spec: { model: 'm0', inferenceEngine: 'vLLM', workloadSelector: { matchLabels: { 'modelinfer.matrixinfer.ai/name': 'zero' } }, workloadPort: { port: 8000 } },
+    });
+    await store.apply({
+      apiVersion: 'networking.matrixinfer.ai/v1alpha1',
+      kind: 'ModelRoute',
+      metadata: { name: 'm0', namespace: 'default' },
+      spec: { modelName: 'm0', rules: [{ name: 'default', targetModels: [{ modelServerName: 'zero', weight: 100 }] }] },
+    });
+    running.push(await startAutoscaler({ nc, logger, tickMs: TICK, ensure: false }));
+    await sleep(2 * TICK);
+    expect(await replicas('zero')).to.equal(0);
+    const g: GatewaySample = { gateway: 'gw-1', model: 'm0', timeMs: Date.now(), inFlight: 0, requestsPerSecond: 0, inputTokensPerSecond: 0, outputTokensPerSecond: 0, held: 5 };
+    const heldAt = Date.now();
+    await js.publish(metricsSubject('gateway', 'default', 'm0'), JSON.stringify(g));
+    await until('scale from zero', async () => (await replicas('zero')) === 1, 3000);
+    expect(Date.now() - heldAt).to.be.below(3 * TICK + 300);
+    const d = (await decisions('zero')).find((x) => x.desiredReplicas === 1);
+    expect(d?.reason).to.match(/^scale from zero: 5 request\(s\) held by gateways/);
+    expect(d?.demand).to.equal(5);
+  });
+
+  it('restart rebuilds the windows from MI_METRICS: the first decision uses pre-restart samples', async () => {
+    await store.apply(modelInfer('restart', 3));
+    await store.apply(binding('restart', 1, 10));
+    const before = await startAutoscaler({ nc, logger, tickMs: TICK, ensure: false });
+    loads.set('restart', () => 30);
+    await sleep(2000);
+    loads.delete('restart');
+    await before.stop();
+    await sleep(400); // past the staleness bound below: no current sample at the next tick
+    const restartedAt = Date.now();
+    const after = await startAutoscaler({ nc, logger, tickMs: TICK, staleMs: 300, ensure: false });
+    running.push(after);
+    await after.tick();
+    const d = (await decisions('restart')).find((x) => x.tickStartMs >= restartedAt - TICK);
+    expect(d, 'a decision after the restart').to.not.equal(undefined);
+    expect(d!.valid, d!.reason).to.equal(true);
+    expect(d!.inputs.waiting.stableAverage).to.be.closeTo(30, 0.01);
+    expect(d!.desiredReplicas).to.equal(3);
+  });
+});

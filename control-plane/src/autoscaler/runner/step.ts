@@ -1,0 +1,176 @@
+// One tick for one scale unit (a binding): its sample at the tick, decide(), and for an
+// optimizer binding the cost split over its ModelInfers. Pure: the loop does the I/O with
+// what this returns (decision event data, ModelInfer writes). Also rebuilds a unit's window
+// state from the sample book, so a restarted autoscaler does not start blind.
+import { splitByCost } from '../cost.js';
+import { decide } from '../decide.js';
+import { emptyScalerState, type MetricInputs, type ScaleMode, type ScalerState, type TargetSample } from '../types.js';
+import { aggregateAt, sumSamples, type SampleBook } from './book.js';
+import type { ScaleUnit, Topology } from './topology.js';
+
+/** Event type of an autoscaler decision on `mi.decisions.autoscaler.<ns>.<name>`. */
+export const AUTOSCALER_DECISION = 'autoscaler.decision';
+
+/** Data of an autoscaler decision event (also what `mi-status` keeps, plus the time). */
+export interface AutoscalerDecisionData {
+  namespace: string;
+  /** ModelInfer (single target) or binding (optimizer). */
+  name: string;
+  binding: string;
+  policy?: string;
+  /** Start of the tick this decision belongs to (epoch ms); with `name` it identifies the decision. */
+  tickStartMs: number;
+  valid: boolean;
+  mode?: ScaleMode;
+  currentReplicas: number;
+  desiredReplicas: number;
+  /** In words. */
+  reason: string;
+  /** For a decision that could not be made: the code (no-data, no-metrics, invalid-binding, target-missing). */
+  invalidReason?: string;
+  /** Per metric: window averages, targets and the replicas each asks for. */
+  inputs: Record<string, MetricInputs>;
+  /** Values of the sample taken at this tick (summed over the target's endpoints). */
+  values: Record<string, number>;
+  /** Requests held by gateways for the target's models at this tick. */
+  demand: number;
+  /** Per ModelInfer: replicas now and wanted (one entry for a single target). */
+  replicas: Record<string, { current: number; desired: number }>;
+}
+
+/** A ModelInfer replica change to apply. */
+export interface ReplicaWrite {
+  namespace: string;
+  target: string;
+  from: number;
+  to: number;
+}
+
+export interface StepResult {
+  data: AutoscalerDecisionData;
+  writes: ReplicaWrite[];
+  nextState: ScalerState;
+}
+
+export interface StepContext {
+  topology: Topology;
+  book: SampleBook;
+  /** Newest sample of an endpoint older than this is not counted. */
+  staleMs: number;
+}
+
+/** The unit's sample at `atMs` (summed over its members), or null when nothing recent is known. */
+export function unitSample(unit: Extract<ScaleUnit, { ok: true }>, ctx: StepContext, atMs: number): TargetSample | null {
+  const samples = unit.plan.targets.map((t) => aggregateAt(ctx.book, unit.namespace, t.target, ctx.topology.models.get(`${unit.namespace}/${t.target}`) ?? [], atMs, ctx.staleMs));
+  return samples.length === 1 ? samples[0] : sumSamples(atMs, samples);
+}
+
+/** Replicas each member ModelInfer has (spec.replicas), or the first missing target. */
+export function currentReplicas(unit: Extract<ScaleUnit, { ok: true }>, topology: Topology): { byTarget: Record<string, number> } | { missing: string } {
+  const byTarget: Record<string, number> = {};
+  for (const t of unit.plan.targets) {
+    const mi = topology.infers.get(`${unit.namespace}/${t.target}`);
+    if (!mi) return { missing: t.target };
+    byTarget[t.target] = mi.spec.replicas ?? 1;
+  }
+  return { byTarget };
+}
+
+/** How far back a unit's decisions look. */
+export function keepMsOf(unit: Extract<ScaleUnit, { ok: true }>): number {
+  const p = unit.policy;
+  return Math.max(p.stableWindowMs, p.panic?.windowMs ?? 0, p.scaleUp.stabilizationWindowMs, p.scaleDown.stabilizationWindowMs);
+}
+
+/**
+ * Window state as if the unit had been decided at every tick of the last window before
+ * `tickStartMs` with `current` replicas: samples, recommendations and panic state come back;
+ * rate-limit history does not (nothing was applied by this replay).
+ */
+export function rebuildState(unit: Extract<ScaleUnit, { ok: true }>, ctx: StepContext, current: number, tickStartMs: number, tickMs: number): ScalerState {
+  let state = emptyScalerState();
+  const first = tickStartMs - Math.ceil(keepMsOf(unit) / tickMs) * tickMs;
+  for (let t = first; t < tickStartMs; t += tickMs) {
+    const s = unitSample(unit, ctx, t);
+    state = decide(unit.policy, unit.plan.bounds, { currentReplicas: current, samples: s ? [s] : [] }, state, t).nextState;
+  }
+  return { ...state, changes: [] };
+}
+
+function failed(unit: ScaleUnit, tickStartMs: number, code: string, reason: string, current: Record<string, number> = {}): AutoscalerDecisionData {
+  const total = Object.values(current).reduce((a, b) => a + b, 0);
+  const replicas: AutoscalerDecisionData['replicas'] = {};
+  for (const [t, n] of Object.entries(current)) replicas[t] = { current: n, desired: n };
+  const data: AutoscalerDecisionData = {
+    namespace: unit.namespace,
+    name: unit.name,
+    binding: unit.ok ? unit.plan.binding : unit.binding,
+    tickStartMs,
+    valid: false,
+    currentReplicas: total,
+    desiredReplicas: total,
+    reason,
+    invalidReason: code,
+    inputs: {},
+    values: {},
+    demand: 0,
+    replicas,
+  };
+  if (unit.ok) data.policy = unit.plan.policy;
+  return data;
+}
+
+/** Decides one unit at `tickStartMs`; see StepResult. */
+export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, tickStartMs: number): StepResult {
+  if (!unit.ok) return { data: failed(unit, tickStartMs, 'invalid-binding', unit.error), writes: [], nextState: state };
+  const cur = currentReplicas(unit, ctx.topology);
+  if ('missing' in cur) return { data: failed(unit, tickStartMs, 'target-missing', `ModelInfer ${cur.missing} not found in namespace ${unit.namespace}`), writes: [], nextState: state };
+  const total = Object.values(cur.byTarget).reduce((a, b) => a + b, 0);
+  const sample = unitSample(unit, ctx, tickStartMs);
+  const { decision, nextState } = decide(unit.policy, unit.plan.bounds, { currentReplicas: total, samples: sample ? [sample] : [] }, state, tickStartMs);
+  if (!decision.valid) {
+    const data = failed(unit, tickStartMs, decision.reason, `${decision.reason}: ${decision.detail}`, cur.byTarget);
+    data.policy = unit.plan.policy;
+    return { data, writes: [], nextState };
+  }
+  let desiredBy: Record<string, number>;
+  let reason = decision.reason;
+  if (unit.plan.mode === 'single') {
+    desiredBy = { [unit.plan.targets[0].target]: decision.desiredReplicas };
+  } else {
+    const split = splitByCost(unit.plan.targets, decision.desiredReplicas, unit.plan.costExpansionRatePercent, cur.byTarget);
+    desiredBy = split.replicas;
+    reason = `${reason}; split: ${split.reason}`;
+  }
+  const replicas: AutoscalerDecisionData['replicas'] = {};
+  const writes: ReplicaWrite[] = [];
+  for (const t of unit.plan.targets) {
+    const from = cur.byTarget[t.target];
+    const to = desiredBy[t.target] ?? from;
+    replicas[t.target] = { current: from, desired: to };
+    if (to !== from) writes.push({ namespace: unit.namespace, target: t.target, from, to });
+  }
+  const data: AutoscalerDecisionData = {
+    namespace: unit.namespace,
+    name: unit.name,
+    binding: unit.plan.binding,
+    policy: unit.plan.policy,
+    tickStartMs,
+    valid: true,
+    mode: decision.mode,
+    currentReplicas: total,
+    desiredReplicas: Object.values(desiredBy).reduce((a, b) => a + b, 0),
+    reason,
+    inputs: decision.inputs,
+    values: sample?.values ?? {},
+    demand: sample?.demand ?? 0,
+    replicas,
+  };
+  return { data, writes, nextState };
+}
+
+/** What must differ for a repeated decision to be published again (besides desired != current). */
+export function decisionSignature(d: AutoscalerDecisionData): string {
+  const head = d.reason.split(':')[0];
+  return [d.valid, d.mode ?? '-', d.currentReplicas, d.desiredReplicas, d.invalidReason ?? '-', head].join('|');
+}
