@@ -2,7 +2,7 @@
 // gateway (undici and node:http upstream clients), and through nginx (1 worker, keep-alive
 // upstream) as the reference. Non-streaming and streaming; fixed 500 requests/s and fixed
 // concurrency (64 non-streaming, 32 streaming). Every party runs in its own process.
-// Usage (from data-plane/): node --import tsx bench/gateway-overhead.ts [--duration 5] [--rate 500]
+// Usage (from data-plane/): node --import tsx bench/gateway-overhead.ts [--duration 5] [--rate 500] [--rounds 1]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,13 @@ function arg(name: string, dflt: string): string {
 }
 const DURATION = arg('duration', '5');
 const RATE = arg('rate', '500');
+/** Rounds over the whole matrix; each figure is the median over rounds (the machine is shared, load comes in bursts). */
+const ROUNDS = Number(arg('rounds', '1'));
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
 
 function nginxConf(dir: string, listen: number, upstreamPort: number): string {
   return `worker_processes 1;
@@ -96,22 +103,38 @@ try {
   await until('nginx', async () => (await fetch(`${nginxUrl}/v1/chat/completions`, { method: 'POST', body: '{"model":"bench"}' })).ok);
   targets.push({ name: 'nginx', url: nginxUrl, pid: nginxWorker(nginx.pid!) });
 
-  const results: Array<{ target: string; stream: boolean; load: string; cpuUsPerReq: number } & LoadResult> = [];
+  type Row = { target: string; stream: boolean; load: string; cpuUsPerReq: number } & LoadResult;
+  const runs: Row[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const stream of [false, true]) {
+      const conc = stream ? '32' : '64';
+      // Rotate the order every round so no target always runs right after the same neighbour.
+      const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+      for (const t of order) {
+        const base = ['--url', t.url, '--model', 'bench', ...(stream ? ['--stream'] : [])];
+        await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, '--concurrency', '16', '--duration', '1']); // warm-up
+        for (const load of [
+          ['--rate', RATE],
+          ['--concurrency', conc],
+        ]) {
+          const cpu0 = cpuMs(t.pid);
+          const r = await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, ...load, '--duration', DURATION]);
+          const cpuUsPerReq = ((cpuMs(t.pid) - cpu0) * 1000) / Math.max(1, r.requests);
+          const row = { target: t.name, stream, load: `${load[0].slice(2)}=${load[1]}`, cpuUsPerReq, ...r };
+          runs.push(row);
+          process.stderr.write(`round ${round} ${JSON.stringify(row)}\n`);
+        }
+      }
+    }
+  }
+  // Median of every figure over the rounds, per (target, mode, load).
+  const results: Row[] = [];
   for (const stream of [false, true]) {
-    const conc = stream ? '32' : '64';
     for (const t of targets) {
-      const base = ['--url', t.url, '--model', 'bench', ...(stream ? ['--stream'] : [])];
-      await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, '--concurrency', '16', '--duration', '1']); // warm-up
-      for (const load of [
-        ['--rate', RATE],
-        ['--concurrency', conc],
-      ]) {
-        const cpu0 = cpuMs(t.pid);
-        const r = await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, ...load, '--duration', DURATION]);
-        const cpuUsPerReq = ((cpuMs(t.pid) - cpu0) * 1000) / Math.max(1, r.requests);
-        const row = { target: t.name, stream, load: `${load[0].slice(2)}=${load[1]}`, cpuUsPerReq, ...r };
-        results.push(row);
-        process.stderr.write(`${JSON.stringify(row)}\n`);
+      for (const load of [`rate=${RATE}`, `concurrency=${stream ? 32 : 64}`]) {
+        const same = runs.filter((r) => r.target === t.name && r.stream === stream && r.load === load);
+        const m = (k: keyof LoadResult | 'cpuUsPerReq') => median(same.map((r) => r[k]));
+        results.push({ target: t.name, stream, load, cpuUsPerReq: m('cpuUsPerReq'), requests: m('requests'), errors: same.reduce((a, r) => a + r.errors, 0), rps: m('rps'), p50Ms: m('p50Ms'), p90Ms: m('p90Ms'), p99Ms: m('p99Ms'), meanMs: m('meanMs') });
       }
     }
   }
@@ -125,7 +148,7 @@ try {
     console.log(`| ${r.stream ? 'stream' : 'json'} | ${r.load} | ${r.target} | ${r.rps.toFixed(0)} | ${f(r.p50Ms)} | ${f(r.p90Ms)} | ${f(r.p99Ms)} | ${r.errors} | ${added[0]} | ${added[1]} | ${r.cpuUsPerReq.toFixed(0)} |`);
   }
   const pick = (target: string, stream: boolean, load: string) => results.find((r) => r.target === target && r.stream === stream && r.load === load)!;
-  console.log('\nratios (same run):');
+  console.log(`\n(median of ${ROUNDS} round(s); errors summed)\nratios (same run):`);
   for (const client of ['undici', 'http']) {
     const g = `gateway(${client})`;
     console.log(`  ${g}: json c=64 throughput / nginx = ${(pick(g, false, 'concurrency=64').rps / pick('nginx', false, 'concurrency=64').rps).toFixed(2)} (target >= 0.40)`);
