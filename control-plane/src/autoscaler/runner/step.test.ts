@@ -1,0 +1,161 @@
+// Pure parts of the runner: sample decoding, per-tick aggregation, topology and one step.
+import { expect } from 'chai';
+import type { EngineSample, GatewaySample, StoredResource } from '@matrixinfer/events';
+import { addSample, aggregateAt, createSampleBook, pruneBook } from './book.js';
+import { decodeSample } from './decode.js';
+import { rebuildState, stepUnit } from './step.js';
+import { buildTopology } from './topology.js';
+import { emptyScalerState } from '../types.js';
+
+const engine = (endpoint: string, target: string, timeMs: number, waiting: number, extra: Partial<EngineSample> = {}): EngineSample => ({
+  endpoint,
+  address: 'http://127.0.0.1:1',
+  modelServer: target,
+  target,
+  engine: 'vLLM',
+  timeMs,
+  running: 1,
+  waiting,
+  kvUsage: 0.5,
+  ...extra,
+});
+const gateway = (gw: string, model: string, timeMs: number, inFlight: number, held = 0): GatewaySample => ({
+  gateway: gw,
+  model,
+  timeMs,
+  inFlight,
+  requestsPerSecond: 2,
+  inputTokensPerSecond: 10,
+  outputTokensPerSecond: 5,
+  held,
+});
+
+let seq = 0;
+function res(kind: string, name: string, spec: unknown, labels?: Record<string, string>): StoredResource {
+  seq++;
+  return {
+    apiVersion: 'x/v1',
+    kind,
+    metadata: { name, namespace: 'default', uid: `u${seq}`, resourceVersion: String(seq), generation: 1, creationTimestamp: '2026-01-01T00:00:00Z', ...(labels ? { labels } : {}) },
+    spec,
+  } as StoredResource;
+}
+const mi = (name: string, replicas: number, labels?: Record<string, string>) => res('ModelInfer', name, { replicas, template: { roles: [] } }, labels);
+const policyRes = res('AutoscalingPolicy', 'p', { metrics: [{ metricName: 'waiting', targetValue: 10 }] });
+
+describe('autoscaler runner: decoding samples', () => {
+  const s = engine('ep1', 'mi1', 1000, 3);
+  const cases: { name: string; subject: string; data: string; source: string | null }[] = [
+    { name: 'bare engine sample', subject: 'mi.metrics.engine.ns1.ep1', data: JSON.stringify(s), source: 'engine' },
+    { name: 'enveloped engine sample', subject: 'mi.metrics.engine.ns1.ep1', data: JSON.stringify({ id: 'x', type: 'metrics.engine', time: 't', source: 'c', subject: 's', data: s }), source: 'engine' },
+    { name: 'bare gateway sample', subject: 'mi.metrics.gateway.ns1.m', data: JSON.stringify(gateway('g', 'm', 1, 0)), source: 'gateway' },
+    { name: 'not JSON', subject: 'mi.metrics.engine.ns1.ep1', data: '{', source: null },
+    { name: 'engine sample without target', subject: 'mi.metrics.engine.ns1.ep1', data: JSON.stringify({ ...s, target: undefined }), source: null },
+    { name: 'unknown source', subject: 'mi.metrics.other.ns1.x', data: JSON.stringify(s), source: null },
+    { name: 'not a metrics subject', subject: 'mi.desired.model.ns1.x', data: JSON.stringify(s), source: null },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => {
+      const d = decodeSample(tc.subject, tc.data);
+      expect(d?.source ?? null).to.equal(tc.source);
+      if (d) expect(d.namespace).to.equal('ns1');
+    });
+  }
+});
+
+describe('autoscaler runner: aggregation per tick', () => {
+  it('sums the newest fresh sample of each endpoint, weights gateway load by share, counts held demand', () => {
+    const book = createSampleBook();
+    const add = (sample: EngineSample | GatewaySample, source: 'engine' | 'gateway') => addSample(book, { source, namespace: 'default', sample } as Parameters<typeof addSample>[1]);
+    add(engine('a', 'mi1', 1000, 4, { ttft: { sumSeconds: 2, count: 4 } }), 'engine');
+    add(engine('a', 'mi1', 1900, 6), 'engine');
+    add(engine('a', 'mi1', 2500, 99), 'engine'); // after the tick: not counted
+    add(engine('b', 'mi1', 1500, 10, { ttft: { sumSeconds: 1, count: 1 } }), 'engine');
+    add(engine('c', 'mi1', 100, 50), 'engine'); // stale
+    add(gateway('g1', 'm', 1800, 8, 3), 'gateway');
+    add(gateway('g2', 'm', 1700, 4), 'gateway');
+    const s = aggregateAt(book, 'default', 'mi1', [{ model: 'm', share: 0.5 }], 2000, 1000);
+    expect(s).to.deep.equal({
+      timeMs: 2000,
+      values: { waiting: 16, running: 2, kvUsage: 1, ttftSeconds: 1, inFlight: 6, requestsPerSecond: 2, inputTokensPerSecond: 10, outputTokensPerSecond: 5, tokensPerSecond: 15 },
+      demand: 3,
+    });
+    expect(aggregateAt(book, 'default', 'other', [], 2000, 1000)).to.equal(null);
+    pruneBook(book, 1600);
+    expect([...book.engine.get('default/mi1')!.keys()]).to.deep.equal(['a']);
+  });
+});
+
+describe('autoscaler runner: topology and step', () => {
+  it('maps a model name to its ModelInfers through route and server, and reports bad bindings', () => {
+    const t = buildTopology([
+      policyRes,
+      mi('mi-a', 1),
+      mi('mi-b', 1),
+      res('ModelServer', 'srv-a', { workloadSelector: { matchLabels: { 'modelinfer.matrixinfer.ai/name': 'mi-a' } } }),
+      res('ModelServer', 'srv-b', { workloadSelector: { matchLabels: { 'modelinfer.matrixinfer.ai/name': 'mi-b' } } }),
+      res('ModelRoute', 'r', { modelName: 'llama', loraAdapters: ['sql'], rules: [{ name: 'd', targetModels: [{ modelServerName: 'srv-a', weight: 75 }, { modelServerName: 'srv-b', weight: 25 }] }] }),
+      res('AutoscalingPolicyBinding', 'b1', { policyRef: { name: 'p' }, scalingConfiguration: { target: { targetRef: { name: 'mi-a' } }, maxReplicas: 3 } }),
+      res('AutoscalingPolicyBinding', 'b2', { policyRef: { name: 'p' }, scalingConfiguration: { target: { targetRef: { name: 'mi-a' } }, maxReplicas: 3 } }),
+      res('AutoscalingPolicyBinding', 'b3', { policyRef: { name: 'missing' }, scalingConfiguration: { target: { targetRef: { name: 'mi-b' } }, maxReplicas: 3 } }),
+    ]);
+    expect(t.models.get('default/mi-a')).to.deep.equal([
+      { model: 'llama', share: 0.75 },
+      { model: 'sql', share: 0.75 },
+    ]);
+    expect(t.units.map((u) => (u.ok ? `ok ${u.name}` : `bad ${u.binding}: ${u.error}`))).to.deep.equal([
+      'ok mi-a',
+      'bad b2: ModelInfer mi-a is already scaled by AutoscalingPolicyBinding b1',
+      'bad b3: AutoscalingPolicy missing not found in namespace default',
+    ]);
+  });
+
+  it('takes scaleToZeroGracePeriod from the Model backend of the target', () => {
+    const t = buildTopology([
+      policyRes,
+      res('Model', 'llama', { backends: [{ name: 'b0', scaleToZeroGracePeriod: '5s' }] }),
+      mi('llama-b0', 1, { 'registry.matrixinfer.ai/model': 'llama', 'registry.matrixinfer.ai/backend': 'b0' }),
+      res('AutoscalingPolicyBinding', 'llama-b0', { policyRef: { name: 'p' }, scalingConfiguration: { target: { targetRef: { name: 'llama-b0' } }, minReplicas: 0, maxReplicas: 3 } }),
+    ]);
+    const u = t.units[0];
+    expect(u.ok && u.plan.bounds.scaleToZeroGraceMs).to.equal(5000);
+  });
+
+  it('optimizer binding: decides on the summed load and splits by cost, explaining the split', () => {
+    const topology = buildTopology([
+      policyRes,
+      mi('cheap', 1),
+      mi('dear', 0),
+      res('AutoscalingPolicyBinding', 'opt', {
+        policyRef: { name: 'p' },
+        optimizerConfiguration: {
+          params: [
+            { target: { targetRef: { name: 'cheap' } }, cost: 10, minReplicas: 1, maxReplicas: 2 },
+            { target: { targetRef: { name: 'dear' } }, cost: 40, maxReplicas: 4 },
+          ],
+        },
+      }),
+    ]);
+    const book = createSampleBook();
+    for (let t = 0; t <= 60_000; t += 1000) addSample(book, { source: 'engine', namespace: 'default', sample: engine('e1', 'cheap', t, 40) });
+    const unit = topology.units[0];
+    expect(unit.ok && unit.name).to.equal('opt');
+    const ctx = { topology, book, staleMs: 5000 };
+    const state = unit.ok ? rebuildState(unit, ctx, 1, 60_000, 2000) : emptyScalerState();
+    const r = stepUnit(unit, ctx, state, 60_000);
+    expect(r.data).to.include({ valid: true, currentReplicas: 1, desiredReplicas: 4 });
+    expect(r.data.replicas).to.deep.equal({ cheap: { current: 1, desired: 2 }, dear: { current: 0, desired: 2 } });
+    expect(r.writes).to.deep.equal([
+      { namespace: 'default', target: 'cheap', from: 1, to: 2 },
+      { namespace: 'default', target: 'dear', from: 0, to: 2 },
+    ]);
+    expect(r.data.reason).to.match(/; split: 4 replicas by cost: cheap=2, dear=2/);
+  });
+
+  it('a missing target ModelInfer is a decision that cannot be made, in words', () => {
+    const topology = buildTopology([policyRes, res('AutoscalingPolicyBinding', 'b', { policyRef: { name: 'p' }, scalingConfiguration: { target: { targetRef: { name: 'ghost' } }, maxReplicas: 3 } })]);
+    const r = stepUnit(topology.units[0], { topology, book: createSampleBook(), staleMs: 1000 }, emptyScalerState(), 0);
+    expect(r.data).to.include({ valid: false, invalidReason: 'target-missing', reason: 'ModelInfer ghost not found in namespace default' });
+    expect(r.writes).to.deep.equal([]);
+  });
+});
