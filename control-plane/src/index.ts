@@ -17,3 +17,4 @@ export { startProjector, type StartProjectorOptions, foldProjector, initialProje
 export { startControlPlane, defaultApiPort, type ControlPlane, type ControlPlaneOptions } from './runtime/control-plane.js';
 export { defaultComponents, type ComponentStarter, type RunningComponent } from './runtime/components.js';
 export { startUp, curlLine, type UpOptions, type UpHandle } from './runtime/up.js';
+export { startAutoscaler, readAutoscalerStatus, decide, splitByCost, toScalingPolicy, toBindingPlan, AUTOSCALER_DECISION, type AutoscalerOptions, type RunningAutoscaler, type AutoscalerStatus, type AutoscalerDecisionData } from './autoscaler/index.js';

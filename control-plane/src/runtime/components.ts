@@ -3,6 +3,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'winston';
 import { startLocalActuator } from '../actuator/actuator.js';
+import { startAutoscaler } from '../autoscaler/runner/index.js';
 import { startCollector } from '../collector/collector.js';
 import { startControllers } from '../controllers/index.js';
 import { startProjector } from '../projector/index.js';
@@ -24,12 +25,13 @@ export interface ComponentStarter {
   start(ctx: ComponentContext): Promise<RunningComponent>;
 }
 
-/** The embedded default: controllers, projector, local actuator, collector. */
+/** The embedded default: controllers, projector, autoscaler, local actuator, collector. */
 export function defaultComponents(): ComponentStarter[] {
   return [
     // Streams and buckets are ensured once by startControlPlane before any part starts.
     { name: 'controllers', start: (c) => startControllers({ nc: c.nc, logger: c.logger, ensure: false }) },
     { name: 'projector', start: (c) => startProjector({ nc: c.nc, logger: c.logger, ensure: false }) },
+    { name: 'autoscaler', start: (c) => startAutoscaler({ nc: c.nc, logger: c.logger, ensure: false }) },
     // Signals are handled by `mi up`, which stops everything in order.
     { name: 'actuator', start: (c) => startLocalActuator({ nc: c.nc, dataDir: c.dataDir, logger: c.logger, handleSignals: false }) },
     { name: 'collector', start: (c) => startCollector({ nc: c.nc, logger: c.logger }) },
