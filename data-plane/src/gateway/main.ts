@@ -23,8 +23,15 @@ const program = new Command('mi-gateway')
 program.parse();
 const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string }>();
 
-const scheduler = await createScheduler(o.scheduler);
-const gw = await startGateway({ port: o.port, host: o.host, natsUrl: o.natsUrl, name: o.name, logLevel: o.logLevel, upstream: o.upstream, scheduler });
+let gw: Awaited<ReturnType<typeof startGateway>>;
+try {
+  const scheduler = await createScheduler(o.scheduler);
+  gw = await startGateway({ port: o.port, host: o.host, natsUrl: o.natsUrl, name: o.name, logLevel: o.logLevel, upstream: o.upstream, scheduler });
+} catch (err) {
+  // Only main decides to exit: a clear one-line reason (no NATS, port taken) and status 1.
+  process.stderr.write(`mi-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
 // One line on stdout that scripts (`mi up`, benchmarks) can wait for.
 process.stdout.write(`${JSON.stringify({ gateway: gw.name, url: gw.url })}\n`);
 
