@@ -17,3 +17,5 @@ export { explainHeader, explainRecord, sampleDecision, wantsExplain, EXPLAIN_HEA
 export type { DecisionRecord } from './explain.js';
 export { encodePlacement, decodePlacement, applyPeerPlacement } from './placement.js';
 export type { PlacementMessage } from './placement.js';
+export { schedulePd, isPdSet } from './pd.js';
+export type { PdPair, PdScheduleResult } from './pd.js';
