@@ -16,6 +16,7 @@ export function kvCacheScores(endpoints: readonly EndpointView[], staleSampleMs:
   });
 }
 
+/** Registry entry of the kv-cache scorer (name, params schema, factory). */
 export const kvCache: PluginSpec<'scorer', KvCacheParams> = {
   kind: 'scorer',
   name: 'kv-cache',

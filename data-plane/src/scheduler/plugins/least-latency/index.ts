@@ -30,6 +30,7 @@ export function leastLatencyScores(endpoints: readonly EndpointView[], p: Requir
   return ttft.map((t, i) => p.alpha * t + (1 - p.alpha) * tpot[i]);
 }
 
+/** Registry entry of the least-latency scorer (name, params schema, factory). */
 export const leastLatency: PluginSpec<'scorer', LeastLatencyParams> = {
   kind: 'scorer',
   name: 'least-latency',

@@ -23,6 +23,7 @@ export function leastRequestScores(endpoints: readonly EndpointView[], p: Requir
   return loads.map((l) => (min + 1) / (l + 1));
 }
 
+/** Registry entry of the least-request scorer (name, params schema, factory). */
 export const leastRequest: PluginSpec<'scorer', LeastRequestParams> = {
   kind: 'scorer',
   name: 'least-request',

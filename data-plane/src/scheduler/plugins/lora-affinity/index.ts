@@ -10,6 +10,7 @@ export function loraAffinityFilter(req: RequestInfo, endpoints: readonly Endpoin
   return endpoints.filter((e) => e.adapters.includes(adapter));
 }
 
+/** Registry entry of the lora-affinity filter (name, params schema, factory). */
 export const loraAffinity: PluginSpec<'filter', Record<string, never>> = {
   kind: 'filter',
   name: 'lora-affinity',

@@ -20,6 +20,7 @@ export function orderByScore(req: RequestInfo, scored: readonly ScoredEndpoint[]
   return keyed.slice(0, max).map((k) => k.s);
 }
 
+/** Registry entry of the max-score picker (name, params schema, factory). */
 export const maxScore: PluginSpec<'picker', MaxScoreParams> = {
   kind: 'picker',
   name: 'max-score',

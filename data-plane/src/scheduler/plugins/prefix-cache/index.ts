@@ -72,6 +72,7 @@ function resolve(params: PrefixCacheParams): Resolved {
   };
 }
 
+/** Registry entry of the prefix-cache scorer (name, params schema, factory). */
 export const prefixCache: PluginSpec<'scorer', PrefixCacheParams> = {
   kind: 'scorer',
   name: 'prefix-cache',

@@ -10,6 +10,7 @@ export function randomScores(req: RequestInfo, n: number): number[] {
   return Array.from({ length: n }, () => rng());
 }
 
+/** Registry entry of the random scorer (name, params schema, factory). */
 export const random: PluginSpec<'scorer', Record<string, never>> = {
   kind: 'scorer',
   name: 'random',

@@ -29,6 +29,7 @@ export function createRoundRobin(): Scorer {
   };
 }
 
+/** Registry entry of the round-robin scorer (name, params schema, factory). */
 export const roundRobin: PluginSpec<'scorer', Record<string, never>> = {
   kind: 'scorer',
   name: 'round-robin',

@@ -37,6 +37,7 @@ export function sessionAffinityScores(hasher: Hasher, key: string, endpoints: re
   return scores;
 }
 
+/** Registry entry of the session-affinity scorer (name, params schema, factory). */
 export const sessionAffinity: PluginSpec<'scorer', SessionAffinityParams> = {
   kind: 'scorer',
   name: 'session-affinity',
