@@ -196,6 +196,12 @@ describe('autoscaler runner on nats-server', function () {
       return v?.currentReplicas === 1 && v.desiredReplicas === 1 ? v : null;
     });
     expect(st).to.include({ valid: true, mode: 'stable', binding: 'step', policy: 'fast' });
+    // The binding's status as `mi get autoscalingpolicybindings` shows it (CURRENT, DESIRED, PANIC, STATUS).
+    const e = await status.get('autoscalingpolicybinding.default.step');
+    const bs = e!.json<{ currentReplicas: number; desiredReplicas: number; panicMode: boolean; lastScaleTime: string; conditions: { type: string; status: string }[] }>();
+    expect(bs).to.deep.include({ currentReplicas: 1, desiredReplicas: 1, panicMode: false });
+    expect(bs.conditions[0]).to.include({ type: 'Active', status: 'True' });
+    expect(Date.parse(bs.lastScaleTime)).to.be.at.least(downAt - 1000);
     loads.delete('step');
   });
 

@@ -66,6 +66,8 @@ interface UnitMemory {
   state: ScalerState;
   lastSignature?: string;
   lastPublishedTick?: number;
+  /** When this replica last changed the target's replicas (ISO), for the binding status. */
+  lastScaleTime?: string;
 }
 
 /** Starts the autoscaler; resolves once it has read the resources and replayed recent metrics. */
@@ -121,7 +123,7 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
     return !ack.duplicate;
   }
 
-  async function writeStatus(data: AutoscalerDecisionData): Promise<void> {
+  async function writeStatus(data: AutoscalerDecisionData, mem: UnitMemory): Promise<void> {
     const time = new Date(now()).toISOString();
     const status = { ...data, time };
     await kv.put(statusKey(SOURCE, data.namespace, data.name), JSON.stringify(status));
@@ -131,6 +133,16 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
         await kv.put(statusKey(SOURCE, data.namespace, target), JSON.stringify(member));
       }
     }
+    // The binding's own status (schema fields), so `mi get autoscalingpolicybindings` shows it.
+    // Another replica may have made the last change: keep the later of its time and ours.
+    const key = statusKey('AutoscalingPolicyBinding', data.namespace, data.binding);
+    const prev = await kv.get(key).catch(() => null);
+    let last = mem.lastScaleTime;
+    if (prev && prev.operation === 'PUT' && prev.length > 0) {
+      const t = prev.json<{ lastScaleTime?: unknown }>().lastScaleTime;
+      if (typeof t === 'string' && (last === undefined || t > last)) last = t;
+    }
+    await kv.put(key, JSON.stringify(bindingStatus(data, time, last)));
   }
 
   async function apply(w: ReplicaWrite): Promise<void> {
@@ -172,7 +184,8 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
     if (data.valid) logger.debug('decision', { name: key, desired: data.desiredReplicas, current: data.currentReplicas, mode: data.mode, reason: data.reason });
     else logger.debug('no decision', { name: key, reason: data.reason });
     for (const w of writes) await apply(w);
-    await writeStatus(data);
+    if (writes.length > 0) mem.lastScaleTime = new Date(now()).toISOString();
+    await writeStatus(data, mem);
   }
 
   let running: Promise<void> | null = null;
@@ -224,6 +237,30 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
       await tail.stop();
     },
   };
+}
+
+const CONDITION_REASONS: Record<string, string> = {
+  'no-data': 'NoData',
+  'no-metrics': 'NoMetrics',
+  'invalid-binding': 'InvalidBinding',
+  'target-missing': 'TargetMissing',
+};
+
+/** AutoscalingPolicyBinding status (schema fields) from a decision. */
+export function bindingStatus(data: AutoscalerDecisionData, time: string, lastScaleTime: string | undefined): Record<string, unknown> {
+  const st: Record<string, unknown> = {
+    currentReplicas: data.currentReplicas,
+    desiredReplicas: data.desiredReplicas,
+    panicMode: data.mode === 'panic',
+    lastDecision: data.reason,
+    conditions: [
+      data.valid
+        ? { type: 'Active', status: 'True', reason: data.mode === 'panic' ? 'Panic' : 'Stable', message: data.reason }
+        : { type: 'Active', status: 'False', reason: CONDITION_REASONS[data.invalidReason ?? ''] ?? 'Invalid', message: data.reason },
+    ],
+  };
+  if (lastScaleTime) st.lastScaleTime = lastScaleTime;
+  return st;
 }
 
 /** The status `mi get` reads for a scale target from mi-status (the last decision and its time). */
