@@ -10,6 +10,8 @@ export const MI_BIN = join(REPO_ROOT, 'control-plane', 'bin', 'mi.js');
 
 export interface MiResult {
   code: number | null;
+  /** True when it was killed for running past its timeout. */
+  timedOut: boolean;
   stdout: string;
   stderr: string;
 }
@@ -26,11 +28,15 @@ export function runMi(natsUrl: string, args: string[], opts: { stdin?: string; t
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 30_000);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
+      resolvePromise({ code, timedOut, stdout, stderr });
     });
     child.stdin.end(opts.stdin ?? '');
   });
@@ -39,6 +45,6 @@ export function runMi(natsUrl: string, args: string[], opts: { stdin?: string; t
 /** Runs `mi` and throws with its output unless it exits 0; returns stdout. */
 export async function miOk(natsUrl: string, args: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<string> {
   const r = await runMi(natsUrl, args, opts);
-  if (r.code !== 0) throw new Error(`mi ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  if (r.code !== 0) throw new Error(`mi ${args.join(' ')} ${r.timedOut ? `did not exit within ${opts.timeoutMs ?? 30_000} ms (killed)` : `exited ${r.code}`}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;
 }
