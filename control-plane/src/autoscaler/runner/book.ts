@@ -70,6 +70,8 @@ function latestIn<T extends { timeMs: number }>(list: readonly T[], sinceMs: num
   return null;
 }
 
+const GATEWAY_KEYS = ['inFlight', 'requestsPerSecond', 'inputTokensPerSecond', 'outputTokensPerSecond', 'tokensPerSecond'] as const;
+
 function mean(h: { sumSeconds: number; count: number } | undefined): number | undefined {
   return h && h.count > 0 ? h.sumSeconds / h.count : undefined;
 }
@@ -82,8 +84,9 @@ function add(values: Record<string, number>, key: string, v: number | undefined)
 /**
  * The target's sample at `atMs`: engine values summed over its endpoints (latency means summed
  * too, so target × replicas reads like HPA utilization), plus each model's gateway values summed
- * over gateways and weighted by the target's share; `demand` = requests held by gateways for
- * those models. Null when nothing recent is known about the target.
+ * over gateways and weighted by the target's share (0 when no gateway reported the models
+ * recently); `demand` = requests held by gateways for those models. Null when nothing recent
+ * is known about the target and no route leads to it.
  */
 export function aggregateAt(book: SampleBook, namespace: string, target: string, models: readonly ModelShare[], atMs: number, staleMs: number): TargetSample | null {
   const since = atMs - staleMs;
@@ -99,6 +102,12 @@ export function aggregateAt(book: SampleBook, namespace: string, target: string,
     add(values, 'kvUsage', s.kvUsage);
     add(values, 'ttftSeconds', mean(s.ttft));
     add(values, 'itlSeconds', mean(s.itl));
+  }
+  // Gateways report an idle model once at zero and then stop: no recent gateway sample for a
+  // routed model means no traffic, not "unknown" (else windows would hold stale load forever).
+  if (models.length > 0) {
+    seen = true;
+    for (const k of GATEWAY_KEYS) values[k] = 0;
   }
   for (const { model, share } of models) {
     for (const list of book.gateway.get(`${namespace}/${model}`)?.values() ?? []) {

@@ -81,6 +81,11 @@ describe('autoscaler runner: aggregation per tick', () => {
       demand: 3,
     });
     expect(aggregateAt(book, 'default', 'other', [], 2000, 1000)).to.equal(null);
+    // Routed but no recent gateway sample: idle gateways stop reporting, so the load is zero.
+    expect(aggregateAt(book, 'default', 'other', [{ model: 'm', share: 1 }], 9000, 1000)).to.deep.equal({
+      timeMs: 9000,
+      values: { inFlight: 0, requestsPerSecond: 0, inputTokensPerSecond: 0, outputTokensPerSecond: 0, tokensPerSecond: 0 },
+    });
     pruneBook(book, 1600);
     expect([...book.engine.get('default/mi1')!.keys()]).to.deep.equal(['a']);
   });
