@@ -1,0 +1,181 @@
+// The autoscaler end to end: the control plane composition (controllers, projector,
+// autoscaler, local actuator, collector) with simulator replicas and a gateway process, load
+// generated through the gateway. A Model backend names a policy that scales on gateway
+// in-flight requests (2 per replica), with short windows (stable 6 s, panic 1.5 s) and a
+// 500 ms tick so the test takes well under a minute.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { defaultComponents, startAutoscaler, startControlPlane, type AutoscalerDecisionData, type ControlPlane } from '@matrixinfer/control-plane';
+import { connectNats, createResourceStore, decisionSubject, type ResourceStore } from '@matrixinfer/events';
+import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import type { ModelInfer } from '@matrixinfer/schemas';
+import { ChildSet } from './support/children.js';
+import { entryEndpoints, readRoute, readStream, routesKv } from './support/nats.js';
+import { waitFor } from './support/poll.js';
+import { fileLogger, startGatewayProcess, type GatewayProcess } from './support/system.js';
+
+const MODEL = 'e2e-scale';
+const INFER = `${MODEL}-sim`;
+const TICK_MS = 500;
+const STABLE_MS = 6000;
+const PANIC_MS = 1500;
+
+/** Closed-loop clients: each keeps one request in flight through the gateway until stopped. */
+class Load {
+  private workers: Promise<void>[] = [];
+  private aborts: AbortController[] = [];
+  completed = 0;
+  failed = 0;
+  constructor(private readonly url: string) {}
+
+  /** Sets the number of concurrent clients. */
+  set(n: number): void {
+    while (this.aborts.length < n) {
+      const ac = new AbortController();
+      this.aborts.push(ac);
+      this.workers.push(this.loop(ac.signal));
+    }
+    while (this.aborts.length > n) this.aborts.pop()!.abort();
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        const res = await fetch(`${this.url}/v1/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: MODEL, prompt: 'tell me a story', max_tokens: 40 }),
+          signal,
+        });
+        await res.arrayBuffer();
+        if (res.ok) this.completed++;
+        else this.failed++;
+      } catch {
+        if (!signal.aborted) this.failed++;
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.set(0);
+    await Promise.allSettled(this.workers);
+    this.workers = [];
+  }
+}
+
+describe('autoscaler end to end (simulator replicas, gateway load)', function () {
+  this.timeout(120_000);
+  const children = new ChildSet();
+  let server: TestNatsServer;
+  let dataDir: string;
+  let cp: ControlPlane | undefined;
+  let gw: GatewayProcess;
+  let nc: NatsConnection;
+  let kv: KV;
+  let store: ResourceStore;
+  let load: Load | undefined;
+
+  const replicas = async () => ((await store.get('ModelInfer', 'default', INFER))?.spec as ModelInfer['spec'] | undefined)?.replicas;
+  const ready = async () => entryEndpoints(await readRoute(kv, MODEL)).length;
+  const decisions = async () => (await readStream<AutoscalerDecisionData>(nc, 'decisions', decisionSubject('autoscaler', 'default', INFER))).map((e) => e.envelope.data);
+
+  before(async function () {
+    this.timeout(90_000);
+    server = await startNatsServer();
+    dataDir = mkdtempSync(join(tmpdir(), 'mi-e2e-autoscaler-'));
+    const logger = fileLogger(dataDir, 'control-plane');
+    // The default composition, with a faster autoscaler tick.
+    const components = defaultComponents().map((c) => (c.name !== 'autoscaler' ? c : { name: c.name, start: (ctx: { nc: NatsConnection; logger: typeof logger }) => startAutoscaler({ nc: ctx.nc, logger: ctx.logger, tickMs: TICK_MS, ensure: false }) }));
+    cp = await startControlPlane({ natsUrl: server.url, dataDir, apiPort: 0, logger, components });
+    gw = await startGatewayProcess(children, server.url, 'gw-autoscale');
+    nc = await connectNats({ url: server.url, name: 'e2e-autoscaler' });
+    kv = await routesKv(nc);
+    store = createResourceStore({ js: jetstream(nc), jsm: await jetstreamManager(nc), source: 'e2e' });
+    await store.apply({
+      apiVersion: 'registry.matrixinfer.ai/v1alpha1',
+      kind: 'AutoscalingPolicy',
+      metadata: { name: 'inflight', namespace: 'default', annotations: { 'autoscaling.matrixinfer.ai/stable-window': `${STABLE_MS}ms`, 'autoscaling.matrixinfer.ai/panic-window-percent': String((PANIC_MS / STABLE_MS) * 100) } },
+      spec: {
+        metrics: [{ metricName: 'gateway_in_flight', targetValue: 2 }],
+        behavior: { scaleUp: { panicPolicy: { panicModeHold: '2s' } }, scaleDown: { percent: 100, period: '1s' } },
+      },
+    });
+    await store.apply({
+      apiVersion: 'registry.matrixinfer.ai/v1alpha1',
+      kind: 'Model',
+      metadata: { name: MODEL, namespace: 'default' },
+      spec: {
+        name: MODEL,
+        backends: [
+          {
+            name: 'sim',
+            type: 'vLLM',
+            modelURI: 'hf://e2e/tiny',
+            minReplicas: 1,
+            maxReplicas: 4,
+            autoscalingPolicy: 'inflight',
+            workers: [{ type: 'server', replicas: 1, config: { profile: 'cpu-small', 'itl-ms': 20 } }],
+          },
+        ],
+      },
+    });
+    await waitFor('one ready replica routed', async () => (await ready()) === 1 || undefined, { timeoutMs: 60_000 });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await load?.stop();
+    await nc?.close().catch(() => undefined);
+    await children.killAll();
+    await cp?.stop().catch(() => undefined);
+    await server?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('3x load step: panic scale-up within the panic window, replicas ready, no flapping under steady load, scale-down only after the stable window', async () => {
+    load = new Load(gw.url);
+    load.set(2); // 2 in flight: 1 replica at target
+    await new Promise((r) => setTimeout(r, STABLE_MS));
+    expect(await replicas(), 'baseline').to.equal(1);
+
+    const stepAt = Date.now();
+    load.set(6); // 3x: asks for 3 replicas
+    await waitFor('scale-up decision', async () => ((await replicas()) ?? 0) > 1 || undefined, { timeoutMs: 15_000, everyMs: 50 });
+    const reactionMs = Date.now() - stepAt;
+    // Panic window + one gateway sample period + two ticks.
+    expect(reactionMs, 'reaction to the step').to.be.below(PANIC_MS + 1000 + 2 * TICK_MS + 1000);
+    const up = (await decisions()).find((d) => d.valid && d.desiredReplicas > d.currentReplicas);
+    expect(up?.mode).to.equal('panic');
+    expect(up?.reason).to.match(/^panic: inFlight/);
+    await waitFor('3 replicas ready and routed', async () => (await ready()) === 3 || undefined, { timeoutMs: 60_000 });
+    expect(await replicas()).to.equal(3);
+
+    // Steady (noisy: requests end and start) load for a stable window: at most one change.
+    const steadyFrom = Date.now();
+    await new Promise((r) => setTimeout(r, STABLE_MS));
+    const changes = (await decisions()).filter((d) => d.tickStartMs >= steadyFrom && d.valid && d.desiredReplicas !== d.currentReplicas);
+    expect(changes.length, 'changes under steady load').to.be.at.most(1);
+
+    const removedAt = Date.now();
+    await load.stop();
+    let firstDownAt = 0;
+    await waitFor(
+      'scale-down to 1',
+      async () => {
+        const r = (await replicas()) ?? 0;
+        if (r < 3 && firstDownAt === 0) firstDownAt = Date.now();
+        return r === 1 || undefined;
+      },
+      { timeoutMs: 40_000, everyMs: 100 },
+    );
+    expect(firstDownAt - removedAt, 'scale-down waited the stable window').to.be.at.least(STABLE_MS);
+    await waitFor('1 replica routed', async () => (await ready()) === 1 || undefined, { timeoutMs: 30_000 });
+    expect(load.failed, 'failed requests').to.equal(0);
+    expect(load.completed).to.be.greaterThan(0);
+  });
+});
