@@ -40,7 +40,7 @@ export function debugEndpoints(table: RouteTable, load: LoadBook, nowMs: number)
   for (const { entry } of table.entries.values()) {
     for (const server of Object.values(entry.servers)) {
       for (const ep of server.endpoints) {
-        endpoints[ep.id] = { address: ep.address, modelServer: server.name, namespace: server.namespace, role: ep.role, ...(seen[ep.id] ?? { inFlight: 0 }) };
+        endpoints[ep.id] = { address: ep.address, modelServer: server.name, namespace: server.namespace, role: ep.role, ...(seen[ep.id] ?? { inFlight: 0, peerInFlight: 0 }) };
       }
     }
   }

@@ -1,7 +1,17 @@
-// Per-endpoint load as this gateway sees it: its own in-flight counts plus the latest engine
-// sample from MI_METRICS. Builds the EndpointViews handed to the scheduler.
+// Per-endpoint load as this gateway sees it: its own in-flight counts, peer gateways' latest
+// in-flight counts (peer-sync.ts), and the latest engine sample from MI_METRICS. Builds the EndpointViews handed to the scheduler.
 import type { EngineSample, RouteServer } from '@matrixinfer/events';
 import type { EndpointView } from '../scheduler/types.js';
+
+/** One endpoint in /debug/endpoints: own and peers' in-flight counts, last engine sample. */
+export interface DebugLoad {
+  inFlight: number;
+  peerInFlight: number;
+  waiting?: number;
+  running?: number;
+  kvUsage?: number;
+  sampleAgeMs?: number;
+}
 
 interface HeldSample {
   sample: EngineSample;
@@ -12,6 +22,8 @@ interface HeldSample {
 export class LoadBook {
   private readonly inFlight = new Map<string, number>();
   private readonly samples = new Map<string, HeldSample>();
+  /** Sum of peer gateways' in-flight counts per endpoint, replaced whole by peer-sync. */
+  private peerInFlight: ReadonlyMap<string, number> = new Map();
 
   /** Counts a request sent to an endpoint. */
   acquire(id: string): void {
@@ -23,6 +35,16 @@ export class LoadBook {
     const n = (this.inFlight.get(id) ?? 1) - 1;
     if (n <= 0) this.inFlight.delete(id);
     else this.inFlight.set(id, n);
+  }
+
+  /** This gateway's own in-flight counts by endpoint (published to peers). */
+  ownInFlight(): ReadonlyMap<string, number> {
+    return this.inFlight;
+  }
+
+  /** Replaces the peers' summed in-flight counts (a new map each time; never mutated after). */
+  setPeerInFlight(totals: ReadonlyMap<string, number>): void {
+    this.peerInFlight = totals;
   }
 
   /** In-flight requests from this gateway to an endpoint. */
@@ -67,7 +89,7 @@ export class LoadBook {
       role,
       pdGroup,
       adapters: adapters ?? [],
-      inFlight: this.inFlight.get(id) ?? 0,
+      inFlight: (this.inFlight.get(id) ?? 0) + (this.peerInFlight.get(id) ?? 0),
       waiting: s?.waiting ?? 0,
       running: s?.running ?? 0,
       kvUsage: s?.kvUsage ?? 0,
@@ -79,12 +101,14 @@ export class LoadBook {
   }
 
   /** Snapshot for /debug/endpoints. */
-  debug(nowMs: number): Record<string, { inFlight: number; waiting?: number; running?: number; kvUsage?: number; sampleAgeMs?: number }> {
-    const out: Record<string, { inFlight: number; waiting?: number; running?: number; kvUsage?: number; sampleAgeMs?: number }> = {};
-    for (const [id, n] of this.inFlight) out[id] = { inFlight: n };
+  debug(nowMs: number): Record<string, DebugLoad> {
+    const out: Record<string, DebugLoad> = {};
+    for (const [id, n] of this.inFlight) out[id] = { inFlight: n, peerInFlight: this.peerInFlight.get(id) ?? 0 };
+    for (const [id, n] of this.peerInFlight) out[id] ??= { inFlight: 0, peerInFlight: n };
     for (const [id, h] of this.samples) {
       out[id] = {
         inFlight: this.inFlight.get(id) ?? 0,
+        peerInFlight: this.peerInFlight.get(id) ?? 0,
         waiting: h.sample.waiting,
         running: h.sample.running,
         kvUsage: h.sample.kvUsage,
