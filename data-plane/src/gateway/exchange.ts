@@ -9,6 +9,7 @@ import type { EndpointView, RequestInfo, Scheduler } from '../scheduler/types.js
 import { estimateTokens, parseBody, promptText, upstreamBody } from './body.js';
 import { bodyTooLarge, errorBody, GatewayError, noEndpoint, rateLimited, upstreamFailed, upstreamTimeout } from './errors.js';
 import { clientHeaders, upstreamHeaders } from './headers.js';
+import type { DecisionTap } from './decisions.js';
 import type { LoadBook } from './load.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -33,6 +34,8 @@ export interface ProxyContext {
   random: () => number;
   nowMs: () => number;
   maxBodyBytes: number;
+  /** Explain header and sampled decision events (decisions.ts); absent: neither. */
+  decisions?: DecisionTap;
 }
 
 /** Status recorded when the client went away before the response ended (nginx's convention). */
@@ -186,6 +189,7 @@ export class Exchange implements UpstreamHandler {
     };
     this.info = info;
     const sched = ctx.scheduler.schedule(info, views);
+    ctx.decisions?.decided(info, sched, r.entry.namespace, this.res);
     if (sched.candidates.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
     this.candidates = sched.candidates;
     this.body = upstreamBody(raw, parsed, r.upstreamModel);

@@ -4,7 +4,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { metricsSubject, type EngineSample } from '@matrixinfer/events';
-import { createScheduler, type Scheduler } from '../scheduler/index.js';
+import type { Scheduler, SchedulerConfigInput } from '../scheduler/index.js';
 import { debugEndpoints, debugRoutes, modelList, sendJson } from './admin.js';
 import { errorBody, pathNotFound } from './errors.js';
 import { Exchange, type ProxyContext } from './exchange.js';
@@ -16,6 +16,7 @@ import { RateLimiter } from './rate-limit.js';
 import { EMPTY_TABLE, type RouteTable } from './route-table.js';
 import { RouteWatcher, type TableHolder } from './route-watcher.js';
 import { seededRandom } from './rng.js';
+import { startScheduling } from './scheduling.js';
 import { ModelStatsBook } from './stats.js';
 import { createUpstream, type UpstreamKind } from './upstream.js';
 
@@ -30,8 +31,21 @@ export interface GatewayOptions {
   /** Replica name (NATS connection name, GatewaySample.gateway, logs). Default `gateway-<pid>`. */
   name?: string;
   logLevel?: LogLevel;
-  /** Endpoint choice; default `createScheduler()` (least outstanding requests). */
+  /**
+   * A ready-made endpoint scheduler. Default: one built from `schedulerConfig`, with the
+   * per-plugin histogram and placements shared with peers (scheduling.ts).
+   */
   scheduler?: Scheduler;
+  /** Start-up scheduler config or profile name (live updates: mi-config key `scheduler`). Default `default`. */
+  schedulerConfig?: SchedulerConfigInput;
+  /** Share of scheduling decisions published on mi.decisions.gateway.<ns>.<model>. Default 0.01. */
+  decisionSampleRate?: number;
+  /** Live configuration bucket; `false` turns the watch off. Default `mi-config`. */
+  configBucket?: string | false;
+  /** Share prefix placements and in-flight counts with peer replicas over NATS. Default true. */
+  sharePeers?: boolean;
+  /** Period of in-flight publishing to peers in ms. Default 200. */
+  inflightPeriodMs?: number;
   /** Seed of the generator used for weighted splits and tie-breaks. Default: time-based. */
   seed?: number;
   /** Request body cap in bytes (413 beyond). Default 4 MiB. */
@@ -78,10 +92,19 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const metrics = new GatewayMetrics(true);
   const limiter = new RateLimiter();
   const stats = new ModelStatsBook();
+  const scheduling = await startScheduling({
+    nc, gateway: name, logger, registry: metrics.registry, holder, load,
+    scheduler: options.scheduler, schedulerConfig: options.schedulerConfig, decisionSampleRate: options.decisionSampleRate,
+    configBucket: options.configBucket, share: options.sharePeers, inflightPeriodMs: options.inflightPeriodMs,
+  }).catch(async (err: unknown) => {
+    await nc.close();
+    throw err;
+  });
   const upstream = createUpstream(options.upstream ?? 'undici');
   const ctx: ProxyContext = {
     holder,
-    scheduler: options.scheduler ?? (await createScheduler()),
+    scheduler: scheduling.scheduler,
+    decisions: scheduling.decisions,
     load,
     metrics,
     limiter,
@@ -102,6 +125,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     onSwap: (table) => {
       upstream.retain(addressesOf(table));
       limiter.retain((m) => table.entries.has(m));
+      scheduling.onSwap(table);
       options.onSwap?.(table);
     },
   });
@@ -159,6 +183,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           return;
         case '/debug/routes':
           return sendJson(res, 200, debugRoutes(holder.table));
+        case '/debug/scheduler':
+          return sendJson(res, 200, scheduling.debug());
         case '/debug/endpoints':
           return sendJson(res, 200, debugEndpoints(holder.table, load, Date.now()));
       }
@@ -194,6 +220,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           // Give streams a moment to end, then cut what remains.
           setTimeout(() => server.closeAllConnections(), 1000).unref();
         });
+        scheduling.close();
         sub.unsubscribe();
         await upstream.close();
         await nc.close();

@@ -1,12 +1,18 @@
 // `mi-gateway`: runs one gateway replica until SIGTERM/SIGINT.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createScheduler, SCHEDULER_PROFILE_NAMES } from '../scheduler/index.js';
+import { SCHEDULER_PROFILE_NAMES } from '../scheduler/index.js';
 import { startGateway } from './gateway.js';
 import type { LogLevel } from './log.js';
 
 function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a port number');
+  return n;
+}
+
+function rate(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError('not a number in [0,1]');
   return n;
 }
 
@@ -18,15 +24,26 @@ const program = new Command('mi-gateway')
   .option('--name <name>', 'replica name (default gateway-<pid>)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['off', 'error', 'warn', 'info', 'debug']).default('info'))
   .addOption(new Option('--upstream <client>', 'upstream HTTP client').choices(['undici', 'http']).default('undici'))
-  .addOption(new Option('--scheduler <profile>', 'endpoint scheduler profile').choices([...SCHEDULER_PROFILE_NAMES]).default('default'));
+  .addOption(new Option('--scheduler <profile>', 'start-up scheduler profile (live: mi-config key scheduler)').choices([...SCHEDULER_PROFILE_NAMES]).default('default'))
+  .addOption(new Option('--decision-sample-rate <rate>', 'share of scheduling decisions published on mi.decisions.gateway.<ns>.<model> (live: mi-config gateway.decisionSampleRate)').default(0.01).argParser(rate))
+  .option('--no-share-peers', 'do not share prefix placements and in-flight counts with peer gateways');
 
 program.parse();
-const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string }>();
+const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean }>();
 
 let gw: Awaited<ReturnType<typeof startGateway>>;
 try {
-  const scheduler = await createScheduler(o.scheduler);
-  gw = await startGateway({ port: o.port, host: o.host, natsUrl: o.natsUrl, name: o.name, logLevel: o.logLevel, upstream: o.upstream, scheduler });
+  gw = await startGateway({
+    port: o.port,
+    host: o.host,
+    natsUrl: o.natsUrl,
+    name: o.name,
+    logLevel: o.logLevel,
+    upstream: o.upstream,
+    schedulerConfig: o.scheduler,
+    decisionSampleRate: o.decisionSampleRate,
+    sharePeers: o.sharePeers,
+  });
 } catch (err) {
   // Only main decides to exit: a clear one-line reason (no NATS, port taken) and status 1.
   process.stderr.write(`mi-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
