@@ -57,7 +57,8 @@ describe('gateway e2e: error answers', function () {
     await putRoute(kv, modelEntry('failing', [server('failing-srv', [failing])]));
     await putRoute(kv, modelEntry('retried', [server('retried-srv', [failing, ok], { trafficPolicy: { retry: { attempts: 1, retryIntervalMs: 5 } } })]));
     await putRoute(kv, modelEntry('limited', [server('limited-srv', [ok])], undefined, { rateLimit: { inputTokensPerUnit: 10, unit: 'minute' } }));
-    gw = await startGateway({ port: 0, natsUrl: nats.url, name: 'gw-errors', logLevel: 'off', maxBodyBytes: 1024, seed: 7 });
+    // Holding for scale from zero is off here: 'empty' pins the immediate 503 (hold.test.ts covers holding).
+    gw = await startGateway({ port: 0, natsUrl: nats.url, name: 'gw-errors', logLevel: 'off', maxBodyBytes: 1024, seed: 7, holdTimeoutMs: 0 });
     await gw.ready;
   });
   after(async () => {

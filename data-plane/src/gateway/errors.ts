@@ -8,6 +8,8 @@ export type GatewayErrorCode =
   | 'MI_ERR_ROUTE_NOT_FOUND'
   | 'MI_ERR_NO_RULE_MATCH'
   | 'MI_ERR_NO_ENDPOINT'
+  | 'MI_ERR_MODEL_STARTING'
+  | 'MI_ERR_HOLD_QUEUE_FULL'
   | 'MI_ERR_RATE_LIMITED'
   | 'MI_ERR_UPSTREAM'
   | 'MI_ERR_UPSTREAM_TIMEOUT'
@@ -21,7 +23,7 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly type: string;
   readonly param: string | null;
-  /** Seconds a client should wait before retrying (429 only). */
+  /** Seconds a client should wait before retrying (429, and 503 while a model starts). */
   readonly retryAfterS?: number;
 
   constructor(
@@ -67,6 +69,28 @@ export function noRuleMatch(model: string): GatewayError {
 /** 503: the chosen ModelServer has no ready endpoint (or the scheduler filtered all). */
 export function noEndpoint(model: string, server: string): GatewayError {
   return new GatewayError('MI_ERR_NO_ENDPOINT', 503, 'ServiceUnavailableError', `no ready endpoint for model \`${model}\` (ModelServer ${server})`);
+}
+
+/** 503: the request was held for a model with no ready replica and the wait expired. */
+export function modelStarting(model: string, waitedMs: number, retryAfterS: number): GatewayError {
+  return new GatewayError(
+    'MI_ERR_MODEL_STARTING',
+    503,
+    'ServiceUnavailableError',
+    `model \`${model}\` has no ready replica yet: it is starting (scale from zero); waited ${waitedMs} ms, retry later`,
+    { retryAfterS },
+  );
+}
+
+/** 503 at once: the bounded queue of requests held for a starting model is full. */
+export function holdQueueFull(model: string, max: number, retryAfterS: number): GatewayError {
+  return new GatewayError(
+    'MI_ERR_HOLD_QUEUE_FULL',
+    503,
+    'ServiceUnavailableError',
+    `model \`${model}\` has no ready replica yet: it is starting (scale from zero) and ${max} requests already wait for it; retry later`,
+    { retryAfterS },
+  );
 }
 
 /** 429: token rate limit of the model's route exhausted. */

@@ -6,10 +6,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import type { EndpointView, RequestInfo, Scheduler } from '../scheduler/types.js';
-import { estimateTokens, parseBody, promptText, upstreamBody } from './body.js';
+import { estimateTokens, parseBody, promptText, upstreamBody, type ParsedBody } from './body.js';
 import { bodyTooLarge, errorBody, GatewayError, noEndpoint, rateLimited, upstreamFailed, upstreamTimeout } from './errors.js';
 import { clientHeaders, upstreamHeaders } from './headers.js';
 import type { DecisionTap } from './decisions.js';
+import type { Holdable, HoldQueue } from './hold-queue.js';
 import type { LoadBook } from './load.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -34,6 +35,8 @@ export interface ProxyContext {
   random: () => number;
   nowMs: () => number;
   maxBodyBytes: number;
+  /** Holds requests of models with no ready endpoint (scale from zero); absent: 503 at once. */
+  hold?: HoldQueue;
   /** Explain header and sampled decision events (decisions.ts); absent: neither. */
   decisions?: DecisionTap;
 }
@@ -73,7 +76,7 @@ function timeoutFired(ex: Exchange): void {
 }
 
 /** Per-request state machine: read body -> route -> attempt(s) -> pipe -> finish. */
-export class Exchange implements UpstreamHandler {
+export class Exchange implements UpstreamHandler, Holdable {
   private readonly ctx: ProxyContext;
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
@@ -103,6 +106,10 @@ export class Exchange implements UpstreamHandler {
   private ttfbMs = -1;
   private tail: TailKeeper | null = null;
   private corked = false;
+  private held = false;
+  private heldBody: { raw: Buffer; parsed: ParsedBody; text: string } | null = null;
+  /** Set by the HoldQueue when first held (0: never held). */
+  holdDeadlineMs = 0;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, path: string) {
     this.ctx = ctx;
@@ -157,6 +164,12 @@ export class Exchange implements UpstreamHandler {
   onClose(): void {
     if (this.res.writableFinished) return;
     this.clientGone = true;
+    if (this.held) {
+      // Left while waiting for a replica: out of the queue, no upstream request is ever made.
+      this.ctx.hold!.remove(this, this.model);
+      this.held = false;
+      this.heldBody = null;
+    }
     this.abortFn?.(CLIENT_GONE_ERROR);
     if (!this.done && this.current === null) this.finish(CLIENT_CLOSED);
   }
@@ -176,8 +189,23 @@ export class Exchange implements UpstreamHandler {
     const text = promptText(parsed.json);
     const admission = ctx.limiter.admit(this.model, r.entry.rateLimit, estimateTokens(text), nowMs);
     if (!admission.ok) return this.fail(rateLimited(this.model, admission.retryAfterS));
+    this.place(raw, parsed, text, nowMs, random);
+  }
+
+  /** Endpoint choice and first attempt; with no ready endpoint the request is held (hold-queue.ts). */
+  private place(raw: Buffer, parsed: ParsedBody, text: string, nowMs: number, random: number): void {
+    const ctx = this.ctx;
+    const r = this.resolution!;
     const views = ctx.load.views(r.server, nowMs);
-    if (views.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
+    if (views.length === 0) {
+      if (ctx.hold === undefined) return this.fail(noEndpoint(this.model, r.server.name));
+      const refused = ctx.hold.offer(this, this.model, r.entry.namespace);
+      if (refused !== null) return this.fail(refused);
+      // Kept for the release: the body is routed again against the table that brought an endpoint.
+      this.heldBody = { raw, parsed, text };
+      this.held = true;
+      return;
+    }
     const info: RequestInfo = {
       requestId: this.requestId,
       model: parsed.model,
@@ -198,6 +226,26 @@ export class Exchange implements UpstreamHandler {
     this.maxAttempts = 1 + (policy?.retry?.attempts ?? 0);
     if (policy?.timeoutMs !== undefined && policy.timeoutMs > 0) this.timer = setTimeout(timeoutFired, policy.timeoutMs, this);
     this.tryNext();
+  }
+
+  /** Held request: an endpoint became ready; resolve against the new table and go on. */
+  holdReleased(): void {
+    const b = this.heldBody;
+    this.held = false;
+    this.heldBody = null;
+    if (this.done || b === null) return;
+    const random = this.ctx.random();
+    const r = resolve(this.ctx.holder.table, { model: b.parsed.model, path: this.path, headers: this.req.headers, random });
+    if (r instanceof GatewayError) return this.fail(r);
+    this.resolution = r;
+    this.place(b.raw, b.parsed, b.text, this.ctx.nowMs(), random);
+  }
+
+  /** Held request: the wait expired (or the gateway closes). */
+  holdExpired(err: GatewayError): void {
+    this.held = false;
+    this.heldBody = null;
+    this.fail(err);
   }
 
   /** Sends the next attempt to the next candidate. */

@@ -3,11 +3,12 @@
 // (`startGateway`) used by main.ts, `mi up` and tests.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { metricsSubject, type EngineSample } from '@matrixinfer/events';
+import { metricsSubject, type EngineSample, type GatewaySample } from '@matrixinfer/events';
 import type { Scheduler, SchedulerConfigInput } from '../scheduler/index.js';
 import { debugEndpoints, debugRoutes, modelList, sendJson } from './admin.js';
 import { errorBody, pathNotFound } from './errors.js';
 import { Exchange, type ProxyContext } from './exchange.js';
+import { HoldQueue } from './hold-queue.js';
 import { LoadBook } from './load.js';
 import { createGatewayLogger, type LogLevel } from './log.js';
 import { GatewayMetrics } from './metrics.js';
@@ -58,6 +59,13 @@ export interface GatewayOptions {
   bucket?: string;
   /** Called after every routing-table swap. */
   onSwap?: (table: RouteTable) => void;
+  /**
+   * Longest wait (ms) of a request whose model has no ready endpoint, held for scale from zero
+   * (hold-queue.ts). Default 60000; 0 turns holding off (503 at once).
+   */
+  holdTimeoutMs?: number;
+  /** Requests held per model at most; more get 503 at once. Default 256. */
+  maxHeldPerModel?: number;
 }
 
 /** A running gateway. */
@@ -74,6 +82,10 @@ export interface GatewayHandle {
 }
 
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+const DEFAULT_HOLD_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_HELD = 256;
+/** Retry-After of the "model is starting" 503s: a replica usually needs seconds, not minutes. */
+const HOLD_RETRY_AFTER_S = 5;
 const SAMPLE_MAX_AGE_MS = 30_000;
 
 function addressesOf(table: RouteTable): Set<string> {
@@ -85,6 +97,11 @@ function addressesOf(table: RouteTable): Set<string> {
 /** Starts one gateway replica and resolves once it listens (not necessarily ready). */
 export async function startGateway(options: GatewayOptions = {}): Promise<GatewayHandle> {
   const name = options.name ?? `gateway-${process.pid}`;
+  // Bad options fail before anything is opened.
+  const holdTimeoutMs = options.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS;
+  if (!(holdTimeoutMs >= 0)) throw new RangeError(`holdTimeoutMs must be >= 0, got ${holdTimeoutMs}`);
+  const maxHeld = options.maxHeldPerModel ?? DEFAULT_MAX_HELD;
+  if (!Number.isInteger(maxHeld) || maxHeld < 1) throw new RangeError(`maxHeldPerModel must be an integer >= 1, got ${maxHeld}`);
   const logger = createGatewayLogger(options.logLevel ?? 'info', name);
   const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger);
   const holder: TableHolder = { table: EMPTY_TABLE, ready: false };
@@ -116,6 +133,31 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     nowMs: Date.now,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
   };
+  const publishSample = (namespace: string, sample: GatewaySample): void => {
+    try {
+      nc.publish(metricsSubject('gateway', namespace, sample.model), JSON.stringify(sample));
+    } catch {
+      // Model names that are not subject tokens cannot be published; the projector rejects them anyway.
+    }
+  };
+  const hold =
+    holdTimeoutMs > 0
+      ? new HoldQueue({
+          timeoutMs: holdTimeoutMs,
+          maxPerModel: maxHeld,
+          retryAfterS: HOLD_RETRY_AFTER_S,
+          nowMs: Date.now,
+          registry: metrics.registry,
+          // Demand is signalled at once, not at the next periodic sample: the autoscaler wakes the model now.
+          onDemand: (model, namespace, held) => {
+            if (nc.isClosed()) return;
+            const timeMs = Date.now();
+            publishSample(namespace, { gateway: name, model, timeMs, inFlight: stats.inFlightOf(model), requestsPerSecond: 0, inputTokensPerSecond: 0, outputTokensPerSecond: 0, held });
+            logger.info('holding requests of a model with no ready endpoint', { model, namespace, timeoutMs: holdTimeoutMs });
+          },
+        })
+      : undefined;
+  ctx.hold = hold;
 
   const watcher = new RouteWatcher({
     nc,
@@ -126,6 +168,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       upstream.retain(addressesOf(table));
       limiter.retain((m) => table.entries.has(m));
       scheduling.onSwap(table);
+      hold?.onTable(table);
       options.onSwap?.(table);
     },
   });
@@ -148,11 +191,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     load.prune(now, SAMPLE_MAX_AGE_MS);
     if (nc.isClosed()) return;
     for (const { namespace, sample } of stats.drain(name, now, period)) {
-      try {
-        nc.publish(metricsSubject('gateway', namespace, sample.model), JSON.stringify(sample));
-      } catch {
-        // Model names that are not subject tokens cannot be published; the projector rejects them anyway.
-      }
+      // Held requests keep signalling demand every period until they are released or expire.
+      if (hold) sample.held = hold.heldOf(sample.model);
+      publishSample(namespace, sample);
     }
   }, period);
   publisher.unref();
@@ -214,6 +255,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       closed ??= (async () => {
         clearInterval(publisher);
         watcher.stop();
+        hold?.close();
         await new Promise<void>((r) => {
           server.close(() => r());
           server.closeIdleConnections();

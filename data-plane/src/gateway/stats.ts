@@ -40,6 +40,11 @@ export class ModelStatsBook {
     c.outputTokens += outputTokens;
   }
 
+  /** Requests of `model` in the gateway now (proxied or held). */
+  inFlightOf(model: string): number {
+    return this.models.get(model)?.inFlight ?? 0;
+  }
+
   /** Samples of the period that ends now (`periodMs` long); idle models are reported once at zero, then dropped. */
   drain(gateway: string, nowMs: number, periodMs: number): Array<{ namespace: string; sample: GatewaySample }> {
     const out: Array<{ namespace: string; sample: GatewaySample }> = [];
