@@ -14,6 +14,7 @@ import { defaultComponents, startAutoscaler, startControlPlane, type AutoscalerD
 import { connectNats, createResourceStore, decisionSubject, type ResourceStore } from '@matrixinfer/events';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
 import type { ModelInfer } from '@matrixinfer/schemas';
+import { ClosedLoopLoad } from './autoscaler-load.js';
 import { ChildSet } from './support/children.js';
 import { entryEndpoints, readRoute, readStream, routesKv } from './support/nats.js';
 import { waitFor } from './support/poll.js';
@@ -25,49 +26,6 @@ const TICK_MS = 500;
 const STABLE_MS = 6000;
 const PANIC_MS = 1500;
 
-/** Closed-loop clients: each keeps one request in flight through the gateway until stopped. */
-class Load {
-  private workers: Promise<void>[] = [];
-  private aborts: AbortController[] = [];
-  completed = 0;
-  failed = 0;
-  constructor(private readonly url: string) {}
-
-  /** Sets the number of concurrent clients. */
-  set(n: number): void {
-    while (this.aborts.length < n) {
-      const ac = new AbortController();
-      this.aborts.push(ac);
-      this.workers.push(this.loop(ac.signal));
-    }
-    while (this.aborts.length > n) this.aborts.pop()!.abort();
-  }
-
-  private async loop(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        const res = await fetch(`${this.url}/v1/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: MODEL, prompt: 'tell me a story', max_tokens: 40 }),
-          signal,
-        });
-        await res.arrayBuffer();
-        if (res.ok) this.completed++;
-        else this.failed++;
-      } catch {
-        if (!signal.aborted) this.failed++;
-      }
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.set(0);
-    await Promise.allSettled(this.workers);
-    this.workers = [];
-  }
-}
-
 describe('autoscaler end to end (simulator replicas, gateway load)', function () {
   this.timeout(120_000);
   const children = new ChildSet();
@@ -78,7 +36,7 @@ describe('autoscaler end to end (simulator replicas, gateway load)', function ()
   let nc: NatsConnection;
   let kv: KV;
   let store: ResourceStore;
-  let load: Load | undefined;
+  let load: ClosedLoopLoad | undefined;
 
   const replicas = async () => ((await store.get('ModelInfer', 'default', INFER))?.spec as ModelInfer['spec'] | undefined)?.replicas;
   const ready = async () => entryEndpoints(await readRoute(kv, MODEL)).length;
@@ -138,7 +96,7 @@ describe('autoscaler end to end (simulator replicas, gateway load)', function ()
   });
 
   it('3x load step: panic scale-up within the panic window, replicas ready, no flapping under steady load, scale-down only after the stable window', async () => {
-    load = new Load(gw.url);
+    load = new ClosedLoopLoad(gw.url, MODEL);
     load.set(2); // 2 in flight: 1 replica at target
     await new Promise((r) => setTimeout(r, STABLE_MS));
     expect(await replicas(), 'baseline').to.equal(1);
