@@ -20,6 +20,12 @@ export function summarize(env: Envelope): string {
   if (env.type === 'resource.applied' || env.type === 'resource.deleted') {
     const verb = env.type === 'resource.deleted' ? 'deleted' : `generation ${String(md.generation ?? '?')}`;
     s = `${String(d.kind)}/${String(md.name)} ${verb}`;
+  } else if (env.type === 'metrics.engine') {
+    // A bare engine sample (EngineSample): load of one replica.
+    s = `${String(d.endpoint)} running ${String(d.running)} waiting ${String(d.waiting)} kv ${Math.round(Number(d.kvUsage) * 100)}%`;
+  } else if (env.type === 'metrics.gateway') {
+    // A bare gateway sample (GatewaySample): one gateway's load for one model.
+    s = `${String(d.gateway)} ${String(d.model)} in flight ${String(d.inFlight)}, ${Number(d.requestsPerSecond).toFixed(1)} req/s`;
   } else if (typeof d.phase === 'string') {
     // Observation: phase of an instance, where it listens, why.
     s = [str(d.instance), d.phase, str(d.address), str(d.reason)].filter(Boolean).join(' ');

@@ -1,7 +1,7 @@
 // `mi events` against a real nats-server: merged streams, filters, --since, JSON lines.
 import { expect } from 'chai';
 import { jetstream } from '@nats-io/jetstream';
-import { connectNats, decisionSubject, makeEvent, publishEvent } from '@matrixinfer/events';
+import { connectNats, decisionSubject, makeEvent, metricsSubject, publishEvent } from '@matrixinfer/events';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
 import { runMi } from '../mi.js';
 import { captureIO } from '../testing.js';
@@ -39,6 +39,8 @@ describe('mi events (real nats-server)', function () {
     try {
       const subject = decisionSubject('autoscaler', 'default', 'llama-sim');
       await publishEvent(jetstream(nc), subject, makeEvent('autoscaler.scale', 'test', subject, { from: 2, to: 3, reason: 'load 2.4 per replica above target 1.5' }));
+      // Metric samples are published bare (no envelope), as the collector does.
+      await jetstream(nc).publish(metricsSubject('engine', 'default', 'llama-sim-0'), JSON.stringify({ endpoint: 'llama-sim-0', running: 3, waiting: 1, kvUsage: 0.25 }));
     } finally {
       await nc.close();
     }
@@ -64,6 +66,12 @@ describe('mi events (real nats-server)', function () {
     const wide = await mi(['events', '--subject', 'mi.*.model.>']);
     expect(wide.out).to.have.length(1);
     expect(wide.out[0]).to.contain('mi.desired.model.default.llama');
+  });
+
+  it('shows bare metric samples of the metrics stream', async () => {
+    const r = await mi(['events', '--stream', 'metrics']);
+    expect(r.out).to.have.length(1);
+    expect(r.out[0]).to.match(/ {2}mi\.metrics\.engine\.default\.llama-sim-0 {2}metrics\.engine {2}llama-sim-0 running 3 waiting 1 kv 25%$/);
   });
 
   it('--since a future time shows nothing; a bad --since is rejected', async () => {

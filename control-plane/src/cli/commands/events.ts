@@ -1,13 +1,14 @@
 // `mi events [--stream S] [--subject FILTER] [--since DURATION|TIME] [--follow] [-o json]`:
 // reads the event log. Without --stream it merges desired, observed and decisions by time.
 import { Command } from 'commander';
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { STREAMS, replay, tailEvents, type EventSubscription, type ReplayedEvent, type StreamKey, type StreamPosition } from '@matrixinfer/events';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { STREAMS, type StreamKey } from '@matrixinfer/events';
 import { BadArgumentError } from '../../api/errors.js';
 import { withNats } from '../connect.js';
 import { formatEventJson, formatEventLine, subjectMatches, type ShownEvent } from '../event-lines.js';
 import type { CliIO, GlobalOptions } from '../io.js';
 import { parseOutputFormat } from '../output.js';
+import { openStreamRead, type StreamRead } from '../stream-reader.js';
 import { parseTimeArg } from '../time.js';
 
 interface EventsOptions {
@@ -38,26 +39,6 @@ export function planStreams(stream: string | undefined, subject: string | undefi
   return keys.map((key) => ({ key, clientFilter: subject }));
 }
 
-async function readStream(js: JetStreamClient, key: StreamKey, filter: string | undefined, since: StreamPosition | undefined): Promise<ShownEvent[]> {
-  const opts: Parameters<typeof replay<ShownEvent[]>>[0] = {
-    js,
-    stream: STREAMS[key],
-    initial: [],
-    skipInvalid: true,
-    fold: (acc, ev) => {
-      acc.push({ ...ev, stream: STREAMS[key] });
-      return acc;
-    },
-  };
-  if (filter) opts.filter = filter;
-  if (since) opts.from = since;
-  const events = (await replay(opts)).state;
-  // nats-server 2.9 delivers from the start when a start time lies past the last message,
-  // so the bound is checked here too.
-  const sinceMs = since && 'time' in since ? Number(since.time) : undefined;
-  return sinceMs === undefined ? events : events.filter((e) => e.storedMs >= sinceMs);
-}
-
 /** The `events` command. */
 export function eventsCommand(io: CliIO, globals: () => GlobalOptions): Command {
   return new Command('events')
@@ -70,35 +51,32 @@ export function eventsCommand(io: CliIO, globals: () => GlobalOptions): Command 
     .action(async (opts: EventsOptions) => {
       const format = opts.output === 'text' ? 'text' : parseOutputFormat(opts.output, ['json']);
       const plan = planStreams(opts.stream, opts.subject);
-      const since: StreamPosition | undefined = opts.since ? { time: parseTimeArg(opts.since, io.nowMs()) } : undefined;
+      const sinceMs = opts.since ? parseTimeArg(opts.since, io.nowMs()) : undefined;
       const show = (ev: ShownEvent) => io.out(format === 'json' ? formatEventJson(ev) : formatEventLine(ev));
       await withNats(globals(), io, async (nc) => {
         const js = jetstream(nc);
-        const all: ShownEvent[] = [];
-        for (const p of plan) {
-          const evs = await readStream(js, p.key, p.filter, since);
-          all.push(...(p.clientFilter ? evs.filter((e) => subjectMatches(p.clientFilter!, e.subject)) : evs));
+        const jsm = await jetstreamManager(nc);
+        const reads: { read: StreamRead; clientFilter?: string }[] = [];
+        try {
+          for (const p of plan) reads.push({ read: await openStreamRead({ js, jsm, stream: STREAMS[p.key], filter: p.filter, sinceMs }), clientFilter: p.clientFilter });
+          const keep = (clientFilter: string | undefined) => (ev: ShownEvent) => !clientFilter || subjectMatches(clientFilter, ev.subject);
+          const all: ShownEvent[] = [];
+          for (const r of reads) all.push(...(await r.read.backlog()).filter(keep(r.clientFilter)));
+          all.sort((a, b) => a.storedMs - b.storedMs || a.seq - b.seq);
+          all.forEach(show);
+          if (!opts.follow) return;
+          // Live: each stream's consumer simply continues after its backlog.
+          const loops = reads.map((r) =>
+            r.read.live((ev) => {
+              if (keep(r.clientFilter)(ev)) show(ev);
+            }),
+          );
+          await waitForStop(io.stop);
+          await Promise.all(reads.map((r) => r.read.close()));
+          await Promise.all(loops);
+        } finally {
+          await Promise.all(reads.map((r) => r.read.close()));
         }
-        all.sort((a, b) => a.storedMs - b.storedMs || a.seq - b.seq);
-        all.forEach(show);
-        if (!opts.follow) return;
-        // Live: each stream continues right after what was printed from it.
-        const subs: EventSubscription[] = [];
-        for (const p of plan) {
-          const last = all.filter((e) => e.stream === STREAMS[p.key]).reduce((m, e) => Math.max(m, e.seq), 0);
-          const sub = await tailEvents({
-            js,
-            stream: STREAMS[p.key],
-            filter: p.filter,
-            from: last > 0 ? { seq: last + 1 } : since ?? 'new',
-            handler: (ev: ReplayedEvent) => {
-              if (!p.clientFilter || subjectMatches(p.clientFilter, ev.subject)) show({ ...ev, stream: STREAMS[p.key] });
-            },
-          });
-          subs.push(sub);
-        }
-        await waitForStop(io.stop);
-        await Promise.all(subs.map((s) => s.stop()));
       });
     });
 }
