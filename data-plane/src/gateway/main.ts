@@ -4,6 +4,12 @@ import { SCHEDULER_PROFILE_NAMES } from '../scheduler/index.js';
 import { startGateway } from './gateway.js';
 import type { LogLevel } from './log.js';
 
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('not a non-negative integer');
+  return n;
+}
+
 function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a port number');
@@ -26,10 +32,12 @@ const program = new Command('mi-gateway')
   .addOption(new Option('--upstream <client>', 'upstream HTTP client').choices(['undici', 'http']).default('undici'))
   .addOption(new Option('--scheduler <profile>', 'start-up scheduler profile (live: mi-config key scheduler)').choices([...SCHEDULER_PROFILE_NAMES]).default('default'))
   .addOption(new Option('--decision-sample-rate <rate>', 'share of scheduling decisions published on mi.decisions.gateway.<ns>.<model> (live: mi-config gateway.decisionSampleRate)').default(0.01).argParser(rate))
-  .option('--no-share-peers', 'do not share prefix placements and in-flight counts with peer gateways');
+  .option('--no-share-peers', 'do not share prefix placements and in-flight counts with peer gateways')
+  .addOption(new Option('--hold-timeout-ms <ms>', 'longest wait of a request for a model with no ready replica (scale from zero); 0: 503 at once').default(60_000).argParser(nonNegativeInt))
+  .addOption(new Option('--max-held <n>', 'requests held per model at most while it starts').default(256).argParser(nonNegativeInt));
 
 program.parse();
-const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean }>();
+const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number }>();
 
 let gw: Awaited<ReturnType<typeof startGateway>>;
 try {
@@ -43,6 +51,8 @@ try {
     schedulerConfig: o.scheduler,
     decisionSampleRate: o.decisionSampleRate,
     sharePeers: o.sharePeers,
+    holdTimeoutMs: o.holdTimeoutMs,
+    maxHeldPerModel: o.maxHeld,
   });
 } catch (err) {
   // Only main decides to exit: a clear one-line reason (no NATS, port taken) and status 1.
