@@ -115,7 +115,7 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     const subject = decisionSubject('infer', namespace(), modelInfer);
     await publishEnvelope(jetstream(nc), INSTANCES_DECISION, 'test', subject, { modelInfer, namespace: namespace(), generation: 1, instances, reason: 'test' }, Date.now());
   }
-  function start(extra: { startupTimeoutMs?: number; simulatorCommand?: string[] } = {}): Promise<LocalActuator> {
+  function start(extra: { startupTimeoutMs?: number; simulatorCommand?: string[]; resyncMs?: number } = {}): Promise<LocalActuator> {
     return startLocalActuator({ nc, dataDir, logger, simulatorCommand: [process.execPath, FAKE_ENGINE], startupTimeoutMs: 10_000, stopGraceMs: 2000, handleSignals: false, ...extra });
   }
   const seen = (instance: string, phase: InstanceObservation['phase']): InstanceObservation | undefined =>
@@ -142,6 +142,17 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     await waitFor('b gone', () => !alive(readyB.pid!));
     expect(alive(readyA.pid!)).to.equal(true);
     expect(actuator.instances().map((i) => i.name)).to.deep.equal(['a']);
+  });
+
+  it('re-reports ready instances periodically so their state never ages out of MI_OBSERVED', async () => {
+    actuator = await start({ resyncMs: 200 });
+    await decide([spec('a')]);
+    const ready = await waitFor('a ready', () => seen('a', 'ready'));
+    const again = await waitFor('a re-reported', () =>
+      observations.find((o) => o.namespace === namespace() && o.instance === 'a' && o.phase === 'ready' && o.reason === 'periodic re-report: still ready'),
+    );
+    expect(again.pid).to.equal(ready.pid);
+    expect(again.address).to.equal(ready.address);
   });
 
   it('replaces an instance whose spec changed (new incarnation)', async () => {

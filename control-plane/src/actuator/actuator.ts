@@ -43,6 +43,12 @@ export interface LocalActuatorOptions {
   handleSignals?: boolean;
   /** Clock for observation times (default Date.now). */
   now?: () => number;
+  /**
+   * Re-reports every ready instance this often (default 1 h), so a long-lived instance's
+   * latest observation never ages out of MI_OBSERVED (limited by age) and readers that
+   * start later still see it ready.
+   */
+  resyncMs?: number;
 }
 
 /** What the actuator reports about one instance it manages. */
@@ -298,10 +304,19 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
     schedule();
   });
 
+  const resyncMs = opts.resyncMs ?? 3_600_000;
+  const resync = setInterval(() => {
+    for (const m of managed.values()) {
+      if (m.phase === 'ready' && !m.stopping) observeSpec(m, 'ready', { pid: m.proc?.pid, address: m.address, reason: 'periodic re-report: still ready' });
+    }
+  }, resyncMs);
+  resync.unref();
+
   return {
     async stop() {
       if (closed) return;
       closed = true;
+      clearInterval(resync);
       process.off('exit', killAllNow);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
