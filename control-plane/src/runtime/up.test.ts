@@ -5,6 +5,9 @@ import { createServer, type Server } from 'node:net';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { BUCKETS, openKv } from '@matrixinfer/events';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
 import { REPO_ROOT } from '../cli/testing.js';
 import { startNatsChild } from './nats-child.js';
@@ -84,6 +87,20 @@ describe('mi up runtime (real nats-server)', function () {
       err = e;
     }
     expect((err as { code?: string }).code).to.equal('MI_ERR_DATA_DIR_BUSY');
+    stop.abort();
+    await h.done;
+  });
+
+  it('writes the --config scheduler into mi-config key scheduler before gateways start', async () => {
+    const { h, lines, stop } = await up(opts({ apply: [], schedulerConfig: 'round-robin' }));
+    expect(lines.some((l) => /^scheduler +mi-config key scheduler \(revision \d+\)/.test(l))).to.equal(true);
+    const nc = await connect({ servers: server.url });
+    try {
+      const e = await (await openKv(jetstream(nc), BUCKETS.config)).get('scheduler');
+      expect(e?.string()).to.equal('round-robin');
+    } finally {
+      await nc.close();
+    }
     stop.abort();
     await h.done;
   });

@@ -29,6 +29,8 @@ export interface UpOptions {
   apply: string[];
   /** How long to show progress before saying the model is not ready yet; default 120 s. */
   readyTimeoutMs?: number;
+  /** Scheduler config text (YAML/JSON or a profile name) written to mi-config key `scheduler` before gateways start. */
+  schedulerConfig?: string;
   /** Parts of the control plane (tests pass a subset); default all. */
   components?: ComponentStarter[];
 }
@@ -107,6 +109,13 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
     }
     cp = await startControlPlane({ natsUrl, dataDir, apiPort: opts.apiPort, logger, components: opts.components });
     io.out(`control plane   ${cp.api.url} (API /apis/v1, /healthz, /metrics; ${cp.components.join(', ')})`);
+    if (opts.schedulerConfig !== undefined) {
+      // Gateways validate it (the control plane does not import the data plane) and report the
+      // outcome under scheduler.status.<gateway>; a bad value leaves them on their start-up config.
+      const config = await openKv(jetstream(cp.nc), BUCKETS.config);
+      const revision = await config.put('scheduler', opts.schedulerConfig);
+      io.out(`scheduler       mi-config key scheduler (revision ${revision}); gateways report under scheduler.status.<gateway>`);
+    }
     if (opts.gateways > 0) {
       const bin = findGatewayBin();
       if (bin === null) {

@@ -30,6 +30,22 @@ describe('mi up options', () => {
     expect(flags).to.deep.include({ natsUrl: 'nats://flag:4222', gateways: 2, apiPort: 0, apply: ['a.yaml', 'b.yaml'] });
   });
 
+  it('takes the scheduler of the config file as mi-config text: a profile name, or a mapping as JSON', () => {
+    const profile = join(dir, 'sched-profile.yaml');
+    writeFileSync(profile, 'scheduler: least-request\n');
+    expect(resolveUpOptions({ quickstart: true, config: profile }, {}, {}).schedulerConfig).to.equal('least-request');
+    const mapping = join(dir, 'sched-map.yaml');
+    writeFileSync(mapping, 'scheduler:\n  scorers: [{ name: least-request, weight: 2 }]\n  picker: { name: max-score }\n');
+    expect(JSON.parse(resolveUpOptions({ quickstart: true, config: mapping }, {}, {}).schedulerConfig!)).to.deep.equal({
+      scorers: [{ name: 'least-request', weight: 2 }],
+      picker: { name: 'max-score' },
+    });
+    expect(resolveUpOptions({ quickstart: true }, {}, {}).schedulerConfig).to.equal(undefined);
+    const bad = join(dir, 'sched-bad.yaml');
+    writeFileSync(bad, 'scheduler: [1, 2]\n');
+    expect(() => resolveUpOptions({ quickstart: true, config: bad }, {}, {})).to.throw(/scheduler must be a profile name or a mapping with scorers/);
+  });
+
   it('rejects bad values with the flag name', () => {
     expect(() => resolveUpOptions({ quickstart: true, gateways: '-1' }, {}, {})).to.throw(/--gateways must be a whole number/);
     expect(() => resolveUpOptions({ quickstart: true, apiPort: '70000' }, {}, {})).to.throw(/--api-port must be a port number/);

@@ -33,6 +33,24 @@ interface UpConfigFile {
   natsPort?: number;
   quickstart?: boolean;
   apply?: string[];
+  /** Scheduler config of every gateway (a mapping) or a profile name; written to mi-config key `scheduler`. */
+  scheduler?: unknown;
+}
+
+/** mi-config key the gateways watch for their scheduler config (data-plane config-watcher.ts). */
+export const SCHEDULER_CONFIG_KEY = 'scheduler';
+
+/**
+ * The `scheduler` value of a --config file as the text stored in mi-config, or undefined. Only
+ * the shape is checked here (the control plane does not import the data plane): gateways
+ * validate it fully, reject a bad one with every problem listed (key `scheduler.status.<gateway>`)
+ * and keep the config in force.
+ */
+export function schedulerConfigText(v: unknown, file: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  if (typeof v === 'object' && !Array.isArray(v) && Array.isArray((v as { scorers?: unknown }).scorers)) return JSON.stringify(v);
+  throw new BadArgumentError(`--config ${file}: scheduler must be a profile name or a mapping with scorers (and picker, filters)`);
 }
 
 function port(v: string | number | undefined, what: string, dflt: number): number {
@@ -51,7 +69,7 @@ function readConfig(file: string | undefined): UpConfigFile {
     throw new BadArgumentError(`cannot read --config ${file}: ${(err as Error).message}`);
   }
   if (v === null || v === undefined) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new BadArgumentError(`--config ${file} must hold a mapping (natsUrl, dataDir, gateways, apiPort, gatewayPort, quickstart, apply)`);
+  if (typeof v !== 'object' || Array.isArray(v)) throw new BadArgumentError(`--config ${file} must hold a mapping (natsUrl, dataDir, gateways, apiPort, gatewayPort, quickstart, apply, scheduler)`);
   return v as UpConfigFile;
 }
 
@@ -71,6 +89,7 @@ export function resolveUpOptions(flags: UpFlags, globals: GlobalOptions, env: Re
     gatewayPort: port(flags.gatewayPort ?? file.gatewayPort, '--gateway-port', port(env.MI_GATEWAY_PORT, 'MI_GATEWAY_PORT', 8080)),
     natsPort: port(flags.natsPort ?? file.natsPort, '--nats-port', 4222),
     apply: [...(quickstart ? [QUICKSTART] : []), ...extra],
+    schedulerConfig: schedulerConfigText(file.scheduler, flags.config ?? ''),
   };
 }
 
@@ -80,7 +99,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function upCommand(io: CliIO, globals: () => GlobalOptions): Command {
   return new Command('up')
     .description('start nats-server (unless --nats-url/NATS_URL), the control plane, gateways and the quickstart model')
-    .option('--config <file>', 'YAML/JSON file with natsUrl, dataDir, gateways, apiPort, gatewayPort, quickstart, apply')
+    .option('--config <file>', 'YAML/JSON file with natsUrl, dataDir, gateways, apiPort, gatewayPort, quickstart, apply, scheduler')
     .option('--gateways <n>', 'gateway replicas (ports --gateway-port, +1, ...)')
     .option('--data-dir <dir>', 'where JetStream data, instance logs and logs live (default ./.mi-data)')
     .option('--no-quickstart', 'do not apply examples/quickstart.yaml')
