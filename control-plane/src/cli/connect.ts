@@ -1,15 +1,26 @@
 // Opens NATS for one CLI command and always closes it, so `mi` exits as soon as it is done.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats } from '@matrixinfer/events';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { connectNats, resolveNatsUrl } from '@matrixinfer/events';
+import { SubmitError } from '../api/errors.js';
 import { createNatsResourceService } from '../api/nats-backend.js';
 import type { ResourceService } from '../api/service.js';
 import type { CliIO, GlobalOptions } from './io.js';
+
+function isStreamNotFound(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
+}
 
 /** Runs `fn` with a NATS connection (URL from --nats-url, NATS_URL, or the default); closes it after. */
 export async function withNats<T>(globals: GlobalOptions, io: CliIO, fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
   const nc = await connectNats({ url: globals.natsUrl, name: 'mi-cli', env: io.env, timeoutMs: 3000 });
   try {
     return await fn(nc);
+  } catch (err) {
+    if (isStreamNotFound(err) || isStreamNotFound((err as { cause?: unknown }).cause)) {
+      throw new SubmitError('MI_ERR_NOT_FOUND', `the MatrixInfer streams do not exist on ${resolveNatsUrl(globals.natsUrl, io.env)} yet: nothing was applied there (start with \`mi up\` or \`mi apply\`)`, { cause: err });
+    }
+    throw err;
   } finally {
     await nc.close();
   }

@@ -94,6 +94,20 @@ describe('mi apply / get / delete (real nats-server)', function () {
     expect((await mi(['get', 'model', 'valid-one'])).code).to.equal(EXIT.notFound);
   });
 
+  it('says nothing was applied yet on a NATS without the streams (exit 2)', async () => {
+    const empty = await startNatsServer();
+    try {
+      const c = captureIO();
+      expect(await runMi(['--nats-url', empty.url, 'events'], c.io)).to.equal(EXIT.notFound);
+      expect(c.err[0]).to.match(/the MatrixInfer streams do not exist on nats:\/\/127\.0\.0\.1:\d+ yet/);
+      const get = captureIO();
+      expect(await runMi(['--nats-url', empty.url, 'get', 'models'], get.io)).to.equal(EXIT.notFound);
+      expect(get.err[0]).to.match(/the MatrixInfer streams do not exist/);
+    } finally {
+      await empty.close();
+    }
+  });
+
   it('says how to fix an unreachable NATS (exit 4)', async () => {
     const c = captureIO();
     const code = await runMi(['--nats-url', 'nats://127.0.0.1:1', 'get', 'models'], c.io);
