@@ -99,7 +99,8 @@ export class HoldQueue {
   /** Holds `item` for `model`; returns an error to answer at once when the queue is full or closed. */
   offer(item: Holdable, model: string, namespace: string): GatewayError | null {
     const h = this.state(model, namespace);
-    if (this.closed || h.items.size >= this.opts.maxPerModel) {
+    if (this.closed) return modelStarting(model, 0, this.opts.retryAfterS);
+    if (h.items.size >= this.opts.maxPerModel) {
       h.rejected.inc();
       return holdQueueFull(model, this.opts.maxPerModel, this.opts.retryAfterS);
     }
