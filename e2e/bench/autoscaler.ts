@@ -129,6 +129,7 @@ async function main(): Promise<void> {
 
     // 1. Zero -> first token, then a burst at zero.
     await waitFor('ModelInfer at 0 replicas', async () => (await store.get('ModelInfer', 'default', INFER)) !== null && (await replicas()) === 0, { timeoutMs: 30_000 });
+    await waitFor('the model routed (no endpoint yet)', async () => (await readRoute(kv, MODEL)) !== null, { timeoutMs: 30_000 });
     const zero = await firstToken(gw.url, Date.now() + 60_000);
     out(`zero -> first token: ${zero.ok ? s(zero.ttftMs) : `no token within ${s(zero.ttftMs)}: ${zero.error ?? 'gave up'}`} (${zero.retries} retried 503s)`);
     const zeroAgainFrom = Date.now();

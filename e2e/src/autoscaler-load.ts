@@ -6,6 +6,8 @@ export class ClosedLoopLoad {
   private aborts: AbortController[] = [];
   completed = 0;
   failed = 0;
+  /** Failures by HTTP status (or 'network'). */
+  readonly failures = new Map<string, number>();
   constructor(
     private readonly url: string,
     private readonly model: string,
@@ -32,11 +34,16 @@ export class ClosedLoopLoad {
         });
         await res.arrayBuffer();
         if (res.ok) this.completed++;
-        else this.failed++;
+        else this.fail(String(res.status));
       } catch {
-        if (!signal.aborted) this.failed++;
+        if (!signal.aborted) this.fail('network');
       }
     }
+  }
+
+  private fail(why: string): void {
+    this.failed++;
+    this.failures.set(why, (this.failures.get(why) ?? 0) + 1);
   }
 
   /** Stops every client and waits for their requests to end. */
