@@ -215,7 +215,8 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
   });
 
   it('reports failed on health timeout, on exit before ready and on a missing program, and kills the timed-out process', async () => {
-    actuator = await start({ startupTimeoutMs: 600 });
+    // Long enough that the crashing child exits before its health deadline even on a loaded machine.
+    actuator = await start({ startupTimeoutMs: 5000 });
     await decide([
       spec('slow', { env: { FAKE_NEVER_HEALTHY: '1' } }),
       spec('crash', { roleIndex: 1, env: { FAKE_EXIT_CODE: '3' } }),
