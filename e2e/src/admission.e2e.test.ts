@@ -78,9 +78,11 @@ describe('admission end to end (mi apply against a real nats-server)', function 
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function policyRevision(): Promise<string> {
-    const got = JSON.parse(await miOk(server.url, ['get', 'autoscalingpolicy', POLICY, '-o', 'json'])) as { metadata: { resourceVersion: string }; spec: { metrics: { targetValue: number }[] } };
-    return got.metadata.resourceVersion;
+  async function readPolicy(): Promise<{ seq: number; target: number }> {
+    const store = createResourceStore({ js: jetstream(nc), jsm: await jetstreamManager(nc), source: 'e2e' });
+    const rec = await store.read('AutoscalingPolicy', 'default', POLICY);
+    const spec = rec.live?.spec as { metrics: { targetValue: number }[] } | undefined;
+    return { seq: rec.seq, target: spec?.metrics[0].targetValue ?? NaN };
   }
 
   it('rejects an invalid file with every error (exit 1) and writes nothing', async () => {
@@ -106,7 +108,7 @@ describe('admission end to end (mi apply against a real nats-server)', function 
   });
 
   it('two mi apply of one resource from the same revision: one is configured, the other gets a conflict (exit 3)', async () => {
-    const rev = await policyRevision();
+    const rev = String((await readPolicy()).seq);
     const a = writeManifest(dataDir, 'policy-a.yaml', policyYaml(7, rev));
     const b = writeManifest(dataDir, 'policy-b.yaml', policyYaml(9, rev));
     const seqBefore = await lastSeq(nc, 'desired');
@@ -120,8 +122,7 @@ describe('admission end to end (mi apply against a real nats-server)', function 
     expect(lost[0].stderr).to.match(/conflict/i);
     // Exactly one write landed, and it is the winner's.
     expect(await lastSeq(nc, 'desired')).to.equal(seqBefore + 1);
-    const stored = JSON.parse(await miOk(server.url, ['get', 'autoscalingpolicy', POLICY, '-o', 'json'])) as { spec: { metrics: { targetValue: number }[] } };
-    expect(stored.spec.metrics[0].targetValue).to.equal(ra.code === 0 ? 7 : 9);
+    expect(await readPolicy()).to.deep.equal({ seq: seqBefore + 1, target: ra.code === 0 ? 7 : 9 });
   });
 
   it('two resource-store applies racing from the same revision: one succeeds, the other ConflictError', async () => {

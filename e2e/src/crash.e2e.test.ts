@@ -1,7 +1,8 @@
 // A control plane killed mid-reconcile (SIGKILL of `mi up` right after the model controller's
 // first decision) and started again reaches the same end state as a run without the crash, and
-// MI_DECISIONS holds no decision twice. The reference run and the crash run each get their own
-// nats-server and data dir, and apply the same manifest.
+// MI_DECISIONS holds no decision twice. The reference run (the same control-plane composition,
+// in this process) and the crash run each get their own nats-server and data dir, and apply the
+// same manifest.
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { startMiUp } from './support/mi-up.js';
 import { modelYaml, writeManifest } from './support/manifests.js';
 import { entryEndpoints, readRoute, readStream, routesKv } from './support/nats.js';
 import { waitFor } from './support/poll.js';
+import { startInProcessControlPlane } from './support/system.js';
 
 const MODEL = 'e2e-crash';
 const REPLICAS = 2;
@@ -39,6 +41,7 @@ describe('control plane killed mid-reconcile (mi up as a child process)', functi
   const children = new ChildSet();
   const runs: Run[] = [];
   const simulatorPids = new Set<number>();
+  const stops: (() => Promise<void>)[] = [];
 
   async function newRun(tag: string): Promise<Run> {
     const server = await startNatsServer();
@@ -58,6 +61,7 @@ describe('control plane killed mid-reconcile (mi up as a child process)', functi
     this.timeout(30_000);
     for (const r of runs) await observedPids(r).catch(() => []);
     await children.killAll();
+    for (const stop of stops.splice(0)) await stop();
     for (const r of runs.splice(0)) {
       await r.nc.close();
       await r.server.close();
@@ -108,14 +112,16 @@ describe('control plane killed mid-reconcile (mi up as a child process)', functi
 
   it('reference: a run without a crash', async () => {
     const run = await newRun('ref');
-    const up = await startMiUp(children, run.server.url, run.dataDir, 'mi-up-ref');
+    // The same composition `mi up` runs, in this process: one child start less on a busy box.
+    const cp = await startInProcessControlPlane(run.server.url, run.dataDir);
+    stops.push(cp.stop);
     const file = writeManifest(run.dataDir, 'model.yaml', modelYaml({ name: MODEL, replicas: REPLICAS }));
     expect(await miOk(run.server.url, ['apply', '-f', file])).to.include(`model/${MODEL} created`);
     await waitRouted(run);
     await waitFor('the Model to be Active', async () => (await endState(run)).modelStatus.includes('Active'), { timeoutMs: 30_000, everyMs: 500 });
     reference = { state: await endState(run), contents: (await decisionContents(run)).contents };
     const pids = await observedPids(run);
-    await children.stop(up);
+    await stops.splice(stops.indexOf(cp.stop), 1)[0]();
     await waitFor('the reference run to leave no simulator', () => pids.every((p) => !pidAlive(p)), { timeoutMs: 15_000 });
   });
 
