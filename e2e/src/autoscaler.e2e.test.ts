@@ -2,7 +2,8 @@
 // autoscaler, local actuator, collector) with simulator replicas and a gateway process, load
 // generated through the gateway. A Model backend names a policy that scales on gateway
 // in-flight requests (2 per replica), with short windows (stable 6 s, panic 1.5 s) and a
-// 500 ms tick so the test takes well under a minute.
+// 500 ms tick so the test takes well under a minute. A second Model at zero replicas gets a
+// burst of 50 requests, which the gateway holds until the autoscaler has woken it.
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,6 +94,35 @@ describe('autoscaler end to end (simulator replicas, gateway load)', function ()
     await cp?.stop().catch(() => undefined);
     await server?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a model at zero replicas: a burst of 50 requests is held by the gateway and all complete once it has scaled from zero', async () => {
+    const model = 'e2e-zero';
+    await store.apply({
+      apiVersion: 'registry.matrixinfer.ai/v1alpha1',
+      kind: 'Model',
+      metadata: { name: model, namespace: 'default' },
+      spec: {
+        name: model,
+        backends: [{ name: 'sim', type: 'vLLM', modelURI: 'hf://e2e/tiny', minReplicas: 0, maxReplicas: 2, autoscalingPolicy: 'inflight', workers: [{ type: 'server', config: { profile: 'cpu-small' } }] }],
+      },
+    });
+    await waitFor('routed with no endpoint', async () => {
+      const entry = await readRoute(kv, model);
+      return (entry !== null && entryEndpoints(entry).length === 0) || undefined;
+    }, { timeoutMs: 30_000 });
+    const zeroInfer = `${model}-sim`;
+    expect(((await store.get('ModelInfer', 'default', zeroInfer))?.spec as ModelInfer['spec']).replicas).to.equal(0);
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const res = await fetch(`${gw.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, prompt: 'hi', max_tokens: 4 }) });
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
+    expect(statuses.filter((c) => c === 200).length, `statuses ${statuses.join(',')}`).to.equal(50);
+    const woke = (await readStream<AutoscalerDecisionData>(nc, 'decisions', decisionSubject('autoscaler', 'default', zeroInfer))).map((e) => e.envelope.data).find((d) => d.currentReplicas === 0 && d.desiredReplicas > 0);
+    expect(woke?.reason).to.match(/^scale from zero: \d+ request\(s\) held by gateways/);
   });
 
   it('3x load step: panic scale-up within the panic window, replicas ready, no flapping under steady load, scale-down only after the stable window', async () => {
