@@ -140,6 +140,19 @@ describe('HoldQueue', () => {
     expect(await metric('mi_gateway_held_requests', 'm')).to.equal(3);
   });
 
+  it('a request that throws on release still gets an answer, and the ones after it are released', () => {
+    const bad = new FakeHeld('bad', log, () => {
+      throw new Error('scheduler bug');
+    });
+    const good = new FakeHeld('good', log);
+    q.offer(bad, 'm', 'default');
+    q.offer(good, 'm', 'default');
+    expect(() => q.onTable(table(['m', 1]))).to.not.throw();
+    expect(log).to.deep.equal(['released bad', 'expired bad', 'released good']);
+    expect(bad.expired!.code).to.equal('MI_ERR_UPSTREAM');
+    expect(bad.expired!.message).to.contain('scheduler bug');
+  });
+
   it('a removed request (client gone) is neither released nor expired', async () => {
     const a = new FakeHeld('a', log);
     const b = new FakeHeld('b', log);

@@ -7,7 +7,7 @@
 // Not the hot path: nothing here runs for a request that finds an endpoint.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RouteEntry } from '@matrixinfer/events';
-import { holdQueueFull, modelStarting, type GatewayError } from './errors.js';
+import { holdQueueFull, modelStarting, upstreamFailed, type GatewayError } from './errors.js';
 import type { RouteTable } from './route-table.js';
 
 /** A held request, as the queue sees it (the Exchange implements it). */
@@ -152,7 +152,15 @@ export class HoldQueue {
       this.disarm(h);
       h.released.inc(batch.length);
       // A request that lands on a still-empty server is offered again and keeps its deadline.
-      for (const item of batch) item.holdReleased();
+      for (const item of batch) {
+        try {
+          item.holdReleased();
+        } catch (err) {
+          // This runs inside the routing watcher's swap: one failing request must neither stop
+          // the watch nor strand the requests after it, and it still gets an answer.
+          item.holdExpired(upstreamFailed(`held request could not be scheduled: ${(err as Error).message}`, err));
+        }
+      }
     }
   }
 
