@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { decisionSubject, desiredSubject, isSubjectToken, metricsSubject, observedSubject, parseSubject, statusKey } from './names.js';
 import { decodeRouteEntry, encodeRouteEntry, stableStringify, type RouteEntry } from './routes.js';
+import { GATEWAY_SAMPLE, decodeSample, encodeSample } from './samples.js';
 
 describe('names (subjects are public interface)', () => {
   const cases: { name: string; subject: string; parsed: ReturnType<typeof parseSubject> }[] = [
@@ -49,5 +50,19 @@ describe('routes (mi-routes entry codec)', () => {
     expect(decodeRouteEntry(new TextEncoder().encode('nope'))).to.equal(null);
     expect(decodeRouteEntry(enc({ ...entry, format: 'mi.route/v2' }))).to.equal(null);
     expect(decodeRouteEntry(enc({ ...entry, rules: 'x' }))).to.equal(null);
+  });
+});
+
+describe('samples: encodeSample / decodeSample', () => {
+  const sample = { gateway: 'gw-0', model: 'llama', timeMs: 1_700_000_000_000, inFlight: 3, requestsPerSecond: 1, inputTokensPerSecond: 2, outputTokensPerSecond: 3, held: 0 };
+  it('wraps a sample in the event envelope and reads it back', () => {
+    const text = encodeSample(GATEWAY_SAMPLE, 'gateway/gw-0', 'mi.metrics.gateway.default.llama', sample);
+    const env = JSON.parse(text) as { id: string; type: string; subject: string; time: string };
+    expect(env).to.include({ type: 'metrics.gateway.sample', subject: 'mi.metrics.gateway.default.llama', time: '2023-11-14T22:13:20.000Z' });
+    expect(decodeSample(text)).to.deep.equal(sample);
+  });
+  it('still reads a bare sample, and rejects what is not a sample', () => {
+    expect(decodeSample(JSON.stringify(sample))).to.deep.equal(sample);
+    for (const bad of ['not json', 'null', '{"type":"x","data":{}}', '[]']) expect(decodeSample(bad), bad).to.equal(null);
   });
 });

@@ -47,3 +47,33 @@ export interface GatewaySample {
   /** Requests held because the model had no ready endpoint (scale-from-zero demand). */
   held?: number;
 }
+
+/** Envelope type of an engine sample on `mi.metrics.engine.…`. */
+export const ENGINE_SAMPLE = 'metrics.engine.sample';
+/** Envelope type of a gateway sample on `mi.metrics.gateway.…`. */
+export const GATEWAY_SAMPLE = 'metrics.gateway.sample';
+
+/**
+ * Serializes a sample inside the standard event envelope (architecture: every payload has one).
+ * Samples are high-volume and never deduplicated, so the id is the subject plus the sample time.
+ */
+export function encodeSample(type: typeof ENGINE_SAMPLE | typeof GATEWAY_SAMPLE, source: string, subject: string, sample: EngineSample | GatewaySample): string {
+  return JSON.stringify({ id: `${subject}@${sample.timeMs}`, type, time: new Date(sample.timeMs).toISOString(), source, subject, data: sample });
+}
+
+/**
+ * Reads a sample from a `mi.metrics.>` message: an envelope (current) or a bare sample (written
+ * before samples had envelopes). Returns null for anything else, never throws.
+ */
+export function decodeSample<T extends EngineSample | GatewaySample>(text: string): T | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as { data?: unknown; type?: unknown; timeMs?: unknown };
+  const sample = typeof o.type === 'string' && typeof o.data === 'object' && o.data !== null ? o.data : v;
+  return typeof (sample as { timeMs?: unknown }).timeMs === 'number' ? (sample as T) : null;
+}
