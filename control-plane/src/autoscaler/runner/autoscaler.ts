@@ -189,6 +189,7 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
   }
 
   let running: Promise<void> | null = null;
+  let lastShadowed = '';
   async function tickOnce(): Promise<void> {
     const tickStart = Math.floor(now() / tickMs) * tickMs;
     const topology = buildTopology(resources.values());
@@ -196,6 +197,9 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
     const okUnits = topology.units.filter((u) => u.ok);
     const keep = Math.max(opts.minReplayMs ?? 60_000, ...okUnits.map((u) => keepMsOf(u)));
     pruneBook(book, tickStart - keep - staleMs - tickMs);
+    const shadowed = topology.shadowed.map((u) => `${u.namespace}/${u.binding}: ${u.error}`).join('; ');
+    if (shadowed !== lastShadowed && shadowed !== '') logger.warn('bindings that cannot be used (their target is scaled by another binding)', { bindings: shadowed });
+    lastShadowed = shadowed;
     const live = new Set<string>();
     for (const unit of topology.units) {
       live.add(`${unit.namespace}/${unit.name}`);

@@ -103,16 +103,20 @@ describe('autoscaler runner: topology and step', () => {
       res('AutoscalingPolicyBinding', 'b1', { policyRef: { name: 'p' }, scalingConfiguration: { target: { targetRef: { name: 'mi-a' } }, maxReplicas: 3 } }),
       res('AutoscalingPolicyBinding', 'b2', { policyRef: { name: 'p' }, scalingConfiguration: { target: { targetRef: { name: 'mi-a' } }, maxReplicas: 3 } }),
       res('AutoscalingPolicyBinding', 'b3', { policyRef: { name: 'missing' }, scalingConfiguration: { target: { targetRef: { name: 'mi-b' } }, maxReplicas: 3 } }),
+      // Regression: an invalid binding of an already scaled target must not publish under that target's name.
+      res('AutoscalingPolicyBinding', 'b4', { policyRef: { name: 'missing' }, scalingConfiguration: { target: { targetRef: { name: 'mi-a' } }, maxReplicas: 3 } }),
+      res('AutoscalingPolicyBinding', 'mi-a', { policyRef: { name: 'p' }, scalingConfiguration: { target: { targetRef: { name: 'mi-a' } }, maxReplicas: 3 } }),
     ]);
     expect(t.models.get('default/mi-a')).to.deep.equal([
       { model: 'llama', share: 0.75 },
       { model: 'sql', share: 0.75 },
     ]);
-    expect(t.units.map((u) => (u.ok ? `ok ${u.name}` : `bad ${u.binding}: ${u.error}`))).to.deep.equal([
+    expect(t.units.map((u) => (u.ok ? `ok ${u.name}` : `bad ${u.binding} as ${u.name}: ${u.error}`))).to.deep.equal([
       'ok mi-a',
-      'bad b2: ModelInfer mi-a is already scaled by AutoscalingPolicyBinding b1',
-      'bad b3: AutoscalingPolicy missing not found in namespace default',
+      'bad b2 as b2: ModelInfer mi-a is already scaled by AutoscalingPolicyBinding b1',
+      'bad b3 as mi-b: AutoscalingPolicy missing not found in namespace default',
     ]);
+    expect(t.shadowed.map((u) => u.binding)).to.deep.equal(['b4', 'mi-a']);
   });
 
   it('takes scaleToZeroGracePeriod from the Model backend of the target', () => {

@@ -28,6 +28,8 @@ export interface Topology {
   units: ScaleUnit[];
   /** `<ns>/<name>` -> ModelInfer (with resourceVersion). */
   infers: Map<string, ModelInfer>;
+  /** Unusable bindings whose name a usable unit decides for (logged, not published). */
+  shadowed: Extract<ScaleUnit, { ok: false }>[];
   /** Client model names (with the target's share of their traffic) per `<ns>/<ModelInfer>`. */
   models: Map<string, ModelShare[]>;
 }
@@ -109,7 +111,8 @@ export function buildTopology(resources: Iterable<StoredResource>): Topology {
       const policy = toScalingPolicy(policyRes);
       const taken = plan.targets.map((t) => t.target).find((t) => owner.has(`${namespace}/${t}`));
       if (taken !== undefined) {
-        fail(`ModelInfer ${taken} is already scaled by AutoscalingPolicyBinding ${owner.get(`${namespace}/${taken}`)}`);
+        // Named after the binding: the target's own decision subject belongs to the owner.
+        units.push({ ok: false, namespace, name: b.metadata.name, binding: b.metadata.name, error: `ModelInfer ${taken} is already scaled by AutoscalingPolicyBinding ${owner.get(`${namespace}/${taken}`)}` });
         continue;
       }
       for (const t of plan.targets) owner.set(`${namespace}/${t.target}`, b.metadata.name);
@@ -120,5 +123,9 @@ export function buildTopology(resources: Iterable<StoredResource>): Topology {
       fail(`AutoscalingPolicyBinding ${b.metadata.name} or its policy is invalid: ${err.message}`);
     }
   }
-  return { units, infers, models: modelShares(routes, servers, infers) };
+  // A unit that cannot be used never speaks for a name a usable unit decides for.
+  const usable = new Set(units.filter((u) => u.ok).map((u) => `${u.namespace}/${u.name}`));
+  const kept = units.filter((u) => u.ok || !usable.has(`${u.namespace}/${u.name}`));
+  const shadowed = units.filter((u): u is Extract<ScaleUnit, { ok: false }> => !u.ok && usable.has(`${u.namespace}/${u.name}`));
+  return { units: kept, shadowed, infers, models: modelShares(routes, servers, infers) };
 }
