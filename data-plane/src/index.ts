@@ -1,5 +1,7 @@
 // Public entry of @matrixinfer/data-plane.
 export { startGateway, type GatewayOptions, type GatewayHandle } from './gateway/gateway.js';
+export { CONFIG_KEYS as GATEWAY_CONFIG_KEYS, schedulerStatusKey, type ConfigStatus as GatewayConfigStatus } from './gateway/config-watcher.js';
+export { EXPLAIN_RESPONSE_HEADER, DECISION_EVENT_TYPE } from './gateway/decisions.js';
 export { startSimulator, type RunningSimulator, type StartSimulatorOptions } from './sim/simulator.js';
 export { PROFILES as SIM_PROFILES, type SimOptions, type SimOptionsInput } from './sim/config.js';
 export {
