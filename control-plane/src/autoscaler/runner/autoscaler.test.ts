@@ -167,10 +167,11 @@ describe('autoscaler runner on nats-server', function () {
     const stepAt = Date.now();
     level = 30;
     await until('scale-up to 3', async () => (await replicas('step')) === 3, 3000);
-    const reaction = Date.now() - stepAt;
-    expect(reaction, 'reaction time').to.be.below(600 + 3 * TICK);
+    // Wall-clock slack for a busy machine; the decision's own tick is checked tightly below.
+    expect(Date.now() - stepAt, 'reaction time').to.be.below(3000);
     const up = (await decisions('step')).find((d) => d.valid && d.desiredReplicas === 3);
     expect(up?.mode).to.equal('panic');
+    expect(up!.tickStartMs - stepAt, 'decided within the panic window (+ one tick)').to.be.at.most(600 + TICK);
     expect(up?.reason).to.match(/^panic: waiting .* asks for 3 replicas/);
     expect(up?.inputs.waiting.panicAverage).to.be.above(20);
 
