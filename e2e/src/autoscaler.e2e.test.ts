@@ -17,6 +17,7 @@ import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testin
 import type { ModelInfer } from '@matrixinfer/schemas';
 import { ClosedLoopLoad } from './autoscaler-load.js';
 import { ChildSet } from './support/children.js';
+import { miOk } from './support/mi.js';
 import { entryEndpoints, readRoute, readStream, routesKv } from './support/nats.js';
 import { waitFor } from './support/poll.js';
 import { fileLogger, startGatewayProcess, type GatewayProcess } from './support/system.js';
@@ -142,6 +143,10 @@ describe('autoscaler end to end (simulator replicas, gateway load)', function ()
     expect(up?.reason).to.match(/^panic: inFlight/);
     await waitFor('3 replicas ready and routed', async () => (await ready()) === 3 || undefined, { timeoutMs: 60_000 });
     expect(await replicas()).to.equal(3);
+    // `mi get` shows desired vs current and the mode (the binding's status from the autoscaler).
+    const table = await miOk(server.url, ['get', 'autoscalingpolicybindings', INFER]);
+    expect(table).to.match(/NAME\s+CURRENT\s+DESIRED\s+PANIC\s+STATUS/);
+    expect(table).to.match(new RegExp(`${INFER}\\s+3\\s+3\\s+(yes|no)\\s+Active`));
 
     // Steady (noisy: requests end and start) load for a stable window: at most one change.
     const steadyFrom = Date.now();
