@@ -250,6 +250,34 @@ describe('autoscaler runner on nats-server', function () {
     expect(d?.demand).to.equal(5);
   });
 
+  it('optimizer binding: the summed load is split over the ModelInfers by cost, each written', async () => {
+    await store.apply(modelInfer('opt-a', 1));
+    await store.apply(modelInfer('opt-b', 0));
+    await store.apply({
+      apiVersion: 'registry.matrixinfer.ai/v1alpha1',
+      kind: 'AutoscalingPolicyBinding',
+      metadata: { name: 'opt', namespace: 'default' },
+      spec: {
+        policyRef: { name: 'fast' },
+        optimizerConfiguration: {
+          params: [
+            { target: { targetRef: { kind: 'ModelInfer', name: 'opt-a' } }, cost: 10, minReplicas: 1, maxReplicas: 2 },
+            { target: { targetRef: { kind: 'ModelInfer', name: 'opt-b' } }, cost: 40, maxReplicas: 4 },
+          ],
+        },
+      },
+    });
+    loads.set('opt-a', () => 40);
+    running.push(await startAutoscaler({ nc, logger, tickMs: TICK, ensure: false }));
+    await until('split 2 + 2', async () => (await replicas('opt-a')) === 2 && (await replicas('opt-b')) === 2, 8000);
+    const d = (await decisions('opt')).find((x) => x.valid && x.desiredReplicas === 4);
+    expect(d?.reason).to.match(/split: 4 replicas by cost: opt-a=2, opt-b=2/);
+    expect(d?.replicas).to.deep.equal({ 'opt-a': { current: 1, desired: 2 }, 'opt-b': { current: 0, desired: 2 } });
+    const member = await until('member status', async () => readAutoscalerStatus(status, 'default', 'opt-b'));
+    expect(member.binding).to.equal('opt');
+    loads.delete('opt-a');
+  });
+
   it('restart rebuilds the windows from MI_METRICS: the first decision uses pre-restart samples', async () => {
     await store.apply(modelInfer('restart', 3));
     await store.apply(binding('restart', 1, 10));
