@@ -2,7 +2,8 @@
 // (nothing is written when one is invalid), then apply them in order with optimistic
 // concurrency; read resources back with their materialized status from `mi-status`.
 import { DEFAULT_NAMESPACE, statusKey, type ApplyResult, type ResourceInput, type ResourceStore, type StoredResource } from '@matrixinfer/events';
-import { DocumentParseError, parseDocuments, resolveKind, validateResource, type ParsedDocument } from '@matrixinfer/schemas';
+import { DocumentParseError, parseDocuments, resolveKind, validateResource, type AutoscalingPolicy, type ParsedDocument } from '@matrixinfer/schemas';
+import { validateScalingPolicy } from '../autoscaler/policy.js';
 import { InvalidResourcesError, NotFoundError, type SubmitProblem } from './errors.js';
 
 /** One manifest text with the name it is reported under (file, `-`, `request`). */
@@ -105,6 +106,13 @@ export function validateManifests(texts: ManifestText[], opts: { namespace?: str
       if (!res.ok) {
         for (const e of res.errors) problems.push({ ...at, path: e.path, message: e.message });
         continue;
+      }
+      // What only the autoscaler knows (supported metric names, annotation windows) is
+      // checked at admission too, so a policy it cannot use never enters the log.
+      if (res.resource.kind === 'AutoscalingPolicy') {
+        const issues = validateScalingPolicy(res.resource as AutoscalingPolicy);
+        for (const e of issues) problems.push({ ...at, path: e.path, message: e.message });
+        if (issues.length > 0) continue;
       }
       const rv = (res.resource.metadata as { resourceVersion?: string }).resourceVersion;
       if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) {
