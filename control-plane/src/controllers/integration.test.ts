@@ -110,9 +110,16 @@ describe('controllers + projector on nats-server', function () {
   it('Model -> children -> 2 instances -> ready -> routed; restart adds no decision; recovery; delete cascades', async () => {
     // A key left by an earlier run whose route no longer exists is removed at start.
     await routes.put('stale-model', '{"format":"mi.route/v1"}');
+    await status.put('modelinfer.default.gone', '{}');
+    // Regression: the projector deleted every mi-status key it did not produce, the
+    // autoscaler's among them. It owns only model/modelinfer/modelserver statuses.
+    await status.put('autoscaler.default.other', '{"desired":1}');
     await start();
     const stale = await routes.get('stale-model');
     expect(stale === null || stale.operation !== 'PUT').to.equal(true);
+    const staleStatus = await status.get('modelinfer.default.gone');
+    expect(staleStatus === null || staleStatus.operation !== 'PUT').to.equal(true);
+    expect((await status.get('autoscaler.default.other'))?.operation).to.equal('PUT');
     await store.apply(makeModel('llama', [{ minReplicas: 2 }]) as unknown as ResourceInput);
 
     // Children appear, each owned by the Model.

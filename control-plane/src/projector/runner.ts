@@ -24,11 +24,15 @@ export interface ProjectorRunnerOptions {
 
 const SOURCE = 'projector';
 
-/** Bytes of every key of a bucket (deleted keys excluded). */
-async function readBucket(kv: KV): Promise<Map<string, string>> {
+// mi-status is shared: the autoscaler writes `autoscaler.*` and binding keys. The projector
+// owns (and may delete) only the statuses it projects, or it would wipe the others at start.
+const OWNED_STATUS = /^(model|modelinfer|modelserver)\./;
+
+/** Bytes of every key of a bucket that `owned` accepts (deleted keys excluded). */
+async function readBucket(kv: KV, owned: (key: string) => boolean = () => true): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const keys: string[] = [];
-  for await (const k of await kv.keys()) keys.push(k);
+  for await (const k of await kv.keys()) if (owned(k)) keys.push(k);
   for (const k of keys) {
     const e = await kv.get(k);
     if (e && e.operation === 'PUT') out.set(k, new TextDecoder().decode(e.value));
@@ -65,7 +69,7 @@ export async function startProjectorRunner(opts: ProjectorRunnerOptions): Promis
   const state = initialProjectorState();
   const queue = createSerialQueue();
   const writtenRoutes = await readBucket(routesKv);
-  const writtenStatus = await readBucket(statusKv);
+  const writtenStatus = await readBucket(statusKv, (k) => OWNED_STATUS.test(k));
   let live = false;
   let stopped = false;
   let flushScheduled = false;
