@@ -143,13 +143,16 @@ describe('gateway scheduling: explain, live config, replicas deciding as one', f
     const ac = new AbortController();
     const pending = chat(a, 'slow one', {}, ac.signal).catch(() => null);
     type Eps = { endpoints: Record<string, { inFlight: number; peerInFlight: number }> };
+    // The engine that got it first (B may still hold a peer count from an earlier request for a tick).
     let busy = '';
-    await waitFor('gw-b sees gw-a’s in-flight request', async () => {
-      const eps = (await getJson<Eps>(`${b.url}/debug/endpoints`)).endpoints;
-      busy = Object.keys(eps).find((id) => eps[id].peerInFlight === 1) ?? '';
+    await waitFor('an engine answering gw-a’s request', () => {
+      busy = ups.find((u) => u.running === 1)?.id ?? '';
       return busy !== '';
     });
-    await waitFor(`${busy} is answering it`, () => ups.find((u) => u.id === busy)!.running === 1);
+    await waitFor(`gw-b sees gw-a’s in-flight request on ${busy}`, async () => {
+      const eps = (await getJson<Eps>(`${b.url}/debug/endpoints`)).endpoints;
+      return Object.keys(eps).every((id) => eps[id].peerInFlight === (id === busy ? 1 : 0));
+    });
     const peers = (await getJson<DebugScheduler>(`${b.url}/debug/scheduler`)).peers;
     expect(Object.keys(peers)).to.deep.equal(['gw-a']);
     // B's scheduler sees it too: the decision B publishes carries the peer's request as load.
