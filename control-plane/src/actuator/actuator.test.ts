@@ -10,7 +10,7 @@ import winston from 'winston';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
-import { INSTANCES_DECISION, decisionSubject, type EngineSample, type InstanceObservation, type InstanceSpec } from '@matrixinfer/events';
+import { decodeSample, INSTANCES_DECISION, decisionSubject, type EngineSample, type InstanceObservation, type InstanceSpec } from '@matrixinfer/events';
 import { startCollector } from '../collector/collector.js';
 import { publishEnvelope } from './bus.js';
 import { startLocalActuator, type LocalActuator } from './actuator.js';
@@ -321,7 +321,7 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     const samples: EngineSample[] = [];
     const metrics = nc.subscribe(`mi.metrics.engine.${namespace()}.*`, {
       callback: (_err, m) => {
-        samples.push(m.json<EngineSample>());
+        samples.push(decodeSample<EngineSample>(m.string())!);
       },
     });
     try {

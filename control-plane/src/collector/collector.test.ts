@@ -5,7 +5,7 @@ import winston from 'winston';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
-import { INSTANCE_OBSERVATION, desiredSubject, observedSubject, type EngineSample, type InstanceObservation } from '@matrixinfer/events';
+import { decodeSample, INSTANCE_OBSERVATION, desiredSubject, observedSubject, type EngineSample, type InstanceObservation } from '@matrixinfer/events';
 import { publishEnvelope } from '../actuator/bus.js';
 import { startCollector, type Collector } from './collector.js';
 import { SGLANG, VLLM_MODELS_WITH_LORA, VLLM_V1 } from './fixtures.js';
@@ -60,7 +60,10 @@ describe('collector/startCollector (real nats-server, fixture engines)', functio
     await jsm.streams.add({ name: 'MI_METRICS', subjects: ['mi.metrics.>'] });
     sub = nc.subscribe('mi.metrics.engine.>', {
       callback: (_err, m) => {
-        samples.push({ subject: m.subject, sample: m.json<EngineSample>() });
+        const env = m.json<{ type: string; subject: string }>();
+        // Samples travel in the standard envelope, like every other payload.
+        expect(env).to.include({ type: 'metrics.engine.sample', subject: m.subject });
+        samples.push({ subject: m.subject, sample: decodeSample<EngineSample>(m.string())! });
       },
     });
   });

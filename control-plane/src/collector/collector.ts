@@ -7,7 +7,7 @@
 // gateway reads them as bare samples (data-plane/src/gateway/gateway.ts).
 import type { Logger } from 'winston';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { STREAMS, metricsSubject, type EngineSample, type InstanceObservation } from '@matrixinfer/events';
+import { ENGINE_SAMPLE, STREAMS, encodeSample, metricsSubject, type EngineSample, type InstanceObservation } from '@matrixinfer/events';
 import { followStream, type Follower } from '../actuator/bus.js';
 import { applyObservation, applyServerEvent, modelServerOf, type Endpoint, type ServerSelector } from './endpoints.js';
 import { InvalidCollectorOptionError } from './errors.js';
@@ -109,7 +109,8 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     const identity = { id: ep.id, address: ep.address, target: ep.modelInfer, modelServer: modelServerOf(servers.values(), ep) };
     const sample: EngineSample = buildEngineSample(identity, normalized.metrics, base, models === undefined ? undefined : parseAdapters(models), now());
     try {
-      opts.nc.publish(metricsSubject('engine', ep.namespace, ep.id), JSON.stringify(sample));
+      const subject = metricsSubject('engine', ep.namespace, ep.id);
+      opts.nc.publish(subject, encodeSample(ENGINE_SAMPLE, 'collector', subject, sample));
       stats.published += 1;
     } catch (err) {
       stats.publishFailures += 1;

@@ -3,7 +3,7 @@
 // (`startGateway`) used by main.ts, `mi up` and tests.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { metricsSubject, type EngineSample, type GatewaySample } from '@matrixinfer/events';
+import { GATEWAY_SAMPLE, decodeSample, encodeSample, metricsSubject, type EngineSample, type GatewaySample } from '@matrixinfer/events';
 import type { Scheduler, SchedulerConfigInput } from '../scheduler/index.js';
 import { debugEndpoints, debugRoutes, modelList, sendJson } from './admin.js';
 import { errorBody, pathNotFound } from './errors.js';
@@ -135,7 +135,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   };
   const publishSample = (namespace: string, sample: GatewaySample): void => {
     try {
-      nc.publish(metricsSubject('gateway', namespace, sample.model), JSON.stringify(sample));
+      const subject = metricsSubject('gateway', namespace, sample.model);
+      nc.publish(subject, encodeSample(GATEWAY_SAMPLE, `gateway/${sample.gateway}`, subject, sample));
     } catch {
       // Model names that are not subject tokens cannot be published; the projector rejects them anyway.
     }
@@ -177,11 +178,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const sub = nc.subscribe('mi.metrics.engine.>', {
     callback: (err, msg) => {
       if (err) return;
-      try {
-        load.recordSample(msg.json<EngineSample>(), Date.now());
-      } catch {
-        // A sample that is not JSON is someone else's bug; routing must not care.
-      }
+      // A message that is not a sample is someone else's bug; routing must not care.
+      const sample = decodeSample<EngineSample>(msg.string());
+      if (sample !== null) load.recordSample(sample, Date.now());
     },
   });
 

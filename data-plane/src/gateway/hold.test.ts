@@ -1,3 +1,4 @@
+import { decodeSample } from '@matrixinfer/events';
 // Scale from zero, gateway side, end to end: real nats-server, real HTTP, the engine simulator.
 // Requests for a model whose entry has no ready endpoint are held, demand is published at once,
 // and the entry gaining an endpoint releases them; expiry, the queue bound and client aborts.
@@ -70,7 +71,7 @@ describe('gateway e2e: holding requests for scale from zero', function () {
     sim = await startSimulator({ profile: 'cpu-small', port: 0, model: 'sim-small', seed: 1 });
     sub = nc.subscribe('mi.metrics.gateway.>', {
       callback: (err, msg) => {
-        if (!err) samples.push(msg.json<GatewaySample>());
+        if (!err) samples.push(decodeSample<GatewaySample>(msg.string())!);
       },
     });
     await nc.flush();

@@ -5,7 +5,7 @@ import http from 'node:http';
 import { request } from 'undici';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
-import { metricsSubject, type EngineSample, type GatewaySample, type RouteEntry } from '@matrixinfer/events';
+import { decodeSample, metricsSubject, type EngineSample, type GatewaySample, type RouteEntry } from '@matrixinfer/events';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
 import { startGateway, type GatewayHandle } from './gateway.js';
 import { modelEntry, putRoute, routesBucket, server, startFakeUpstream, waitFor, type FakeUpstream } from './testing.js';
@@ -162,7 +162,7 @@ describe('gateway e2e: resilience and routing behaviour', function () {
     await waitFor('load route', () => gw.table().entries.has('load'));
     const sample: EngineSample = { endpoint: 'busy', address: busy.url, modelServer: 'load-srv', target: 'x', engine: 'vLLM', timeMs: Date.now(), running: 50, waiting: 40, kvUsage: 0.9 };
     const seen: GatewaySample[] = [];
-    const sub = nc.subscribe('mi.metrics.gateway.default.load', { callback: (_e, m) => void seen.push(m.json<GatewaySample>()) });
+    const sub = nc.subscribe('mi.metrics.gateway.default.load', { callback: (_e, m) => void seen.push(decodeSample<GatewaySample>(m.string())!) });
     nc.publish(metricsSubject('engine', 'default', 'busy'), JSON.stringify(sample));
     await waitFor('sample in /debug/endpoints', async () => {
       const d = (await (await fetch(`${gw.url}/debug/endpoints`)).json()) as { endpoints: Record<string, { waiting?: number }> };
