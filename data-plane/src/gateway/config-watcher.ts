@@ -7,7 +7,8 @@ import { BUCKETS, decisionSubject, encodeEvent, makeEvent } from '@matrixinfer/e
 import type { Logger } from 'winston';
 import { parseSchedulerConfigText, SchedulerConfigError, type ConfigurableScheduler, type SchedulerConfigInput } from '../scheduler/index.js';
 import { isSampleRate, type DecisionTap } from './decisions.js';
-import { openBucket, watchAll, type KV, type KvWatchEntry, type NatsConnection, type QueuedIterator } from './nats.js';
+import { KvFollower } from './kv-follower.js';
+import type { KV, KvWatchEntry, NatsConnection } from './nats.js';
 import type { SchedulerMetrics } from './scheduler-metrics.js';
 
 /** Keys of `mi-config` a gateway follows. */
@@ -83,79 +84,36 @@ export interface ConfigWatcherOptions {
 /** Watches mi-config until stop(); re-watches after a reconnect, skipping values already applied. */
 export class ConfigWatcher {
   private readonly opts: ConfigWatcherOptions;
-  private readonly bucket: string;
   private readonly applied = new Map<string, number>();
+  private readonly follower: KvFollower;
   private kv: KV | null = null;
-  private iter: QueuedIterator<KvWatchEntry> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
-  private generation = 0;
   /** Last outcome per key (debug endpoint, tests). */
   readonly last = new Map<string, ConfigStatus>();
 
   constructor(opts: ConfigWatcherOptions) {
     this.opts = opts;
-    this.bucket = opts.bucket ?? BUCKETS.config;
+    this.follower = new KvFollower({
+      nc: opts.nc,
+      bucket: opts.bucket ?? BUCKETS.config,
+      logger: opts.logger,
+      retryMs: opts.retryMs ?? 1000,
+      // Always the last values: `applied` skips what a previous watch already applied.
+      fromRevision: () => 0,
+      onWatch: ({ kv }) => {
+        this.kv = kv;
+        return (e) => this.onEntry(e);
+      },
+    });
   }
 
   /** Starts watching and follows reconnects. */
   start(): void {
-    void this.followStatus();
-    void this.run();
+    this.follower.start();
   }
 
   /** Stops watching; the config in force stays. */
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.iter?.stop();
-    this.iter = null;
-  }
-
-  private async followStatus(): Promise<void> {
-    for await (const s of this.opts.nc.status()) {
-      if (this.stopped) return;
-      if (s.type === 'reconnect') this.restart();
-    }
-  }
-
-  private restart(): void {
-    this.generation++;
-    this.iter?.stop();
-    this.iter = null;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    void this.run();
-  }
-
-  private retryLater(): void {
-    if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.restart();
-    }, this.opts.retryMs ?? 1000);
-    this.timer.unref();
-  }
-
-  private async run(): Promise<void> {
-    const gen = this.generation;
-    try {
-      const { kv } = await openBucket(this.opts.nc, this.bucket);
-      if (this.stopped || gen !== this.generation) return;
-      this.kv = kv;
-      const iter = await watchAll(kv, 0);
-      if (this.stopped || gen !== this.generation) {
-        iter.stop();
-        return;
-      }
-      this.iter = iter;
-      for await (const e of iter) this.onEntry(e);
-      if (!this.stopped && gen === this.generation) this.retryLater();
-    } catch (err) {
-      if (this.stopped || gen !== this.generation) return;
-      if (this.opts.logger.isDebugEnabled()) this.opts.logger.debug('mi-config watch failed; retrying', { error: (err as Error).message });
-      this.retryLater();
-    }
+    this.follower.stop();
   }
 
   private onEntry(e: KvWatchEntry): void {

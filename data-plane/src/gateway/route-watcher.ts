@@ -4,7 +4,8 @@
 import { BUCKETS, decodeRouteEntry } from '@matrixinfer/events';
 import type { Logger } from 'winston';
 import { applyUpdates, EMPTY_TABLE, type RouteTable, type RouteUpdate } from './route-table.js';
-import { openBucket, watchAll, type KvWatchEntry, type NatsConnection, type QueuedIterator } from './nats.js';
+import { KvFollower } from './kv-follower.js';
+import type { KvWatchEntry, NatsConnection } from './nats.js';
 
 /** Where the current table lives; request handlers read `table` once per request. */
 export interface TableHolder {
@@ -36,60 +37,51 @@ export interface RouteWatcherOptions {
 /** Watches the bucket until stop(); see the file comment. */
 export class RouteWatcher {
   private readonly opts: RouteWatcherOptions;
-  private readonly bucket: string;
-  private iter: QueuedIterator<KvWatchEntry> | null = null;
-  private stopped = false;
-  private generation = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly follower: KvFollower;
   private readyResolve!: () => void;
   /** Resolves when the initial table is loaded. */
   readonly whenReady: Promise<void>;
 
   constructor(opts: RouteWatcherOptions) {
     this.opts = opts;
-    this.bucket = opts.bucket ?? BUCKETS.routes;
     this.whenReady = new Promise((resolve) => (this.readyResolve = resolve));
+    const holder = opts.holder;
+    this.follower = new KvFollower({
+      nc: opts.nc,
+      bucket: opts.bucket ?? BUCKETS.routes,
+      logger: opts.logger,
+      retryMs: opts.retryMs ?? 500,
+      // After the first load, resume after the last revision folded in: nothing is missed.
+      fromRevision: () => (holder.table === EMPTY_TABLE && !holder.ready ? 0 : holder.table.revision + 1),
+      onReconnect: () => opts.logger.info('nats reconnected: re-watching routes', { revision: holder.table.revision }),
+      onWatch: ({ lastRevision, values }) => {
+        // Until the bucket's last revision at open time is seen, batch: one swap for the whole load.
+        let pending: RouteUpdate[] | null = holder.ready ? null : [];
+        if (pending && (values === 0 || lastRevision <= holder.table.revision)) {
+          pending = null;
+          this.markReady();
+        }
+        return (e) => {
+          if (!pending) return this.swap([toUpdate(e)]);
+          pending.push(toUpdate(e));
+          if (e.revision >= lastRevision || e.isUpdate) {
+            this.swap(pending);
+            pending = null;
+            this.markReady();
+          }
+        };
+      },
+    });
   }
 
   /** Starts watching and follows connection status for re-watches. */
   start(): void {
-    void this.followStatus();
-    void this.run();
+    this.follower.start();
   }
 
   /** Stops the watch; the table stays as it is. */
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.iter?.stop();
-    this.iter = null;
-  }
-
-  private async followStatus(): Promise<void> {
-    for await (const s of this.opts.nc.status()) {
-      if (this.stopped) return;
-      if (s.type === 'reconnect') {
-        this.opts.logger.info('nats reconnected: re-watching routes', { revision: this.opts.holder.table.revision });
-        this.restart();
-      }
-    }
-  }
-
-  private restart(): void {
-    this.generation++;
-    this.iter?.stop();
-    this.iter = null;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    void this.run();
-  }
-
-  private retryLater(): void {
-    if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.restart();
-    }, this.opts.retryMs ?? 500);
+    this.follower.stop();
   }
 
   private swap(updates: RouteUpdate[]): void {
@@ -105,44 +97,5 @@ export class RouteWatcher {
     this.opts.holder.ready = true;
     this.opts.logger.info('routing table loaded', { entries: this.opts.holder.table.entries.size, revision: this.opts.holder.table.revision });
     this.readyResolve();
-  }
-
-  private async run(): Promise<void> {
-    const gen = this.generation;
-    const holder = this.opts.holder;
-    try {
-      const { kv, lastRevision, values } = await openBucket(this.opts.nc, this.bucket);
-      if (this.stopped || gen !== this.generation) return;
-      const from = holder.table === EMPTY_TABLE && !holder.ready ? 0 : holder.table.revision + 1;
-      const iter = await watchAll(kv, from);
-      if (this.stopped || gen !== this.generation) {
-        iter.stop();
-        return;
-      }
-      this.iter = iter;
-      // Until the bucket's last revision at open time is seen, batch: one swap for the whole load.
-      let pending: RouteUpdate[] | null = holder.ready ? null : [];
-      if (pending && (values === 0 || lastRevision <= holder.table.revision)) {
-        pending = null;
-        this.markReady();
-      }
-      for await (const e of iter) {
-        if (pending) {
-          pending.push(toUpdate(e));
-          if (e.revision >= lastRevision || e.isUpdate) {
-            this.swap(pending);
-            pending = null;
-            this.markReady();
-          }
-        } else {
-          this.swap([toUpdate(e)]);
-        }
-      }
-      if (!this.stopped && gen === this.generation) this.retryLater();
-    } catch (err) {
-      if (this.stopped || gen !== this.generation) return;
-      this.opts.logger.warn('routes watch failed; retrying', { error: (err as Error).message });
-      this.retryLater();
-    }
   }
 }
