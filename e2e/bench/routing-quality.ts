@@ -131,7 +131,7 @@ How measured (all times and rates in model time):
   are left out of the quantiles (the engine hit rate covers the whole phase). **TTFT** = client wall time to the first body chunk (first token
   event) × time-scale; **e2e** = to the last byte × time-scale; p50/p99 by nearest rank. Both include the
   gateway and loopback HTTP. **engine TTFT** = from the engines' \`vllm:time_to_first_token_seconds\`
-  histograms (interpolated inside buckets, so coarse). **hit** = Δ\`vllm:prefix_cache_hits_total\` /
+  histograms over the whole phase, warm-up included (interpolated inside buckets, so coarse). **hit** = Δ\`vllm:prefix_cache_hits_total\` /
   Δ\`vllm:prefix_cache_queries_total\` over the phase (tokens), all engines. ms unless stated.
 
 ${sections.join('\n\n')}
