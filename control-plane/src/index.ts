@@ -18,3 +18,4 @@ export { startControlPlane, defaultApiPort, type ControlPlane, type ControlPlane
 export { defaultComponents, type ComponentStarter, type RunningComponent } from './runtime/components.js';
 export { startUp, curlLine, type UpOptions, type UpHandle } from './runtime/up.js';
 export { startAutoscaler, readAutoscalerStatus, decide, splitByCost, toScalingPolicy, toBindingPlan, AUTOSCALER_DECISION, type AutoscalerOptions, type RunningAutoscaler, type AutoscalerStatus, type AutoscalerDecisionData } from './autoscaler/index.js';
+export { ControlPlaneError } from './errors.js';

@@ -1,5 +1,7 @@
 // Typed errors of the local actuator. Callers branch on `code`, never on messages.
 
+import { ControlPlaneError } from '../errors.js';
+
 export const ACTUATOR_ERROR_CODES = {
   healthTimeout: 'MI_ERR_ACTUATOR_HEALTH_TIMEOUT',
   exitBeforeReady: 'MI_ERR_ACTUATOR_EXIT_BEFORE_READY',
@@ -11,12 +13,11 @@ export const ACTUATOR_ERROR_CODES = {
 export type ActuatorErrorCode = (typeof ACTUATOR_ERROR_CODES)[keyof typeof ACTUATOR_ERROR_CODES];
 
 /** Base of every actuator error; `code` is stable. */
-export class ActuatorError extends Error {
+export class ActuatorError extends ControlPlaneError {
   override readonly name: string = 'ActuatorError';
-  readonly code: ActuatorErrorCode;
+  declare readonly code: ActuatorErrorCode;
   constructor(code: ActuatorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }
 

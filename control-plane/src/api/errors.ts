@@ -1,6 +1,8 @@
 // Typed errors of the submission path (HTTP API and `mi` CLI). Callers branch on `code`; the
 // HTTP layer maps codes to status codes and the CLI maps them to exit codes.
 
+import { ControlPlaneError } from '../errors.js';
+
 /** One validation problem of one submitted document. */
 export interface SubmitProblem {
   /** File name, `-` for stdin, or `request` for an HTTP body. */
@@ -15,13 +17,8 @@ export interface SubmitProblem {
 }
 
 /** Base of every error of this area. */
-export class SubmitError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SubmitError';
-    this.code = code;
-  }
+export class SubmitError extends ControlPlaneError {
+  override name = 'SubmitError';
 }
 
 /** Some documents are invalid: nothing was submitted. */

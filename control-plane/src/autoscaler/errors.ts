@@ -1,11 +1,10 @@
 // Typed errors of the autoscaler. Callers branch on `code`, never on messages.
 
+import { ControlPlaneError } from '../errors.js';
+
 /** Base of every autoscaler error. */
-export class AutoscalerError extends Error {
+export class AutoscalerError extends ControlPlaneError {
   override name = 'AutoscalerError';
-  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** An AutoscalingPolicy or binding the autoscaler cannot use; `issues` lists every problem with its path. */

@@ -1,5 +1,7 @@
 // Typed errors of the metrics collector. Callers branch on `code`, never on messages.
 
+import { ControlPlaneError } from '../errors.js';
+
 export const COLLECTOR_ERROR_CODES = {
   scrapeFailed: 'MI_ERR_COLLECTOR_SCRAPE_FAILED',
   invalidOption: 'MI_ERR_COLLECTOR_INVALID_OPTION',
@@ -8,12 +10,11 @@ export const COLLECTOR_ERROR_CODES = {
 export type CollectorErrorCode = (typeof COLLECTOR_ERROR_CODES)[keyof typeof COLLECTOR_ERROR_CODES];
 
 /** Base of every collector error; `code` is stable. */
-export class CollectorError extends Error {
+export class CollectorError extends ControlPlaneError {
   override readonly name: string = 'CollectorError';
-  readonly code: CollectorErrorCode;
+  declare readonly code: CollectorErrorCode;
   constructor(code: CollectorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }
 

@@ -1,11 +1,10 @@
 // Typed errors of the controllers and the projector. Callers branch on `code`.
 
+import { ControlPlaneError } from '../errors.js';
+
 /** Base of every controller/projector error. */
-export class ControllerError extends Error {
+export class ControllerError extends ControlPlaneError {
   override name = 'ControllerError';
-  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** A resource the controllers cannot turn into children or instances (bad spec that passed admission). */

@@ -1,13 +1,10 @@
 // Typed errors of the runtime (`mi up`): start-up problems a person must fix.
 
+import { ControlPlaneError } from '../errors.js';
+
 /** Base of the runtime's errors. */
-export class RuntimeError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RuntimeError';
-    this.code = code;
-  }
+export class RuntimeError extends ControlPlaneError {
+  override name = 'RuntimeError';
 }
 
 /** A port `mi up` needs is taken by another process. */
