@@ -144,9 +144,19 @@ describe('autoscaler end to end (simulator replicas, gateway load)', function ()
     await waitFor('3 replicas ready and routed', async () => (await ready()) === 3 || undefined, { timeoutMs: 60_000 });
     expect(await replicas()).to.equal(3);
     // `mi get` shows desired vs current and the mode (the binding's status from the autoscaler).
-    const table = await miOk(server.url, ['get', 'autoscalingpolicybindings', INFER]);
+    // The status is written with the next published decision (a change or a heartbeat), so
+    // CURRENT may still show the count of the scale-up decision itself for a few ticks.
+    const row = new RegExp(`${INFER}\\s+3\\s+3\\s+(yes|no)\\s+Active`);
+    let table = '';
+    await waitFor(
+      '`mi get` to show 3 current and 3 desired',
+      async () => {
+        table = await miOk(server.url, ['get', 'autoscalingpolicybindings', INFER]);
+        return row.test(table) || undefined;
+      },
+      { timeoutMs: 30_000, everyMs: 500, describe: () => table },
+    );
     expect(table).to.match(/NAME\s+CURRENT\s+DESIRED\s+PANIC\s+STATUS/);
-    expect(table).to.match(new RegExp(`${INFER}\\s+3\\s+3\\s+(yes|no)\\s+Active`));
 
     // Steady (noisy: requests end and start) load for a stable window: at most one change.
     const steadyFrom = Date.now();

@@ -115,8 +115,8 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     const subject = decisionSubject('infer', namespace(), modelInfer);
     await publishEnvelope(jetstream(nc), INSTANCES_DECISION, 'test', subject, { modelInfer, namespace: namespace(), generation: 1, instances, reason: 'test' }, Date.now());
   }
-  function start(extra: { startupTimeoutMs?: number; simulatorCommand?: string[]; resyncMs?: number } = {}): Promise<LocalActuator> {
-    return startLocalActuator({ nc, dataDir, logger, simulatorCommand: [process.execPath, FAKE_ENGINE], startupTimeoutMs: 10_000, stopGraceMs: 2000, handleSignals: false, ...extra });
+  function start(extra: { startupTimeoutMs?: number; simulatorCommand?: string[]; resyncMs?: number; drainTimeoutMs?: number } = {}): Promise<LocalActuator> {
+    return startLocalActuator({ nc, dataDir, logger, simulatorCommand: [process.execPath, FAKE_ENGINE], startupTimeoutMs: 10_000, stopGraceMs: 2000, handleSignals: false, drainGraceMs: 50, ...extra });
   }
   const seen = (instance: string, phase: InstanceObservation['phase']): InstanceObservation | undefined =>
     observations.find((o) => o.namespace === namespace() && o.instance === instance && o.phase === phase);
@@ -155,13 +155,40 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     expect(again.address).to.equal(ready.address);
   });
 
+  it('drains a removed ready instance: stopped only once its engine runs no request (regression: 502s on scale-down)', async () => {
+    actuator = await start();
+    await decide([spec('a'), spec('b', { roleIndex: 1 })]);
+    const readyB = await waitFor('b ready', () => seen('b', 'ready'));
+    await waitFor('a ready', () => seen('a', 'ready'));
+    await fetch(`${readyB.address}/busy/2`);
+    await decide([spec('a')]);
+    // Still serving its two requests well after the drain grace: not stopped yet.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(seen('b', 'stopped')).to.equal(undefined);
+    expect(alive(readyB.pid!)).to.equal(true);
+    await fetch(`${readyB.address}/busy/0`);
+    const stopped = await waitFor('b stopped', () => seen('b', 'stopped'));
+    expect(stopped.reason).to.equal('no longer in the desired instance set; drained (idle)');
+    await waitFor('b gone', () => !alive(readyB.pid!));
+  });
+
+  it('gives up draining after drainTimeoutMs', async () => {
+    actuator = await start({ drainTimeoutMs: 300 });
+    await decide([spec('a')]);
+    const ready = await waitFor('a ready', () => seen('a', 'ready'));
+    await fetch(`${ready.address}/busy/1`);
+    await decide([]);
+    const stopped = await waitFor('a stopped', () => seen('a', 'stopped'));
+    expect(stopped.reason).to.equal('no longer in the desired instance set; drained (timeout)');
+  });
+
   it('replaces an instance whose spec changed (new incarnation)', async () => {
     actuator = await start();
     await decide([spec('a')]);
     const first = await waitFor('a ready', () => seen('a', 'ready'));
     await decide([{ ...spec('a'), incarnation: 1 }]);
     const stopped = await waitFor('a stopped', () => seen('a', 'stopped'));
-    expect(stopped.reason).to.equal('replaced: incarnation 0 → 1');
+    expect(stopped.reason).to.equal('replaced: incarnation 0 → 1; drained (idle)');
     expect(stopped).to.not.have.property('incarnation');
     const second = await waitFor('a ready again', () => observations.filter((o) => o.namespace === namespace() && o.instance === 'a' && o.phase === 'ready')[1]);
     expect(second.incarnation).to.equal(1);

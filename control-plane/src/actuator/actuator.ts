@@ -23,6 +23,7 @@ import { followStream, type Follower } from './bus.js';
 import { buildLaunch, sameRoleReplica } from './command.js';
 import { InvalidActuatorOptionError, HealthTimeoutError } from './errors.js';
 import { describeChange, instanceKey, planActions, type RunningInstance } from './plan.js';
+import { drainEngine } from './drain.js';
 import { killStale, readPidFile, writePidFile, type PidRecord } from './pidfile.js';
 import { allocatePort, killProcess, resolveSimulatorCommand, signalGroup, spawnProcess, waitHealthy, type SpawnedProcess } from './process.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
@@ -39,6 +40,13 @@ export interface LocalActuatorOptions {
   startupTimeoutMs?: number;
   /** SIGTERM → SIGKILL grace when stopping an instance (default 5 s). */
   stopGraceMs?: number;
+  /**
+   * Before stopping a ready instance the decisions removed (scale-down, rolling replace), wait
+   * this long for every gateway to drop it from routing (default 1 s)...
+   */
+  drainGraceMs?: number;
+  /** ...then up to this long in all for its running requests to finish (default 30 s; 0: no drain). */
+  drainTimeoutMs?: number;
   /** Kill children on SIGINT/SIGTERM of this process (default true). */
   handleSignals?: boolean;
   /** Clock for observation times (default Date.now). */
@@ -90,6 +98,11 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
   const stopGraceMs = opts.stopGraceMs ?? 5_000;
   if (!(startupTimeoutMs > 0)) throw new InvalidActuatorOptionError(`startupTimeoutMs must be > 0, got ${startupTimeoutMs}`);
   if (!(stopGraceMs >= 0)) throw new InvalidActuatorOptionError(`stopGraceMs must be >= 0, got ${stopGraceMs}`);
+  const drainGraceMs = opts.drainGraceMs ?? 1_000;
+  const drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
+  if (!(drainGraceMs >= 0) || !(drainTimeoutMs >= 0)) throw new InvalidActuatorOptionError(`drainGraceMs and drainTimeoutMs must be >= 0, got ${drainGraceMs} and ${drainTimeoutMs}`);
+  // Aborted by stop(): a shutting-down actuator does not wait for drains.
+  const shutdown = new AbortController();
   const simulator = opts.simulatorCommand ?? resolveSimulatorCommand();
   if (simulator.length === 0) throw new InvalidActuatorOptionError('simulatorCommand must not be empty');
   const now = opts.now ?? Date.now;
@@ -220,8 +233,12 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
     );
   }
 
-  async function stopInstance(m: Managed, reason: string): Promise<void> {
+  async function stopInstance(m: Managed, reason: string, drain = false): Promise<void> {
     m.stopping = true;
+    if (drain && drainTimeoutMs > 0 && m.phase === 'ready' && m.address !== undefined) {
+      const outcome = await drainEngine(m.address, { graceMs: drainGraceMs, timeoutMs: drainTimeoutMs, signal: shutdown.signal });
+      reason = `${reason}; drained (${outcome})`;
+    }
     m.abort.abort();
     const info = m.proc === undefined ? undefined : await killProcess(m.proc, stopGraceMs);
     if (managed.get(m.key) === m) managed.delete(m.key);
@@ -233,8 +250,8 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
     const plan = planActions(managed, desiredList());
     const byKey = (r: RunningInstance): Managed => managed.get(instanceKey(r.spec.namespace, r.spec.name))!;
     await Promise.all([
-      ...plan.stop.map((r) => stopInstance(byKey(r), 'no longer in the desired instance set')),
-      ...plan.replace.map((r) => stopInstance(byKey(r.from), `replaced: ${describeChange(r.from.spec, r.to)}`)),
+      ...plan.stop.map((r) => stopInstance(byKey(r), 'no longer in the desired instance set', true)),
+      ...plan.replace.map((r) => stopInstance(byKey(r.from), `replaced: ${describeChange(r.from.spec, r.to)}`, true)),
     ]);
     // Entries first (the plan's order), so workers learn their entry's port.
     const starts = [...plan.replace.map((r) => r.to), ...plan.start].sort((a, b) => (a.entry === b.entry ? 0 : a.entry ? -1 : 1));
@@ -317,6 +334,7 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
       if (closed) return;
       closed = true;
       clearInterval(resync);
+      shutdown.abort();
       process.off('exit', killAllNow);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
