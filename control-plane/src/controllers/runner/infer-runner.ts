@@ -4,13 +4,13 @@
 // subject. A timer wakes the fold when a restart grace period ends. Start-up: load the current
 // state (last message per subject), then decide every ModelInfer once with the real clock.
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { ConflictError, decisionSubject, INSTANCES_DECISION, STREAMS, type InstancesDecision } from '@matrixinfer/events';
+import { decisionSubject, INSTANCES_DECISION, STREAMS, type InstancesDecision } from '@matrixinfer/events';
 import type { Logger } from 'winston';
 import { decideInfer, inferKeys, initialInferState, loadInferEvent, nextWakeMs, type InferDecision } from '../infer/fold.js';
 import { nsKey } from '../keys.js';
 import type { ModelInfer } from '../types.js';
 import { instancesDecisionEvent, observationEvent, resourceEvent } from './events.js';
-import { publishDecision } from './publish.js';
+import { publishNext } from './publish.js';
 import { createSerialQueue } from './queue.js';
 import { startTail, type Tail, type TailedEvent } from './tail.js';
 
@@ -54,20 +54,15 @@ export async function startInferRunner(opts: InferRunnerOptions): Promise<{ stop
 
   async function publish(d: InferDecision, key: string, prev: { id: string; instances: InstancesDecision['instances'] } | undefined): Promise<void> {
     const subject = decisionSubject('infer', d.decision.namespace, d.decision.modelInfer);
-    try {
-      const { seq, duplicate } = await publishDecision({ js, subject, type: INSTANCES_DECISION, source: SOURCE, id: d.id, data: d.decision, expectedLastSeq: seqs.get(subject) ?? 0, nowMs: now() });
-      seqs.set(subject, Math.max(seqs.get(subject) ?? 0, seq));
-      logger.info(d.decision.reason, { subject, id: d.id, instances: d.decision.instances.length, duplicate });
-    } catch (err) {
-      if (prev) state.published.set(key, prev);
-      else state.published.delete(key);
-      if (err instanceof ConflictError) {
-        logger.debug('decision lost the race to another replica', { subject, id: d.id });
-        return;
-      }
-      logger.warn('cannot publish decision; will retry', { subject, id: d.id, error: (err as Error).message });
-      if (!stopped) setTimeout(() => void queue.run(() => decideKeys([key])), RETRY_MS).unref();
-    }
+    await publishNext({
+      js, seqs, logger, subject, type: INSTANCES_DECISION, source: SOURCE, id: d.id, data: d.decision, nowMs: now(),
+      message: d.decision.reason,
+      fields: { instances: d.decision.instances.length },
+      rollback: () => (prev ? state.published.set(key, prev) : state.published.delete(key)),
+      retry: () => {
+        if (!stopped) setTimeout(() => void queue.run(() => decideKeys([key])), RETRY_MS).unref();
+      },
+    });
   }
 
   async function decideKeys(keys: string[]): Promise<void> {

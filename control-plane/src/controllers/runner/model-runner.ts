@@ -10,7 +10,7 @@ import { CHILD_KINDS, decideModel, inFlightWrites, initialModelState, loadModelE
 import { nsKey } from '../keys.js';
 import type { TailedEvent } from './tail.js';
 import { MODEL_DECISION, resourceEvent } from './events.js';
-import { publishDecision } from './publish.js';
+import { publishNext } from './publish.js';
 import { createSerialQueue } from './queue.js';
 import { startTail, type Tail } from './tail.js';
 
@@ -72,22 +72,13 @@ export async function startModelRunner(opts: ModelRunnerOptions): Promise<{ stop
   async function publishAndApply(d: ModelDecision, prev?: ModelDecision): Promise<void> {
     const subject = decisionSubject('model', d.namespace, d.model);
     const key = nsKey(d.namespace, d.model);
-    try {
-      const { seq, duplicate } = await publishDecision({ js, subject, type: MODEL_DECISION, source: SOURCE, id: d.id, data: d, expectedLastSeq: seqs.get(subject) ?? 0, nowMs: now() });
-      seqs.set(subject, Math.max(seqs.get(subject) ?? 0, seq));
-      logger.info(d.reason, { subject, id: d.id, duplicate });
-    } catch (err) {
-      if (prev) state.published.set(key, prev);
-      else state.published.delete(key);
-      if (err instanceof ConflictError) {
-        // Another replica decided first; its decision arrives through the tail.
-        logger.debug('decision lost the race to another replica', { subject, id: d.id });
-        return;
-      }
-      logger.warn('cannot publish decision; will retry', { subject, id: d.id, error: (err as Error).message });
-      scheduleRetry();
-      return;
-    }
+    const published = await publishNext({
+      js, seqs, logger, subject, type: MODEL_DECISION, source: SOURCE, id: d.id, data: d, nowMs: now(),
+      message: d.reason,
+      rollback: () => (prev ? state.published.set(key, prev) : state.published.delete(key)),
+      retry: scheduleRetry,
+    });
+    if (!published) return;
     for (const w of d.writes) await applyWrite(w);
   }
 

@@ -2,6 +2,7 @@
 // stored once) and the expected last sequence of its subject (two replicas deciding from the
 // same base cannot both append: the second gets a ConflictError and waits for the first).
 import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Logger } from 'winston';
 import { ConflictError, encodeEvent, makeEvent, PublishError, toConflict } from '@matrixinfer/events';
 
 export interface PublishDecisionOptions {
@@ -26,5 +27,48 @@ export async function publishDecision(o: PublishDecisionOptions): Promise<{ seq:
     const mapped = toConflict(err, o.subject, o.expectedLastSeq);
     if (mapped instanceof ConflictError) throw mapped;
     throw new PublishError(`cannot publish decision to ${o.subject}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export interface PublishNextOptions {
+  js: JetStreamClient;
+  /** Last decision sequence seen per subject; read for the expectation, updated on success. */
+  seqs: Map<string, number>;
+  logger: Logger;
+  subject: string;
+  type: string;
+  source: string;
+  id: string;
+  data: unknown;
+  nowMs: number;
+  /** Log line of a published decision (its reason) and extra fields. */
+  message: string;
+  fields?: Record<string, unknown>;
+  /** Undoes the caller's "already published" bookkeeping when the publish did not happen. */
+  rollback(): void;
+  /** Asks for the decision to be made again later (not called when another replica won). */
+  retry(): void;
+}
+
+/**
+ * The runners' publish step: appends the decision after the last one seen on its subject.
+ * Returns true when it is in the stream; on a lost race (another replica decided first, its
+ * decision arrives through the tail) or an I/O error it rolls back, retrying only after I/O errors.
+ */
+export async function publishNext(o: PublishNextOptions): Promise<boolean> {
+  try {
+    const { seq, duplicate } = await publishDecision({ js: o.js, subject: o.subject, type: o.type, source: o.source, id: o.id, data: o.data, expectedLastSeq: o.seqs.get(o.subject) ?? 0, nowMs: o.nowMs });
+    o.seqs.set(o.subject, Math.max(o.seqs.get(o.subject) ?? 0, seq));
+    o.logger.info(o.message, { subject: o.subject, id: o.id, ...o.fields, duplicate });
+    return true;
+  } catch (err) {
+    o.rollback();
+    if (err instanceof ConflictError) {
+      o.logger.debug('decision lost the race to another replica', { subject: o.subject, id: o.id });
+      return false;
+    }
+    o.logger.warn('cannot publish decision; will retry', { subject: o.subject, id: o.id, error: (err as Error).message });
+    o.retry();
+    return false;
   }
 }
