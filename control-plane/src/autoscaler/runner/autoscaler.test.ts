@@ -198,8 +198,12 @@ describe('autoscaler runner on nats-server', function () {
     });
     expect(st).to.include({ valid: true, mode: 'stable', binding: 'step', policy: 'fast' });
     // The binding's status as `mi get autoscalingpolicybindings` shows it (CURRENT, DESIRED, PANIC, STATUS).
-    const e = await status.get('autoscalingpolicybinding.default.step');
-    const bs = e!.json<{ currentReplicas: number; desiredReplicas: number; panicMode: boolean; lastScaleTime: string; conditions: { type: string; status: string }[] }>();
+    // Written by its own put after the autoscaler key: wait for it rather than read it once.
+    type BindingStatus = { currentReplicas: number; desiredReplicas: number; panicMode: boolean; lastScaleTime: string; conditions: { type: string; status: string }[] };
+    const bs = await until('binding status 1/1', async () => {
+      const v = (await status.get('autoscalingpolicybinding.default.step'))?.json<BindingStatus>();
+      return v?.currentReplicas === 1 && v.desiredReplicas === 1 ? v : null;
+    });
     expect(bs).to.deep.include({ currentReplicas: 1, desiredReplicas: 1, panicMode: false });
     expect(bs.conditions[0]).to.include({ type: 'Active', status: 'True' });
     expect(Date.parse(bs.lastScaleTime)).to.be.at.least(downAt - 1000);
