@@ -13,55 +13,15 @@
 // else runs), so the figures are a lower bound for the simulator alone.
 //
 // Run: node --import tsx data-plane/bench/sim-throughput.ts [--duration-s 5] [--concurrency 64] [--tokens 64]
+//   [--cpu-prof DIR]  (run the simulator child under node --cpu-prof; the .cpuprofile lands in DIR)
 
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { argValue, cpuSeconds, loadAverage, startSimChild, ZERO_LATENCY_ARGS } from './sim-bench-util.js';
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
-
-const durationMs = arg('duration-s', 5) * 1000;
-const concurrency = arg('concurrency', 64);
-const tokens = arg('tokens', 64);
-const BIN = fileURLToPath(new URL('../bin/mi-engine-sim.js', import.meta.url));
-
-/** CPU seconds (user + system) the process `pid` has used so far (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (100 Hz)
-  } catch {
-    return NaN;
-  }
-}
-
-async function startSim(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, '--profile', 'cpu-small', '--port', '0', '--prefill-overhead-ms', '0',
-    '--prefill-ms-per-token', '0', '--itl-ms', '0', '--time-scale', '1000', '--max-num-seqs', '1024', '--kv-blocks', '65536',
-    '--max-model-len', '8192'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    void exited.then(() => reject(new Error('simulator exited before listening')));
-  });
-  return {
-    url,
-    pid: child.pid ?? -1,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+const durationMs = Number(argValue('duration-s', '5')) * 1000;
+const concurrency = Number(argValue('concurrency', '64'));
+const tokens = Number(argValue('tokens', '64'));
+const profDir = argValue('cpu-prof', '');
 
 interface PhaseResult { requests: number; tokens: number; errors: number; seconds: number; simCpu: number }
 
@@ -105,14 +65,15 @@ async function phase(pool: Pool, pid: number, stream: boolean, maxTokens: number
   return { requests, tokens: streamed, errors, seconds, simCpu: (cpuSeconds(pid) - cpu0) / seconds };
 }
 
-const sim = await startSim();
+const sim = await startSimChild(ZERO_LATENCY_ARGS, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
 const pool = new Pool(sim.url, { connections: concurrency, pipelining: 1 });
 try {
   await phase(pool, sim.pid, false, 1).catch(() => undefined); // warm-up is not reported
   const a = await phase(pool, sim.pid, false, 1);
   const b = await phase(pool, sim.pid, true, tokens);
   const fmt = (n: number): string => n.toFixed(0);
-  const pct = (r: PhaseResult): string => `simulator CPU ${(r.simCpu * 100).toFixed(0)}% of one core`;
+  const pct = (r: PhaseResult): string => `simulator CPU ${(r.simCpu * 100).toFixed(0)}% of one core,`
+    + ` ${fmt((r.simCpu * r.seconds * 1e6) / Math.max(1, r.requests))} µs per request`;
   // Capacity if the simulator had a whole core to itself (linear in its CPU use).
   const perCore = (rate: number, r: PhaseResult): string => (r.simCpu > 0 ? fmt(rate / r.simCpu) : 'n/a');
   process.stdout.write([
@@ -123,7 +84,7 @@ try {
       + ` ${b.tokens} token chunks, ${b.errors} errors; ${pct(b)}; ~${perCore(b.tokens / b.seconds, b)} tokens/s per full core)`,
     '  Measured client-side from a separate process on the same machine (the load generator competes for CPU),',
     '  so the rates are a lower bound; "per full core" extrapolates from the simulator\'s own CPU time (/proc).',
-    `  load average now: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    `  load average now: ${loadAverage()}`,
   ].join('\n') + '\n');
 } finally {
   await pool.close();
