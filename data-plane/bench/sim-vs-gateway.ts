@@ -100,7 +100,8 @@ try {
         const gw0 = cpuSeconds(gwPid);
         const m0 = machineJiffies();
         const t0 = performance.now();
-        const r = await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, '--concurrency', CONCURRENCY, '--duration', DURATION]);
+        // --warmup 0: a load generator that warms up by itself would put unrecorded requests in the CPU window.
+        const r = await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, '--concurrency', CONCURRENCY, '--duration', DURATION, '--warmup', '0']);
         const wall = (performance.now() - t0) / 1000;
         const simCpu = cpuSeconds(t.simPid) - sim0;
         const gwCpu = cpuSeconds(gwPid) - gw0;
