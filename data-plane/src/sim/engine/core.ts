@@ -19,6 +19,8 @@ import type {
 
 type Phase = 'waiting' | 'prefill' | 'decode' | 'done';
 
+const byDueTime = (a: Seq, b: Seq): number => a.nextAtMs - b.nextAtMs;
+
 const MAX_PASSES_PER_ADVANCE = 16;
 
 interface Seq {
@@ -73,6 +75,17 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
   const held = new Map<string, number[]>();
 
   const blocksFor = (tokens: number): number => Math.ceil(tokens / bs);
+  const due: Seq[] = [];
+  // Hash-chain seed of the last cache salt: nearly every request uses the same model name.
+  let lastSalt: string | undefined;
+  let lastSeed = 0;
+  const seedOf = (salt: string): number => {
+    if (salt !== lastSalt) {
+      lastSalt = salt;
+      lastSeed = chainSeed(salt);
+    }
+    return lastSeed;
+  };
 
   const itl = (): number => {
     const b = Math.max(1, running.length);
@@ -100,13 +113,12 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
     const { hits, hitsInFreeQueue } = kv.match(hashes, Math.floor((len - 1) / bs));
     const fresh = blocksFor(len) - hits;
     if (fresh > kv.freeCount() - hitsInFreeQueue) return false;
-    const cachedBlocks = kv.acquireCached(hashes, hits);
-    const newBlocks = kv.allocate(fresh);
-    if (newBlocks === null) {
-      kv.release(cachedBlocks);
+    const blocks = kv.acquireCached(hashes, hits);
+    if (!kv.allocateInto(fresh, blocks)) {
+      kv.release(blocks);
       return false;
     }
-    s.blocks = cachedBlocks.concat(newBlocks);
+    s.blocks = blocks;
     s.hashes = hashes.slice(0, hits);
     s.hashMemo = undefined;
     const hitTokens = hits * bs;
@@ -128,19 +140,25 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
   };
 
   const admit = (atMs: number): void => {
-    const loras = new Set<string>();
-    for (const r of running) if (r.req.lora) loras.add(r.req.lora);
+    // The adapters in the batch are only needed once a waiting request asks for one (built then).
+    let loras: Set<string> | undefined;
     for (let i = 0; i < waiting.length && running.length < params.maxNumSeqs;) {
       const s = waiting[i];
       const lora = s.req.lora;
-      if (lora && !loras.has(lora) && loras.size >= params.maxLoras) {
-        i++; // vLLM skips requests whose adapter cannot join the batch
-        continue;
+      if (lora) {
+        if (loras === undefined) {
+          loras = new Set<string>();
+          for (const r of running) if (r.req.lora) loras.add(r.req.lora);
+        }
+        if (!loras.has(lora) && loras.size >= params.maxLoras) {
+          i++; // vLLM skips requests whose adapter cannot join the batch
+          continue;
+        }
       }
       if (!tryStart(s, Math.max(atMs, s.arrivalMs))) break; // FCFS: no overtaking on KV
       waiting.splice(i, 1);
       running.push(s);
-      if (lora) loras.add(lora);
+      if (lora) loras!.add(lora);
     }
   };
 
@@ -190,11 +208,7 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
   // Makes room for `s`'s next token; false if `s` itself had to be preempted.
   const growFor = (s: Seq): boolean => {
     while (blocksFor(s.tokens.length) > s.blocks.length) {
-      const got = kv.allocate(1);
-      if (got !== null) {
-        s.blocks.push(got[0]);
-        continue;
-      }
+      if (kv.allocateInto(1, s.blocks)) continue;
       const victim = running[running.length - 1];
       preempt(victim);
       if (victim === s) return false;
@@ -249,7 +263,7 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
       const s: Seq = {
         req, listener, phase: 'waiting', arrivalMs: Math.min(arrivalMs, nowMs), scheduledMs: undefined, firstTokenMs: undefined,
         lastTokenMs: nowMs, nextAtMs: nowMs, tokens: req.promptTokens.slice(), generated: 0, blocks: [],
-        hashes: [], seed: chainSeed(req.cacheSalt), hashMemo: undefined, cachedTokens: 0, promptCounted: false,
+        hashes: [], seed: seedOf(req.cacheSalt), hashMemo: undefined, cachedTokens: 0, promptCounted: false,
       };
       byId.set(req.id, s);
       waiting.push(s);
@@ -267,8 +281,11 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
       // (zero latencies, late timers) emits a few tokens per request per call, so a socket gets
       // them in one write, yet the caller regains control often enough to serve I/O.
       for (let pass = 0; pass < MAX_PASSES_PER_ADVANCE; pass++) {
-        const due = running.filter((s) => s.nextAtMs <= nowMs).sort((a, b) => a.nextAtMs - b.nextAtMs);
+        // In running order, then stably by due time (one reused array: this runs once per pass).
+        due.length = 0;
+        for (const s of running) if (s.nextAtMs <= nowMs) due.push(s);
         if (due.length === 0) break;
+        due.sort(byDueTime);
         for (const s of due) {
           // Finished or preempted earlier in this pass.
           if (s.phase !== 'prefill' && s.phase !== 'decode') continue;
@@ -277,6 +294,7 @@ export function createEngineCore(params: EngineParams, rng: Rng, stats: EngineSt
           if (running.length < params.maxNumSeqs && waiting.length > 0) admit(at);
         }
       }
+      due.length = 0; // hold no finished requests until the next call
       admit(nowMs);
     },
     nextDueMs() {

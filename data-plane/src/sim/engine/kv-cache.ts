@@ -18,6 +18,8 @@ export interface KvCache {
   acquireCached(hashes: readonly number[], n: number): number[];
   /** Takes `n` free blocks (evicting their cached hashes); null (and nothing taken) if fewer are free. */
   allocate(n: number): number[] | null;
+  /** Like allocate, appending the blocks to `out`; false (and nothing taken) if fewer than `n` are free. */
+  allocateInto(n: number, out: number[]): boolean;
   /** Records that a now-full block holds the content identified by `hash`. */
   register(block: number, hash: number): void;
   /** Drops one reference per block; unreferenced blocks join the free queue, last block first. */
@@ -26,14 +28,44 @@ export interface KvCache {
   flush(): void;
 }
 
+const NONE = -1;
+
 /** Creates an empty KV pool of `totalBlocks` blocks of `blockSize` tokens. */
 export function createKvCache(totalBlocks: number, blockSize: number): KvCache {
   const refCount = new Int32Array(totalBlocks);
   const blockHash: number[] = new Array<number>(totalBlocks).fill(-1);
   const cached = new Map<number, number>();
-  // Insertion-ordered set used as an LRU queue: first key = next block to hand out.
-  const free = new Map<number, true>();
-  for (let b = 0; b < totalBlocks; b++) free.set(b, true);
+  // The free queue (LRU: head = next block to hand out, released blocks join at the tail) is a
+  // doubly linked list threaded through two arrays: O(1) to pop, append and unlink from the
+  // middle (a cache hit on a free block). An insertion-ordered Map did the same, but handing out
+  // its first key walks over every deleted slot before it, which grew with the pool size.
+  const next = new Int32Array(totalBlocks);
+  const prev = new Int32Array(totalBlocks);
+  const inFree = new Uint8Array(totalBlocks);
+  let head = NONE;
+  let tail = NONE;
+  let freeSize = 0;
+
+  const append = (b: number): void => {
+    prev[b] = tail;
+    next[b] = NONE;
+    if (tail === NONE) head = b;
+    else next[tail] = b;
+    tail = b;
+    inFree[b] = 1;
+    freeSize++;
+  };
+  const unlink = (b: number): void => {
+    const p = prev[b];
+    const n = next[b];
+    if (p === NONE) head = n;
+    else next[p] = n;
+    if (n === NONE) tail = p;
+    else prev[n] = p;
+    inFree[b] = 0;
+    freeSize--;
+  };
+  for (let b = 0; b < totalBlocks; b++) append(b);
 
   const dropHash = (b: number): void => {
     const h = blockHash[b];
@@ -41,11 +73,23 @@ export function createKvCache(totalBlocks: number, blockSize: number): KvCache {
     blockHash[b] = -1;
   };
 
+  const allocateInto = (n: number, out: number[]): boolean => {
+    if (n > freeSize) return false;
+    for (let i = 0; i < n; i++) {
+      const b = head;
+      unlink(b);
+      dropHash(b);
+      refCount[b] = 1;
+      out.push(b);
+    }
+    return true;
+  };
+
   return {
     totalBlocks,
     blockSize,
-    freeCount: () => free.size,
-    usedCount: () => totalBlocks - free.size,
+    freeCount: () => freeSize,
+    usedCount: () => totalBlocks - freeSize,
     match(hashes, limit) {
       let hits = 0;
       let hitsInFreeQueue = 0;
@@ -63,26 +107,17 @@ export function createKvCache(totalBlocks: number, blockSize: number): KvCache {
       for (let i = 0; i < n; i++) {
         const b = cached.get(hashes[i]);
         if (b === undefined) throw new Error(`block hash ${hashes[i]} is not cached`);
-        if (refCount[b] === 0) free.delete(b);
+        if (refCount[b] === 0) unlink(b);
         refCount[b]++;
         out.push(b);
       }
       return out;
     },
     allocate(n) {
-      if (n > free.size) return null;
       const out: number[] = [];
-      for (const b of free.keys()) {
-        if (out.length === n) break;
-        out.push(b);
-      }
-      for (const b of out) {
-        free.delete(b);
-        dropHash(b);
-        refCount[b] = 1;
-      }
-      return out;
+      return allocateInto(n, out) ? out : null;
     },
+    allocateInto,
     register(block, hash) {
       if (blockHash[block] === hash) return;
       dropHash(block);
@@ -95,11 +130,11 @@ export function createKvCache(totalBlocks: number, blockSize: number): KvCache {
         const b = blocks[i];
         if (refCount[b] <= 0) continue;
         refCount[b]--;
-        if (refCount[b] === 0) free.set(b, true);
+        if (refCount[b] === 0 && inFree[b] === 0) append(b);
       }
     },
     flush() {
-      for (const b of free.keys()) dropHash(b);
+      for (let b = head; b !== NONE; b = next[b]) dropHash(b);
     },
   };
 }

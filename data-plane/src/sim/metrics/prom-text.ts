@@ -31,9 +31,27 @@ export interface Family {
   render(out: string[]): void;
 }
 
+/** One series of a counter or gauge, bound once so hot paths skip the label lookup. */
+export class ScalarSeries {
+  constructor(
+    readonly values: LabelValues,
+    public v = 0,
+  ) {}
+
+  /** Adds `by`. */
+  inc(by = 1): void {
+    this.v += by;
+  }
+
+  /** Sets the value. */
+  set(v: number): void {
+    this.v = v;
+  }
+}
+
 /** A counter or gauge family with fixed label names; series are created on first use. */
 export class Scalar implements Family {
-  private readonly series = new Map<string, { values: LabelValues; v: number }>();
+  private readonly series = new Map<string, ScalarSeries>();
   constructor(
     readonly name: string,
     private readonly help: string,
@@ -43,13 +61,12 @@ export class Scalar implements Family {
 
   /** Adds `by` to the series with these label values. */
   inc(values: LabelValues, by = 1): void {
-    const s = this.get(values);
-    s.v += by;
+    this.child(values).inc(by);
   }
 
   /** Sets the series with these label values. */
   set(values: LabelValues, v: number): void {
-    this.get(values).v = v;
+    this.child(values).set(v);
   }
 
   /** Drops one series. */
@@ -57,11 +74,12 @@ export class Scalar implements Family {
     this.series.delete(values.join('\u0000'));
   }
 
-  private get(values: LabelValues): { values: LabelValues; v: number } {
+  /** The series with these label values (created at 0 and exposed from now on). */
+  child(values: LabelValues): ScalarSeries {
     const key = values.join('\u0000');
     let s = this.series.get(key);
     if (!s) {
-      s = { values, v: 0 };
+      s = new ScalarSeries(values);
       this.series.set(key, s);
     }
     return s;
@@ -73,9 +91,36 @@ export class Scalar implements Family {
   }
 }
 
+/** One series of a histogram, bound once so hot paths skip the label lookup. */
+export class HistogramSeries {
+  /** Observations per bucket, not cumulative (rendering accumulates): one increment per observation. */
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  constructor(
+    readonly values: LabelValues,
+    private readonly buckets: readonly number[],
+  ) {
+    this.counts = buckets.map(() => 0);
+  }
+
+  /** Records one observation. */
+  observe(v: number): void {
+    const b = this.buckets;
+    for (let i = 0; i < b.length; i++) {
+      if (v <= b[i]) {
+        this.counts[i]++;
+        break;
+      }
+    }
+    this.sum += v;
+    this.count++;
+  }
+}
+
 /** A histogram family with fixed buckets and label names. */
 export class Histogram implements Family {
-  private readonly series = new Map<string, { values: LabelValues; counts: number[]; sum: number; count: number }>();
+  private readonly series = new Map<string, HistogramSeries>();
   constructor(
     readonly name: string,
     private readonly help: string,
@@ -85,22 +130,20 @@ export class Histogram implements Family {
 
   /** Records one observation. */
   observe(values: LabelValues, v: number): void {
-    const s = this.get(values);
-    for (let i = 0; i < this.buckets.length; i++) if (v <= this.buckets[i]) s.counts[i]++;
-    s.sum += v;
-    s.count++;
+    this.child(values).observe(v);
   }
 
   /** Creates the series (all zero) so it is exposed before the first observation, as the engines do. */
   touch(values: LabelValues): void {
-    this.get(values);
+    this.child(values);
   }
 
-  private get(values: LabelValues): { values: LabelValues; counts: number[]; sum: number; count: number } {
+  /** The series with these label values (created empty and exposed from now on). */
+  child(values: LabelValues): HistogramSeries {
     const key = values.join('\u0000');
     let s = this.series.get(key);
     if (!s) {
-      s = { values, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      s = new HistogramSeries(values, this.buckets);
       this.series.set(key, s);
     }
     return s;
@@ -109,8 +152,10 @@ export class Histogram implements Family {
   render(out: string[]): void {
     out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`);
     for (const s of this.series.values()) {
+      let cumulative = 0;
       for (let i = 0; i < this.buckets.length; i++) {
-        out.push(`${this.name}_bucket${labelText(this.labelNames, s.values, ['le', formatValue(this.buckets[i])])} ${formatValue(s.counts[i])}`);
+        cumulative += s.counts[i];
+        out.push(`${this.name}_bucket${labelText(this.labelNames, s.values, ['le', formatValue(this.buckets[i])])} ${formatValue(cumulative)}`);
       }
       out.push(`${this.name}_bucket${labelText(this.labelNames, s.values, ['le', '+Inf'])} ${formatValue(s.count)}`);
       out.push(`${this.name}_count${labelText(this.labelNames, s.values)} ${formatValue(s.count)}`);

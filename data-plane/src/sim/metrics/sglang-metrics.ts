@@ -53,6 +53,15 @@ export function createSglangMetrics(modelName: string, role: PdRole, totalTokens
 
   let queried = 0;
   let hit = 0;
+  // Series bound once: the hot path (every token) does no label lookups.
+  const promptTokensS = promptTokens.child(tl);
+  const genTokensS = genTokens.child(tl);
+  const cachedTokensS = cachedTokens.child(tl);
+  const requestsS = requests.child(tl);
+  const abortedS = aborted.child(tl);
+  const ttftS = ttft.child(tl);
+  const itlS = itl.child(tl);
+  const e2eS = e2e.child(tl);
   // Generated-token timestamps bucketed per second for a sliding throughput window.
   const perSecond = new Map<number, number>();
 
@@ -62,10 +71,10 @@ export function createSglangMetrics(modelName: string, role: PdRole, totalTokens
       hit += h;
     },
     promptTokens(n) {
-      promptTokens.inc(tl, n);
+      promptTokensS.inc(n);
     },
     generationTokens(n) {
-      genTokens.inc(tl, n);
+      genTokensS.inc(n);
       const sec = Math.floor(nowMs() / 1000);
       perSecond.set(sec, (perSecond.get(sec) ?? 0) + n);
     },
@@ -73,19 +82,19 @@ export function createSglangMetrics(modelName: string, role: PdRole, totalTokens
       /* SGLang calls it retraction; not exposed here */
     },
     firstToken(ms) {
-      ttft.observe(tl, ms / 1000);
+      ttftS.observe(ms / 1000);
     },
     interToken(ms) {
-      itl.observe(tl, ms / 1000);
+      itlS.observe(ms / 1000);
     },
     finished(info: FinishInfo) {
       if (info.reason === 'abort') {
-        aborted.inc(tl, 1);
+        abortedS.inc(1);
         return;
       }
-      requests.inc(tl, 1);
-      if (info.cachedTokens > 0) cachedTokens.inc(tl, info.cachedTokens);
-      e2e.observe(tl, (info.finishMs - info.arrivalMs) / 1000);
+      requestsS.inc(1);
+      if (info.cachedTokens > 0) cachedTokensS.inc(info.cachedTokens);
+      e2eS.observe((info.finishMs - info.arrivalMs) / 1000);
     },
     render(snap, now) {
       running.set(sl, snap.running);

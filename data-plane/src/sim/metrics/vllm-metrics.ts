@@ -93,49 +93,73 @@ export function createVllmMetrics(cfg: VllmMetricsConfig): VllmMetrics {
   families.push(cacheInfo);
 
   const sec = (ms: number): number => ms / 1000;
+  // The engine's only series, bound once: the hot path (every token) does no label lookups.
+  const queriesS = queries.child(lv);
+  const hitsS = hits.child(lv);
+  const gpuQueriesS = gpuQueries.child(lv);
+  const gpuHitsS = gpuHits.child(lv);
+  const promptTokensS = promptTokens.child(lv);
+  const generationTokensS = generationTokens.child(lv);
+  const preemptionsS = preemptions.child(lv);
+  const successS = { stop: success.child([...lv, 'stop']), length: success.child([...lv, 'length']), abort: success.child([...lv, 'abort']) };
+  const ttftS = ttft.child(lv);
+  const itlS = itl.child(lv);
+  // Only exposed with --legacy-metric-names; not fed otherwise.
+  const tpotLegacyS = cfg.legacyNames ? tpotLegacy.child(lv) : undefined;
+  const e2eS = e2e.child(lv);
+  const promptHistS = promptHist.child(lv);
+  const genHistS = genHist.child(lv);
+  const maxGenHistS = maxGenHist.child(lv);
+  const queueS = queue.child(lv);
+  const inferenceS = inference.child(lv);
+  const prefillS = prefill.child(lv);
+  const decodeS = decode.child(lv);
+  const tpotS = tpot.child(lv);
+  const nHistS = nHist.child(lv);
+  const maxTokensHistS = maxTokensHist.child(lv);
 
   return {
     prefixCache(q, hit) {
-      queries.inc(lv, q);
-      hits.inc(lv, hit);
-      gpuQueries.inc(lv, q);
-      gpuHits.inc(lv, hit);
+      queriesS.inc(q);
+      hitsS.inc(hit);
+      gpuQueriesS.inc(q);
+      gpuHitsS.inc(hit);
     },
     promptTokens(n) {
-      promptTokens.inc(lv, n);
+      promptTokensS.inc(n);
     },
     generationTokens(n) {
-      generationTokens.inc(lv, n);
+      generationTokensS.inc(n);
     },
     preemption() {
-      preemptions.inc(lv, 1);
+      preemptionsS.inc(1);
     },
     firstToken(ms) {
-      ttft.observe(lv, sec(ms));
+      ttftS.observe(sec(ms));
     },
     interToken(ms) {
-      itl.observe(lv, sec(ms));
-      tpotLegacy.observe(lv, sec(ms));
+      itlS.observe(sec(ms));
+      tpotLegacyS?.observe(sec(ms));
     },
     finished(info: FinishInfo) {
-      success.inc([...lv, info.reason], 1);
-      e2e.observe(lv, sec(info.finishMs - info.arrivalMs));
-      promptHist.observe(lv, info.promptTokens);
-      genHist.observe(lv, info.completionTokens);
-      maxGenHist.observe(lv, info.maxTokens);
+      successS[info.reason].inc(1);
+      e2eS.observe(sec(info.finishMs - info.arrivalMs));
+      promptHistS.observe(info.promptTokens);
+      genHistS.observe(info.completionTokens);
+      maxGenHistS.observe(info.maxTokens);
       if (info.scheduledMs === undefined) return;
-      queue.observe(lv, sec(info.scheduledMs - info.arrivalMs));
-      inference.observe(lv, sec(info.finishMs - info.scheduledMs));
+      queueS.observe(sec(info.scheduledMs - info.arrivalMs));
+      inferenceS.observe(sec(info.finishMs - info.scheduledMs));
       if (info.firstTokenMs === undefined) return;
-      prefill.observe(lv, sec(info.firstTokenMs - info.scheduledMs));
-      decode.observe(lv, sec(info.finishMs - info.firstTokenMs));
+      prefillS.observe(sec(info.firstTokenMs - info.scheduledMs));
+      decodeS.observe(sec(info.finishMs - info.firstTokenMs));
       if (info.completionTokens > 1) {
-        tpot.observe(lv, sec((info.finishMs - info.firstTokenMs) / (info.completionTokens - 1)));
+        tpotS.observe(sec((info.finishMs - info.firstTokenMs) / (info.completionTokens - 1)));
       }
     },
     requestParams(n, maxTokens) {
-      nHist.observe(lv, n);
-      maxTokensHist.observe(lv, maxTokens);
+      nHistS.observe(n);
+      maxTokensHistS.observe(maxTokens);
     },
     render(snap, unixNowS) {
       running.set(lv, snap.running);
