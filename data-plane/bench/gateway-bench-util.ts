@@ -96,3 +96,32 @@ export async function until(what: string, check: () => Promise<boolean>, timeout
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/**
+ * Starts `mi-engine-sim` serving `model` with every modelled latency at zero (the upstream the
+ * gateway benchmarks name); its `info.url` is where it listens.
+ */
+export async function startSimChild(model: string, extra: string[] = []): Promise<Child> {
+  const args = [join(DATA_PLANE_DIR, 'bin', 'mi-engine-sim.js'), '--profile', 'cpu-small', '--served-model-name', model, '--port', '0',
+    '--prefill-overhead-ms', '0', '--prefill-ms-per-token', '0', '--itl-ms', '0', '--time-scale', '1000', '--max-num-seqs', '1024',
+    '--kv-blocks', '65536', '--max-model-len', '8192', ...extra];
+  const proc = spawn(process.execPath, args, { cwd: DATA_PLANE_DIR, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('simulator did not start in 30 s')), 30_000);
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`simulator exited with ${code} before listening`));
+    });
+  });
+  proc.stdout!.resume();
+  return { proc, info: { url }, stop: () => stopProc(proc) };
+}

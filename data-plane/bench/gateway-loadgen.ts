@@ -1,7 +1,11 @@
 // Load generator for the gateway benchmarks, run as its own process so it never shares an event
 // loop with what it measures. Closed loop (`--concurrency C`) or open loop (`--rate R`), undici
-// Pool, latency to the last response byte. Prints one JSON line of results.
-// Usage: node --import tsx bench/gateway-loadgen.ts --url URL --model M [--stream] (--concurrency C | --rate R) --duration S
+// Pool, latency to the last response byte. Prints one JSON line of results. The same load runs
+// for `--warmup` seconds first, unrecorded, so the generator's own JIT warm-up and connection set-up
+// do not land in the measured percentiles.
+// With `--cpu-pid P` it also reports the CPU time process P used during the measured phase only.
+// Usage: node --import tsx bench/gateway-loadgen.ts --url URL --model M [--stream] (--concurrency C | --rate R) --duration S [--warmup 1] [--cpu-pid P]
+import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 
 function arg(name: string): string | undefined {
@@ -15,16 +19,19 @@ const stream = process.argv.includes('--stream');
 const concurrency = Number(arg('concurrency') ?? 0);
 const rate = Number(arg('rate') ?? 0);
 const durationMs = Number(arg('duration') ?? 5) * 1000;
+const warmupMs = Number(arg('warmup') ?? 1) * 1000;
 const body = JSON.stringify({
   model,
   messages: [{ role: 'user', content: 'Say hello to the benchmark, in a sentence of moderate length please.' }],
   max_tokens: 16,
+  ignore_eos: true,
   stream,
   ...(stream ? { stream_options: { include_usage: true } } : {}),
 });
 const pool = new Pool(url.origin, { connections: concurrency > 0 ? concurrency : 256, pipelining: 1, keepAliveTimeout: 60_000 });
 const headers = { 'content-type': 'application/json' };
-const latencies: number[] = [];
+const cpuPid = Number(arg('cpu-pid') ?? 0);
+let latencies: number[] = [];
 let errors = 0;
 
 async function one(): Promise<void> {
@@ -44,19 +51,22 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-const start = performance.now();
-if (concurrency > 0) {
-  const end = start + durationMs;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) await one();
-    }),
-  );
-} else {
+/** Runs the load for `ms`; what `one()` records goes to the current latencies/errors. */
+async function run(ms: number): Promise<void> {
+  const start = performance.now();
+  if (concurrency > 0) {
+    const end = start + ms;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < end) await one();
+      }),
+    );
+    return;
+  }
   // Open loop: request i is due at start + i/rate, whatever happened to earlier ones.
   const inflight = new Set<Promise<void>>();
   let sent = 0;
-  const total = Math.floor((rate * durationMs) / 1000);
+  const total = Math.floor((rate * ms) / 1000);
   await new Promise<void>((resolve) => {
     const tick = (): void => {
       const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
@@ -73,10 +83,24 @@ if (concurrency > 0) {
   });
   await Promise.all(inflight);
 }
+
+if (warmupMs > 0) await run(warmupMs);
+latencies = [];
+errors = 0;
+/** CPU time (user+system, ms) process `pid` used so far, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+const cpu0 = cpuPid > 0 ? cpuMs(cpuPid) : 0;
+const start = performance.now();
+await run(durationMs);
+const targetCpuMs = cpuPid > 0 ? cpuMs(cpuPid) - cpu0 : null;
 const elapsedS = (performance.now() - start) / 1000;
 latencies.sort((a, b) => a - b);
 const mean = latencies.reduce((s, x) => s + x, 0) / Math.max(1, latencies.length);
 process.stdout.write(
-  `${JSON.stringify({ requests: latencies.length, errors, elapsedS, rps: latencies.length / elapsedS, p50Ms: pct(latencies, 50), p90Ms: pct(latencies, 90), p99Ms: pct(latencies, 99), meanMs: mean })}\n`,
+  `${JSON.stringify({ requests: latencies.length, errors, targetCpuMs, elapsedS, rps: latencies.length / elapsedS, p50Ms: pct(latencies, 50), p90Ms: pct(latencies, 90), p99Ms: pct(latencies, 99), meanMs: mean })}\n`,
 );
 await pool.close();

@@ -2,7 +2,13 @@
 // gateway (undici and node:http upstream clients), and through nginx (1 worker, keep-alive
 // upstream) as the reference. Non-streaming and streaming; fixed 500 requests/s and fixed
 // concurrency (64 non-streaming, 32 streaming). Every party runs in its own process.
-// Usage (from data-plane/): node --import tsx bench/gateway-overhead.ts [--duration 5] [--rate 500] [--rounds 1]
+// The upstream is the engine simulator with zero latencies (`--upstream sim`, the default, as the
+// gateway issue specifies) or a minimal node:http server that does nothing but answer
+// (`--upstream minimal`: cheaper than any engine, so the gateway's share of the CPU is larger).
+// Usage (from data-plane/): node --import tsx bench/gateway-overhead.ts [--duration 5] [--rate 500]
+//   [--rounds 1] [--upstream sim|minimal] [--clients undici,http] [--modes json,stream] [--no-nginx]
+//   [--baseline DIR]  also measure the gateway of another checkout (A/B of a hot-path change:
+//                     `git worktree add DIR REV && ln -s $PWD/../node_modules DIR/node_modules`)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +16,7 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { startNatsServer } from '@matrixinfer/events/testing';
 import { modelEntry, putRoute, routesBucket, server } from '../src/gateway/testing.js';
-import { freePort, runTsJson, startTsChild, stopProc, until, type Child } from './gateway-bench-util.js';
+import { freePort, runTsJson, startSimChild, startTsChild, stopProc, until, type Child } from './gateway-bench-util.js';
 
 interface LoadResult {
   requests: number;
@@ -20,6 +26,7 @@ interface LoadResult {
   p90Ms: number;
   p99Ms: number;
   meanMs: number;
+  targetCpuMs: number;
 }
 
 function arg(name: string, dflt: string): string {
@@ -30,6 +37,15 @@ const DURATION = arg('duration', '5');
 const RATE = arg('rate', '500');
 /** Rounds over the whole matrix; each figure is the median over rounds (the machine is shared, load comes in bursts). */
 const ROUNDS = Number(arg('rounds', '1'));
+/** Subsets for quick comparisons while working on the hot path (the full matrix is the default). */
+const CLIENTS = arg('clients', 'undici,http').split(',');
+const MODES = arg('modes', 'json,stream').split(',');
+const WITH_NGINX = !process.argv.includes('--no-nginx');
+const UPSTREAM = arg('upstream', 'sim');
+const BASELINE = arg('baseline', '');
+if (UPSTREAM !== 'sim' && UPSTREAM !== 'minimal') throw new Error(`--upstream must be sim or minimal, not ${UPSTREAM}`);
+for (const m of MODES) if (m !== 'json' && m !== 'stream') throw new Error(`--modes takes json,stream, not ${m}`);
+for (const c of CLIENTS) if (c !== 'undici' && c !== 'http') throw new Error(`--clients takes undici,http, not ${c}`);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -61,13 +77,6 @@ http {
 `;
 }
 
-/** CPU time (user+system, ms) a process used so far, from /proc (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
-
 /** The nginx worker: the master's only child. */
 function nginxWorker(masterPid: number): number {
   const kids = readFileSync(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8').trim().split(/\s+/);
@@ -79,7 +88,7 @@ const children: Child[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'mi-bench-nginx-'));
 let nginx: ReturnType<typeof spawn> | null = null;
 try {
-  const upstream = await startTsChild('bench/gateway-upstream.ts', []);
+  const upstream = UPSTREAM === 'sim' ? await startSimChild('bench') : await startTsChild('bench/gateway-upstream.ts', []);
   children.push(upstream);
   const upstreamUrl = String(upstream.info.url);
   const nc = await connect({ servers: nats.url });
@@ -89,37 +98,52 @@ try {
 
   // CPU is charged to the proxy process of each target (the upstream itself for `direct`).
   const targets: Array<{ name: string; url: string; pid: number }> = [{ name: 'direct', url: upstreamUrl, pid: upstream.proc.pid! }];
-  for (const client of ['undici', 'http']) {
+  for (const client of CLIENTS) {
     const gw = await startTsChild('src/gateway/main.ts', ['--port', '0', '--nats-url', nats.url, '--name', `bench-${client}`, '--log-level', 'off', '--upstream', client]);
     children.push(gw);
     const url = String(gw.info.url);
     await until(`gateway ${client} routes bench`, async () => (await (await fetch(`${url}/v1/models`)).text()).includes('"bench"'));
     targets.push({ name: `gateway(${client})`, url, pid: gw.proc.pid! });
   }
-  const nginxPort = await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, nginxPort, Number(new URL(upstreamUrl).port)));
-  nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
-  const nginxUrl = `http://127.0.0.1:${nginxPort}`;
-  await until('nginx', async () => (await fetch(`${nginxUrl}/v1/chat/completions`, { method: 'POST', body: '{"model":"bench"}' })).ok);
-  targets.push({ name: 'nginx', url: nginxUrl, pid: nginxWorker(nginx.pid!) });
+  if (BASELINE !== '') {
+    const gw = await startTsChild(join(BASELINE, 'data-plane', 'src', 'gateway', 'main.ts'), ['--port', '0', '--nats-url', nats.url, '--name', 'bench-baseline', '--log-level', 'off', '--upstream', 'undici']);
+    children.push(gw);
+    const url = String(gw.info.url);
+    await until('baseline gateway routes bench', async () => (await (await fetch(`${url}/v1/models`)).text()).includes('"bench"'));
+    targets.push({ name: 'baseline(undici)', url, pid: gw.proc.pid! });
+  }
+  if (WITH_NGINX) {
+    const nginxPort = await freePort();
+    writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, nginxPort, Number(new URL(upstreamUrl).port)));
+    nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+    const nginxUrl = `http://127.0.0.1:${nginxPort}`;
+    await until('nginx', async () => (await fetch(`${nginxUrl}/v1/models`)).ok);
+    targets.push({ name: 'nginx', url: nginxUrl, pid: nginxWorker(nginx.pid!) });
+  }
+  const modes = [false, true].filter((stream) => MODES.includes(stream ? 'stream' : 'json'));
+  // A fresh process runs its first thousands of requests unoptimised (lazy compilation, JIT):
+  // every target serves both modes for a while before anything is measured.
+  for (const t of targets) {
+    for (const stream of [false, true]) {
+      await runTsJson<LoadResult>('bench/gateway-loadgen.ts', ['--url', t.url, '--model', 'bench', ...(stream ? ['--stream'] : []), '--concurrency', '16', '--duration', '2', '--warmup', '0']);
+    }
+  }
 
   type Row = { target: string; stream: boolean; load: string; cpuUsPerReq: number } & LoadResult;
   const runs: Row[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const stream of [false, true]) {
+    for (const stream of modes) {
       const conc = stream ? '32' : '64';
       // Rotate the order every round so no target always runs right after the same neighbour.
       const order = targets.map((_, i) => targets[(i + round) % targets.length]);
       for (const t of order) {
         const base = ['--url', t.url, '--model', 'bench', ...(stream ? ['--stream'] : [])];
-        await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, '--concurrency', '16', '--duration', '1']); // warm-up
         for (const load of [
           ['--rate', RATE],
           ['--concurrency', conc],
         ]) {
-          const cpu0 = cpuMs(t.pid);
-          const r = await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, ...load, '--duration', DURATION]);
-          const cpuUsPerReq = ((cpuMs(t.pid) - cpu0) * 1000) / Math.max(1, r.requests);
+          const r = await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, ...load, '--duration', DURATION, '--cpu-pid', String(t.pid)]);
+          const cpuUsPerReq = (r.targetCpuMs * 1000) / Math.max(1, r.requests + r.errors);
           const row = { target: t.name, stream, load: `${load[0].slice(2)}=${load[1]}`, cpuUsPerReq, ...r };
           runs.push(row);
           process.stderr.write(`round ${round} ${JSON.stringify(row)}\n`);
@@ -129,17 +153,18 @@ try {
   }
   // Median of every figure over the rounds, per (target, mode, load).
   const results: Row[] = [];
-  for (const stream of [false, true]) {
+  for (const stream of modes) {
     for (const t of targets) {
       for (const load of [`rate=${RATE}`, `concurrency=${stream ? 32 : 64}`]) {
         const same = runs.filter((r) => r.target === t.name && r.stream === stream && r.load === load);
         const m = (k: keyof LoadResult | 'cpuUsPerReq') => median(same.map((r) => r[k]));
-        results.push({ target: t.name, stream, load, cpuUsPerReq: m('cpuUsPerReq'), requests: m('requests'), errors: same.reduce((a, r) => a + r.errors, 0), rps: m('rps'), p50Ms: m('p50Ms'), p90Ms: m('p90Ms'), p99Ms: m('p99Ms'), meanMs: m('meanMs') });
+        results.push({ target: t.name, stream, load, cpuUsPerReq: m('cpuUsPerReq'), requests: m('requests'), errors: same.reduce((a, r) => a + r.errors, 0), rps: m('rps'), p50Ms: m('p50Ms'), p90Ms: m('p90Ms'), p99Ms: m('p99Ms'), meanMs: m('meanMs'), targetCpuMs: m('targetCpuMs') });
       }
     }
   }
 
   const f = (x: number): string => x.toFixed(2);
+  console.log(`\nupstream: ${UPSTREAM === 'sim' ? 'mi-engine-sim, zero latencies' : 'minimal node:http server'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   console.log(`\n| mode | load | target | req/s | p50 ms | p90 ms | p99 ms | errors | added p50 | added p99 | CPU µs/req |`);
   console.log(`|---|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) {
@@ -147,21 +172,23 @@ try {
     const added = r.target === 'direct' ? ['', ''] : [f(r.p50Ms - direct.p50Ms), f(r.p99Ms - direct.p99Ms)];
     console.log(`| ${r.stream ? 'stream' : 'json'} | ${r.load} | ${r.target} | ${r.rps.toFixed(0)} | ${f(r.p50Ms)} | ${f(r.p90Ms)} | ${f(r.p99Ms)} | ${r.errors} | ${added[0]} | ${added[1]} | ${r.cpuUsPerReq.toFixed(0)} |`);
   }
-  const pick = (target: string, stream: boolean, load: string) => results.find((r) => r.target === target && r.stream === stream && r.load === load)!;
+  const pick = (target: string, stream: boolean, load: string) => results.find((r) => r.target === target && r.stream === stream && r.load === load);
   console.log(`\n(median of ${ROUNDS} round(s); errors summed)\nratios (same run):`);
-  for (const client of ['undici', 'http']) {
-    const g = `gateway(${client})`;
-    console.log(`  ${g}: json c=64 throughput / nginx = ${(pick(g, false, 'concurrency=64').rps / pick('nginx', false, 'concurrency=64').rps).toFixed(2)} (target >= 0.40)`);
-    console.log(`  ${g}: stream c=32 throughput / direct = ${(pick(g, true, 'concurrency=32').rps / pick('direct', true, 'concurrency=32').rps).toFixed(2)} (target >= 0.80)`);
-    for (const stream of [false, true]) {
-      const a = pick(g, stream, `rate=${RATE}`);
-      const d = pick('direct', stream, `rate=${RATE}`);
-      console.log(`  ${g}: ${stream ? 'stream' : 'json'} @${RATE} rps added p50 ${f(a.p50Ms - d.p50Ms)} ms (target <= 1), p99 ${f(a.p99Ms - d.p99Ms)} ms (target <= 5)`);
+  for (const g of [...CLIENTS.map((c) => `gateway(${c})`), ...(BASELINE !== '' ? ['baseline(undici)'] : [])]) {
+    const json = modes.includes(false);
+    const stream = modes.includes(true);
+    const nginxJson = pick('nginx', false, 'concurrency=64');
+    if (json && nginxJson) console.log(`  ${g}: json c=64 throughput / nginx = ${(pick(g, false, 'concurrency=64')!.rps / nginxJson.rps).toFixed(2)} (target >= 0.40)`);
+    if (stream) console.log(`  ${g}: stream c=32 throughput / direct = ${(pick(g, true, 'concurrency=32')!.rps / pick('direct', true, 'concurrency=32')!.rps).toFixed(2)} (target >= 0.80)`);
+    for (const s of modes) {
+      const a = pick(g, s, `rate=${RATE}`)!;
+      const d = pick('direct', s, `rate=${RATE}`)!;
+      console.log(`  ${g}: ${s ? 'stream' : 'json'} @${RATE} rps added p50 ${f(a.p50Ms - d.p50Ms)} ms (target <= 1), p99 ${f(a.p99Ms - d.p99Ms)} ms (target <= 5)`);
     }
     // Throughput per CPU second: what each proxy could serve with a core of its own.
-    const capacity = (name: string, stream: boolean, load: string) => 1e6 / pick(name, stream, load).cpuUsPerReq;
-    console.log(`  ${g}: json c=64 CPU-capacity / nginx = ${(capacity(g, false, 'concurrency=64') / capacity('nginx', false, 'concurrency=64')).toFixed(2)}`);
-    console.log(`  ${g}: stream c=32 CPU-capacity / direct upstream = ${(capacity(g, true, 'concurrency=32') / capacity('direct', true, 'concurrency=32')).toFixed(2)}`);
+    const capacity = (name: string, s: boolean, load: string) => 1e6 / pick(name, s, load)!.cpuUsPerReq;
+    if (json && nginxJson) console.log(`  ${g}: json c=64 CPU-capacity / nginx = ${(capacity(g, false, 'concurrency=64') / capacity('nginx', false, 'concurrency=64')).toFixed(2)}`);
+    if (stream) console.log(`  ${g}: stream c=32 CPU-capacity / direct upstream = ${(capacity(g, true, 'concurrency=32') / capacity('direct', true, 'concurrency=32')).toFixed(2)}`);
   }
 } finally {
   if (nginx) await stopProc(nginx);

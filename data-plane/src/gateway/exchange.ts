@@ -65,8 +65,8 @@ function resOnClose(this: ExchangeCarrier): void {
 function resOnDrain(this: ExchangeCarrier): void {
   this[EXCHANGE]!.onDrain();
 }
-function uncorkDue(ex: Exchange): void {
-  ex.uncork();
+function flushDue(ex: Exchange): void {
+  ex.flush();
 }
 function retryDue(ex: Exchange): void {
   ex.tryNext();
@@ -105,7 +105,12 @@ export class Exchange implements UpstreamHandler, Holdable {
   private status = 0;
   private ttfbMs = -1;
   private tail: TailKeeper | null = null;
-  private corked = false;
+  /** Body chunks received this tick, written to the client as one chunk at the end of the tick. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushQueued = false;
+  /** The client socket is full: the upstream stays paused until 'drain'. */
+  private blocked = false;
   private held = false;
   private heldBody: { raw: Buffer; parsed: ParsedBody; text: string } | null = null;
   /** Set by the HoldQueue when first held (0: never held). */
@@ -316,19 +321,41 @@ export class Exchange implements UpstreamHandler, Holdable {
     if (this.discarding) return true;
     if (this.ttfbMs < 0) this.ttfbMs = performance.now() - this.startMs;
     this.tail!.push(chunk);
-    // The HTTP parser hands over every SSE event of one socket read separately; corking until
-    // the next tick sends them to the client in one writev instead of one syscall per event.
-    if (!this.corked) {
-      this.corked = true;
-      this.res.cork();
-      process.nextTick(uncorkDue, this);
+    // The HTTP parser hands over every SSE event (every upstream chunk) of one socket read
+    // separately. They are collected and written at the end of the tick as ONE chunk: one
+    // write through node:http and one chunk frame instead of one per event (or, when the
+    // body ends in the same tick, handed to res.end with the terminator).
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(flushDue, this);
     }
-    if (this.res.write(chunk)) return true;
+    return !this.blocked;
+  }
+
+  /** End of the tick: the chunks collected this tick go out in one write. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.pendingBytes === 0 || this.done || this.res.destroyed) {
+      this.pending.length = 0;
+      this.pendingBytes = 0;
+      return;
+    }
+    if (this.res.write(this.takePending())) return;
+    this.blocked = true;
     if (!this.waitingDrain) {
       this.waitingDrain = true;
       this.res.once('drain', resOnDrain);
     }
-    return false;
+  }
+
+  private takePending(): Buffer {
+    const p = this.pending;
+    const out = p.length === 1 ? p[0] : Buffer.concat(p, this.pendingBytes);
+    p.length = 0;
+    this.pendingBytes = 0;
+    return out;
   }
 
   /** The upstream body ended. */
@@ -343,7 +370,8 @@ export class Exchange implements UpstreamHandler, Holdable {
     }
     this.releaseCurrent(status < 500, status);
     if (this.done) return;
-    this.res.end();
+    if (this.pendingBytes > 0) this.res.end(this.takePending());
+    else this.res.end();
     const usage = this.tail ? parseUsageTail(this.tail.text()) : null;
     if (usage) {
       const c = this.ctx.metrics.forModel(this.model);
@@ -380,13 +408,8 @@ export class Exchange implements UpstreamHandler, Holdable {
   /** The client socket drained: let the upstream flow again. */
   onDrain(): void {
     this.waitingDrain = false;
+    this.blocked = false;
     this.resumeFn?.();
-  }
-
-  /** End of the tick: flush the coalesced writes. */
-  uncork(): void {
-    this.corked = false;
-    this.res.uncork();
   }
 
   /** The ModelServer's timeout expired. */

@@ -1,39 +1,42 @@
 // Prometheus metrics of one gateway, in its own Registry (several gateways can share a process).
-// Label children are bound once per (model, code) and cached: labels() costs a map walk.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// Per-request metrics are fast-metrics.ts types (children bound once per model and code, updates
+// are plain arithmetic); rare ones stay prom-client's.
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { FastCounter, FastGauge, FastHistogram, type CounterChild, type GaugeChild, type HistogramChild } from './fast-metrics.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 interface ModelChildren {
-  duration: Histogram.Internal<'model'>;
-  ttfb: Histogram.Internal<'model'>;
-  tokensIn: Counter.Internal;
-  tokensOut: Counter.Internal;
-  inFlight: Gauge.Internal<'model'>;
-  byCode: Map<number, Counter.Internal>;
+  duration: HistogramChild;
+  ttfb: HistogramChild;
+  tokensIn: CounterChild;
+  tokensOut: CounterChild;
+  inFlight: GaugeChild;
+  byCode: Map<number, CounterChild>;
 }
 
 /** The gateway's metric set. Model labels are only routable model names (bounded). */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'model' | 'code'>;
-  private readonly duration: Histogram<'model'>;
-  private readonly ttfb: Histogram<'model'>;
-  private readonly tokensIn: Counter<'model'>;
-  private readonly tokensOut: Counter<'model'>;
-  private readonly inFlight: Gauge<'model'>;
+  private readonly requests: FastCounter;
+  private readonly duration: FastHistogram;
+  private readonly ttfb: FastHistogram;
+  private readonly tokensIn: FastCounter;
+  private readonly tokensOut: FastCounter;
+  private readonly inFlight: FastGauge;
   readonly retries: Counter<string>;
   private readonly upstreamErrors: Counter<'kind'>;
   private readonly children = new Map<string, ModelChildren>();
 
   constructor(defaultMetrics = false) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'mi_gateway_requests_total', help: 'Requests by model and HTTP status', labelNames: ['model', 'code'], registers });
-    this.duration = new Histogram({ name: 'mi_gateway_request_duration_seconds', help: 'Request duration until the last byte', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers });
-    this.ttfb = new Histogram({ name: 'mi_gateway_time_to_first_byte_seconds', help: 'Time until the first response body byte from the upstream', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers });
-    this.tokensIn = new Counter({ name: 'mi_gateway_input_tokens_total', help: 'Prompt tokens reported by upstream usage', labelNames: ['model'], registers });
-    this.tokensOut = new Counter({ name: 'mi_gateway_output_tokens_total', help: 'Completion tokens reported by upstream usage', labelNames: ['model'], registers });
-    this.inFlight = new Gauge({ name: 'mi_gateway_in_flight_requests', help: 'Requests being proxied now', labelNames: ['model'], registers });
+    const registry = this.registry;
+    this.requests = new FastCounter({ name: 'mi_gateway_requests_total', help: 'Requests by model and HTTP status', labelNames: ['model', 'code'], registry });
+    this.duration = new FastHistogram({ name: 'mi_gateway_request_duration_seconds', help: 'Request duration until the last byte', labelNames: ['model'], buckets: LATENCY_BUCKETS, registry });
+    this.ttfb = new FastHistogram({ name: 'mi_gateway_time_to_first_byte_seconds', help: 'Time until the first response body byte from the upstream', labelNames: ['model'], buckets: LATENCY_BUCKETS, registry });
+    this.tokensIn = new FastCounter({ name: 'mi_gateway_input_tokens_total', help: 'Prompt tokens reported by upstream usage', labelNames: ['model'], registry });
+    this.tokensOut = new FastCounter({ name: 'mi_gateway_output_tokens_total', help: 'Completion tokens reported by upstream usage', labelNames: ['model'], registry });
+    this.inFlight = new FastGauge({ name: 'mi_gateway_in_flight_requests', help: 'Requests being proxied now', labelNames: ['model'], registry });
     this.retries = new Counter({ name: 'mi_gateway_retries_total', help: 'Upstream attempts retried on another endpoint', registers });
     this.upstreamErrors = new Counter({ name: 'mi_gateway_upstream_errors_total', help: 'Failed upstream attempts by kind', labelNames: ['kind'], registers });
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'mi_gateway_' });

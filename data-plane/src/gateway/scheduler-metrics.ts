@@ -1,15 +1,16 @@
 // Scheduler-side metrics of one gateway, registered in the gateway's own Registry: per-plugin
 // time (one histogram labelled by plugin, children bound once per plugin name), live-config
 // outcomes, published decisions and peer-sharing messages.
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
+import { FastHistogram, type HistogramChild } from './fast-metrics.js';
 
 // Plugins run in microseconds; the top buckets catch a pathological prompt or a slow custom plugin.
 const PLUGIN_BUCKETS = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 2.5e-2];
 
 /** Metrics of the scheduler wiring; plugin names come from the registry (bounded). */
 export class SchedulerMetrics {
-  private readonly pluginTime: Histogram<'plugin'>;
-  private readonly pluginChildren = new Map<string, Histogram.Internal<'plugin'>>();
+  private readonly pluginTime: FastHistogram;
+  private readonly pluginChildren = new Map<string, HistogramChild>();
   private readonly configUpdates: Counter<'result'>;
   readonly decisionsPublished: Counter<string>;
   private readonly peerMessages: Counter<'kind' | 'result'>;
@@ -18,12 +19,12 @@ export class SchedulerMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.pluginTime = new Histogram({
+    this.pluginTime = new FastHistogram({
       name: 'mi_gateway_scheduler_plugin_duration_seconds',
       help: 'Time spent in each scheduler plugin (filter, scorer, picker) per request',
       labelNames: ['plugin'],
       buckets: PLUGIN_BUCKETS,
-      registers,
+      registry,
     });
     this.configUpdates = new Counter({
       name: 'mi_gateway_scheduler_config_updates_total',
