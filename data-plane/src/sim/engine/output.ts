@@ -9,7 +9,7 @@
 
 import { hashInts } from './hash.js';
 import { createRng } from './rng.js';
-import { tokenize } from './tokenizer.js';
+import { decodeToken, tokenize } from './tokenizer.js';
 
 const WORDS = [
   'the', 'of', 'and', 'to', 'a', 'in', 'is', 'it', 'you', 'for', 'on', 'was', 'as', 'are', 'be', 'at', 'one',
@@ -50,4 +50,30 @@ export function planOutput(seed: number, promptTokens: readonly number[], meanOu
       return ids[index];
     },
   };
+}
+
+// Outputs draw from ~50 token ids, so their text and its JSON string literal are cached (bounded,
+// in case a caller decodes arbitrary ids).
+const MAX_CACHED_PIECES = 4096;
+const pieceText = new Map<number, string>();
+const pieceJson = new Map<number, string>();
+
+/** The text of token `id` (decodeToken, cached). */
+export function tokenText(id: number): string {
+  let t = pieceText.get(id);
+  if (t === undefined) {
+    t = decodeToken(id);
+    if (pieceText.size < MAX_CACHED_PIECES) pieceText.set(id, t);
+  }
+  return t;
+}
+
+/** JSON.stringify(tokenText(id)), cached. */
+export function tokenTextJson(id: number): string {
+  let j = pieceJson.get(id);
+  if (j === undefined) {
+    j = JSON.stringify(tokenText(id));
+    if (pieceJson.size < MAX_CACHED_PIECES) pieceJson.set(id, j);
+  }
+  return j;
 }

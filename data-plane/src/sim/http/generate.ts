@@ -4,16 +4,27 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { planOutput } from '../engine/output.js';
-import { decodeToken } from '../engine/tokenizer.js';
-import type { EngineRequest, FinishInfo, KvSource, RequestFaults } from '../engine/types.js';
+import type { EngineRequest, RequestFaults } from '../engine/types.js';
 import { SimError } from '../errors.js';
 import type { SimContext } from './context.js';
-import { errorBody, readJson, sendError, type EngineErrorSpec } from './io.js';
+import { readJson, sendError, type EngineErrorSpec } from './io.js';
 import { parseGeneration, type ApiKind, type ParsedRequest } from './parse.js';
-import { DONE, fullResponse, generateBody, streamChunk, usage, usageChunk, type GenerateMeta, type ResponseHead, type Usage } from './shapes.js';
+import { GenerationRun, type PdPlan } from './run.js';
+import type { ResponseHead } from './shapes.js';
 
-/** Handles one generation request end to end. */
+/** Handles one generation request end to end; never rejects (a failure is answered with a 500, or the connection dropped). */
 export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
+  try {
+    await serveGeneration(kind, req, res, ctx);
+  } catch (err) {
+    // (SGLang's native /generate always answered a plain 'internal error' here.)
+    const message = kind === 'generate' ? 'internal error' : (err as Error).message ?? 'internal error';
+    if (!res.headersSent) sendError(res, ctx.opts.engine, { status: 500, message });
+    else if (kind !== 'generate') res.destroy();
+  }
+}
+
+async function serveGeneration(kind: ApiKind, req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
   const body = await readJson(req);
   const engine = ctx.opts.engine;
   if (!body.ok) return sendError(res, engine, { status: 400, message: body.message });
@@ -46,17 +57,6 @@ export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res:
   }
   if (res.destroyed || req.socket.destroyed) return;
   run(p, pd, verdict, req, res, ctx, arrivalMs);
-}
-
-interface PdPlan {
-  kvSource: KvSource;
-  maxTokens: number;
-  /** Return kv_transfer_params for a NIXL decode leg (this engine did the prefill). */
-  returnKvParams: boolean;
-  /** SGLang prefill: mark this room done when the KV is computed. */
-  completeRoom: string | undefined;
-  /** SGLang decode: wait for this room before starting. */
-  waitRoom: string | undefined;
 }
 
 function pdPlan(p: ParsedRequest, ctx: SimContext): PdPlan | { error: EngineErrorSpec } {
@@ -100,13 +100,10 @@ async function waitForPrefill(p: ParsedRequest, ctx: SimContext, signal: AbortSi
   }
 }
 
-// NIXL decode side: the KV has arrived, so the prefill engine may free its blocks.
-function notifyKvPulled(kvt: Record<string, unknown> | undefined): void {
-  if (!kvt || typeof kvt.remote_host !== 'string' || typeof kvt.remote_port !== 'number' || typeof kvt.remote_request_id !== 'string') return;
-  const url = `http://${kvt.remote_host}:${kvt.remote_port}/sim/nixl/release`;
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ remote_request_id: kvt.remote_request_id }) })
-    .then((r) => r.arrayBuffer())
-    .catch(() => undefined);
+/** A 32-hex-digit id, as randomUUID() without its dashes. */
+function randomHexId(): string {
+  const u = randomUUID();
+  return u.slice(0, 8) + u.slice(9, 13) + u.slice(14, 18) + u.slice(19, 23) + u.slice(24);
 }
 
 function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; failAfterTokens: number }, req: IncomingMessage,
@@ -114,7 +111,7 @@ function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; fai
   const { opts, core, loop, clock } = ctx;
   const engineId = ctx.nextRequestId();
   const xrid = req.headers['x-request-id'];
-  const base = typeof xrid === 'string' && xrid !== '' ? xrid : randomUUID().replace(/-/g, '');
+  const base = typeof xrid === 'string' && xrid !== '' ? xrid : randomHexId();
   const head: ResponseHead = {
     id: opts.engine === 'sglang' ? base : `${p.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${base}`,
     created: Math.floor(Date.now() / 1000),
@@ -134,87 +131,9 @@ function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; fai
     faults: verdict.faults,
     tokenAt: plan.tokenAt,
   };
-  const lastIndex = Math.min(pd.maxTokens, stopAfter) - 1;
-  const finalReason = pd.maxTokens <= stopAfter ? 'length' : 'stop';
-  let text = '';
-  let done = false;
-  let failing = false;
-  const meta = (info: FinishInfo | undefined, completion: number): GenerateMeta => ({
-    promptTokens: p.promptTokens.length, completionTokens: completion, cachedTokens: info?.cachedTokens ?? 0,
-    e2eLatencyS: info ? (info.finishMs - info.arrivalMs) / 1000 : 0,
-  });
-
-  const onFinish = (info: FinishInfo): void => {
-    done = true;
-    if (pd.completeRoom !== undefined) ctx.rooms.complete(pd.completeRoom);
-    if (pd.returnKvParams && info.reason !== 'abort') {
-      // Like NIXL's abort timeout: blocks the decode side never pulls are freed eventually.
-      setTimeout(() => {
-        if (core.releaseHeld(engineId, clock.nowMs())) loop.kick();
-      }, clock.realDelayMs(opts.kvHoldTimeoutMs)).unref();
-    }
-    if (info.reason === 'abort') {
-      if (failing && !res.destroyed) {
-        const e = { status: 500, message: 'Simulated mid-stream engine failure (x-sim-fail-after-tokens)' };
-        if (!p.stream) return sendError(res, opts.engine, e);
-        res.end(`data: ${JSON.stringify(errorBody(opts.engine, e))}\n\n${DONE}`);
-      } else if (!res.writableEnded) {
-        res.destroy();
-      }
-      return;
-    }
-    const u = usage(info.promptTokens, info.completionTokens, opts.enablePromptTokensDetails ? info.cachedTokens : undefined);
-    if (p.stream) {
-      if (p.includeUsage) res.write(usageChunk(p.kind, head, u));
-      res.end(DONE);
-      return;
-    }
-    const kvParams = pd.returnKvParams ? {
-      do_remote_prefill: true, do_remote_decode: false, remote_block_ids: info.blockIds, remote_engine_id: ctx.engineId,
-      remote_request_id: engineId, remote_host: ctx.advertisedHost, remote_port: ctx.sidePort(), tp_size: 1,
-    } : null;
-    const body = p.kind === 'generate'
-      ? generateBody(head, text, info.reason, meta(info, info.completionTokens))
-      : fullResponse(p.kind, head, text, info.reason, u, kvParams);
-    const out = JSON.stringify(body);
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
-    res.end(out);
-  };
-
-  // Tokens emitted in one engine pass leave in one socket write.
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    res.uncork();
-  };
-  const chunkUsage = (completion: number): Usage | null | undefined =>
-    (!p.includeUsage ? undefined : p.continuousUsage ? usage(p.promptTokens.length, completion) : null);
-  const onToken = (id: number, index: number): void => {
-    if (index === 0 && pd.kvSource === 'remote') notifyKvPulled(p.kvTransfer);
-    const piece = decodeToken(id);
-    text += piece;
-    if (p.stream) {
-      if (!corked) {
-        corked = true;
-        res.cork();
-        process.nextTick(uncork);
-      }
-      if (index === 0) {
-        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-        if (p.kind === 'chat') res.write(streamChunk(p.kind, head, '', null, chunkUsage(0), true));
-      }
-      const reason = index === lastIndex ? finalReason : null;
-      if (p.kind === 'generate') res.write(`data: ${JSON.stringify(generateBody(head, text, reason, meta(undefined, index + 1)))}\n\n`);
-      else res.write(streamChunk(p.kind, head, piece, reason, chunkUsage(index + 1)));
-    }
-    if (verdict.failAfterTokens > 0 && index + 1 >= verdict.failAfterTokens && index < lastIndex) {
-      failing = true;
-      core.cancel(engineId, clock.nowMs());
-    }
-  };
-
+  const r = new GenerationRun(p, pd, verdict.failAfterTokens, res, ctx, engineId, head, stopAfter);
   try {
-    core.submit(engineReq, { onToken, onFinish }, clock.nowMs(), arrivalMs);
+    core.submit(engineReq, r, clock.nowMs(), arrivalMs);
   } catch (err) {
     if (err instanceof SimError) return sendError(res, opts.engine, { status: 400, message: err.message });
     throw err;
@@ -222,9 +141,5 @@ function run(p: ParsedRequest, pd: PdPlan, verdict: { faults: RequestFaults; fai
   ctx.onAccepted(1, pd.maxTokens);
   loop.kick();
   // A client that goes away before the end cancels the request at once.
-  res.on('close', () => {
-    if (done) return;
-    core.cancel(engineId, clock.nowMs());
-    loop.kick();
-  });
+  res.on('close', () => r.onClose());
 }

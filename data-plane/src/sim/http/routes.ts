@@ -19,24 +19,23 @@ export function createRouter(ctx: SimContext, renderMetrics: MetricsRenderer): (
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
     const method = req.method ?? 'GET';
-    const fail = (err: unknown): void => {
-      if (!res.headersSent) sendError(res, engine, { status: 500, message: (err as Error).message ?? 'internal error' });
-      else res.destroy();
-    };
-    const post = (fn: () => Promise<void> | void): void => {
+    // The generation endpoints (the hot path) come first and create no closures per request.
+    if (path === '/v1/chat/completions' || path === '/v1/completions') {
       if (method !== 'POST') return sendJson(res, 405, { detail: 'Method Not Allowed' });
-      Promise.resolve().then(fn).catch(fail);
+      void handleGeneration(path === '/v1/chat/completions' ? 'chat' : 'completion', req, res, ctx);
+      return;
+    }
+    const withBody = (fn: (body: unknown) => void): void => {
+      if (method !== 'POST') return sendJson(res, 405, { detail: 'Method Not Allowed' });
+      readJson(req).then((b) => {
+        if (!b.ok) return sendError(res, engine, { status: 400, message: b.message });
+        fn(b.value);
+      }).catch((err: unknown) => {
+        if (!res.headersSent) sendError(res, engine, { status: 500, message: (err as Error).message ?? 'internal error' });
+        else res.destroy();
+      });
     };
-    const withBody = (fn: (body: unknown) => void): void => post(async () => {
-      const b = await readJson(req);
-      if (!b.ok) return sendError(res, engine, { status: 400, message: b.message });
-      fn(b.value);
-    });
     switch (path) {
-      case '/v1/chat/completions':
-        return post(() => handleGeneration('chat', req, res, ctx));
-      case '/v1/completions':
-        return post(() => handleGeneration('completion', req, res, ctx));
       case '/v1/models':
         return sendJson(res, 200, models(ctx));
       case '/version':
@@ -112,9 +111,7 @@ function routeSglang(path: string, method: string, req: IncomingMessage, res: Se
   switch (path) {
     case '/generate':
       if (method !== 'POST') return false;
-      handleGeneration('generate', req, res, ctx).catch(() => {
-        if (!res.headersSent) sendError(res, 'sglang', { status: 500, message: 'internal error' });
-      });
+      void handleGeneration('generate', req, res, ctx);
       return true;
     case '/health_generate':
       if (ctx.clock.nowMs() < ctx.readyAtMs) sendText(res, 503, '');
