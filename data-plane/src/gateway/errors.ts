@@ -14,7 +14,8 @@ export type GatewayErrorCode =
   | 'MI_ERR_UPSTREAM'
   | 'MI_ERR_UPSTREAM_TIMEOUT'
   | 'MI_ERR_NOT_FOUND'
-  | 'MI_ERR_CONFIG';
+  | 'MI_ERR_CONFIG'
+  | 'MI_ERR_PD_UNSUPPORTED';
 
 /** Base of every gateway error: HTTP status, OpenAI error type and param travel with it. */
 export class GatewayError extends Error {

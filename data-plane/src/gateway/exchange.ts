@@ -5,10 +5,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
+import { isPdSet, schedulePd } from '../scheduler/pd.js';
 import type { EndpointView, RequestInfo, Scheduler } from '../scheduler/types.js';
 import { estimateTokens, parseBody, promptText, upstreamBody, type ParsedBody } from './body.js';
 import { bodyTooLarge, errorBody, GatewayError, noEndpoint, rateLimited, upstreamFailed, upstreamTimeout } from './errors.js';
 import { clientHeaders, upstreamHeaders } from './headers.js';
+import { pdProtocol } from './pd.js';
+import { PdFlow, type PdHost } from './pd-flow.js';
+import type { BootstrapPorts } from './pd-legs.js';
 import type { DecisionTap } from './decisions.js';
 import type { Holdable, HoldQueue } from './hold-queue.js';
 import type { LoadBook } from './load.js';
@@ -39,6 +43,8 @@ export interface ProxyContext {
   hold?: HoldQueue;
   /** Explain header and sampled decision events (decisions.ts); absent: neither. */
   decisions?: DecisionTap;
+  /** SGLang prefill servers' bootstrap ports (disaggregated serving). */
+  bootstrapPorts: BootstrapPorts;
 }
 
 /** Status recorded when the client went away before the response ended (nginx's convention). */
@@ -76,18 +82,20 @@ function timeoutFired(ex: Exchange): void {
 }
 
 /** Per-request state machine: read body -> route -> attempt(s) -> pipe -> finish. */
-export class Exchange implements UpstreamHandler, Holdable {
-  private readonly ctx: ProxyContext;
+export class Exchange implements UpstreamHandler, Holdable, PdHost {
+  readonly ctx: ProxyContext;
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
-  private readonly path: string;
-  private readonly requestId: string;
+  readonly path: string;
+  readonly requestId: string;
   private readonly startMs: number;
   private chunks: Buffer[] = [];
   private size = 0;
   private model = '';
   private resolution: Resolution | null = null;
-  private info: RequestInfo | null = null;
+  private requestInfo: RequestInfo | null = null;
+  /** Disaggregated request: runs the prefill side of each attempt (null: aggregated). */
+  private pd: PdFlow | null = null;
   private candidates: EndpointView[] = [];
   private body: Buffer | null = null;
   private headers: OutgoingHeaders | null = null;
@@ -220,14 +228,34 @@ export class Exchange implements UpstreamHandler, Holdable {
       nowMs,
       random,
     };
-    this.info = info;
+    this.requestInfo = info;
+    if (isPdSet(views)) return this.placePd(info, views, parsed);
     const sched = ctx.scheduler.schedule(info, views);
     ctx.decisions?.decided(info, sched, r.entry.namespace, this.res);
     if (sched.candidates.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
     this.candidates = sched.candidates;
     this.body = upstreamBody(raw, parsed, r.upstreamModel);
     this.headers = upstreamHeaders(this.req.headers, this.requestId, this.body.length);
-    const policy = r.server.trafficPolicy;
+    this.applyPolicy();
+  }
+
+  /** Disaggregated endpoints: prefill/decode pairs are the candidates (pd-flow.ts runs the prefill side). */
+  private placePd(info: RequestInfo, views: EndpointView[], parsed: ParsedBody): void {
+    const ctx = this.ctx;
+    const r = this.resolution!;
+    const protocol = pdProtocol(r.server);
+    if (typeof protocol !== 'string') return this.fail(protocol);
+    const sched = schedulePd((q, e) => ctx.scheduler.schedule(q, e), info, views);
+    ctx.decisions?.decided(info, sched.decode, r.entry.namespace, this.res);
+    if (sched.pairs.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
+    this.candidates = sched.pairs.map((p) => p.decode);
+    this.pd = new PdFlow(this, protocol, sched.pairs, parsed.json, r.upstreamModel);
+    this.applyPolicy();
+  }
+
+  /** The ModelServer's timeout and retries, then the first attempt. */
+  private applyPolicy(): void {
+    const policy = this.resolution!.server.trafficPolicy;
     this.maxAttempts = 1 + (policy?.retry?.attempts ?? 0);
     if (policy?.timeoutMs !== undefined && policy.timeoutMs > 0) this.timer = setTimeout(timeoutFired, policy.timeoutMs, this);
     this.tryNext();
@@ -257,8 +285,14 @@ export class Exchange implements UpstreamHandler, Holdable {
   tryNext(): void {
     if (this.done) return;
     if (this.clientGone) return this.finish(CLIENT_CLOSED);
-    const ep = this.candidates[this.attempt % this.candidates.length];
+    const i = this.attempt % this.candidates.length;
     this.attempt++;
+    if (this.pd !== null) return this.pd.begin(i);
+    this.send(this.candidates[i]);
+  }
+
+  /** One upstream attempt with the current body and headers. */
+  private send(ep: EndpointView): void {
     this.current = ep;
     this.ctx.load.acquire(ep.id);
     try {
@@ -274,7 +308,7 @@ export class Exchange implements UpstreamHandler, Holdable {
     this.current = null;
     this.abortFn = null;
     this.ctx.load.release(ep.id);
-    this.ctx.scheduler.observe(this.info!, ep, { ok, status });
+    this.ctx.scheduler.observe(this.requestInfo!, ep, { ok, status });
   }
 
   private retryOrFail(err: GatewayError): void {
@@ -417,13 +451,64 @@ export class Exchange implements UpstreamHandler, Holdable {
     this.timer = null;
     this.timedOut = true;
     if (this.done) return;
-    if (this.current !== null) {
-      // onError answers 504 (or cuts the stream); if not yet on a socket, onConnect aborts.
+    if (this.current !== null || this.abortFn !== null) {
+      // onError (or the prefill leg) answers 504 or cuts the stream; if not yet on a socket, onConnect aborts.
       this.abortFn?.(TIMEOUT_ERROR);
       return;
     }
     // Between attempts (retry interval): nothing in flight to abort.
     this.fail(upstreamTimeout(this.resolution!.server.trafficPolicy!.timeoutMs!));
+  }
+
+  // ---- PdHost: called by the PD flow (pd-flow.ts) ----
+
+  /** The request as the scheduler saw it. */
+  get info(): RequestInfo {
+    return this.requestInfo!;
+  }
+
+  /** The client's request headers. */
+  get clientHeaders(): IncomingMessage['headers'] {
+    return this.req.headers;
+  }
+
+  /** True once answered or abandoned by the client. */
+  over(): boolean {
+    return this.done || this.clientGone;
+  }
+
+  /** The abort of the prefill leg in flight (null when none). */
+  setAbort(abort: ((err?: Error) => void) | null): void {
+    this.abortFn = abort;
+    if (abort !== null && (this.timedOut || this.clientGone)) abort(this.timedOut ? TIMEOUT_ERROR : CLIENT_GONE_ERROR);
+  }
+
+  /** The decode leg: an ordinary attempt with its own body. */
+  sendDecode(decode: EndpointView, body: Buffer): void {
+    if (this.over()) return;
+    this.body = body;
+    this.headers = upstreamHeaders(this.req.headers, this.requestId, body.length);
+    this.send(decode);
+  }
+
+  /** A failed prefill: another pair if attempts are left, else the error. */
+  prefillFailed(err: GatewayError, kind: 'connect' | 'status' | 'timeout'): void {
+    if (this.clientGone) return this.finish(CLIENT_CLOSED);
+    if (this.timedOut) {
+      this.ctx.metrics.upstreamError('timeout');
+      return this.fail(upstreamTimeout(this.resolution!.server.trafficPolicy!.timeoutMs!));
+    }
+    this.ctx.metrics.upstreamError(kind);
+    this.retryOrFail(err);
+  }
+
+  /** The prefill engine's own refusal (4xx) goes to the client unchanged. */
+  relay(status: number, rawHeaders: Array<Buffer | string>, body: Buffer, endpoint: string): void {
+    if (this.over()) return;
+    this.status = status;
+    this.res.writeHead(status, clientHeaders(rawHeaders, this.requestId, endpoint, this.resolution!.routeLabel));
+    this.res.end(body);
+    this.finish(status);
   }
 
   /** Answers with an OpenAI-shaped error (or cuts the stream if the status line is out). */

@@ -20,6 +20,7 @@ import { seededRandom } from './rng.js';
 import { startScheduling } from './scheduling.js';
 import { ModelStatsBook } from './stats.js';
 import { createUpstream, type UpstreamKind } from './upstream.js';
+import { BootstrapPorts } from './pd-legs.js';
 
 /** Options of one gateway replica; every one has a default. */
 export interface GatewayOptions {
@@ -118,7 +119,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     throw err;
   });
   const upstream = createUpstream(options.upstream ?? 'undici');
+  const bootstrapPorts = new BootstrapPorts();
   const ctx: ProxyContext = {
+    bootstrapPorts,
     holder,
     scheduler: scheduling.scheduler,
     decisions: scheduling.decisions,
@@ -166,7 +169,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     logger,
     bucket: options.bucket,
     onSwap: (table) => {
-      upstream.retain(addressesOf(table));
+      const addresses = addressesOf(table);
+      upstream.retain(addresses);
+      bootstrapPorts.retain(addresses);
       limiter.retain((m) => table.entries.has(m));
       scheduling.onSwap(table);
       hold?.onTable(table);

@@ -17,6 +17,8 @@ export interface FakeMode {
   tokenDelayMs?: number;
   /** Stream this many bytes of SSE comments, honouring backpressure (sentBytes counts them). */
   bulkBytes?: number;
+  /** Extra top-level fields of a non-streamed answer (e.g. a PD prefill's kv_transfer_params). */
+  jsonExtra?: Record<string, unknown>;
 }
 
 export interface FakeUpstream {
@@ -83,7 +85,7 @@ export async function startFakeUpstream(id: string, mode: FakeMode = {}): Promis
       if (body.stream !== true) {
         const text = Array.from({ length: n }, (_, i) => `t${i}`).join(' ');
         const choice = chat ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' } : { index: 0, text, finish_reason: 'stop' };
-        const payload = JSON.stringify({ id: `cmpl-${id}`, object: chat ? 'chat.completion' : 'text_completion', created: 1, model, choices: [choice], usage });
+        const payload = JSON.stringify({ id: `cmpl-${id}`, object: chat ? 'chat.completion' : 'text_completion', created: 1, model, choices: [choice], usage, ...m.jsonExtra });
         res.writeHead(200, { 'content-type': 'application/json', 'x-fake': id });
         res.end(payload);
         return;
