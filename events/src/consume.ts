@@ -1,5 +1,5 @@
 // Live consumption for controllers and projectors: a durable at-least-once consumer (ack after
-// the handler succeeds, so handlers must be idempotent), an ordered live tail, and publishing
+// the handler succeeds, so handlers must be idempotent), a live tail of envelopes (on tail.ts), and publishing
 // one envelope with Nats-Msg-Id = envelope id.
 import {
   AckPolicy,
@@ -12,7 +12,6 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
-  type OrderedConsumerOptions,
   type PubAck,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
@@ -20,6 +19,7 @@ import type { Logger } from 'winston';
 import { decodeEvent, encodeEvent, type Envelope } from './envelope.js';
 import { MiEventsError, PublishError, StreamSetupError } from './errors.js';
 import { startPolicy, storedMsOf, type ReplayedEvent, type StreamPosition } from './replay.js';
+import { startResumableTail, type TailStart } from './tail.js';
 import { toConflict } from './resources.js';
 
 /** An event delivered live: as in replay, plus how often it was delivered. */
@@ -162,46 +162,37 @@ export interface TailEventsOptions<T> {
    * Where to start: 'new' (default: only what comes next), 'all', 'last-per-subject' (current
    * value of every subject, then live), or a sequence/time.
    */
-  from?: 'new' | 'all' | 'last-per-subject' | StreamPosition;
+  from?: TailStart;
   handler: (event: ReplayedEvent<T>) => void | Promise<void>;
   logger?: Logger;
+  /** Delay before a lost consumer is re-created; default 1000 ms. */
+  restartDelayMs?: number;
 }
 
-function tailPolicy(from: TailEventsOptions<unknown>['from']): Partial<OrderedConsumerOptions> {
-  if (from === undefined || from === 'new') return { deliver_policy: DeliverPolicy.New };
-  if (from === 'all') return { deliver_policy: DeliverPolicy.All };
-  if (from === 'last-per-subject') return { deliver_policy: DeliverPolicy.LastPerSubject };
-  const p = startPolicy(from);
-  const o: Partial<OrderedConsumerOptions> = { deliver_policy: p.deliver_policy };
-  if (p.opt_start_seq !== undefined) o.opt_start_seq = p.opt_start_seq;
-  if (p.opt_start_time !== undefined) o.opt_start_time = p.opt_start_time;
-  return o;
+/** A live tail: a subscription that also tells when the backlog present at start was handled. */
+export interface TailSubscription extends EventSubscription {
+  /** Resolves once the messages pending at start have been handled (never if stopped first). */
+  readonly caughtUp: Promise<void>;
 }
 
 /**
- * Live tail with an ordered consumer (no acks, no server state to clean up, in order, resumes
- * itself after reconnects). For fan-out views such as a gateway's engine-load table. Handler
- * errors and non-envelope messages are logged and skipped.
+ * Live tail of envelopes with the resumable ordered tail (no acks, no server state to clean up,
+ * in order, resumes after the last sequence handled). For fan-out views such as a gateway's
+ * engine-load table. Handler errors and non-envelope messages are logged and skipped.
  */
-export async function tailEvents<T = unknown>(opts: TailEventsOptions<T>): Promise<EventSubscription> {
-  const o = tailPolicy(opts.from);
-  // A single string, never an array: 2.9 servers refuse multiple filter subjects.
-  if (opts.filter !== undefined && opts.filter !== '>') o.filter_subjects = opts.filter;
-  // 2.9 refuses last-per-subject without a filter subject; '>' means every subject.
-  else if (opts.from === 'last-per-subject') o.filter_subjects = '>';
-  const consumer = await opts.js.consumers.get(opts.stream, o);
-  const messages = await consumer.consume();
+export async function tailEvents<T = unknown>(opts: TailEventsOptions<T>): Promise<TailSubscription> {
   const log = opts.logger?.child({ component: 'tail', stream: opts.stream });
-  const done = (async () => {
-    for await (const m of messages) {
-      try {
-        await opts.handler(decodeDelivered<T>(m));
-      } catch (err) {
-        log?.warn('tail handler failed; event skipped', { seq: m.seq, subject: m.subject, error: (err as Error).message });
-      }
-    }
-  })();
-  return subscription(messages, done);
+  const tail = await startResumableTail({
+    js: opts.js,
+    stream: opts.stream,
+    filter: opts.filter,
+    from: opts.from,
+    restartDelayMs: opts.restartDelayMs,
+    onMessage: (m) => opts.handler({ envelope: decodeEvent<T>(m.data), seq: m.seq, subject: m.subject, storedMs: m.storedMs }),
+    onError: (m, err) => log?.warn('tail handler failed; event skipped', { seq: m.seq, subject: m.subject, error: (err as Error).message }),
+    onInterrupted: (i) => log?.warn('tail ended; resuming', { afterSeq: i.afterSeq, error: (i.error as Error | undefined)?.message }),
+  });
+  return { caughtUp: tail.caughtUp, done: tail.done, stop: () => tail.stop() };
 }
 
 /** Alias of tailEvents (the name some callers know it by). */

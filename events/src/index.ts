@@ -12,4 +12,5 @@ export * from './resource-meta.js';
 export * from './resources.js';
 export * from './replay.js';
 export * from './consume.js';
+export * from './tail.js';
 export * from './event-log.js';
