@@ -3,7 +3,7 @@ import { createResourceValidator } from '@matrixinfer/schemas';
 import { INSTANCE_LABELS } from '@matrixinfer/events';
 import { makeModel } from '../testdata.js';
 import type { AutoscalingPolicyBinding, ModelInfer, ModelRoute, ModelServer } from '../types.js';
-import { configToArgs, expandModel } from './expand.js';
+import { configToArgs, expandModel, kvConnectorOf } from './expand.js';
 
 describe('model expansion', () => {
   const cases: { name: string; args: unknown; want: string[] }[] = [
@@ -89,6 +89,22 @@ describe('model expansion', () => {
     });
     expect(server.spec.kvConnector).to.deep.equal({ type: 'http' });
   });
+
+  const connectorCases: { name: string; config?: Record<string, unknown>; want: string }[] = [
+    { name: 'no kv-transfer-config', want: 'http' },
+    { name: 'NixlConnector as a JSON string', config: { 'kv-transfer-config': '{"kv_connector":"NixlConnector","kv_role":"kv_both"}' }, want: 'nixl' },
+    { name: 'LMCacheConnectorV1 as an object', config: { 'kv-transfer-config': { kv_connector: 'LMCacheConnectorV1' } }, want: 'lmcache' },
+    { name: 'MooncakeConnector', config: { 'kv-transfer-config': '{"kv_connector":"MooncakeConnector"}' }, want: 'mooncake' },
+    { name: 'unparsable config', config: { 'kv-transfer-config': '{nope' }, want: 'http' },
+    { name: 'unknown connector', config: { 'kv-transfer-config': '{"kv_connector":"P2pNcclConnector"}' }, want: 'http' },
+  ];
+  for (const tc of connectorCases) {
+    it(`kvConnectorOf: ${tc.name}`, () => {
+      const model = makeModel('pd', [{ type: 'vLLMDisaggregated', workers: [{ type: 'prefill', config: tc.config }, { type: 'decode', config: tc.config }] }]);
+      expect(kvConnectorOf(model.spec.backends[0])).to.equal(tc.want);
+      expect((expandModel(model)[1] as ModelServer).spec.kvConnector).to.deep.equal({ type: tc.want });
+    });
+  }
 
   it('two backends: weighted targets, sorted LoRA adapters, a binding for the autoscaled one', () => {
     const model = makeModel('mix', [

@@ -189,9 +189,34 @@ export function modelServerOf(model: Model, backend: ModelBackend): ModelServer 
       prefillLabels: { [INSTANCE_LABELS.role]: 'prefill' },
       decodeLabels: { [INSTANCE_LABELS.role]: 'decode' },
     };
-    server.spec.kvConnector = { type: 'http' };
+    server.spec.kvConnector = { type: kvConnectorOf(backend) };
   }
   return server;
+}
+
+/**
+ * The KV connector the gateway must speak to a disaggregated backend, from the engines' own
+ * `kv-transfer-config` (vLLM's `{"kv_connector": "NixlConnector", ...}`); `http` when none says.
+ */
+export function kvConnectorOf(backend: ModelBackend): 'http' | 'lmcache' | 'nixl' | 'mooncake' {
+  for (const w of workersOf(backend)) {
+    const raw = w.config?.['kv-transfer-config'];
+    let cfg: unknown = raw;
+    if (typeof raw === 'string') {
+      try {
+        cfg = JSON.parse(raw);
+      } catch {
+        continue; // the engine itself will refuse it; nothing to learn here
+      }
+    }
+    const name = (cfg as { kv_connector?: unknown } | null)?.kv_connector;
+    if (typeof name !== 'string') continue;
+    const n = name.toLowerCase();
+    if (n.includes('nixl')) return 'nixl';
+    if (n.includes('lmcache')) return 'lmcache';
+    if (n.includes('mooncake')) return 'mooncake';
+  }
+  return 'http';
 }
 
 /** The model's ModelRoute: one rule, every backend's server weighted by routeWeight. */
