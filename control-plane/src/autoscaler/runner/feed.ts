@@ -1,9 +1,8 @@
-// Reads MI_METRICS into the sample book: an ordered consumer from a start time (the replay
-// that rebuilds the windows after a restart), then every new sample. Payloads are decoded
-// tolerantly (bare samples or envelopes). If the consumer's iterator ends (consumer lost,
-// server restarted), a new one resumes after the last sequence handled.
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
-import { STREAMS, SUBJECT_ROOT } from '@matrixinfer/events';
+// Reads MI_METRICS into the sample book on events' resumable tail: from a start time (the replay
+// that rebuilds the windows after a restart), then every new sample, resuming after the last
+// sequence handled. Payloads are decoded tolerantly (bare samples or envelopes).
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { STREAMS, SUBJECT_ROOT, startResumableTail } from '@matrixinfer/events';
 import type { Logger } from 'winston';
 import { decodeSample, type DecodedSample } from './decode.js';
 
@@ -20,7 +19,7 @@ export interface MetricsFeedOptions {
 }
 
 export interface MetricsFeed {
-  /** Resolves once every sample stored at start (from `fromMs`) has been read. */
+  /** Resolves once every sample stored at start (from `fromMs`) has been read (or at stop). */
   readonly caughtUp: Promise<void>;
   /** Messages that were not samples (skipped). */
   skipped(): number;
@@ -30,56 +29,33 @@ export interface MetricsFeed {
 /** Starts reading samples; see MetricsFeed. */
 export async function startMetricsFeed(opts: MetricsFeedOptions): Promise<MetricsFeed> {
   const stream = opts.stream ?? STREAMS.metrics;
-  const filter = `${SUBJECT_ROOT}.metrics.>`;
-  let markCaughtUp!: () => void;
-  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
-  let stopped = false;
-  let lastSeq = 0;
   let skipped = 0;
-  let messages: ConsumerMessages | undefined;
-
-  async function open(): Promise<ConsumerMessages> {
-    const consumer =
-      lastSeq === 0
-        ? await opts.js.consumers.get(stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(opts.fromMs).toISOString() })
-        : await opts.js.consumers.get(stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 });
-    if ((await consumer.info(true)).num_pending === 0) markCaughtUp();
-    return consumer.consume({ max_messages: 512 });
-  }
-
-  async function run(first: ConsumerMessages): Promise<void> {
-    let current: ConsumerMessages | undefined = first;
-    while (!stopped) {
-      try {
-        current ??= await open();
-        messages = current;
-        for await (const m of current) {
-          if (stopped) break;
-          const d = decodeSample(m.subject, m.data);
-          if (d) opts.onSample(d);
-          else if (skipped++ === 0) opts.logger.warn('skipping MI_METRICS messages that are not samples', { subject: m.subject, seq: m.seq });
-          lastSeq = m.seq;
-          if (m.info.pending === 0) markCaughtUp();
-        }
-      } catch (err) {
-        if (!stopped) opts.logger.warn('metrics tail failed', { stream, error: (err as Error).message });
-      }
-      current = undefined;
-      if (stopped) break;
-      opts.logger.warn('metrics tail ended; resuming', { stream, afterSeq: lastSeq });
-      await new Promise((r) => setTimeout(r, opts.restartDelayMs ?? 1000));
-    }
-  }
-
-  const loop = run(await open());
+  let markStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+  // No onError: a failing onSample drops the consumer and gets the same sample again after the delay.
+  const tail = await startResumableTail({
+    js: opts.js,
+    stream,
+    filter: `${SUBJECT_ROOT}.metrics.>`,
+    from: { time: opts.fromMs },
+    maxMessages: 512,
+    restartDelayMs: opts.restartDelayMs,
+    onMessage: (m) => {
+      const d = decodeSample(m.subject, m.data);
+      if (d) opts.onSample(d);
+      else if (skipped++ === 0) opts.logger.warn('skipping MI_METRICS messages that are not samples', { subject: m.subject, seq: m.seq });
+    },
+    onInterrupted: (i) => {
+      if (i.error !== undefined) opts.logger.warn('metrics tail failed', { stream, error: (i.error as Error).message });
+      opts.logger.warn('metrics tail ended; resuming', { stream, afterSeq: i.afterSeq });
+    },
+  });
   return {
-    caughtUp,
+    caughtUp: Promise.race([tail.caughtUp, stopped]),
     skipped: () => skipped,
     async stop() {
-      stopped = true;
-      await messages?.close();
-      await loop.catch(() => undefined);
-      markCaughtUp();
+      await tail.stop();
+      markStopped();
     },
   };
 }
