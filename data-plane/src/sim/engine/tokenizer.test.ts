@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { blockHashes, chainSeed, createKvCache } from './kv-cache.js';
-import { applyChatTemplate, detokenize, tokenize } from './tokenizer.js';
+import { createRng } from './rng.js';
+import { applyChatTemplate, detokenize, tokenize, tokenizeByRegex } from './tokenizer.js';
 
 describe('sim tokenizer', () => {
   const cases = [
@@ -20,6 +21,18 @@ describe('sim tokenizer', () => {
   it('splits words into chunks of at most 4 characters, attaching one leading space', () => {
     expect(tokenize('internationalization').map((id) => detokenize([id]))).to.deep.equal(['inte', 'rnat', 'iona', 'liza', 'tion']);
     expect(tokenize('hi there').map((id) => detokenize([id]))).to.deep.equal(['hi', ' the', 're']);
+  });
+
+  it('the ASCII scan cuts and encodes exactly as the regex definition', () => {
+    const rng = createRng(11);
+    // Every ASCII character, with spaces and letters weighted up so words and " x" pieces occur.
+    const alphabet = [...Array.from({ length: 128 }, (_, c) => String.fromCharCode(c)), ...' '.repeat(40), ...'abcXYZ019'.repeat(8)];
+    const texts = [applyChatTemplate([{ role: 'user', content: 'Say hello, please!  ok?\n\tend ' }]), ' ', '  a', 'a ', ' .', '. ', '\r\n \v', ''];
+    for (let k = 0; k < 2000; k++) {
+      const len = Math.floor(rng.next() * 40);
+      texts.push(Array.from({ length: len }, () => alphabet[Math.floor(rng.next() * alphabet.length)]).join(''));
+    }
+    for (const t of texts) expect(tokenize(t), JSON.stringify(t)).to.deep.equal(tokenizeByRegex(t));
   });
 
   it('a shared text prefix gives a shared token prefix', () => {

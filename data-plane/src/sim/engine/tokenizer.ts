@@ -15,12 +15,60 @@ const OFFSET = [0, 0, 128, 128 + 16384, 128 + 16384 + 2097152];
 const NON_ASCII_BASE = OFFSET[4] + 268435456;
 const MAX_CHUNK = 4;
 
+const NON_ASCII = /[\u0080-\uffff]/;
+/** ASCII class of each code: 1 letter or digit, 2 whitespace (\s), 0 anything else. */
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  ASCII_CLASS[c] = /[\p{L}\p{N}]/u.test(ch) ? 1 : /\s/.test(ch) ? 2 : 0;
+}
+
 /** Turns text into token ids; same text -> same ids, and detokenize(tokenize(t)) === t. */
 export function tokenize(text: string): number[] {
+  return NON_ASCII.test(text) ? tokenizeByRegex(text) : tokenizeAscii(text);
+}
+
+/** The tokenizer's definition (any text): pieces from the PIECE regex, each encoded by encodePiece. */
+export function tokenizeByRegex(text: string): number[] {
   const out: number[] = [];
   PIECE.lastIndex = 0;
   for (let m = PIECE.exec(text); m !== null; m = PIECE.exec(text)) {
     encodePiece(m[0], out);
+  }
+  return out;
+}
+
+// The same cut and encoding as tokenizeByRegex for pure-ASCII text (prompts, chat templates),
+// as one scan over char codes: the Unicode-property regex was the costliest step of a request.
+function tokenizeAscii(text: string): number[] {
+  const out: number[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const start = i;
+    const c = text.charCodeAt(i);
+    const next = i + 1 < n ? ASCII_CLASS[text.charCodeAt(i + 1)] : -1;
+    const cls = ASCII_CLASS[c];
+    if (cls === 1 || (c === 32 && next === 1)) {
+      // A word with at most one leading space.
+      i = cls === 1 ? i + 1 : i + 2;
+      while (i < n && ASCII_CLASS[text.charCodeAt(i)] === 1) i++;
+    } else if (c === 32 && next === 0) {
+      i += 2; // a space and one punctuation character
+    } else {
+      i += 1; // one punctuation or whitespace character
+    }
+    // Chunks of at most 4 characters, encoded as in encodePiece.
+    for (let j = start; j < i; j += MAX_CHUNK) {
+      const len = Math.min(MAX_CHUNK, i - j);
+      let value = 0;
+      let mul = 1;
+      for (let k = 0; k < len; k++) {
+        value += text.charCodeAt(j + k) * mul;
+        mul *= 128;
+      }
+      out.push(OFFSET[len] + value);
+    }
   }
   return out;
 }

@@ -39,6 +39,12 @@ function headerNumber(headers: IncomingHttpHeaders, name: string): number | unde
 /** Creates the fault controller for one simulator; `rng` decides --error-rate failures. */
 export function createFaultController(opts: FaultOptions, rng: Rng): FaultController {
   let count = 0;
+  // The verdict of a request with no fault header, shared (the core only reads it).
+  const plain: FaultVerdict = {
+    action: 'serve',
+    failAfterTokens: 0,
+    faults: { firstTokenStallMs: opts.firstTokenStallMs, stallMs: opts.stallMs, stallAfterTokens: Math.max(1, opts.stallAfterTokens) },
+  };
   return {
     onRequest(headers) {
       count++;
@@ -54,11 +60,13 @@ export function createFaultController(opts: FaultOptions, rng: Rng): FaultContro
       const stallMs = headerNumber(headers, 'x-sim-stall-ms');
       const stallAfter = headerNumber(headers, 'x-sim-stall-after-tokens');
       const failAfter = headerNumber(headers, 'x-sim-fail-after-tokens');
+      const firstStall = headerNumber(headers, 'x-sim-first-token-stall-ms');
+      if (stallMs === undefined && stallAfter === undefined && failAfter === undefined && firstStall === undefined) return plain;
       return {
         action: 'serve',
         failAfterTokens: failAfter !== undefined ? Math.max(1, Math.floor(failAfter)) : 0,
         faults: {
-          firstTokenStallMs: headerNumber(headers, 'x-sim-first-token-stall-ms') ?? opts.firstTokenStallMs,
+          firstTokenStallMs: firstStall ?? opts.firstTokenStallMs,
           stallMs: stallMs ?? opts.stallMs,
           // A stall with no position given happens after the first token.
           stallAfterTokens: stallAfter !== undefined ? Math.max(1, Math.floor(stallAfter)) : Math.max(1, opts.stallAfterTokens),
