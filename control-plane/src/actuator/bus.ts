@@ -1,10 +1,9 @@
 // Thin NATS edge shared by the actuator and the collector: publish one envelope on a stream
 // subject, and follow a stream filter in order, knowing when the history present at start has
-// been delivered (events' tailEvents does not tell; the actuator must not act on a half-read
-// decision log).
+// been delivered (the actuator must not act on a half-read decision log).
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DeliverPolicy, jetstream, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
-import { decodeEvent, makeEvent, publishEvent } from '@matrixinfer/events';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { decodeEvent, makeEvent, publishEvent, startResumableTail } from '@matrixinfer/events';
 
 /** A decoded envelope as received. */
 export interface ReceivedEvent {
@@ -30,8 +29,9 @@ export interface Follower {
 }
 
 /**
- * Follows `filter` on `stream` with an ordered consumer (no server-side state to clean up),
- * calling `onEvent` for each envelope in order. Malformed messages are passed to `onBad`.
+ * Follows `filter` on `stream` with events' resumable ordered tail (no server-side state to
+ * clean up; resumes after the last sequence delivered), calling `onEvent` for each envelope in
+ * order. Malformed messages and handler failures are passed to `onBad` and skipped.
  */
 export async function followStream(
   nc: NatsConnection,
@@ -41,32 +41,16 @@ export async function followStream(
   onEvent: (e: ReceivedEvent) => void | Promise<void>,
   onBad: (subject: string, err: unknown) => void,
 ): Promise<Follower> {
-  const js = jetstream(nc);
-  const consumer = await js.consumers.get(stream, {
-    filter_subjects: filter,
-    deliver_policy: startAt === 'all' ? DeliverPolicy.All : DeliverPolicy.LastPerSubject,
-  });
-  const info = await consumer.info();
-  let markCaughtUp!: () => void;
-  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
-  if (info.num_pending === 0) markCaughtUp();
-  const messages: ConsumerMessages = await consumer.consume();
-  const done = (async () => {
-    for await (const m of messages) {
-      try {
-        const env = decodeEvent(m.data);
-        await onEvent({ type: env.type, subject: m.subject, data: env.data, pending: m.info.pending });
-      } catch (err) {
-        onBad(m.subject, err);
-      }
-      if (m.info.pending === 0) markCaughtUp();
-    }
-  })();
-  return {
-    caughtUp,
-    async stop() {
-      await messages.close();
-      await done;
+  const tail = await startResumableTail({
+    js: jetstream(nc),
+    stream,
+    filter,
+    from: startAt,
+    onMessage: async (m) => {
+      const env = decodeEvent(m.data);
+      await onEvent({ type: env.type, subject: m.subject, data: env.data, pending: m.pending });
     },
-  };
+    onError: (m, err) => onBad(m.subject, err),
+  });
+  return { caughtUp: tail.caughtUp, stop: () => tail.stop() };
 }
