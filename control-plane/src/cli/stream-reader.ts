@@ -1,10 +1,10 @@
-// Reads one stream for `mi events`: what is there now (the backlog, bounded when the read
-// starts), then, if asked, what comes next on the same consumer, so nothing falls between the
-// two. Messages that are not envelopes (metric samples are published bare) are shown too.
+// Reads one stream for `mi events` on events' resumable tail: what is there now (the backlog,
+// bounded when the read starts), then, if asked, what comes next on the same tail, so nothing
+// falls between the two. Messages that are not envelopes (metric samples are published bare)
+// are shown too.
 import { randomUUID } from 'node:crypto';
-import { AckPolicy, DeliverPolicy, ReplayPolicy, type ConsumerConfig, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
-import { decodeEvent, parseSubject, storedMsOf, type Envelope } from '@matrixinfer/events';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { decodeEvent, parseSubject, startResumableTail, type Envelope, type TailMessage } from '@matrixinfer/events';
 import type { ShownEvent } from './event-lines.js';
 
 /** The envelope of a message; bare JSON (a metric sample) gets one made from its subject. */
@@ -43,67 +43,54 @@ export interface StreamRead {
   close(): Promise<void>;
 }
 
-/** Opens an ephemeral consumer on `stream` from `sinceMs` (or the start). */
+/** Opens a tail on `stream` from `sinceMs` (or the start); the backlog is what was pending at open. */
 export async function openStreamRead(opts: StreamReadOptions): Promise<StreamRead> {
-  const name = `mi_events_${randomUUID().replace(/-/g, '')}`;
-  const cfg: Partial<ConsumerConfig> = {
-    name,
-    ack_policy: AckPolicy.None,
-    replay_policy: ReplayPolicy.Instant,
-    mem_storage: true,
+  // Messages in stream order (null: before sinceMs) until live() takes them one by one.
+  const queued: (ShownEvent | null)[] = [];
+  let onLive: ((ev: ShownEvent) => void) | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const toShown = (m: TailMessage): ShownEvent | null => {
+    if (opts.sinceMs !== undefined && m.storedMs < opts.sinceMs) return null;
+    return { stream: opts.stream, seq: m.seq, subject: m.subject, storedMs: m.storedMs, envelope: envelopeOf(m, m.storedMs) };
+  };
+  const tail = await startResumableTail({
+    js: opts.js,
+    jsm: opts.jsm,
+    stream: opts.stream,
+    filter: opts.filter,
+    from: opts.sinceMs === undefined ? 'all' : { time: opts.sinceMs },
+    maxMessages: 256,
     // The server removes it if we die before deleting it.
-    inactive_threshold: nanos(30_000),
-    deliver_policy: opts.sinceMs === undefined ? DeliverPolicy.All : DeliverPolicy.StartTime,
-  };
-  if (opts.sinceMs !== undefined) cfg.opt_start_time = new Date(opts.sinceMs).toISOString();
-  if (opts.filter !== undefined && opts.filter !== '>') cfg.filter_subject = opts.filter;
-  const info = await opts.jsm.consumers.add(opts.stream, cfg);
-  let remaining = info.num_pending;
-  let closed = false;
-  let living = false;
-  let messages: ConsumerMessages | undefined;
-  let iterator: AsyncIterator<JsMsg> | undefined;
-  const toShown = (m: JsMsg): ShownEvent | null => {
-    const storedMs = storedMsOf(m);
-    if (opts.sinceMs !== undefined && storedMs < opts.sinceMs) return null;
-    return { stream: opts.stream, seq: m.seq, subject: m.subject, storedMs, envelope: envelopeOf(m, storedMs) };
-  };
-  const next = async (): Promise<JsMsg | null> => {
-    messages ??= await (await opts.js.consumers.get(opts.stream, name)).consume({ max_messages: 256 });
-    iterator ??= messages[Symbol.asyncIterator]();
-    const r = await iterator.next();
-    return r.done ? null : r.value;
-  };
+    inactiveThresholdMs: 30_000,
+    namePrefix: `mi_events_${randomUUID().replace(/-/g, '')}`,
+    onMessage: (m) => {
+      const ev = toShown(m);
+      if (onLive) {
+        if (ev) onLive(ev);
+      } else queued.push(ev);
+      wake?.();
+    },
+  });
+  void tail.done.then(() => {
+    ended = true;
+    wake?.();
+  });
+  const size = tail.pendingAtStart;
+  let backlogRead = false;
   return {
     async backlog() {
-      const out: ShownEvent[] = [];
-      while (remaining > 0) {
-        const m = await next();
-        if (m === null) break;
-        remaining--;
-        const ev = toShown(m);
-        if (ev) out.push(ev);
-      }
-      return out;
+      while (queued.length < size && !ended) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      backlogRead = true;
+      return queued.splice(0, size).filter((ev): ev is ShownEvent => ev !== null);
     },
     async live(onEvent) {
-      living = true;
-      for (let m = await next(); m !== null; m = await next()) {
-        const ev = toShown(m);
-        if (ev) onEvent(ev);
-      }
+      if (!backlogRead) throw new Error('live() before backlog()');
+      for (const ev of queued.splice(0)) if (ev) onEvent(ev);
+      onLive = onEvent;
+      await tail.done;
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (messages) {
-        // close() only takes effect when the iterator reaches it in its queue: live() is
-        // iterating already; otherwise drain what is buffered here.
-        const done = messages.close();
-        if (!living && iterator) while (!(await iterator.next()).done);
-        await done;
-      }
-      await opts.jsm.consumers.delete(opts.stream, name).catch(() => undefined);
-    },
+    close: () => tail.stop(),
   };
 }
