@@ -15,7 +15,11 @@
 // e.g. an exported older commit) and measures it straight, alternating with this tree's, so a
 // before/after comparison comes from one run on the same machine state.
 //
-// Usage (from data-plane/): node --import tsx bench/sim-vs-gateway.ts [--duration 5] [--rounds 1] [--concurrency 64]
+// `--rate R` replaces the closed loop with an open loop of R requests/s: every target then serves
+// the same load, so CPU per request compares at equal batching (a closed loop gives a faster
+// process more requests per event-loop turn, which lowers its cost per request).
+//
+// Usage (from data-plane/): node --import tsx bench/sim-vs-gateway.ts [--duration 5] [--rounds 1] [--concurrency 64 | --rate R]
 //   [--baseline DIR]      (compare with the simulator in DIR/bin/mi-engine-sim.js)
 //   [--direct-only]       (skip the gateway runs)
 //   [--sim-cpu-prof DIR]  (profile this tree's simulator child over the whole run)
@@ -52,6 +56,8 @@ interface Row extends LoadResult {
 const DURATION = argValue('duration', '5');
 const ROUNDS = Number(argValue('rounds', '1'));
 const CONCURRENCY = argValue('concurrency', '64');
+const RATE = argValue('rate', '');
+const LOAD = RATE ? ['--rate', RATE] : ['--concurrency', CONCURRENCY];
 const PROF_DIR = argValue('sim-cpu-prof', '');
 const BASELINE = argValue('baseline', '');
 const DIRECT_ONLY = process.argv.includes('--direct-only');
@@ -101,7 +107,7 @@ try {
         const m0 = machineJiffies();
         const t0 = performance.now();
         // --warmup 0: a load generator that warms up by itself would put unrecorded requests in the CPU window.
-        const r = await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, '--concurrency', CONCURRENCY, '--duration', DURATION, '--warmup', '0']);
+        const r = await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, ...LOAD, '--duration', DURATION, '--warmup', '0']);
         const wall = (performance.now() - t0) / 1000;
         const simCpu = cpuSeconds(t.simPid) - sim0;
         const gwCpu = cpuSeconds(gwPid) - gw0;
@@ -128,7 +134,8 @@ try {
   };
   const f0 = (x: number): string => x.toFixed(0);
   const out: string[] = [
-    `simulator vs gateway: POST /v1/chat/completions, max_tokens 16, concurrency ${CONCURRENCY}, ${DURATION} s per run, median of ${ROUNDS} round(s)`,
+    `simulator vs gateway: POST /v1/chat/completions, max_tokens 16, ${RATE ? `open loop at ${RATE} requests/s` : `concurrency ${CONCURRENCY}`},`
+      + ` ${DURATION} s per run, median of ${ROUNDS} round(s)`,
     '',
     '| mode | target | req/s | p50 ms | p99 ms | errors | simulator CPU µs/req | gateway CPU µs/req | simulator CPU % | gateway CPU % | machine busy % |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -147,7 +154,7 @@ try {
     const s = pick('simulator', stream);
     if (!DIRECT_ONLY) {
       const g = pick('gateway', stream);
-      out.push(`${mode}: simulator req/s / gateway req/s = ${(s.rps / g.rps).toFixed(2)} (target >= 2)`);
+      if (!RATE) out.push(`${mode}: simulator req/s / gateway req/s = ${(s.rps / g.rps).toFixed(2)} (target >= 2)`);
       out.push(`${mode}: CPU per request: simulator ${f0(s.simUs)} µs direct, ${f0(g.simUs)} µs behind the gateway; gateway ${f0(g.gwUs)} µs;`
         + ` gateway µs / simulator µs (direct) = ${(g.gwUs / s.simUs).toFixed(2)} (how many times the simulator outruns the gateway with one core each)`);
     }
@@ -158,7 +165,7 @@ try {
     }
   }
   out.push('');
-  out.push('How measured: closed-loop load from bench/gateway-loadgen.ts (its own process, undici Pool, one request in flight per');
+  out.push(`How measured: ${RATE ? 'open-loop' : 'closed-loop'} load from bench/gateway-loadgen.ts (its own process, undici Pool, one request in flight per`);
   out.push('connection); req/s counts complete, valid responses; CPU = utime+stime deltas of each process over the measured run');
   out.push('divided by the requests it answered. CPU % are of one core; "machine busy" is every process on the machine');
   out.push(`(${CORES} cores = ${CORES * 100}%), i.e. the load generator and anything else running. All processes share the cores, so the`);
