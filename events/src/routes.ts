@@ -38,6 +38,8 @@ export interface RouteRateLimit {
   inputTokensPerUnit?: number;
   outputTokensPerUnit?: number;
   unit: 'second' | 'minute' | 'hour' | 'day' | 'month';
+  /** One budget for all gateway replicas (they share consumption over NATS); absent: per replica. */
+  global?: boolean;
 }
 
 /** One ready replica (or PD role instance) serving a ModelServer. */

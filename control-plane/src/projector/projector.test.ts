@@ -123,7 +123,7 @@ describe('projector', () => {
           { name: 'beta', modelMatch: { headers: { 'X-Beta': { exact: '1' } } }, targetModels: [{ modelServerName: 's1', weight: 10 }] },
           { name: 'default', targetModels: [{ modelServerName: 's1' }, { modelServerName: 'missing' }] },
         ],
-        rateLimit: { inputTokensPerUnit: 1000, unit: 'minute' },
+        rateLimit: { inputTokensPerUnit: 1000, unit: 'minute', global: { nats: {} } },
       },
     };
     const s = build([res(server), res(route)]);
@@ -143,7 +143,7 @@ describe('projector', () => {
       trafficPolicy: { timeoutMs: 30_000, retry: { attempts: 2, retryIntervalMs: 500 } },
       endpoints: [],
     });
-    expect(e.rateLimit).to.deep.equal({ unit: 'minute', inputTokensPerUnit: 1000 });
+    expect(e.rateLimit).to.deep.equal({ unit: 'minute', inputTokensPerUnit: 1000, global: true });
     expect(entries.get('a-lora')!.kind).to.equal('lora');
     foldProjector(s, { type: 'resource', kind: 'ModelRoute', namespace: 'default', name: 'r1', revision: 9, resource: null });
     expect(projectRoutes(s).entries.size).to.equal(0);

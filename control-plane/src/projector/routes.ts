@@ -149,6 +149,7 @@ export function projectRoutes(state: ProjectorState): { entries: Map<string, Rou
       entry.rateLimit = { unit: rl.unit ?? 'second' };
       if (rl.inputTokensPerUnit !== undefined) entry.rateLimit.inputTokensPerUnit = rl.inputTokensPerUnit;
       if (rl.outputTokensPerUnit !== undefined) entry.rateLimit.outputTokensPerUnit = rl.outputTokensPerUnit;
+      if (rl.global) entry.rateLimit.global = true;
     }
     entries.set(c.name, entry);
   }

@@ -21,6 +21,7 @@ import { startScheduling } from './scheduling.js';
 import { ModelStatsBook } from './stats.js';
 import { createUpstream, type UpstreamKind } from './upstream.js';
 import { BootstrapPorts } from './pd-legs.js';
+import { RateShare } from './rate-share.js';
 
 /** Options of one gateway replica; every one has a default. */
 export interface GatewayOptions {
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   sharePeers?: boolean;
   /** Period of in-flight publishing to peers in ms. Default 200. */
   inflightPeriodMs?: number;
+  /** Period of sharing global rate-limit consumption with peers in ms. Default 100. */
+  rateSharePeriodMs?: number;
   /** Seed of the generator used for weighted splits and tie-breaks. Default: time-based. */
   seed?: number;
   /** Request body cap in bytes (413 beyond). Default 4 MiB. */
@@ -119,6 +122,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     throw err;
   });
   const upstream = createUpstream(options.upstream ?? 'undici');
+  const rateShare = new RateShare({ nc, gateway: name, limiter, holder, logger, nowMs: Date.now, periodMs: options.rateSharePeriodMs });
   const bootstrapPorts = new BootstrapPorts();
   const ctx: ProxyContext = {
     bootstrapPorts,
@@ -232,6 +236,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           return sendJson(res, 200, scheduling.debug());
         case '/debug/endpoints':
           return sendJson(res, 200, debugEndpoints(holder.table, load, Date.now()));
+        case '/debug/ratelimits':
+          return sendJson(res, 200, { models: limiter.debug(Date.now()) });
       }
     }
     const body = errorBody(pathNotFound(path));
@@ -267,6 +273,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           setTimeout(() => server.closeAllConnections(), 1000).unref();
         });
         scheduling.close();
+        rateShare.stop();
         sub.unsubscribe();
         await upstream.close();
         await nc.close();

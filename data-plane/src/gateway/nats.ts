@@ -1,11 +1,11 @@
 // Thin NATS adapter: the only file of the gateway that imports the client libraries, so the
 // events package's helpers can replace it without touching the rest.
-import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
+import type { NatsConnection, QueuedIterator, Subscription } from '@nats-io/transport-node';
 import { connectNats } from '@matrixinfer/events';
 import type { Logger } from 'winston';
 import { Kvm, KvWatchInclude, type KV, type KvWatchEntry } from '@nats-io/kv';
 
-export type { NatsConnection, KV, KvWatchEntry, QueuedIterator };
+export type { NatsConnection, KV, KvWatchEntry, QueuedIterator, Subscription };
 
 /** Connects for the life of a gateway (reconnects forever, see events' connectNats). */
 export function connectGatewayNats(url: string | undefined, name: string, logger: Logger): Promise<NatsConnection> {

@@ -90,4 +90,23 @@ describe('gateway token rate limits', () => {
     expect(rl.admit('m', cfg, 1, 60_000 + 40_000).ok).to.equal(true);
     expect(rl.admit('other', undefined, 1e9, 0).ok).to.equal(true);
   });
+
+  it('global limits: own consumption is noted for the peers, peers\' consumption is taken here', () => {
+    const rl = new RateLimiter();
+    const global = { inputTokensPerUnit: 100, outputTokensPerUnit: 50, unit: 'minute' as const, global: true };
+    const local = { inputTokensPerUnit: 100, unit: 'minute' as const };
+    expect(rl.admit('g', global, 30, 0).ok).to.equal(true);
+    rl.charge('g', global, 7, 0);
+    expect(rl.admit('l', local, 30, 0).ok).to.equal(true);
+    expect(rl.drainUnshared()).to.deep.equal([{ model: 'g', input: 30, output: 7 }]);
+    expect(rl.drainUnshared(), 'drained once').to.deep.equal([]);
+    rl.applyPeer('g', global, 60, 50, 0);
+    rl.applyPeer('l', local, 60, 0, 0); // a per-replica limit ignores peers
+    expect(rl.debug(0)).to.deep.equal({
+      g: { unit: 'minute', global: true, input: 10, output: -7 },
+      l: { unit: 'minute', global: false, input: 70 },
+    });
+    expect(rl.admit('g', global, 1, 0).ok, 'output debt from a peer blocks here too').to.equal(false);
+    expect(rl.admit('l', local, 60, 0).ok).to.equal(true);
+  });
 });

@@ -1,7 +1,9 @@
 // Token rate limits per model name (RouteEntry.rateLimit), per gateway. Pure token buckets:
 // input tokens are estimated (chars/4) and taken before proxying; output tokens are taken from
 // the response's usage afterwards and may drive the bucket into debt, which blocks new
-// requests until it refills. Time comes in as `nowMs`.
+// requests until it refills. Time comes in as `nowMs`. A `global` limit is one budget for all
+// replicas: each replica notes what it took, rate-share.ts sends that to the peers, and each
+// replica takes the peers' consumption out of its own buckets too (applyPeer).
 import type { RouteRateLimit } from '@matrixinfer/events';
 
 const UNIT_MS: Record<RouteRateLimit['unit'], number> = {
@@ -64,9 +66,27 @@ export type Admission = { ok: true } | { ok: false; retryAfterS: number };
 
 const ALLOWED: Admission = { ok: true };
 
+/** Tokens one replica took for a globally limited model since it last shared them. */
+export interface Consumption {
+  model: string;
+  input: number;
+  output: number;
+}
+
 /** Buckets per model name; a changed limit in the routing entry starts fresh buckets. */
 export class RateLimiter {
   private readonly models = new Map<string, ModelBuckets>();
+  private readonly unshared = new Map<string, Consumption>();
+
+  private note(model: string, input: number, output: number): void {
+    let c = this.unshared.get(model);
+    if (!c) {
+      c = { model, input: 0, output: 0 };
+      this.unshared.set(model, c);
+    }
+    c.input += input;
+    c.output += output;
+  }
 
   private bucketsFor(model: string, config: RouteRateLimit, nowMs: number): ModelBuckets {
     let b = this.models.get(model);
@@ -91,7 +111,10 @@ export class RateLimiter {
     // Output debt from earlier responses blocks until the bucket is positive again.
     if (b.output) waitMs = Math.max(waitMs, b.output.waitMs(1, nowMs));
     if (waitMs > 0) return { ok: false, retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)) };
-    if (b.input) b.input.take(inputTokens, nowMs);
+    if (b.input) {
+      b.input.take(inputTokens, nowMs);
+      if (config.global && inputTokens > 0) this.note(model, inputTokens, 0);
+    }
     return ALLOWED;
   }
 
@@ -99,11 +122,41 @@ export class RateLimiter {
   charge(model: string, config: RouteRateLimit | undefined, outputTokens: number, nowMs: number): void {
     if (!config || outputTokens <= 0) return;
     const b = this.bucketsFor(model, config, nowMs);
-    b.output?.take(outputTokens, nowMs);
+    if (!b.output) return;
+    b.output.take(outputTokens, nowMs);
+    if (config.global) this.note(model, 0, outputTokens);
+  }
+
+  /** What this replica took for global limits since the last call (then forgotten). */
+  drainUnshared(): Consumption[] {
+    const out = [...this.unshared.values()];
+    this.unshared.clear();
+    return out;
+  }
+
+  /** Takes a peer replica's consumption out of this replica's buckets (global limits only). */
+  applyPeer(model: string, config: RouteRateLimit | undefined, input: number, output: number, nowMs: number): void {
+    if (!config?.global) return;
+    const b = this.bucketsFor(model, config, nowMs);
+    if (input > 0) b.input?.take(input, nowMs);
+    if (output > 0) b.output?.take(output, nowMs);
+  }
+
+  /** Tokens left per limited model (negative: debt), for /debug/ratelimits. */
+  debug(nowMs: number): Record<string, { unit: string; global: boolean; input?: number; output?: number }> {
+    const out: Record<string, { unit: string; global: boolean; input?: number; output?: number }> = {};
+    for (const [m, b] of this.models) {
+      const row: { unit: string; global: boolean; input?: number; output?: number } = { unit: b.config.unit, global: b.config.global === true };
+      if (b.input) row.input = Math.floor(b.input.available(nowMs));
+      if (b.output) row.output = Math.floor(b.output.available(nowMs));
+      out[m] = row;
+    }
+    return out;
   }
 
   /** Forgets models that are no longer routable. */
   retain(has: (model: string) => boolean): void {
     for (const m of this.models.keys()) if (!has(m)) this.models.delete(m);
+    for (const m of this.unshared.keys()) if (!has(m)) this.unshared.delete(m);
   }
 }

@@ -438,10 +438,17 @@ export interface RateLimit {
   unit?: 'second' | 'minute' | 'hour' | 'day' | 'month';
   global?: GlobalRateLimit;
 }
+/**
+ * Present: the limit is shared by every gateway replica (over the platform NATS), not per replica.
+ */
 export interface GlobalRateLimit {
+  /**
+   * Share consumption between gateway replicas over the platform NATS (the default way).
+   */
+  nats?: {};
   redis?: {
     /**
-     * host:port of the shared Redis.
+     * host:port of a shared Redis (Kthena compatibility: accepted, but MatrixInfer gateways share over NATS).
      */
     address: string;
   };

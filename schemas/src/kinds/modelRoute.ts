@@ -104,13 +104,20 @@ export const modelRouteKind: KindSchema = {
     GlobalRateLimit: {
       title: 'GlobalRateLimit',
       type: 'object',
+      description: 'Present: the limit is shared by every gateway replica (over the platform NATS), not per replica.',
       additionalProperties: false,
       properties: {
+        nats: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'Share consumption between gateway replicas over the platform NATS (the default way).',
+          properties: {},
+        },
         redis: {
           type: 'object',
           required: ['address'],
           additionalProperties: false,
-          properties: { address: { type: 'string', minLength: 1, description: 'host:port of the shared Redis.' } },
+          properties: { address: { type: 'string', minLength: 1, description: 'host:port of a shared Redis (Kthena compatibility: accepted, but MatrixInfer gateways share over NATS).' } },
         },
       },
     },
