@@ -183,6 +183,32 @@ describe('resumable tail (on a real nats-server)', function () {
     ]);
   });
 
+  it("from 'new', a restart before anything was handled does not skip what came meanwhile", async () => {
+    await ensureStream(jsm, spec('T_NEW', 't.new.>'));
+    await pub('t.new.x', 'old');
+    const seen: string[] = [];
+    let failed = false;
+    const t = await startResumableTail({
+      js,
+      stream: 'T_NEW',
+      from: 'new',
+      restartDelayMs: 200,
+      onMessage: (m) => {
+        if (!failed) {
+          failed = true;
+          throw new Error('first attempt fails');
+        }
+        seen.push(text(m));
+      },
+    });
+    tails.push(t);
+    await pub('t.new.x', 'n1');
+    await until('the first attempt', () => failed);
+    await pub('t.new.x', 'n2');
+    await until('both new messages', () => seen.length >= 2);
+    expect(seen).to.deep.equal(['n1', 'n2']);
+  });
+
   it('stop() with a jsm deletes its consumer; a closed connection ends the tail', async () => {
     await ensureStream(jsm, spec('T_STOP', 't.stop.>'));
     const t = await startResumableTail({ js, jsm, stream: 'T_STOP', from: 'all', namePrefix: 'mi_test_stop', onMessage: () => undefined });
