@@ -95,7 +95,19 @@ const key = (n: ProfileNode): string => {
   return `${f.functionName || '(anonymous)'} ${url ? `${url}:${line}` : ''}`.trim();
 };
 
+/** Area of a function for the by-area table: a src/ folder, a node_modules package, node's own JS, or a V8 pseudo-node. */
+const area = (n: ProfileNode): string => {
+  const url = n.callFrame.url;
+  if (url === '') return n.callFrame.functionName.startsWith('(') ? n.callFrame.functionName : '(native)';
+  const src = /\/src\/(.*)\/[^/]+$/.exec(url);
+  if (src && !url.includes('/node_modules/')) return `src/${src[1]}`;
+  const mod = /\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (mod) return `node_modules/${mod[1]}`;
+  return url.startsWith('node:') || !url.includes('/') ? 'node internals (JS)' : url;
+};
+
 const self = new Map<string, number>();
+const byArea = new Map<string, number>();
 const incl = new Map<string, number>();
 let busy = 0;
 let idle = 0;
@@ -110,6 +122,8 @@ for (let i = 0; i < prof.samples.length; i++) {
   }
   busy += dt;
   self.set(k, (self.get(k) ?? 0) + dt);
+  const a = area(leaf);
+  byArea.set(a, (byArea.get(a) ?? 0) + dt);
   const seen = new Set<string>();
   for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) {
     const kk = key(byId.get(id)!);
@@ -126,5 +140,6 @@ const table = (title: string, m: Map<string, number>): void => {
   for (const [k, us] of rows) console.log(`  ${pct(us)}  ${k}`);
 };
 console.log(`${file}: busy ${(busy / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s (percentages are of busy time)`);
+table('self time by area', byArea);
 table('self time', self);
 table('inclusive time', incl);

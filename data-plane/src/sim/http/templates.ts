@@ -21,19 +21,23 @@ export function usageObjectJson(u: Usage): string {
 
 /** The serialised shapes of one chat or completion request ('generate' uses shapes.ts). */
 export class ResponseTemplates {
-  /** `data: {"id":...,"model":...,"choices":[{"index":0,` */
-  private readonly chunkHead: string;
-  /** `{"id":...,"created":...,"model":...,` of the final body, without the object field. */
-  private readonly ids: string;
+  /** `data: {"id":...,"model":...,"choices":[{"index":0,` (built on first use: a request streams or it does not). */
+  private head?: string;
 
   constructor(
     private readonly kind: Exclude<ApiKind, 'generate'>,
-    head: ResponseHead,
-  ) {
-    const object = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
-    const common = `"created":${JSON.stringify(head.created)},"model":${JSON.stringify(head.model)}`;
-    this.chunkHead = `data: {"id":${JSON.stringify(head.id)},"object":"${object}",${common},"choices":[{"index":0,`;
-    this.ids = `{"id":${JSON.stringify(head.id)},"object":"${kind === 'chat' ? 'chat.completion' : 'text_completion'}",${common},`;
+    private readonly rh: ResponseHead,
+  ) {}
+
+  /** `"id":...,"object":...,"created":...,"model":...` with the chunk or the full-body object name. */
+  private fields(object: string): string {
+    const h = this.rh;
+    return `"id":${JSON.stringify(h.id)},"object":"${object}","created":${JSON.stringify(h.created)},"model":${JSON.stringify(h.model)}`;
+  }
+
+  private get chunkHead(): string {
+    this.head ??= `data: {${this.fields(this.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion')},"choices":[{"index":0,`;
+    return this.head;
   }
 
   /**
@@ -65,11 +69,11 @@ export class ResponseTemplates {
   full(text: string, reason: string, usage: string, kvParamsJson: string): string {
     const r = JSON.stringify(reason);
     if (this.kind === 'chat') {
-      return `${this.ids}"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(text)},"refusal":null,"annotations":null,`
+      return `{${this.fields('chat.completion')},"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(text)},"refusal":null,"annotations":null,`
         + `"audio":null,"function_call":null,"tool_calls":[],"reasoning_content":null},"logprobs":null,"finish_reason":${r},"stop_reason":null}],`
         + `"service_tier":null,"system_fingerprint":null,"usage":${usage},"prompt_logprobs":null,"kv_transfer_params":${kvParamsJson}}`;
     }
-    return `${this.ids}"choices":[{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${r},"stop_reason":null,`
+    return `{${this.fields('text_completion')},"choices":[{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${r},"stop_reason":null,`
       + `"prompt_logprobs":null}],"service_tier":null,"system_fingerprint":null,"usage":${usage},"kv_transfer_params":${kvParamsJson}}`;
   }
 }
