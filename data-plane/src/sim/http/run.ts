@@ -36,7 +36,14 @@ let flushScheduled = false;
 
 function flushPending(): void {
   flushScheduled = false;
-  for (let i = 0; i < pendingFlush.length; i++) pendingFlush[i].flush();
+  for (let i = 0; i < pendingFlush.length; i++) {
+    const run = pendingFlush[i];
+    try {
+      run.flush();
+    } catch {
+      run.abandon(); // one broken response must not stop the others' output
+    }
+  }
   pendingFlush.length = 0;
 }
 
@@ -163,6 +170,12 @@ export class GenerationRun {
     this.out = '';
     if (this.ending) res.end(data);
     else if (data !== '') res.write(data);
+  }
+
+  /** Drops this response's connection after a failed write. */
+  abandon(): void {
+    this.out = '';
+    this.res.destroy();
   }
 
   private end(last: string): void {
