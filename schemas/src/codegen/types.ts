@@ -14,7 +14,7 @@ export async function renderTypes(): Promise<string> {
     definitions: allDefinitions(),
   };
   // compile() mutates and annotates its input: give it a deep copy of our data.
-  return compile(structuredClone(root) as Parameters<typeof compile>[0], 'Resource', {
+  const text = await compile(structuredClone(root) as Parameters<typeof compile>[0], 'Resource', {
     bannerComment: BANNER,
     additionalProperties: false,
     unreachableDefinitions: true,
@@ -23,4 +23,7 @@ export async function renderTypes(): Promise<string> {
     strictIndexSignatures: false,
     style: { singleQuote: true, printWidth: 120 },
   });
+  // An object schema with no properties and additionalProperties false (a marker such as
+  // `global: {nats: {}}`) is printed as `{}`, which means "any non-nullish value" in TypeScript.
+  return text.replace(/\?: \{\};$/gm, '?: Record<string, never>;');
 }

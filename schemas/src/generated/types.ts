@@ -445,7 +445,7 @@ export interface GlobalRateLimit {
   /**
    * Share consumption between gateway replicas over the platform NATS (the default way).
    */
-  nats?: {};
+  nats?: Record<string, never>;
   redis?: {
     /**
      * host:port of a shared Redis (Kthena compatibility: accepted, but MatrixInfer gateways share over NATS).
