@@ -122,7 +122,7 @@ try {
         const m1 = machineJiffies();
         const n = Math.max(1, r.requests);
         const row: Row = {
-          target: t.name, stream, requests: r.requests, errors: r.errors, rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms,
+          target: t.name, stream, requests: r.requests, errors: r.errors, elapsedS: r.elapsedS, rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms,
           simUsPerReq: (simCpu * 1e6) / n, gwUsPerReq: (gwCpu * 1e6) / n,
           simCpuPct: (100 * simCpu) / loadS, gwCpuPct: (100 * gwCpu) / loadS,
           machinePct: (100 * CORES * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
