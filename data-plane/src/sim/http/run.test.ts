@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import { startSimulator, type RunningSimulator } from '../simulator.js';
-import { sseData } from './test-helpers.js';
+import { postJson, sseData } from './test-helpers.js';
 
 /** Sends one raw HTTP/1.1 request and returns the response head and the body's chunked-encoding chunks. */
 function rawPost(url: string, path: string, body: unknown): Promise<{ head: string; chunks: string[] }> {
@@ -51,6 +51,16 @@ describe('sim response writes', () => {
     // role chunk, 8 content chunks, usage chunk, [DONE]
     expect(sseData(r.chunks[0])).to.have.length(11);
     expect(r.chunks[0].endsWith('data: [DONE]\n\n')).to.equal(true);
+  });
+
+  it('response ids: x-request-id when given, else 32 random hex digits per request (as uuid4().hex)', async () => {
+    const ask = async (headers: Record<string, string> = {}): Promise<string> =>
+      ((await postJson(`${fast.url}/v1/completions`, { model: 'm', prompt: 'id', max_tokens: 1 }, headers)).json() as { id: string }).id;
+    const ids = new Set<string>();
+    for (let i = 0; i < 300; i++) ids.add(await ask()); // more than one pool of random bytes
+    expect(ids.size).to.equal(300);
+    for (const id of ids) expect(id).to.match(/^cmpl-[0-9a-f]{32}$/);
+    expect(await ask({ 'x-request-id': 'abc-1' })).to.equal('cmpl-abc-1');
   });
 
   it('tokens due at different times are written as they come, each chunk whole SSE events', async () => {
