@@ -14,6 +14,7 @@
 //
 // Run: node --import tsx data-plane/bench/sim-throughput.ts [--duration-s 5] [--concurrency 64] [--tokens 64]
 //   [--cpu-prof DIR]  (run the simulator child under node --cpu-prof; the .cpuprofile lands in DIR)
+//   [--sim-bin PATH]  (another tree's bin/mi-engine-sim.js, e.g. the commit before a change)
 
 import { Pool } from 'undici';
 import { argValue, cpuSeconds, loadAverage, startSimChild, ZERO_LATENCY_ARGS } from './sim-bench-util.js';
@@ -22,6 +23,7 @@ const durationMs = Number(argValue('duration-s', '5')) * 1000;
 const concurrency = Number(argValue('concurrency', '64'));
 const tokens = Number(argValue('tokens', '64'));
 const profDir = argValue('cpu-prof', '');
+const simBin = argValue('sim-bin', '');
 
 interface PhaseResult { requests: number; tokens: number; errors: number; seconds: number; simCpu: number }
 
@@ -65,7 +67,7 @@ async function phase(pool: Pool, pid: number, stream: boolean, maxTokens: number
   return { requests, tokens: streamed, errors, seconds, simCpu: (cpuSeconds(pid) - cpu0) / seconds };
 }
 
-const sim = await startSimChild(ZERO_LATENCY_ARGS, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
+const sim = await startSimChild(ZERO_LATENCY_ARGS, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [], simBin || undefined);
 const pool = new Pool(sim.url, { connections: concurrency, pipelining: 1 });
 try {
   await phase(pool, sim.pid, false, 1).catch(() => undefined); // warm-up is not reported
@@ -77,7 +79,8 @@ try {
   // Capacity if the simulator had a whole core to itself (linear in its CPU use).
   const perCore = (rate: number, r: PhaseResult): string => (r.simCpu > 0 ? fmt(rate / r.simCpu) : 'n/a');
   process.stdout.write([
-    `mi-engine-sim throughput (one simulator process, zero latencies, time-scale 1000, ${concurrency} concurrent clients, ${durationMs / 1000} s per phase)`,
+    `mi-engine-sim throughput (one simulator process${simBin ? ` from ${simBin}` : ''}, zero latencies, time-scale 1000, ${concurrency} concurrent clients,`
+      + ` ${durationMs / 1000} s per phase)`,
     `  non-streaming, max_tokens 1:  ${fmt(a.requests / a.seconds)} requests/s  (${a.requests} requests, ${a.errors} errors; ${pct(a)};`
       + ` ~${perCore(a.requests / a.seconds, a)} requests/s per full core)`,
     `  streaming, max_tokens ${tokens}:  ${fmt(b.requests / b.seconds)} requests/s, ${fmt(b.tokens / b.seconds)} streamed tokens/s  (${b.requests} requests,`
