@@ -26,8 +26,24 @@ const { values: opt } = parseArgs({
     seed: { type: 'string', default: '42' },
     gateways: { type: 'string', default: '1' },
     share: { type: 'boolean', default: false },
+    // Sharing lags as over NATS (model ms): placements reach peers this much later, in-flight
+    // counts are published every period (0: at once, exact).
+    'placement-delay-ms': { type: 'string', default: '0' },
+    'inflight-period-ms': { type: 'string', default: '0' },
+    // Closed loop (instead of Poisson): N clients back to back for duration-ms, starting spread
+    // over ramp-ms; throughput = generated tokens in [warmup-ms, duration-ms] / 64 per second.
+    closed: { type: 'string' },
+    'duration-ms': { type: 'string', default: '4000' },
+    'warmup-ms': { type: 'string', default: '1500' },
+    'ramp-ms': { type: 'string', default: '0' },
   },
 });
+const placementDelayMs = Number(opt['placement-delay-ms']);
+const inflightPeriodMs = Number(opt['inflight-period-ms']);
+const closedClients = opt.closed === undefined ? 0 : Number(opt.closed);
+const durationMs = Number(opt['duration-ms']);
+const warmupMs = Number(opt['warmup-ms']);
+const rampMs = Number(opt['ramp-ms']);
 const rate = Number(opt.rate);
 const total = Number(opt.requests);
 const kvBlocks = Number(opt['kv-blocks']);
@@ -45,8 +61,15 @@ const engines = Array.from({ length: 4 }, (_, i) => {
 // own scheduler and in-flight counts; with --share, peers' in-flight counts and placements too.
 const gatewayCount = Number(opt.gateways);
 const config: unknown = opt.config ? JSON.parse(opt.config) : opt.profile;
-const gateways: { id: string; scheduler: ConfigurableScheduler; inFlight: number[] }[] = [];
+const gateways: { id: string; scheduler: ConfigurableScheduler; inFlight: number[]; published: number[] }[] = [];
 let now = 0;
+// Deliveries of peers' placements, due at a model time (kept sorted by due time).
+const deliveries: { at: number; apply: () => void }[] = [];
+const deliver = (at: number, apply: () => void): void => {
+  let i = deliveries.length;
+  while (i > 0 && deliveries[i - 1].at > at) i--;
+  deliveries.splice(i, 0, { at, apply });
+};
 for (let g = 0; g < gatewayCount; g++) {
   const id = `gw-${g}`;
   const prefixIndex = createPrefixIndex({
@@ -54,11 +77,15 @@ for (let g = 0; g < gatewayCount; g++) {
     onPlacement: opt.share
       ? (p) => {
         const msg = encodePlacement(id, p);
-        for (const peer of gateways) if (peer.id !== id) applyPeerPlacement(peer.scheduler.prefixIndex, msg, peer.id);
+        for (const peer of gateways) {
+          if (peer.id === id) continue;
+          if (placementDelayMs > 0) deliver(now + placementDelayMs, () => applyPeerPlacement(peer.scheduler.prefixIndex, msg, peer.id));
+          else applyPeerPlacement(peer.scheduler.prefixIndex, msg, peer.id);
+        }
       }
       : undefined,
   });
-  gateways.push({ id, scheduler: await createScheduler(config, { prefixIndex, now: () => now }), inFlight: engines.map(() => 0) });
+  gateways.push({ id, scheduler: await createScheduler(config, { prefixIndex, now: () => now }), inFlight: engines.map(() => 0), published: engines.map(() => 0) });
 }
 
 // Workload 1: 32 groups sharing a 2,000-token system prompt, 100-token questions, 64 output
@@ -75,18 +102,52 @@ const text = (tokens: number[]) => tokens.map((t) => t.toString(36).padStart(4, 
 
 const ttfts: number[] = [];
 const e2es: number[] = [];
-let nextArrival = 0;
+// Arrival times still to come, sorted (Poisson: one at a time; closed loop: one per client).
+const arrivals: number[] = [];
+const arrive = (at: number): void => {
+  let i = arrivals.length;
+  while (i > 0 && arrivals[i - 1] > at) i--;
+  arrivals.splice(i, 0, at);
+};
+if (closedClients > 0) for (let c = 0; c < closedClients; c++) arrive((c / closedClients) * rampMs);
+else arrive(0);
 let sent = 0;
 let finished = 0;
 let lastSample = -Infinity;
-while (finished < total) {
+let lastPublish = -Infinity;
+const generated = (): number => engines.reduce((s, e) => s + e.sink.generated, 0);
+let generatedAtWarmup = -1;
+const open = closedClients === 0;
+const more = (): boolean => (open ? sent < total : now < durationMs);
+
+for (;;) {
   const nextDue = Math.min(...engines.map((e) => e.core.nextDueMs() ?? Infinity));
-  if (sent >= total || nextDue < nextArrival) {
-    now = nextDue;
+  const nextArrival = more() && arrivals.length ? arrivals[0] : Infinity;
+  const nextDelivery = deliveries.length ? deliveries[0].at : Infinity;
+  const nextEdge = !open && generatedAtWarmup < 0 ? warmupMs : !open && now < durationMs ? durationMs : Infinity;
+  const t = Math.min(nextDue, nextArrival, nextDelivery, nextEdge);
+  if (t === Infinity) break;
+  if (!open && t >= durationMs && now < durationMs) {
+    // End of the closed-loop window: the work done in it is what counts; stop here.
+    for (const e of engines) e.core.advance(durationMs);
+    now = durationMs;
+    break;
+  }
+  now = t;
+  if (t === nextDue) {
     for (const e of engines) e.core.advance(now);
     continue;
   }
-  now = nextArrival;
+  if (t === nextDelivery) {
+    deliveries.shift()!.apply();
+    continue;
+  }
+  if (t === nextEdge) {
+    for (const e of engines) e.core.advance(now);
+    generatedAtWarmup = generated();
+    continue;
+  }
+  arrivals.shift();
   if (now - lastSample >= sampleMs) {
     for (const e of engines) {
       const s = e.core.snapshot();
@@ -94,10 +155,19 @@ while (finished < total) {
     }
     lastSample = now;
   }
+  if (inflightPeriodMs > 0 && now - lastPublish >= inflightPeriodMs) {
+    for (const g of gateways) g.published = [...g.inFlight];
+    lastPublish = now;
+  }
   const tokens = prompt();
   const gw = gateways[sent % gatewayCount];
+  const inFlightSeen = (i: number): number => {
+    if (!opt.share) return gw.inFlight[i];
+    if (inflightPeriodMs <= 0) return engines[i].inFlight;
+    return gateways.reduce((s, g) => s + (g === gw ? g.inFlight[i] : g.published[i]), 0);
+  };
   const views: EndpointView[] = engines.map((e, i) => ({
-    id: e.id, address: e.id, modelServer: 'ms', role: 'both', adapters: [], inFlight: opt.share ? e.inFlight : gw.inFlight[i],
+    id: e.id, address: e.id, modelServer: 'ms', role: 'both', adapters: [], inFlight: inFlightSeen(i),
     waiting: e.waiting, running: e.running, kvUsage: e.kv, kvBlocks, sampleAgeMs: now - lastSample,
   }));
   const info: RequestInfo = { requestId: `r${sent}`, model: 'm', headers: {}, promptText: text(tokens), nowMs: now, random: rng.next() };
@@ -115,16 +185,20 @@ while (finished < total) {
     if (f.firstTokenMs !== undefined) ttfts.push(f.firstTokenMs - arrival);
     e2es.push(f.finishMs - arrival);
     gw.scheduler.observe(info, picked, { ok: true, status: 200 });
+    if (!open) arrive(f.finishMs);
   };
   engine.core.submit(testRequest(info.requestId, tokens, 64), listener, now);
   sent++;
-  nextArrival = now - (Math.log(1 - rng.next()) / rate) * 1000;
+  if (open) arrive(now - (Math.log(1 - rng.next()) / rate) * 1000);
 }
 
 const q = (a: number[], p: number) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(p * a.length))];
 const hits = engines.reduce((s, e) => s + e.sink.hits, 0) / Math.max(1, engines.reduce((s, e) => s + e.sink.queries, 0));
+const served = open
+  ? `offered=${rate}/s served=${(total / (now / 1000)).toFixed(1)}/s`
+  : `closed=${closedClients} throughput=${((generated() - generatedAtWarmup) / 64 / ((durationMs - warmupMs) / 1000)).toFixed(1)}/s done=${finished}`;
 console.log(
-  `${(opt.config ? 'custom' : opt.profile).padEnd(14)} ${workload.padEnd(7)} gateways=${gatewayCount}${opt.share ? '+share' : ''} offered=${rate}/s served=${(total / (now / 1000)).toFixed(1)}/s ` +
+  `${(opt.config ? 'custom' : opt.profile).padEnd(14)} ${workload.padEnd(7)} gateways=${gatewayCount}${opt.share ? '+share' : ''} ${served} ` +
   `ttft p50=${q(ttfts, 0.5).toFixed(0)}ms p99=${q(ttfts, 0.99).toFixed(0)}ms e2e p50=${q(e2es, 0.5).toFixed(0)}ms ` +
   `p99=${q(e2es, 0.99).toFixed(0)}ms hit=${(hits * 100).toFixed(0)}% per-endpoint=${engines.map((e) => e.sink.finishedInfos.length).join('/')}`,
 );

@@ -1,10 +1,12 @@
 // prefix-cache scorer: approximate prefix-cache affinity without engine events. Score = leading
 // blocks of the prompt the endpoint is believed to hold / blocks in the prompt. Placements are
 // recorded when the request is picked and confirmed after success, into the shared PrefixIndex,
-// which the gateway also feeds with peers' placements. A hotspot guard makes affinity yield to load (README.md).
+// which the gateway also feeds with peers' placements. A hotspot guard makes affinity yield to load;
+// a brand-new prefix prefers its rendezvous-hash home while that is not loaded (README.md).
 import type { PluginSpec } from '../../registry.js';
 import type { EndpointView, RequestInfo, Scorer } from '../../types.js';
 import { DEFAULT_BLOCK_PARAMS, promptBlockHashes, type BlockParams } from './blocks.js';
+import { DEFAULT_HOME_RULE, homeInBand, homeIndex, homeKey, type HomeRule } from './home.js';
 
 export interface HotspotGuard {
   /** The warm endpoint must have more than this many requests in flight above the coldest… */
@@ -17,6 +19,8 @@ export interface PrefixCacheParams {
   blockChars?: number;
   maxBlocks?: number;
   hotspot?: Partial<HotspotGuard> & { enabled?: boolean };
+  /** Home of brand-new prefixes (home.ts): `score` is what the home scores when preferred. */
+  home?: Partial<HomeRule> & { enabled?: boolean; score?: number };
   /**
    * When a placement is recorded: `pick` (default) records the picked endpoint as soon as the
    * request is scheduled and again on success if failover served it elsewhere; `success`
@@ -55,11 +59,21 @@ interface Resolved {
   recordOn: 'pick' | 'success';
   blocks: BlockParams;
   guard: HotspotGuard | null;
+  home: (HomeRule & { score: number }) | null;
 }
+
+/** Default score of a preferred home: 1 (× the scorer's weight) outweighs the load scorers' spread. */
+export const DEFAULT_HOME_SCORE = 1;
 
 function resolve(params: PrefixCacheParams): Resolved {
   const h = params.hotspot ?? {};
+  const home = params.home ?? {};
   return {
+    home: home.enabled === false ? null : {
+      maxExtraInFlight: home.maxExtraInFlight ?? DEFAULT_HOME_RULE.maxExtraInFlight,
+      blocks: home.blocks ?? DEFAULT_HOME_RULE.blocks,
+      score: home.score ?? DEFAULT_HOME_SCORE,
+    },
     recordOn: params.recordOn ?? 'pick',
     blocks: {
       blockChars: params.blockChars ?? DEFAULT_BLOCK_PARAMS.blockChars,
@@ -93,6 +107,16 @@ export const prefixCache: PluginSpec<'scorer', PrefixCacheParams> = {
           maxLoadRatio: { type: 'number', minimum: 1 },
         },
       },
+      home: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          enabled: { type: 'boolean' },
+          maxExtraInFlight: { type: 'number', minimum: 0 },
+          blocks: { type: 'integer', minimum: 1, maximum: 4096 },
+          score: { type: 'number', minimum: 0, maximum: 1 },
+        },
+      },
     },
   },
   create(params, ctx): Scorer {
@@ -121,11 +145,25 @@ export const prefixCache: PluginSpec<'scorer', PrefixCacheParams> = {
         st.notes = undefined;
         const { hashes } = st;
         if (hashes.length === 0) return endpoints.map(() => 0);
-        const matched = endpoints.map((e) => ctx.prefixIndex.matchLength(e.id, hashes) / hashes.length);
+        let known = false;
+        const matched = endpoints.map((e) => {
+          const n = ctx.prefixIndex.matchLength(e.id, hashes);
+          if (n > 0) known = true;
+          return n / hashes.length;
+        });
         const inFlight = endpoints.map((e) => Math.max(0, e.inFlight));
+        const min = Math.min(...inFlight);
+        if (!known) {
+          // Brand-new prefix: nobody holds even its first block. Its home, while not loaded.
+          if (p.home === null) return matched;
+          const rule = p.home;
+          const h = homeIndex(ctx.hasher, homeKey(hashes, rule.blocks)!, endpoints.map((e) => e.id), (i) => homeInBand(inFlight[i], min, rule));
+          matched[h] = rule.score;
+          st.notes = [`new prefix: home ${endpoints[h].id} (${inFlight[h]} in flight vs coldest ${min})`];
+          return matched;
+        }
         const hot = hotspots(matched, inFlight, p.guard);
         if (hot.length === 0) return matched;
-        const min = Math.min(...inFlight);
         st.notes = hot.map((i) => {
           const e = endpoints[i];
           return `hotspot guard: ignored ${matched[i].toFixed(2)} affinity to ${e.id} (${inFlight[i]} in flight vs coldest ${min})`;

@@ -4,6 +4,7 @@ import { createPrefixIndex, type Placement } from '../../prefix-index.js';
 import { createSchedulerSync } from '../../scheduler.js';
 import { endpoint as ep, fnvHasher, request } from '../../testing.js';
 import { promptBlockHashes } from './blocks.js';
+import { DEFAULT_HOME_RULE, homeInBand, homeIndex, homeKey } from './home.js';
 import { guardedScores, isHotspot, prefixCache, DEFAULT_HOTSPOT_GUARD } from './index.js';
 
 const hasher = fnvHasher();
@@ -43,7 +44,7 @@ describe('prefix-cache: block hashing', () => {
 describe('prefix-cache: scores', () => {
   const hashes = promptBlockHashes(hasher, 'm', SYSTEM, bp); // 30 blocks
   const cases = [
-    { name: 'nobody warm: all 0', held: {} as Record<string, number>, want: { a: 0, b: 0 } },
+    { name: 'nobody warm, home rule off: all 0', held: {} as Record<string, number>, want: { a: 0, b: 0 } },
     { name: 'full match scores 1', held: { a: 30 }, want: { a: 1, b: 0 } },
     { name: 'partial leading match scores matched/total', held: { a: 15, b: 30 }, want: { a: 0.5, b: 1 } },
   ];
@@ -51,7 +52,7 @@ describe('prefix-cache: scores', () => {
     it(tc.name, () => {
       const index = createPrefixIndex();
       for (const [id, n] of Object.entries(tc.held)) index.recordPlacement(id, hashes.slice(0, n));
-      const scorer = prefixCache.create({}, { hasher, prefixIndex: index, nowMs: () => 0 });
+      const scorer = prefixCache.create({ home: { enabled: false } }, { hasher, prefixIndex: index, nowMs: () => 0 });
       const got = scorer.score(request({ promptText: SYSTEM }), [ep('a'), ep('b')]);
       expect(got).to.deep.equal([tc.want.a, tc.want.b]);
     });
@@ -161,7 +162,7 @@ describe('prefix-cache: in the default profile', () => {
   it('after a failover the endpoint that served is recorded too', () => {
     const s = createSchedulerSync('default', { hasher });
     const req = request({ promptText: SYSTEM });
-    const res = s.schedule(req, eps([0, 5]));
+    const res = s.schedule(req, eps([0, 20])); // e1 is far over the home band
     expect(res.explain.picked).to.equal('e0');
     s.observe(req, res.candidates[1], ok);
     expect(s.prefixIndex.size('e0')).to.equal(30);
@@ -284,5 +285,128 @@ describe('prefix index: publication of local placements', () => {
     index.recordPlacement('e0', A, { source: 'peer' });
     expect(published).to.have.length(0);
     expect(index.size('e0')).to.equal(6);
+  });
+});
+
+describe('prefix-cache: home of a brand-new prefix', () => {
+  const ids = ['e0', 'e1', 'e2', 'e3'];
+  const keys = Array.from({ length: 400 }, (_, i) => hasher.h64(`prefix ${i}`, 0n));
+
+  it('every replica computes the same home, whatever the order of the endpoints', () => {
+    for (const k of keys.slice(0, 50)) {
+      const a = ids[homeIndex(hasher, k, ids)];
+      const reversed = [...ids].reverse();
+      expect(reversed[homeIndex(hasher, k, reversed)]).to.equal(a);
+    }
+  });
+
+  it('removing an endpoint moves only the prefixes whose home it was', () => {
+    let moved = 0;
+    for (const k of keys) {
+      const before = ids[homeIndex(hasher, k, ids)];
+      const rest = ids.filter((id) => id !== 'e2');
+      const after = rest[homeIndex(hasher, k, rest)];
+      if (before !== 'e2') expect(after).to.equal(before);
+      else moved++;
+    }
+    expect(moved).to.be.within(60, 140); // about a quarter of 400
+  });
+
+  it('spreads prefixes over the endpoints', () => {
+    const counts = new Map<string, number>();
+    for (const k of keys) counts.set(ids[homeIndex(hasher, k, ids)], (counts.get(ids[homeIndex(hasher, k, ids)]) ?? 0) + 1);
+    for (const id of ids) expect(counts.get(id), id).to.be.within(70, 130);
+  });
+
+  it('an ineligible home falls to the next endpoint in the same order (as if it were gone)', () => {
+    for (const k of keys.slice(0, 50)) {
+      const first = homeIndex(hasher, k, ids);
+      const next = homeIndex(hasher, k, ids, (i) => i !== first);
+      const without = ids.filter((_, i) => i !== first);
+      expect(ids[next]).to.equal(without[homeIndex(hasher, k, without)]);
+    }
+    expect(homeIndex(hasher, keys[0], ids, () => false)).to.equal(-1);
+  });
+
+  const keyCases = [
+    { name: 'no blocks: no key', n: 0, blocks: 4, want: undefined },
+    { name: 'shorter than the key blocks: the last block', n: 2, blocks: 4, want: 1 },
+    { name: 'longer: the chained hash of the first blocks', n: 10, blocks: 4, want: 3 },
+    { name: 'one block', n: 10, blocks: 1, want: 0 },
+  ];
+  for (const tc of keyCases) {
+    it(`key: ${tc.name}`, () => {
+      const hs = Array.from({ length: tc.n }, (_, i) => BigInt(i + 100));
+      expect(homeKey(hs, tc.blocks)).to.equal(tc.want === undefined ? undefined : hs[tc.want]);
+    });
+  }
+
+  const band = { ...DEFAULT_HOME_RULE, maxExtraInFlight: 8 };
+  const bandCases = [
+    { name: 'idle cluster', inFlight: 0, min: 0, want: true },
+    { name: 'at the limit', inFlight: 8, min: 0, want: true },
+    { name: 'one over the limit', inFlight: 9, min: 0, want: false },
+    { name: 'busy but close to the coldest', inFlight: 70, min: 64, want: true },
+    { name: 'busy and far above the coldest', inFlight: 80, min: 64, want: false },
+  ];
+  for (const tc of bandCases) {
+    it(`band: ${tc.name}`, () => expect(homeInBand(tc.inFlight, tc.min, band)).to.equal(tc.want));
+  }
+
+  const NEW = text('A brand-new system prompt nobody has seen. ', 64 * 20);
+  const homeOf = (prompt: string, among: string[]): string =>
+    among[homeIndex(hasher, homeKey(promptBlockHashes(hasher, 'm', prompt, bp), DEFAULT_HOME_RULE.blocks)!, among)];
+  const scoreCases = [
+    { name: 'idle: the home scores 1, the others 0', loads: [0, 0, 0, 0], home: {}, want: 'home' },
+    { name: 'home a little busier (within the band): still the home', loads: [0, 0, 0, 0], busyHome: DEFAULT_HOME_RULE.maxExtraInFlight, home: {}, want: 'home' },
+    { name: 'home over the band: the next in rendezvous order among those within it', loads: [0, 0, 0, 0], busyHome: DEFAULT_HOME_RULE.maxExtraInFlight + 1, home: {}, want: 'second' },
+    { name: 'home disabled: all 0', loads: [0, 0, 0, 0], home: { enabled: false }, want: 'none' },
+    { name: 'home score is a parameter', loads: [0, 0, 0, 0], home: { score: 0.25 }, want: 'home', score: 0.25 },
+  ];
+  for (const tc of scoreCases) {
+    it(`score: ${tc.name}`, () => {
+      const scorer = prefixCache.create({ home: tc.home }, { hasher, prefixIndex: createPrefixIndex(), nowMs: () => 0 });
+      const home = homeOf(NEW, ids);
+      const loads = ids.map((id) => (id === home ? tc.busyHome ?? 0 : 0));
+      const got = scorer.score(request({ promptText: NEW }), ids.map((id, i) => ep(id, { inFlight: loads[i] })));
+      const expected = tc.want === 'none' ? undefined : tc.want === 'home' ? home : homeOf(NEW, ids.filter((id) => id !== home));
+      expect(got).to.deep.equal(ids.map((id) => (id === expected ? tc.score ?? 1 : 0)));
+    });
+  }
+
+  it('a prompt whose first block an endpoint holds is not new: no home, plain match', () => {
+    const index = createPrefixIndex();
+    const hs = promptBlockHashes(hasher, 'm', NEW, bp);
+    index.recordPlacement('e3', hs.slice(0, 1));
+    const scorer = prefixCache.create({}, { hasher, prefixIndex: index, nowMs: () => 0 });
+    expect(scorer.score(request({ promptText: NEW }), ids.map((id) => ep(id)))).to.deep.equal([0, 0, 0, 1 / hs.length]);
+  });
+
+  it('explain says which home was chosen', () => {
+    const s = createSchedulerSync('default', { hasher });
+    const res = s.schedule(request({ promptText: NEW }), ids.map((id) => ep(id, { inFlight: 1 })));
+    expect(res.explain.picked).to.equal(homeOf(NEW, ids));
+    expect(res.explain.notes?.['prefix-cache']).to.deep.equal([`new prefix: home ${homeOf(NEW, ids)} (1 in flight vs coldest 1)`]);
+  });
+
+  it('two replicas that share nothing send the first request of each new prefix to the same endpoint', () => {
+    const a = createSchedulerSync('default', { hasher });
+    const b = createSchedulerSync('default', { hasher });
+    // Each replica sees only its own in-flight requests and its own (lagging) KV samples, and
+    // draws its own tie-breaks: without the home rule they disagree (see the control below).
+    const loads = [0, 0, 0, 0];
+    const kvB = [0.4, 0, 0.6, 0.2];
+    let disagreeWithoutHome = 0;
+    const noHome = createSchedulerSync({ scorers: [{ name: 'prefix-cache', weight: 3, params: { home: { enabled: false } } }, { name: 'least-request', weight: 2 }, { name: 'kv-cache', weight: 1 }], picker: { name: 'max-score' } }, { hasher });
+    for (let g = 0; g < 16; g++) {
+      const prompt = text(`Group ${g} system prompt, a long one. `, 64 * 10) + 'question';
+      const pa = a.schedule(request({ promptText: prompt, random: 0.1 }), ids.map((id, i) => ep(id, { inFlight: loads[i] }))).explain.picked!;
+      const pb = b.schedule(request({ promptText: prompt, random: 0.9 }), ids.map((id, i) => ep(id, { inFlight: loads[i], kvUsage: kvB[i] }))).explain.picked!;
+      expect(pb, `group ${g}`).to.equal(pa);
+      const control = noHome.schedule(request({ promptText: prompt, random: 0.9 }), ids.map((id, i) => ep(id, { inFlight: loads[i], kvUsage: kvB[i] }))).explain.picked!;
+      if (control !== pa) disagreeWithoutHome++;
+      loads[ids.indexOf(pa)] += 1;
+    }
+    expect(disagreeWithoutHome).to.be.greaterThan(4);
   });
 });
