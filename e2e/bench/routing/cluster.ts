@@ -1,7 +1,9 @@
 // The benchmark's system under test: nats-server, N simulator processes, the metrics collector
 // (in this process, as the control plane runs it), one routing entry in mi-routes listing the
-// simulators, and gateway child processes started per scheduler profile. Everything runs on
-// 127.0.0.1 and every child is killed by `close()` (also called on errors and Ctrl-C).
+// simulators, and gateway child processes. Gateways are started once per gateway count and
+// switched between scheduler profiles live through the mi-config `scheduler` key, as an
+// operator would (a gateway start costs seconds of CPU). Everything runs on 127.0.0.1 and every
+// child is killed by `close()` (also called on errors and Ctrl-C).
 import { fileURLToPath } from 'node:url';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -38,8 +40,10 @@ export interface Engine {
 export interface Cluster {
   engines: Engine[];
   natsUrl: string;
-  /** Starts `n` gateways with `profile`, waits until each routes; returns their URLs. */
+  /** Starts `n` gateways with `profile` (a name or config text), waits until each routes; returns their URLs. */
   startGateways(n: number, profile: string): Promise<string[]>;
+  /** Puts `profile` (a profile name or config text) in mi-config and waits until every running gateway reports it applied. */
+  setProfile(profile: string): Promise<void>;
   stopGateways(): Promise<void>;
   /** Current counters of every engine, in `engines` order. */
   counters(): Promise<EngineCounters[]>;
@@ -79,7 +83,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   let nats: TestNatsServer | undefined;
   let nc: NatsConnection | undefined;
   let collector: Collector | undefined;
-  let gateways: RunningChild[] = [];
+  let gateways: { child: RunningChild; name: string }[] = [];
   const close = async (): Promise<void> => {
     await collector?.stop().catch(() => undefined);
     await nc?.close().catch(() => undefined);
@@ -113,7 +117,25 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     const served = (await (await fetch(`${engines[0].url}/v1/models`)).json() as { data: { id: string }[] }).data[0].id;
     const kv = await openKv(js, BUCKETS.routes);
     await kv.put(o.model, encodeRouteEntry(routeEntry(o.model, served, engines)));
+    const config = await openKv(js, BUCKETS.config);
     const natsUrl = nats.url;
+
+    const setProfile = async (profile: string): Promise<void> => {
+      const revision = await config.put('scheduler', profile);
+      const deadline = Date.now() + 30_000;
+      for (const g of gateways) {
+        for (;;) {
+          const text = (await config.get(`scheduler.status.${g.name}`))?.string();
+          const st = text ? JSON.parse(text) as { revision: number; result: string; error?: string } : undefined;
+          if (st && st.revision >= revision) {
+            if (st.result !== 'applied') throw new Error(`gateway ${g.name} rejected scheduler ${profile}: ${st.error ?? st.result}`);
+            break;
+          }
+          if (Date.now() > deadline) throw new Error(`gateway ${g.name} did not apply scheduler ${profile} (revision ${revision}) within 30 s`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    };
 
     const counters = async (): Promise<EngineCounters[]> =>
       Promise.all(engines.map(async (e) => parseEngineCounters(await (await fetch(`${e.url}/metrics`)).text())));
@@ -122,11 +144,17 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       engines,
       natsUrl,
       async startGateways(n, profile) {
+        // Gateways start with the default profile and take `profile` from mi-config, as in production.
+        await config.put('scheduler', profile);
         const started = Array.from({ length: n }, (_, i) =>
-          children.spawn(`gw-${i}`, process.execPath, [GATEWAY_BIN, '--port', '0', '--nats-url', natsUrl, '--name', `bench-gw-${i}`, '--log-level', 'off', '--scheduler', profile]));
-        gateways = started;
+          children.spawn(`gw-${i}`, process.execPath, [GATEWAY_BIN, '--port', '0', '--nats-url', natsUrl, '--name', `bench-gw-${i}`, '--log-level', 'off']));
         const urls: string[] = [];
-        for (const g of started) urls.push(JSON.parse((await waitForLine(g, /^(\{"gateway".*\})$/m, 60_000))[1]).url as string);
+        gateways = [];
+        for (const g of started) {
+          const line = JSON.parse((await waitForLine(g, /^(\{"gateway".*\})$/m, 60_000))[1]) as { gateway: string; url: string };
+          gateways.push({ child: g, name: line.gateway });
+          urls.push(line.url);
+        }
         // Ready = the route is loaded and engine samples arrived: one request through each.
         for (const url of urls) {
           const deadline = Date.now() + 30_000;
@@ -139,10 +167,12 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
             await new Promise((res) => setTimeout(res, 100));
           }
         }
+        await setProfile(profile);
         return urls;
       },
+      setProfile,
       async stopGateways() {
-        await Promise.all(gateways.map((g) => children.stop(g, 3000)));
+        await Promise.all(gateways.map((g) => children.stop(g.child, 3000)));
         gateways = [];
       },
       counters,

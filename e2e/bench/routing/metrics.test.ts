@@ -6,6 +6,7 @@ vllm:num_requests_running{model_name="m",engine="0"} ${running}.0
 vllm:num_requests_waiting{model_name="m",engine="0"} 2.0
 vllm:prefix_cache_queries_total{model_name="m",engine="0"} ${queries}.0
 vllm:prefix_cache_hits_total{model_name="m",engine="0"} ${hits}.0
+vllm:generation_tokens_total{model_name="m",engine="0"} ${hits * 2}.0
 ${b.map(([le, n]) => `vllm:time_to_first_token_seconds_bucket{le="${le}",model_name="m",engine="0"} ${n}.0`).join('\n')}
 vllm:time_to_first_token_seconds_count{model_name="m",engine="0"} ${b[b.length - 1][1]}.0
 vllm:time_to_first_token_seconds_sum{model_name="m",engine="0"} 1.5
@@ -14,7 +15,7 @@ vllm:time_to_first_token_seconds_sum{model_name="m",engine="0"} 1.5
 describe('routing bench metrics', () => {
   it('parses the vLLM counters and the TTFT histogram of a /metrics body', () => {
     const c = parseEngineCounters(body(30, 100, [['0.1', 1], ['1.0', 3], ['+Inf', 4]], 5));
-    expect(c).to.deep.include({ running: 5, waiting: 2, prefixQueries: 100, prefixHits: 30, ttftCount: 4, ttftSum: 1.5 });
+    expect(c).to.deep.include({ running: 5, waiting: 2, prefixQueries: 100, prefixHits: 30, generationTokens: 60, ttftCount: 4, ttftSum: 1.5 });
     expect(c.ttftBuckets).to.deep.equal([[0.1, 1], [1, 3], [Infinity, 4]]);
   });
 
@@ -22,7 +23,7 @@ describe('routing bench metrics', () => {
     const before = [parseEngineCounters(body(10, 100, [['0.1', 1], ['+Inf', 1]])), parseEngineCounters(body(0, 0, [['0.1', 0], ['+Inf', 0]]))];
     const after = [parseEngineCounters(body(40, 200, [['0.1', 3], ['+Inf', 4]])), parseEngineCounters(body(50, 100, [['0.1', 1], ['+Inf', 2]]))];
     const d = diffCounters(before, after);
-    expect([d.prefixHits, d.prefixQueries, d.ttftCount]).to.deep.equal([80, 200, 5]);
+    expect([d.prefixHits, d.prefixQueries, d.generationTokens, d.ttftCount]).to.deep.equal([80, 200, 160, 5]);
     expect(d.ttftBuckets).to.deep.equal([[0.1, 3], [Infinity, 5]]);
   });
 

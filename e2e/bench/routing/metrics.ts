@@ -7,6 +7,8 @@ export interface EngineCounters {
   waiting: number;
   prefixQueries: number;
   prefixHits: number;
+  /** Tokens generated (decode), all requests, aborted ones included. */
+  generationTokens: number;
   ttftCount: number;
   ttftSum: number;
   /** Cumulative TTFT histogram buckets: upper bound (s) -> count, ascending, +Inf last. */
@@ -17,7 +19,7 @@ const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/;
 
 /** Reads the vLLM-named series of one /metrics body (series of one name are summed). */
 export function parseEngineCounters(text: string): EngineCounters {
-  const c: EngineCounters = { running: 0, waiting: 0, prefixQueries: 0, prefixHits: 0, ttftCount: 0, ttftSum: 0, ttftBuckets: [] };
+  const c: EngineCounters = { running: 0, waiting: 0, prefixQueries: 0, prefixHits: 0, generationTokens: 0, ttftCount: 0, ttftSum: 0, ttftBuckets: [] };
   const buckets = new Map<number, number>();
   for (const line of text.split('\n')) {
     const m = LINE.exec(line);
@@ -28,6 +30,7 @@ export function parseEngineCounters(text: string): EngineCounters {
       case 'vllm:num_requests_waiting': c.waiting += v; break;
       case 'vllm:prefix_cache_queries_total': c.prefixQueries += v; break;
       case 'vllm:prefix_cache_hits_total': c.prefixHits += v; break;
+      case 'vllm:generation_tokens_total': c.generationTokens += v; break;
       case 'vllm:time_to_first_token_seconds_count': c.ttftCount += v; break;
       case 'vllm:time_to_first_token_seconds_sum': c.ttftSum += v; break;
       case 'vllm:time_to_first_token_seconds_bucket': {
@@ -45,12 +48,13 @@ export function parseEngineCounters(text: string): EngineCounters {
 
 /** Sum over engines of `after − before` (counters and histogram), for one run. */
 export function diffCounters(before: EngineCounters[], after: EngineCounters[]): EngineCounters {
-  const out: EngineCounters = { running: 0, waiting: 0, prefixQueries: 0, prefixHits: 0, ttftCount: 0, ttftSum: 0, ttftBuckets: [] };
+  const out: EngineCounters = { running: 0, waiting: 0, prefixQueries: 0, prefixHits: 0, generationTokens: 0, ttftCount: 0, ttftSum: 0, ttftBuckets: [] };
   const buckets = new Map<number, number>();
   after.forEach((a, i) => {
     const b = before[i];
     out.prefixQueries += a.prefixQueries - b.prefixQueries;
     out.prefixHits += a.prefixHits - b.prefixHits;
+    out.generationTokens += a.generationTokens - b.generationTokens;
     out.ttftCount += a.ttftCount - b.ttftCount;
     out.ttftSum += a.ttftSum - b.ttftSum;
     const prev = new Map(b.ttftBuckets);

@@ -26,6 +26,19 @@ describe('routing bench workloads', () => {
     expect(createPromptSource('shared', 1, 1).next().slice(0, 400)).to.not.equal(createPromptSource('shared', 1, 2).next().slice(0, 400));
   });
 
+  it('another stream of the same run keeps the system prompts and draws other questions', () => {
+    const sys = WORKLOAD_SHAPE.systemTokens * 4;
+    const groups = (stream: number): Set<string> => {
+      const src = createPromptSource('shared', 1, 5, stream);
+      return new Set(Array.from({ length: 400 }, () => src.next().slice(0, sys)));
+    };
+    expect([...groups(1)].sort()).to.deep.equal([...groups(0)].sort());
+    const a = createPromptSource('shared', 1, 5, 0).next();
+    const b = createPromptSource('shared', 1, 5, 1).next();
+    expect(a.slice(sys)).to.not.equal(b.slice(sys));
+    expect(createPromptSource('random', 1, 5, 0).next()).to.not.equal(createPromptSource('random', 1, 5, 1).next());
+  });
+
   it('draws Poisson gaps with the requested mean', () => {
     const gaps = poissonGaps(createRandom(7), 50, 20000);
     const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;

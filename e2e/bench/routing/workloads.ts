@@ -47,10 +47,12 @@ export interface PromptSource {
 
 /**
  * Prompts of `workload`; `salt` makes every run's texts distinct so engines' prefix caches and
- * gateways' prefix indexes never carry hits from one run into the next.
+ * gateways' prefix indexes never carry hits from one run into the next. `stream` draws other
+ * questions (and random prompts) over the same system prompts: a phase that should find the
+ * caches as an earlier phase of the same `salt` left them.
  */
-export function createPromptSource(workload: WorkloadName, seed: number, salt: number): PromptSource {
-  const random = createRandom(seed * 7919 + salt);
+export function createPromptSource(workload: WorkloadName, seed: number, salt: number, stream = 0): PromptSource {
+  const random = createRandom(seed * 7919 + salt + stream * 7_368_787);
   const s = WORKLOAD_SHAPE;
   if (workload === 'random') return { next: () => words(random, s.randomTokens) };
   const systemRandom = createRandom(salt * 104729 + 17);
