@@ -193,8 +193,8 @@ What this default trades for its few minutes (\`--full\` runs the longer setting
 - **time-scale ${timeScale}** (the engines run at ${timeScale}× real time; \`--full\`: ${PRESETS.full['time-scale']}): CPU contention from other work
   and the simulator's 1 ms timer granularity weigh ${(Number(PRESETS.full['time-scale']) > 0 ? timeScale / Number(PRESETS.full['time-scale']) : 1).toFixed(0)}× more in model time; with ITL 12 ms
   a 1 ms timer step is ~4% of a decode step at 0.5, so saturation figures of profiles that route
-  random prompts alike differ by up to ~4% from run to run (least-request measured 235 and
-  249 req/s in two runs of the same build).
+  random prompts alike differ by up to ~4% from phase to phase (least-request measured 235 and
+  249 req/s in two cells of one run, 14:33Z on 2026-11-27).
 - **windows**: fixed-rate ${opt['fixed-seconds']} s (${opt['fixed-warmup-seconds']} s warm-up) and saturation ${opt['sat-seconds']} s (${opt['sat-warmup-seconds']} s warm-up) against
   ${PRESETS.full['fixed-seconds']} s / ${PRESETS.full['fixed-warmup-seconds']} s and ${PRESETS.full['sat-seconds']} s / ${PRESETS.full['sat-warmup-seconds']} s: on the shared workload at ~70 req/s, p99 comes from ~100 samples (the second
   highest).
