@@ -50,6 +50,9 @@ const { values: raw } = parseArgs({
     'fixed-seconds': { type: 'string' },
     'fixed-warmup-seconds': { type: 'string' },
     'rate-factor': { type: 'string', default: '0.85' },
+    // Saturation over fresh system prompts (cold caches) instead of the fixed phase's: with
+    // --sat-ramp-seconds 0 it measures the cold burst (every client and prefix new at once).
+    'sat-cold': { type: 'boolean', default: false },
     seed: { type: 'string', default: '42' },
     'no-write': { type: 'boolean', default: false },
   },
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
         // prompts with other questions: it starts from this profile's steady cache state.
         const cellSalt = salt++;
         const fixed = await runner.run({ ...base, salt: cellSalt, mode: 'open', rate, requests: Math.round(rate * Number(opt['fixed-seconds'])), warmupRequests: Math.round(rate * Number(opt['fixed-warmup-seconds'])) }, 300_000);
-        const saturation = await runner.run(satSpec({ ...base, salt: cellSalt, stream: 1 }), 300_000);
+        const saturation = await runner.run(satSpec(opt['sat-cold'] ? { ...base, salt: salt++ } : { ...base, salt: cellSalt, stream: 1 }), 300_000);
         cells.push({ gateways: g, profile, workload, rate, saturation, fixed });
         log(`${g} gw ${profile} ${workload}: sat ${saturation.throughput?.toFixed(1)} req/s (done ${saturation.completedThroughput?.toFixed(1)}) (hit ${(saturation.hitRate * 100).toFixed(0)}%), @${rate}: TTFT p50 ${fixed.ttftP50.toFixed(0)} p99 ${fixed.ttftP99.toFixed(0)} e2e p50 ${fixed.e2eP50.toFixed(0)} p99 ${fixed.e2eP99.toFixed(0)} hit ${(fixed.hitRate * 100).toFixed(0)}% failed ${saturation.failed + fixed.failed} (${fixed.wallS.toFixed(1)}+${saturation.wallS.toFixed(1)} s)`);
       }
