@@ -27,7 +27,19 @@ const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   const parts: Buffer[] = [];
   req.on('data', (c: Buffer) => parts.push(c));
   req.on('end', () => {
-    const body = JSON.parse(Buffer.concat(parts).toString()) as { model: string; stream?: boolean };
+    if (req.method !== 'POST') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"object":"list","data":[{"id":"bench","object":"model"}]}');
+      return;
+    }
+    let body: { model: string; stream?: boolean };
+    try {
+      body = JSON.parse(Buffer.concat(parts).toString()) as { model: string; stream?: boolean };
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end('{"error":{"message":"body is not JSON","type":"BadRequestError","param":null,"code":400}}');
+      return;
+    }
     if (body.stream !== true) {
       const payload = chatBody(body.model);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
