@@ -25,13 +25,9 @@ export class LoadBook {
   /** Sum of peer gateways' in-flight counts per endpoint, replaced whole by peer-sync. */
   private peerInFlight: ReadonlyMap<string, number> = new Map();
 
-  /** Told of every request sent (peer-sync publishes early during bursts); null: nobody listens. */
-  onAcquire: (() => void) | null = null;
-
   /** Counts a request sent to an endpoint. */
   acquire(id: string): void {
     this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
-    this.onAcquire?.();
   }
 
   /** Counts a request to an endpoint as finished (success, failure or abort). */

@@ -3,9 +3,7 @@
 // - its prefix-cache placements on `mi.placements.gateway.<ns>.<model>` (published by the prefix
 //   index's onPlacement, applied by peers with applyPeerPlacement), and
 // - its per-endpoint in-flight counts on `mi.inflight.gateway.<gateway>` every `periodMs` while
-//   it has any (once more at zero), summed by peers into EndpointView.inFlight; during a burst
-//   (`burst.requests` new requests since the last message) at once, at most every `burst.minGapMs`,
-//   so peers do not place a burst on a view up to one period old.
+//   it has any (once more at zero), summed by peers into EndpointView.inFlight.
 // Peers that stop publishing are forgotten after `peerTtlMs`.
 import { DEFAULT_NAMESPACE, isSubjectToken, SUBJECT_ROOT } from '@matrixinfer/events';
 import type { Logger } from 'winston';
@@ -45,21 +43,6 @@ export function decodeInflight(data: Uint8Array | string): InflightMessage | nul
   if (!o || typeof o !== 'object' || o.v !== 1 || typeof o.gateway !== 'string' || typeof o.inFlight !== 'object' || o.inFlight === null) return null;
   for (const n of Object.values(o.inFlight)) if (!(Number.isInteger(n) && n >= 0)) return null;
   return { v: 1, gateway: o.gateway, timeMs: Number(o.timeMs) || 0, inFlight: o.inFlight };
-}
-
-/** When a burst publishes the in-flight counts before the periodic tick. */
-export interface BurstRule {
-  /** New requests since the last message that make one due now. */
-  requests: number;
-  /** Least time between two messages. */
-  minGapMs: number;
-}
-
-export const DEFAULT_BURST_RULE: BurstRule = { requests: 8, minGapMs: 20 };
-
-/** True when `started` requests since the last message (sent at `lastSentMs`) warrant one now. */
-export function burstDue(started: number, nowMs: number, lastSentMs: number, rule: BurstRule): boolean {
-  return started >= rule.requests && nowMs - lastSentMs >= rule.minGapMs;
 }
 
 /** Pure fold of peers' latest counts: which peers are alive, and their per-endpoint sum. */
@@ -110,8 +93,6 @@ export interface PeerSyncOptions {
   periodMs?: number;
   /** A peer silent this long is forgotten. Default max(1000, 5 × periodMs). */
   peerTtlMs?: number;
-  /** Early message during a burst; default DEFAULT_BURST_RULE. */
-  burst?: BurstRule;
   nowMs?: () => number;
 }
 
@@ -125,25 +106,15 @@ export class PeerSync {
   private subs: Array<{ unsubscribe(): void }> = [];
   private timer: NodeJS.Timeout | null = null;
   private sentNonEmpty = false;
-  private startedSinceSent = 0;
-  private lastSentMs = 0;
-  private readonly burst: BurstRule;
   /** Bound once: PrefixIndexOptions.onPlacement. */
   readonly onPlacement: (p: Placement) => void;
-  /** Bound once: LoadBook's acquire hook (counts requests toward a burst message). */
-  readonly onAcquire: () => void;
 
   constructor(opts: PeerSyncOptions) {
     this.opts = opts;
     this.nowMs = opts.nowMs ?? Date.now;
     const period = opts.periodMs ?? 200;
     this.ttlMs = opts.peerTtlMs ?? Math.max(1000, 5 * period);
-    this.burst = opts.burst ?? DEFAULT_BURST_RULE;
     this.onPlacement = (p: Placement): void => this.publishPlacement(p);
-    this.onAcquire = (): void => {
-      if (++this.startedSinceSent < this.burst.requests) return;
-      if (burstDue(this.startedSinceSent, this.nowMs(), this.lastSentMs, this.burst)) this.tick();
-    };
   }
 
   /** Subscribes to peers and starts publishing; placements are applied into `index`. */
@@ -175,7 +146,6 @@ export class PeerSync {
     );
     this.timer = setInterval(() => this.tick(), this.opts.periodMs ?? 200);
     this.timer.unref();
-    this.opts.load.onAcquire = this.onAcquire;
   }
 
   /** Publishes own counts (while any, and once at zero) and forgets silent peers. */
@@ -190,8 +160,6 @@ export class PeerSync {
     const msg: InflightMessage = { v: 1, gateway, timeMs: now, inFlight: Object.fromEntries(own) };
     try {
       nc.publish(inflightSubject(gateway), JSON.stringify(msg));
-      this.startedSinceSent = 0;
-      this.lastSentMs = now;
       this.opts.metrics.peerMessage('inflight', 'sent');
     } catch (err) {
       this.opts.logger.warn('in-flight counts not published', { error: (err as Error).message });
@@ -207,7 +175,6 @@ export class PeerSync {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.opts.load.onAcquire === this.onAcquire) this.opts.load.onAcquire = null;
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];
     this.index = null;

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { createScheduler, type ConfigurableScheduler } from '../scheduler/index.js';
 import { applySchedulerValue, parseSampleRate } from './config-watcher.js';
 import { LoadBook } from './load.js';
-import { burstDue, decodeInflight, DEFAULT_BURST_RULE, inflightSubject, PeerInflightBook, placementSubject } from './peer-sync.js';
+import { decodeInflight, inflightSubject, PeerInflightBook, placementSubject } from './peer-sync.js';
 import { SchedulerMetrics } from './scheduler-metrics.js';
 
 describe('gateway scheduling parts', () => {
@@ -23,28 +23,6 @@ describe('gateway scheduling parts', () => {
       book.update({ v: 1, gateway: 'a', timeMs: 0, inFlight: {} }, 2200);
       expect(book.totals().size).to.equal(0);
       expect(book.ages(2300)).to.deep.equal({});
-    });
-
-    const burstCases: Array<{ name: string; started: number; sinceMs: number; due: boolean }> = [
-      { name: 'a few requests: wait for the periodic tick', started: 7, sinceMs: 500, due: false },
-      { name: 'a burst, last message long ago: now', started: 8, sinceMs: 50, due: true },
-      { name: 'a burst right after a message: not before the gap', started: 40, sinceMs: 19, due: false },
-      { name: 'a burst at the gap: now', started: 40, sinceMs: 20, due: true },
-    ];
-    for (const tc of burstCases) {
-      it(`burst rule (${DEFAULT_BURST_RULE.requests} requests, ${DEFAULT_BURST_RULE.minGapMs} ms): ${tc.name}`, () => {
-        expect(burstDue(tc.started, 1000 + tc.sinceMs, 1000, DEFAULT_BURST_RULE)).to.equal(tc.due);
-      });
-    }
-
-    it('tells a listener of every request it counts', () => {
-      const load = new LoadBook();
-      let told = 0;
-      load.onAcquire = () => told++;
-      load.acquire('e0');
-      load.acquire('e1');
-      load.release('e0');
-      expect(told).to.equal(2);
     });
 
     it('adds peers’ counts to the views the scheduler gets, and keeps its own apart', () => {
