@@ -1,5 +1,6 @@
 // Typed errors of the gateway. Each carries a stable `code` (callers branch on it) and the HTTP
 // status plus OpenAI error `type` it maps to, so the proxy renders every failure the same way.
+import type { ServerResponse } from 'node:http';
 
 /** Stable codes of gateway errors. */
 export type GatewayErrorCode =
@@ -124,4 +125,16 @@ export function configError(message: string): GatewayError {
 /** The OpenAI error body for an error: {"error":{message,type,param,code}}. */
 export function errorBody(err: GatewayError): string {
   return JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.status } });
+}
+
+/** Answers `err` in the OpenAI error shape with the gateway's headers (status line not yet sent). */
+export function sendGatewayError(res: ServerResponse, err: GatewayError, requestId: string, routeLabel?: string): void {
+  const payload = errorBody(err);
+  res.statusCode = err.status;
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('content-length', Buffer.byteLength(payload));
+  res.setHeader('x-request-id', requestId);
+  if (routeLabel !== undefined) res.setHeader('x-mi-route', routeLabel);
+  if (err.retryAfterS !== undefined) res.setHeader('retry-after', String(err.retryAfterS));
+  res.end(payload);
 }

@@ -4,48 +4,19 @@
 // client socket pauses the upstream until 'drain'; a client that goes away aborts the upstream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'winston';
 import { isPdSet, schedulePd } from '../scheduler/pd.js';
-import type { EndpointView, RequestInfo, Scheduler } from '../scheduler/types.js';
+import type { EndpointView, RequestInfo } from '../scheduler/types.js';
 import { estimateTokens, parseBody, promptText, upstreamBody, type ParsedBody } from './body.js';
-import { bodyTooLarge, errorBody, GatewayError, noEndpoint, rateLimited, upstreamFailed, upstreamTimeout } from './errors.js';
+import { bodyTooLarge, GatewayError, noEndpoint, rateLimited, sendGatewayError, upstreamFailed, upstreamTimeout } from './errors.js';
 import { clientHeaders, upstreamHeaders } from './headers.js';
+import type { Holdable } from './hold-queue.js';
 import { pdProtocol } from './pd.js';
 import { PdFlow, type PdHost } from './pd-flow.js';
-import type { BootstrapPorts } from './pd-legs.js';
-import type { DecisionTap } from './decisions.js';
-import type { Holdable, HoldQueue } from './hold-queue.js';
-import type { LoadBook } from './load.js';
-import type { GatewayMetrics } from './metrics.js';
-import type { RateLimiter } from './rate-limit.js';
-import type { TableHolder } from './route-watcher.js';
+import type { ProxyContext } from './proxy-context.js';
 import { resolve, type Resolution } from './routing.js';
-import type { ModelStatsBook } from './stats.js';
-import type { OutgoingHeaders, UpstreamClient, UpstreamHandler } from './upstream.js';
+import type { OutgoingHeaders, UpstreamHandler } from './upstream.js';
 import { parseUsageTail, TailKeeper } from './usage.js';
-
-/** Everything a request needs from its gateway; built once per gateway. */
-export interface ProxyContext {
-  holder: TableHolder;
-  scheduler: Scheduler;
-  load: LoadBook;
-  metrics: GatewayMetrics;
-  limiter: RateLimiter;
-  stats: ModelStatsBook;
-  upstream: UpstreamClient;
-  logger: Logger;
-  /** Logging one line per request is skipped entirely when false (benchmarks). */
-  logRequests: boolean;
-  random: () => number;
-  nowMs: () => number;
-  maxBodyBytes: number;
-  /** Holds requests of models with no ready endpoint (scale from zero); absent: 503 at once. */
-  hold?: HoldQueue;
-  /** Explain header and sampled decision events (decisions.ts); absent: neither. */
-  decisions?: DecisionTap;
-  /** SGLang prefill servers' bootstrap ports (disaggregated serving). */
-  bootstrapPorts: BootstrapPorts;
-}
+import { attach, flushDue, resOnDrain, retryDue, timeoutFired } from './exchange-listeners.js';
 
 /** Status recorded when the client went away before the response ended (nginx's convention). */
 const CLIENT_CLOSED = 499;
@@ -53,33 +24,6 @@ const CLIENT_CLOSED = 499;
 // Abort reasons are shared constants: creating an Error captures a stack, which costs.
 const TIMEOUT_ERROR = new Error('upstream timeout');
 const CLIENT_GONE_ERROR = new Error('client closed the connection');
-
-const EXCHANGE = Symbol('mi.exchange');
-
-/** A request or response that knows the Exchange it belongs to. */
-type ExchangeCarrier = { [EXCHANGE]?: Exchange };
-
-function reqOnData(this: ExchangeCarrier, chunk: Buffer): void {
-  this[EXCHANGE]!.onBodyChunk(chunk);
-}
-function reqOnEnd(this: ExchangeCarrier): void {
-  this[EXCHANGE]!.onBodyEnd();
-}
-function resOnClose(this: ExchangeCarrier): void {
-  this[EXCHANGE]!.onClose();
-}
-function resOnDrain(this: ExchangeCarrier): void {
-  this[EXCHANGE]!.onDrain();
-}
-function flushDue(ex: Exchange): void {
-  ex.flush();
-}
-function retryDue(ex: Exchange): void {
-  ex.tryNext();
-}
-function timeoutFired(ex: Exchange): void {
-  ex.onTimeout();
-}
 
 /** Per-request state machine: read body -> route -> attempt(s) -> pipe -> finish. */
 export class Exchange implements UpstreamHandler, Holdable, PdHost {
@@ -145,11 +89,7 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost {
     }
     // Listeners are shared module functions: the emitter is `this` in a listener, and it
     // carries its Exchange, so no closure is created per request.
-    (this.req as ExchangeCarrier)[EXCHANGE] = this;
-    (this.res as ExchangeCarrier)[EXCHANGE] = this;
-    this.res.on('close', resOnClose);
-    this.req.on('data', reqOnData);
-    this.req.on('end', reqOnEnd);
+    attach(this, this.req, this.res);
   }
 
   /** A request body chunk: buffered up to the cap. */
@@ -514,19 +454,8 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost {
   /** Answers with an OpenAI-shaped error (or cuts the stream if the status line is out). */
   private fail(err: GatewayError): void {
     if (this.done) return;
-    const res = this.res;
-    if (res.headersSent) {
-      res.destroy();
-    } else {
-      const payload = errorBody(err);
-      res.statusCode = err.status;
-      res.setHeader('content-type', 'application/json');
-      res.setHeader('content-length', Buffer.byteLength(payload));
-      res.setHeader('x-request-id', this.requestId);
-      if (this.resolution) res.setHeader('x-mi-route', this.resolution.routeLabel);
-      if (err.retryAfterS !== undefined) res.setHeader('retry-after', String(err.retryAfterS));
-      res.end(payload);
-    }
+    if (this.res.headersSent) this.res.destroy();
+    else sendGatewayError(this.res, err, this.requestId, this.resolution?.routeLabel);
     this.finish(err.status);
     if (err.status >= 500 && this.ctx.logger.isWarnEnabled()) {
       this.ctx.logger.warn('request failed', { requestId: this.requestId, model: this.model, code: err.code, error: err.message });

@@ -7,7 +7,8 @@ import { GATEWAY_SAMPLE, decodeSample, encodeSample, metricsSubject, type Engine
 import type { Scheduler, SchedulerConfigInput } from '../scheduler/index.js';
 import { debugEndpoints, debugRoutes, modelList, sendJson } from './admin.js';
 import { errorBody, pathNotFound } from './errors.js';
-import { Exchange, type ProxyContext } from './exchange.js';
+import { Exchange } from './exchange.js';
+import type { ProxyContext } from './proxy-context.js';
 import { HoldQueue } from './hold-queue.js';
 import { LoadBook } from './load.js';
 import { createGatewayLogger, type LogLevel } from './log.js';

@@ -5,7 +5,7 @@
 import type { PdPair } from '../scheduler/pd.js';
 import type { EndpointView, RequestInfo } from '../scheduler/types.js';
 import { upstreamFailed, type GatewayError } from './errors.js';
-import type { ProxyContext } from './exchange.js';
+import type { ProxyContext } from './proxy-context.js';
 import { upstreamHeaders } from './headers.js';
 import { bootstrapRoom, decodeBody, kvTransferParamsOf, prefillBody, sglangBody, type PdProtocol } from './pd.js';
 import { PrefillLeg, type PrefillOwner } from './pd-legs.js';

@@ -1,0 +1,36 @@
+// What every proxied request needs from its gateway, built once per gateway (gateway.ts) and
+// shared by all its exchanges.
+import type { Logger } from 'winston';
+import type { Scheduler } from '../scheduler/types.js';
+import type { DecisionTap } from './decisions.js';
+import type { HoldQueue } from './hold-queue.js';
+import type { LoadBook } from './load.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { BootstrapPorts } from './pd-legs.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { TableHolder } from './route-watcher.js';
+import type { ModelStatsBook } from './stats.js';
+import type { UpstreamClient } from './upstream.js';
+
+/** Everything a request needs from its gateway; built once per gateway. */
+export interface ProxyContext {
+  holder: TableHolder;
+  scheduler: Scheduler;
+  load: LoadBook;
+  metrics: GatewayMetrics;
+  limiter: RateLimiter;
+  stats: ModelStatsBook;
+  upstream: UpstreamClient;
+  logger: Logger;
+  /** Logging one line per request is skipped entirely when false (benchmarks). */
+  logRequests: boolean;
+  random: () => number;
+  nowMs: () => number;
+  maxBodyBytes: number;
+  /** Holds requests of models with no ready endpoint (scale from zero); absent: 503 at once. */
+  hold?: HoldQueue;
+  /** Explain header and sampled decision events (decisions.ts); absent: neither. */
+  decisions?: DecisionTap;
+  /** SGLang prefill servers' bootstrap ports (disaggregated serving). */
+  bootstrapPorts: BootstrapPorts;
+}
