@@ -140,7 +140,9 @@ describe('collector/startCollector (real nats-server, fixture engines)', functio
     await observe('dead', 'ready', dead.address);
     await observe('odd', 'ready', odd.address);
     await observe('good', 'ready', good.address);
-    await waitFor('failures counted', () => collector!.stats().scrapeFailures >= 2 && collector!.stats().unrecognized >= 2);
+    // Generous: once in ~10 full CI runs this took over 5 s (the observations reach the collector
+    // through its MI_OBSERVED tail; cause not found, see the session note), never locally.
+    await waitFor('failures counted', () => collector!.stats().scrapeFailures >= 2 && collector!.stats().unrecognized >= 2, 15_000);
     await waitFor('good still sampled', () => of('good').length >= 2);
     expect(of('dead')).to.have.length(0);
     expect(of('odd')).to.have.length(0);
