@@ -117,14 +117,17 @@ export function upCommand(io: CliIO, globals: () => GlobalOptions): Command {
         if (++signals > 1) process.exit(130);
         ac.abort();
       };
+      // SIGHUP: the terminal that ran `mi up` closed; stop everything as for Ctrl-C.
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      process.on('SIGHUP', onSignal);
       try {
         const up = await startUp(opts, { out: (l) => io.out(l), err: (l) => io.err(l) }, ac.signal);
         await up.done;
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        process.off('SIGHUP', onSignal);
       }
     });
 }
