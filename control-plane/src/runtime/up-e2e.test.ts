@@ -7,18 +7,10 @@ import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { INSTANCE_OBSERVATION, STREAMS, connectNats, replay, type InstanceObservation } from '@matrixinfer/events';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import { processRunning } from '../actuator/process.js';
 import { REPO_ROOT } from '../cli/testing.js';
 import { defaultComponents } from './components.js';
 import { startUp, type UpOptions } from './up.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('mi up end to end (real nats-server, real simulator processes)', function () {
   this.timeout(60_000);
@@ -87,10 +79,10 @@ describe('mi up end to end (real nats-server, real simulator processes)', functi
     expect(first.lines).to.include('ready.');
     const pids = await observedPids();
     expect(pids).to.have.length(2);
-    expect(pids.every(alive)).to.equal(true);
+    expect(pids.every(processRunning)).to.equal(true);
     first.stop.abort();
     await first.h.done;
-    expect(pids.filter(alive)).to.deep.equal([]);
+    expect(pids.filter(processRunning)).to.deep.equal([]);
 
     const second = await up();
     expect(second.lines).to.include('model/llama unchanged');

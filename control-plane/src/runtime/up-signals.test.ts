@@ -6,16 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processRunning } from '../actuator/process.js';
 import { REPO_ROOT } from '../cli/testing.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,14 +47,14 @@ describe('mi up stops what it started on SIGINT, SIGTERM and SIGHUP', function (
         // nats-server and the gateway, as recorded for the orphan reaper.
         pids = readFileSync(join(dataDir, 'children.pids'), 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[0]));
         expect(pids).to.have.length(2);
-        expect(pids.every(alive)).to.equal(true);
+        expect(pids.every(processRunning)).to.equal(true);
         child.kill(signal);
         expect(await exited, out).to.equal(0);
-        expect(pids.filter(alive), 'children still running').to.deep.equal([]);
+        expect(pids.filter(processRunning), 'children still running').to.deep.equal([]);
       } finally {
         if (child.exitCode === null) child.kill('SIGKILL');
         // A failed run must not leave its nats-server or gateway behind.
-        for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+        for (const pid of pids.filter(processRunning)) process.kill(pid, 'SIGKILL');
         rmSync(dataDir, { recursive: true, force: true });
       }
     });
