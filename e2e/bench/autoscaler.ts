@@ -21,6 +21,7 @@ import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testin
 import { parseDurationMs, type ModelInfer } from '@matrixinfer/schemas';
 import { ClosedLoopLoad } from '../src/autoscaler-load.js';
 import { ChildSet } from '../src/support/children.js';
+import { autoscaledSimModel, inflightPolicy } from '../src/support/manifests.js';
 import { entryEndpoints, readRoute, readStream, routesKv } from '../src/support/nats.js';
 import { waitFor } from '../src/support/poll.js';
 import { fileLogger, startGatewayProcess } from '../src/support/system.js';
@@ -100,32 +101,8 @@ async function main(): Promise<void> {
 
     out(`machine: ${cpus().length} vCPU, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; node ${process.version}`);
     out(`policy: gateway in-flight target ${target}/replica, stable window ${s(stableMs)}, panic window ${opt['panic-window-percent']}% of it, tick ${tickMs} ms, scale-to-zero grace ${opt.grace}`);
-    await store.apply({
-      apiVersion: 'registry.matrixinfer.ai/v1alpha1',
-      kind: 'AutoscalingPolicy',
-      metadata: { name: 'bench', namespace: 'default', annotations: { 'autoscaling.matrixinfer.ai/stable-window': `${stableMs}ms`, 'autoscaling.matrixinfer.ai/panic-window-percent': opt['panic-window-percent'] } },
-      spec: { metrics: [{ metricName: 'gateway_in_flight', targetValue: target }], behavior: { scaleUp: { panicPolicy: { panicModeHold: '2s' } }, scaleDown: { percent: 100, period: '1s' } } },
-    });
-    await store.apply({
-      apiVersion: 'registry.matrixinfer.ai/v1alpha1',
-      kind: 'Model',
-      metadata: { name: MODEL, namespace: 'default' },
-      spec: {
-        name: MODEL,
-        backends: [
-          {
-            name: 'sim',
-            type: 'vLLM',
-            modelURI: 'hf://bench/tiny',
-            minReplicas: 0,
-            maxReplicas: 4,
-            scaleToZeroGracePeriod: opt.grace,
-            autoscalingPolicy: 'bench',
-            workers: [{ type: 'server', replicas: 1, config: { profile: 'cpu-small', 'itl-ms': 20 } }],
-          },
-        ],
-      },
-    });
+    await store.apply(inflightPolicy({ name: 'bench', target, stableWindow: `${stableMs}ms`, panicWindowPercent: opt['panic-window-percent'] }));
+    await store.apply(autoscaledSimModel({ name: MODEL, policy: 'bench', minReplicas: 0, maxReplicas: 4, itlMs: 20, scaleToZeroGracePeriod: opt.grace }));
 
     // 1. Zero -> first token, then a burst at zero.
     await waitFor('ModelInfer at 0 replicas', async () => (await store.get('ModelInfer', 'default', INFER)) !== null && (await replicas()) === 0, { timeoutMs: 30_000 });

@@ -17,6 +17,7 @@ import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testin
 import type { ModelInfer } from '@matrixinfer/schemas';
 import { ClosedLoopLoad } from './autoscaler-load.js';
 import { ChildSet } from './support/children.js';
+import { autoscaledSimModel, inflightPolicy } from './support/manifests.js';
 import { miOk } from './support/mi.js';
 import { entryEndpoints, readRoute, readStream, routesKv } from './support/nats.js';
 import { waitFor } from './support/poll.js';
@@ -56,34 +57,8 @@ describe('autoscaler end to end (simulator replicas, gateway load)', function ()
     nc = await connectNats({ url: server.url, name: 'e2e-autoscaler' });
     kv = await routesKv(nc);
     store = createResourceStore({ js: jetstream(nc), jsm: await jetstreamManager(nc), source: 'e2e' });
-    await store.apply({
-      apiVersion: 'registry.matrixinfer.ai/v1alpha1',
-      kind: 'AutoscalingPolicy',
-      metadata: { name: 'inflight', namespace: 'default', annotations: { 'autoscaling.matrixinfer.ai/stable-window': `${STABLE_MS}ms`, 'autoscaling.matrixinfer.ai/panic-window-percent': String((PANIC_MS / STABLE_MS) * 100) } },
-      spec: {
-        metrics: [{ metricName: 'gateway_in_flight', targetValue: 2 }],
-        behavior: { scaleUp: { panicPolicy: { panicModeHold: '2s' } }, scaleDown: { percent: 100, period: '1s' } },
-      },
-    });
-    await store.apply({
-      apiVersion: 'registry.matrixinfer.ai/v1alpha1',
-      kind: 'Model',
-      metadata: { name: MODEL, namespace: 'default' },
-      spec: {
-        name: MODEL,
-        backends: [
-          {
-            name: 'sim',
-            type: 'vLLM',
-            modelURI: 'hf://e2e/tiny',
-            minReplicas: 1,
-            maxReplicas: 4,
-            autoscalingPolicy: 'inflight',
-            workers: [{ type: 'server', replicas: 1, config: { profile: 'cpu-small', 'itl-ms': 20 } }],
-          },
-        ],
-      },
-    });
+    await store.apply(inflightPolicy({ name: 'inflight', target: 2, stableWindow: `${STABLE_MS}ms`, panicWindowPercent: String((PANIC_MS / STABLE_MS) * 100) }));
+    await store.apply(autoscaledSimModel({ name: MODEL, policy: 'inflight', minReplicas: 1, maxReplicas: 4, itlMs: 20 }));
     await waitFor('one ready replica routed', async () => (await ready()) === 1 || undefined, { timeoutMs: 60_000 });
   });
 
@@ -99,15 +74,7 @@ describe('autoscaler end to end (simulator replicas, gateway load)', function ()
 
   it('a model at zero replicas: a burst of 50 requests is held by the gateway and all complete once it has scaled from zero', async () => {
     const model = 'e2e-zero';
-    await store.apply({
-      apiVersion: 'registry.matrixinfer.ai/v1alpha1',
-      kind: 'Model',
-      metadata: { name: model, namespace: 'default' },
-      spec: {
-        name: model,
-        backends: [{ name: 'sim', type: 'vLLM', modelURI: 'hf://e2e/tiny', minReplicas: 0, maxReplicas: 2, autoscalingPolicy: 'inflight', workers: [{ type: 'server', config: { profile: 'cpu-small' } }] }],
-      },
-    });
+    await store.apply(autoscaledSimModel({ name: model, policy: 'inflight', minReplicas: 0, maxReplicas: 2 }));
     await waitFor('routed with no endpoint', async () => {
       const entry = await readRoute(kv, model);
       return (entry !== null && entryEndpoints(entry).length === 0) || undefined;

@@ -1,6 +1,7 @@
 // The manifests the e2e scenarios apply: a Model of the built-in simulator with cheap, fast
 // settings (the `cpu-small` profile), whose engine arguments a test can change.
 import { writeFileSync } from 'node:fs';
+import type { ResourceInput } from '@matrixinfer/events';
 import { join } from 'node:path';
 
 export interface ModelManifestOptions {
@@ -42,4 +43,34 @@ export function writeManifest(dir: string, file: string, text: string): string {
   const path = join(dir, file);
   writeFileSync(path, text);
   return path;
+}
+
+/** An AutoscalingPolicy on the gateways' in-flight requests per replica, panic on a step, fast scale-down. */
+export function inflightPolicy(o: { name: string; target: number; stableWindow: string; panicWindowPercent: string }): ResourceInput {
+  return {
+    apiVersion: 'registry.matrixinfer.ai/v1alpha1',
+    kind: 'AutoscalingPolicy',
+    metadata: { name: o.name, namespace: 'default', annotations: { 'autoscaling.matrixinfer.ai/stable-window': o.stableWindow, 'autoscaling.matrixinfer.ai/panic-window-percent': o.panicWindowPercent } },
+    spec: {
+      metrics: [{ metricName: 'gateway_in_flight', targetValue: o.target }],
+      behavior: { scaleUp: { panicPolicy: { panicModeHold: '2s' } }, scaleDown: { percent: 100, period: '1s' } },
+    },
+  };
+}
+
+/** A Model of one simulator backend (cpu-small) scaled by `policy` between min and max replicas. */
+export function autoscaledSimModel(o: { name: string; policy: string; minReplicas: number; maxReplicas: number; itlMs?: number; scaleToZeroGracePeriod?: string }): ResourceInput {
+  const config: Record<string, unknown> = { profile: 'cpu-small' };
+  if (o.itlMs !== undefined) config['itl-ms'] = o.itlMs;
+  const backend: Record<string, unknown> = {
+    name: 'sim',
+    type: 'vLLM',
+    modelURI: 'hf://e2e/tiny',
+    minReplicas: o.minReplicas,
+    maxReplicas: o.maxReplicas,
+    autoscalingPolicy: o.policy,
+    workers: [{ type: 'server', replicas: 1, config }],
+  };
+  if (o.scaleToZeroGracePeriod !== undefined) backend.scaleToZeroGracePeriod = o.scaleToZeroGracePeriod;
+  return { apiVersion: 'registry.matrixinfer.ai/v1alpha1', kind: 'Model', metadata: { name: o.name, namespace: 'default' }, spec: { name: o.name, backends: [backend] } };
 }
