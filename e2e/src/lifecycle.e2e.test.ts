@@ -4,20 +4,17 @@
 // the change, delete. Real nats-server, real simulator and gateway processes. The steps share
 // one Model and run in order; each asserts what the acceptance list of issue 4 asks.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
-import { connectNats, type InstanceObservation, type RouteEntry } from '@matrixinfer/events';
-import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import type { InstanceObservation, RouteEntry } from '@matrixinfer/events';
+import type { TestNatsServer } from '@matrixinfer/events/testing';
 import { ChildSet, pidAlive } from './support/children.js';
 import { miOk, runMi } from './support/mi.js';
 import { modelYaml, writeManifest } from './support/manifests.js';
-import { entryEndpoints, inferDecisions, lastSeq, observations, readRoute, readStream, routesKv, watchRoute } from './support/nats.js';
+import { entryEndpoints, inferDecisions, lastSeq, observations, readRoute, readStream, watchRoute } from './support/nats.js';
 import { waitFor } from './support/poll.js';
-import { startGatewayProcess, startInProcessControlPlane, type GatewayProcess, type InProcessControlPlane } from './support/system.js';
+import { startE2eSystem, type E2eSystem, type GatewayProcess } from './support/system.js';
 
 const MODEL = 'e2e-llama';
 const INFER = `${MODEL}-sim`;
@@ -28,9 +25,9 @@ const MAX_UNAVAILABLE = 1; // the Model controller's rollout default
 describe('Model lifecycle end to end (mi CLI, control plane, simulators, gateway)', function () {
   this.timeout(90_000);
   const children = new ChildSet();
+  let e: E2eSystem;
   let server: TestNatsServer;
   let dataDir: string;
-  let sys: InProcessControlPlane | undefined;
   let gw: GatewayProcess;
   let nc: NatsConnection;
   let kv: KV;
@@ -39,35 +36,19 @@ describe('Model lifecycle end to end (mi CLI, control plane, simulators, gateway
   let beforeChange: { atMs: number; endpoints: { id: string; address: string }[] } | undefined;
 
   const route = () => readRoute(kv, MODEL);
-  const readyInstances = () => sys!.actuator.instances().filter((i) => i.modelInfer === INFER && i.phase === 'ready');
-  const remember = () => sys?.actuator.instances().forEach((i) => i.pid && seenPids.add(i.pid));
-
-  async function stopControlPlane(): Promise<void> {
-    const s = sys;
-    sys = undefined;
-    await s?.stop();
-  }
+  const readyInstances = () => e.sys!.actuator.instances().filter((i) => i.modelInfer === INFER && i.phase === 'ready');
+  const remember = () => e?.sys?.actuator.instances().forEach((i) => i.pid && seenPids.add(i.pid));
 
   before(async function () {
     this.timeout(60_000);
-    server = await startNatsServer();
-    dataDir = mkdtempSync(join(tmpdir(), 'mi-e2e-lifecycle-'));
-    sys = await startInProcessControlPlane(server.url, dataDir);
-    gw = await startGatewayProcess(children, server.url, 'gw-e2e');
-    nc = await connectNats({ url: server.url, name: 'e2e-lifecycle' });
-    kv = await routesKv(nc);
+    e = await startE2eSystem(children, 'e2e-lifecycle');
+    ({ server, dataDir, gw, nc, kv } = e);
   });
 
   after(async function () {
     this.timeout(30_000);
     remember();
-    await children.killAll();
-    await stopControlPlane();
-    await nc?.close();
-    await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    // Last line of defence: nothing this suite started may outlive it.
-    for (const pid of seenPids) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    await e?.close(children, seenPids);
   });
 
   it('apply: two simulator replicas become ready, mi-routes lists both, mi get shows Active, a gateway serves it', async () => {
@@ -78,7 +59,7 @@ describe('Model lifecycle end to end (mi CLI, control plane, simulators, gateway
     const entry = await waitFor(`mi-routes ${MODEL} to list ${REPLICAS} endpoints`, async () => {
       const e = await route();
       return entryEndpoints(e).length === REPLICAS ? e : undefined;
-    }, { timeoutMs: 60_000, describe: async () => JSON.stringify(sys?.actuator.instances()) });
+    }, { timeoutMs: 60_000, describe: async () => JSON.stringify(e.sys?.actuator.instances()) });
     const routedMs = Date.now() - t0;
     // "Within a few seconds" on an idle machine; this shared 2-core box gets more slack.
     expect(routedMs, 'apply -> both replicas routed (ms)').to.be.below(45_000);
@@ -122,7 +103,7 @@ describe('Model lifecycle end to end (mi CLI, control plane, simulators, gateway
         remember();
         const now = readyInstances().find((i) => i.name === victim.name);
         return now && now.pid !== victim.pid ? now : undefined;
-      }, { timeoutMs: 45_000, describe: () => JSON.stringify(sys?.actuator.instances()) });
+      }, { timeoutMs: 45_000, describe: () => JSON.stringify(e.sys?.actuator.instances()) });
       expect(pidAlive(victim.pid!)).to.equal(false);
       // The routing entry ends with both, the recreated one at its new address.
       await waitFor('mi-routes to list the recreated replica', async () => {
@@ -165,7 +146,7 @@ describe('Model lifecycle end to end (mi CLI, control plane, simulators, gateway
         if (ready.length !== REPLICAS || ready.some((i) => i.revision === oldRevision)) return undefined;
         const eps = entryEndpoints(await route());
         return eps.length === REPLICAS && ready.every((i) => eps.some((e) => e.id === i.name && e.address === i.address));
-      }, { timeoutMs: 60_000, describe: () => JSON.stringify(sys?.actuator.instances()) });
+      }, { timeoutMs: 60_000, describe: () => JSON.stringify(e.sys?.actuator.instances()) });
     } finally {
       watch.stop();
     }
@@ -226,10 +207,10 @@ describe('Model lifecycle end to end (mi CLI, control plane, simulators, gateway
     const pids = readyInstances().map((i) => i.pid!);
     expect(pids).to.have.length(REPLICAS);
     expect(await miOk(server.url, ['delete', 'model', MODEL])).to.include(`model/${MODEL} deleted`);
-    await waitFor('the replicas to exit', () => pids.every((p) => !pidAlive(p)) && sys!.actuator.instances().filter((i) => i.modelInfer === INFER && i.phase !== 'stopped').length === 0, { timeoutMs: 30_000, describe: () => JSON.stringify(sys?.actuator.instances()) });
+    await waitFor('the replicas to exit', () => pids.every((p) => !pidAlive(p)) && e.sys!.actuator.instances().filter((i) => i.modelInfer === INFER && i.phase !== 'stopped').length === 0, { timeoutMs: 30_000, describe: () => JSON.stringify(e.sys?.actuator.instances()) });
     await waitFor('the mi-routes entry to go', async () => (await route()) === null, { timeoutMs: 20_000 });
     // Children through the service `mi get` uses (a CLI start per poll is slow on this box).
-    const svc = sys!.cp.service;
+    const svc = e.sys!.cp.service;
     for (const kind of ['ModelInfer', 'ModelServer', 'ModelRoute']) {
       await waitFor(`no ${kind} left`, async () => (await svc.list(kind, undefined)).length === 0, { timeoutMs: 20_000 });
     }
@@ -244,7 +225,7 @@ describe('Model lifecycle end to end (mi CLI, control plane, simulators, gateway
   it('stopping the control plane leaves no simulator process behind', async () => {
     remember();
     expect(seenPids.size, 'simulator pids seen during the scenario').to.be.at.least(REPLICAS);
-    await stopControlPlane();
+    await e.stopControlPlane();
     expect([...seenPids].filter(pidAlive)).to.deep.equal([]);
   });
 });

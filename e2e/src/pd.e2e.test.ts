@@ -3,20 +3,13 @@
 // kvConnector nixl), simulator processes started in their roles, the routing table with roles
 // and groups, and the gateway serving the openai client through a prefill and a decode engine.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { KV } from '@nats-io/kv';
-import { connectNats } from '@matrixinfer/events';
-import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
-import { ChildSet, pidAlive } from './support/children.js';
+import { ChildSet } from './support/children.js';
 import { miOk } from './support/mi.js';
 import { writeManifest } from './support/manifests.js';
-import { readRoute, routesKv } from './support/nats.js';
+import { readRoute } from './support/nats.js';
 import { waitFor } from './support/poll.js';
-import { startGatewayProcess, startInProcessControlPlane, type GatewayProcess, type InProcessControlPlane } from './support/system.js';
+import { startE2eSystem, type E2eSystem } from './support/system.js';
 
 const MODEL = 'e2e-pd';
 
@@ -47,44 +40,29 @@ spec:
 describe('disaggregated Model end to end (prefill/decode over NIXL)', function () {
   this.timeout(90_000);
   const children = new ChildSet();
-  let server: TestNatsServer;
-  let dataDir: string;
-  let sys: InProcessControlPlane | undefined;
-  let gw: GatewayProcess;
-  let nc: NatsConnection;
-  let kv: KV;
+  let e: E2eSystem;
   const pids = new Set<number>();
 
   before(async function () {
     this.timeout(60_000);
-    server = await startNatsServer();
-    dataDir = mkdtempSync(join(tmpdir(), 'mi-e2e-pd-'));
-    sys = await startInProcessControlPlane(server.url, dataDir);
-    gw = await startGatewayProcess(children, server.url, 'gw-e2e-pd');
-    nc = await connectNats({ url: server.url, name: 'e2e-pd' });
-    kv = await routesKv(nc);
+    e = await startE2eSystem(children, 'e2e-pd');
   });
 
   after(async function () {
     this.timeout(30_000);
-    sys?.actuator.instances().forEach((i) => i.pid && pids.add(i.pid));
-    await children.killAll();
-    await sys?.stop();
-    await nc?.close();
-    await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    for (const pid of pids) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    e?.sys?.actuator.instances().forEach((i) => i.pid && pids.add(i.pid));
+    await e?.close(children, pids);
   });
 
   it('apply: prefill and decode instances are routed with their roles; requests go prefill then decode', async () => {
-    const file = writeManifest(dataDir, 'pd.yaml', manifest);
-    expect(await miOk(server.url, ['apply', '-f', file])).to.include(`model/${MODEL} created`);
+    const file = writeManifest(e.dataDir, 'pd.yaml', manifest);
+    expect(await miOk(e.server.url, ['apply', '-f', file])).to.include(`model/${MODEL} created`);
     const entry = await waitFor('mi-routes to list one prefill and two decode endpoints', async () => {
-      const e = await readRoute(kv, MODEL);
-      const eps = e ? Object.values(e.servers).flatMap((s) => s.endpoints) : [];
-      return eps.filter((x) => x.role === 'prefill').length === 1 && eps.filter((x) => x.role === 'decode').length === 2 ? e : undefined;
-    }, { timeoutMs: 60_000, describe: () => JSON.stringify(sys?.actuator.instances()) });
-    sys!.actuator.instances().forEach((i) => i.pid && pids.add(i.pid));
+      const r = await readRoute(e.kv, MODEL);
+      const eps = r ? Object.values(r.servers).flatMap((s) => s.endpoints) : [];
+      return eps.filter((x) => x.role === 'prefill').length === 1 && eps.filter((x) => x.role === 'decode').length === 2 ? r : undefined;
+    }, { timeoutMs: 60_000, describe: () => JSON.stringify(e.sys?.actuator.instances()) });
+    e.sys!.actuator.instances().forEach((i) => i.pid && pids.add(i.pid));
     const srv = Object.values(entry!.servers)[0];
     expect(srv.kvConnector).to.deep.equal({ type: 'nixl' });
     const groups = new Set(srv.endpoints.map((e) => e.pdGroup));
@@ -92,7 +70,7 @@ describe('disaggregated Model end to end (prefill/decode over NIXL)', function (
     const decodeIds = srv.endpoints.filter((e) => e.role === 'decode').map((e) => e.id);
     const prefill = srv.endpoints.find((e) => e.role === 'prefill')!;
 
-    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'e2e', maxRetries: 0, timeout: 10_000 });
+    const client = new OpenAI({ baseURL: `${e.gw.url}/v1`, apiKey: 'e2e', maxRetries: 0, timeout: 10_000 });
     const { data, response } = await waitFor('a chat completion through the gateway', async () =>
       client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hello, disaggregated world!' }], max_tokens: 6 }).withResponse(),
     { timeoutMs: 20_000, everyMs: 250 });

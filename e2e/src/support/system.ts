@@ -2,12 +2,18 @@
 // projector, local actuator, collector) on the test nats-server, and gateway replicas as child
 // processes of the data plane's `mi-gateway` bin. The actuator's handle is kept so tests can
 // find the pid of a replica.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import winston from 'winston';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { defaultComponents, startControlPlane, startLocalActuator, type ControlPlane, type LocalActuator } from '@matrixinfer/control-plane';
-import type { ChildSet, RunningChild } from './children.js';
+import { connectNats } from '@matrixinfer/events';
+import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import { pidAlive, type ChildSet, type RunningChild } from './children.js';
 import { REPO_ROOT } from './mi.js';
+import { routesKv } from './nats.js';
 import { waitFor } from './poll.js';
 
 /** The gateway bin shim (`node_modules/.bin/mi-gateway`). */
@@ -76,4 +82,67 @@ export async function startGatewayProcess(children: ChildSet, natsUrl: string, n
   );
   await waitFor(`${name} /healthz`, async () => (await fetch(`${url}/healthz`)).ok, { timeoutMs: 10_000 });
   return { child, url };
+}
+
+/** One suite's whole system: nats-server, data dir, in-process control plane, one gateway process, a client connection. */
+export interface E2eSystem {
+  server: TestNatsServer;
+  dataDir: string;
+  /** Undefined once stopped (a suite may stop it early to test a restart). */
+  sys: InProcessControlPlane | undefined;
+  gw: GatewayProcess;
+  nc: NatsConnection;
+  kv: KV;
+  /** Stops the control plane (idempotent). */
+  stopControlPlane(): Promise<void>;
+  /** Stops everything and removes the data dir; pids of processes seen are SIGKILLed if still alive. */
+  close(children: ChildSet, seenPids: Iterable<number>): Promise<void>;
+}
+
+/** Starts an E2eSystem whose gateway is named `name` (also the data dir prefix and the client name). */
+export async function startE2eSystem(children: ChildSet, name: string): Promise<E2eSystem> {
+  const server = await startNatsServer();
+  const dataDir = mkdtempSync(join(tmpdir(), `mi-${name}-`));
+  let sys: InProcessControlPlane | undefined;
+  let nc: NatsConnection | undefined;
+  let gw: GatewayProcess;
+  let kv: KV;
+  try {
+    sys = await startInProcessControlPlane(server.url, dataDir);
+    gw = await startGatewayProcess(children, server.url, `gw-${name}`);
+    nc = await connectNats({ url: server.url, name });
+    kv = await routesKv(nc);
+  } catch (err) {
+    // A half-started system is taken down here: the suite's after() never sees it.
+    await children.killAll();
+    await sys?.stop();
+    await nc?.close();
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const conn = nc;
+  const e: E2eSystem = {
+    server,
+    dataDir,
+    sys,
+    gw,
+    nc: conn,
+    kv,
+    async stopControlPlane() {
+      const s = e.sys;
+      e.sys = undefined;
+      await s?.stop();
+    },
+    async close(ch, seenPids) {
+      await ch.killAll();
+      await e.stopControlPlane();
+      await conn.close();
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      // Last line of defence: nothing the suite started may outlive it.
+      for (const pid of seenPids) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    },
+  };
+  return e;
 }
