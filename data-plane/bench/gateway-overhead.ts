@@ -7,6 +7,12 @@
 // (`--upstream minimal`: cheaper than any engine, so the gateway's share of the CPU is larger).
 // Usage (from data-plane/): node --import tsx bench/gateway-overhead.ts [--duration 5] [--rate 500]
 //   [--rounds 1] [--upstream sim|minimal] [--clients undici,http] [--modes json,stream] [--no-nginx]
+//   [--no-relay]      skip the references: bench/tcp-relay.ts (copies bytes, parses nothing: the
+//                     ceiling of any proxy) and bench/bare-proxy.ts (node:http + undici and nothing
+//                     else: the ceiling of any Node.js HTTP proxy)
+//   [--loadgen node|wrk]  closed-loop rows from the Node.js generator (default) or from wrk (C,
+//                     Debian package): ours costs as much CPU as the upstream and competes with
+//                     every target for the two cores; wrk costs a fraction (wrk-load.ts)
 //   [--baseline DIR]  also measure the gateway of another checkout (A/B of a hot-path change:
 //                     `git worktree add DIR REV && ln -s $PWD/../node_modules DIR/node_modules`)
 import { spawn } from 'node:child_process';
@@ -17,6 +23,7 @@ import { connect } from '@nats-io/transport-node';
 import { startNatsServer } from '@matrixinfer/events/testing';
 import { modelEntry, putRoute, routesBucket, server } from '../src/gateway/testing.js';
 import { freePort, runTsJson, startSimChild, startTsChild, stopProc, until, type Child } from './gateway-bench-util.js';
+import { requireWrk, runWrk, writeWrkScript } from './wrk-load.js';
 
 interface LoadResult {
   requests: number;
@@ -41,6 +48,10 @@ const ROUNDS = Number(arg('rounds', '1'));
 const CLIENTS = arg('clients', 'undici,http').split(',');
 const MODES = arg('modes', 'json,stream').split(',');
 const WITH_NGINX = !process.argv.includes('--no-nginx');
+const WITH_RELAY = !process.argv.includes('--no-relay');
+const LOADGEN = arg('loadgen', 'node');
+if (LOADGEN !== 'node' && LOADGEN !== 'wrk') throw new Error(`--loadgen must be node or wrk, not ${LOADGEN}`);
+if (LOADGEN === 'wrk') requireWrk();
 const UPSTREAM = arg('upstream', 'sim');
 const BASELINE = arg('baseline', '');
 if (UPSTREAM !== 'sim' && UPSTREAM !== 'minimal') throw new Error(`--upstream must be sim or minimal, not ${UPSTREAM}`);
@@ -112,6 +123,14 @@ try {
     await until('baseline gateway routes bench', async () => (await (await fetch(`${url}/v1/models`)).text()).includes('"bench"'));
     targets.push({ name: 'baseline(undici)', url, pid: gw.proc.pid! });
   }
+  if (WITH_RELAY) {
+    const relay = await startTsChild('bench/tcp-relay.ts', ['--upstream', upstreamUrl]);
+    children.push(relay);
+    targets.push({ name: 'tcp-relay', url: String(relay.info.url), pid: relay.proc.pid! });
+    const bare = await startTsChild('bench/bare-proxy.ts', ['--upstream', upstreamUrl]);
+    children.push(bare);
+    targets.push({ name: 'bare-node-proxy', url: String(bare.info.url), pid: bare.proc.pid! });
+  }
   if (WITH_NGINX) {
     const nginxPort = await freePort();
     writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, nginxPort, Number(new URL(upstreamUrl).port)));
@@ -142,7 +161,10 @@ try {
           ['--rate', RATE],
           ['--concurrency', conc],
         ]) {
-          const r = await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, ...load, '--duration', DURATION, '--cpu-pid', String(t.pid)]);
+          const r =
+            LOADGEN === 'wrk' && load[0] === '--concurrency'
+              ? await runWrk(t.url, writeWrkScript(dir, 'bench', stream), Number(conc), Number(DURATION), t.pid)
+              : await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, ...load, '--duration', DURATION, '--cpu-pid', String(t.pid)]);
           const cpuUsPerReq = (r.targetCpuMs * 1000) / Math.max(1, r.requests + r.errors);
           const row = { target: t.name, stream, load: `${load[0].slice(2)}=${load[1]}`, cpuUsPerReq, ...r };
           runs.push(row);
@@ -164,7 +186,7 @@ try {
   }
 
   const f = (x: number): string => x.toFixed(2);
-  console.log(`\nupstream: ${UPSTREAM === 'sim' ? 'mi-engine-sim, zero latencies' : 'minimal node:http server'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log(`\nupstream: ${UPSTREAM === 'sim' ? 'mi-engine-sim, zero latencies' : 'minimal node:http server'}; closed-loop load: ${LOADGEN === 'wrk' ? 'wrk' : 'gateway-loadgen.ts'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   console.log(`\n| mode | load | target | req/s | p50 ms | p90 ms | p99 ms | errors | added p50 | added p99 | CPU µs/req |`);
   console.log(`|---|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) {
@@ -174,6 +196,12 @@ try {
   }
   const pick = (target: string, stream: boolean, load: string) => results.find((r) => r.target === target && r.stream === stream && r.load === load);
   console.log(`\n(median of ${ROUNDS} round(s); errors summed)\nratios (same run):`);
+  const refs = [...(WITH_RELAY ? ['tcp-relay', 'bare-node-proxy'] : []), ...(WITH_NGINX ? ['nginx'] : [])];
+  for (const ref of refs) {
+    const nginxJson = pick('nginx', false, 'concurrency=64');
+    if (ref !== 'nginx' && modes.includes(false) && nginxJson) console.log(`  ${ref}: json c=64 throughput / nginx = ${(pick(ref, false, 'concurrency=64')!.rps / nginxJson.rps).toFixed(2)} (reference)`);
+    if (modes.includes(true)) console.log(`  ${ref}: stream c=32 throughput / direct = ${(pick(ref, true, 'concurrency=32')!.rps / pick('direct', true, 'concurrency=32')!.rps).toFixed(2)} (reference)`);
+  }
   for (const g of [...CLIENTS.map((c) => `gateway(${c})`), ...(BASELINE !== '' ? ['baseline(undici)'] : [])]) {
     const json = modes.includes(false);
     const stream = modes.includes(true);
