@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { cpuSeconds } from './sim-bench-util.js';
 
 /** data-plane/ folder (children run with it as cwd so tsx and workspace imports resolve). */
 export const DATA_PLANE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -124,4 +125,33 @@ export async function startSimChild(model: string, extra: string[] = []): Promis
   });
   proc.stdout!.resume();
   return { proc, info: { url }, stop: () => stopProc(proc) };
+}
+
+/** What one load run measured (printed by gateway-loadgen.ts, returned by wrk-load.ts). */
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  rps: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  targetCpuMs: number;
+}
+
+/** The benchmark's chat request body: 16 tokens forced, usage requested when streaming. */
+export function chatRequestBody(model: string, stream: boolean): string {
+  return JSON.stringify({
+    model,
+    messages: [{ role: 'user', content: 'Say hello to the benchmark, in a sentence of moderate length please.' }],
+    max_tokens: 16,
+    ignore_eos: true,
+    stream,
+    ...(stream ? { stream_options: { include_usage: true } } : {}),
+  });
+}
+
+/** CPU time (user+system, ms) process `pid` used so far (see cpuSeconds). */
+export function cpuMs(pid: number): number {
+  return cpuSeconds(pid) * 1000;
 }

@@ -5,8 +5,8 @@
 // do not land in the measured percentiles.
 // With `--cpu-pid P` it also reports the CPU time process P used during the measured phase only.
 // Usage: node --import tsx bench/gateway-loadgen.ts --url URL --model M [--stream] (--concurrency C | --rate R) --duration S [--warmup 1] [--cpu-pid P]
-import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
+import { chatRequestBody, cpuMs } from './gateway-bench-util.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,14 +20,7 @@ const concurrency = Number(arg('concurrency') ?? 0);
 const rate = Number(arg('rate') ?? 0);
 const durationMs = Number(arg('duration') ?? 5) * 1000;
 const warmupMs = Number(arg('warmup') ?? 1) * 1000;
-const body = JSON.stringify({
-  model,
-  messages: [{ role: 'user', content: 'Say hello to the benchmark, in a sentence of moderate length please.' }],
-  max_tokens: 16,
-  ignore_eos: true,
-  stream,
-  ...(stream ? { stream_options: { include_usage: true } } : {}),
-});
+const body = chatRequestBody(model, stream);
 const pool = new Pool(url.origin, { connections: concurrency > 0 ? concurrency : 256, pipelining: 1, keepAliveTimeout: 60_000 });
 const headers = { 'content-type': 'application/json' };
 const cpuPid = Number(arg('cpu-pid') ?? 0);
@@ -87,12 +80,6 @@ async function run(ms: number): Promise<void> {
 if (warmupMs > 0) await run(warmupMs);
 latencies = [];
 errors = 0;
-/** CPU time (user+system, ms) process `pid` used so far, from /proc (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
 const cpu0 = cpuPid > 0 ? cpuMs(cpuPid) : 0;
 const start = performance.now();
 await run(durationMs);

@@ -22,19 +22,9 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { startNatsServer } from '@matrixinfer/events/testing';
 import { modelEntry, putRoute, routesBucket, server } from '../src/gateway/testing.js';
-import { freePort, runTsJson, startSimChild, startTsChild, stopProc, until, type Child } from './gateway-bench-util.js';
+import { freePort, runTsJson, startSimChild, startTsChild, stopProc, until, type Child, type LoadResult } from './gateway-bench-util.js';
 import { requireWrk, runWrk, writeWrkScript } from './wrk-load.js';
 
-interface LoadResult {
-  requests: number;
-  errors: number;
-  rps: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  meanMs: number;
-  targetCpuMs: number;
-}
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);

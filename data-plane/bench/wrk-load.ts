@@ -4,20 +4,9 @@
 // fraction of that. wrk checks status codes only (not the body), and cannot hold a fixed rate,
 // so the open-loop rows keep the Node.js generator.
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** What one wrk run measured (the same shape as gateway-loadgen.ts prints). */
-export interface WrkResult {
-  requests: number;
-  errors: number;
-  rps: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  meanMs: number;
-  targetCpuMs: number;
-}
+import { chatRequestBody, cpuMs, type LoadResult } from './gateway-bench-util.js';
 
 /** Throws with the exact install step when wrk is missing. */
 export function requireWrk(): void {
@@ -31,24 +20,10 @@ export function requireWrk(): void {
 
 /** Writes the wrk Lua script that POSTs the benchmark's chat request; returns its path. */
 export function writeWrkScript(dir: string, model: string, stream: boolean): string {
-  const body = JSON.stringify({
-    model,
-    messages: [{ role: 'user', content: 'Say hello to the benchmark, in a sentence of moderate length please.' }],
-    max_tokens: 16,
-    ignore_eos: true,
-    stream,
-    ...(stream ? { stream_options: { include_usage: true } } : {}),
-  });
+  const body = chatRequestBody(model, stream);
   const path = join(dir, `wrk-${stream ? 'stream' : 'json'}.lua`);
   writeFileSync(path, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${body}]==]\n`);
   return path;
-}
-
-/** CPU time (user+system, ms) process `pid` used so far, from /proc (clock ticks of 10 ms). */
-export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
 /** "2.83ms" / "812.00us" / "1.20s" in milliseconds. */
@@ -60,7 +35,7 @@ export function wrkDurationMs(text: string): number {
 }
 
 /** Parses `wrk --latency` output. */
-export function parseWrk(out: string): Omit<WrkResult, 'targetCpuMs'> {
+export function parseWrk(out: string): Omit<LoadResult, 'targetCpuMs'> {
   const num = (re: RegExp): number => Number(re.exec(out)?.[1] ?? NaN);
   const pct = (p: number): number => wrkDurationMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
   const requests = num(/(\d+) requests in/);
@@ -89,7 +64,7 @@ function runWrkOnce(url: string, script: string, concurrency: number, seconds: n
  * Closed-loop wrk run: `warmupS` unrecorded, then `seconds` measured; CPU of `cpuPid` is taken
  * over the measured run only.
  */
-export async function runWrk(url: string, script: string, concurrency: number, seconds: number, cpuPid: number, warmupS = 1): Promise<WrkResult> {
+export async function runWrk(url: string, script: string, concurrency: number, seconds: number, cpuPid: number, warmupS = 1): Promise<LoadResult> {
   if (warmupS > 0) await runWrkOnce(url, script, concurrency, warmupS);
   const cpu0 = cpuMs(cpuPid);
   const out = await runWrkOnce(url, script, concurrency, seconds);
