@@ -1,8 +1,8 @@
 // Reference proxy for the overhead benchmark: the least an HTTP-aware Node.js proxy does, with
 // the same parts as the gateway (node:http server, undici Pool through dispatch, keep-alive) and
 // none of its work (no routing table, scheduling, metrics, request ids, logs or retries). Its
-// throughput is the ceiling for any Node.js HTTP proxy on this machine; the gateway's distance
-// to it is the price of what the gateway does per request.
+// throughput is the ceiling for a proxy built on these parts on this machine; the gateway's
+// distance to it is the price of what the gateway does per request.
 // Prints `{"url":...}` on stdout once listening.
 // Usage: node --import tsx bench/bare-proxy.ts --upstream http://127.0.0.1:PORT
 import http from 'node:http';

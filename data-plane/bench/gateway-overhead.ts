@@ -9,7 +9,7 @@
 //   [--rounds 1] [--upstream sim|minimal] [--clients undici,http] [--modes json,stream] [--no-nginx]
 //   [--no-relay]      skip the references: bench/tcp-relay.ts (copies bytes, parses nothing: the
 //                     ceiling of any proxy) and bench/bare-proxy.ts (node:http + undici and nothing
-//                     else: the ceiling of any Node.js HTTP proxy)
+//                     else: the ceiling of a proxy built on the gateway's parts)
 //   [--loadgen node|wrk]  closed-loop rows from the Node.js generator (default) or from wrk (C,
 //                     Debian package): ours costs as much CPU as the upstream and competes with
 //                     every target for the two cores; wrk costs a fraction (wrk-load.ts)
@@ -24,7 +24,6 @@ import { startNatsServer } from '@matrixinfer/events/testing';
 import { modelEntry, putRoute, routesBucket, server } from '../src/gateway/testing.js';
 import { freePort, runTsJson, startSimChild, startTsChild, stopProc, until, type Child, type LoadResult } from './gateway-bench-util.js';
 import { requireWrk, runWrk, writeWrkScript } from './wrk-load.js';
-
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
