@@ -1,4 +1,4 @@
-// The `mi` command line: apply, get, delete, events, replay, up. Only this file decides the exit
+// The `mi` command line: apply, get, delete, events, replay, up (controller, webhook and install run in mi-k8s). Only this file decides the exit
 // code; commands throw typed errors.
 import { Command, CommanderError } from 'commander';
 import { applyCommand } from './commands/apply.js';
@@ -7,11 +7,12 @@ import { eventsCommand } from './commands/events.js';
 import { getCommand } from './commands/get.js';
 import { replayCommand } from './commands/replay.js';
 import { upCommand } from './commands/up.js';
+import { FORWARDED_COMMANDS, forwardedCommand } from './commands/forward.js';
 import { describeError, exitCodeFor, EXIT } from './exit.js';
 import { processIO, type CliIO, type GlobalOptions } from './io.js';
 
-/** Builds the program; `io` carries stdout/stderr/stdin/env/clock. */
-export function buildProgram(io: CliIO): Command {
+/** Builds the program; `io` carries stdout/stderr/stdin/env/clock; `onForwardExit` gets a forwarded command's exit code. */
+export function buildProgram(io: CliIO, onForwardExit: (code: number) => void = () => {}): Command {
   const program = new Command('mi')
     .description('MatrixInfer: declare models as resources, follow every change as an event')
     .option('--nats-url <url>', 'NATS server (env NATS_URL; default nats://127.0.0.1:4222)')
@@ -22,15 +23,17 @@ export function buildProgram(io: CliIO): Command {
   for (const cmd of [applyCommand(io, globals), getCommand(io, globals), deleteCommand(io, globals), eventsCommand(io, globals), replayCommand(io, globals), upCommand(io, globals)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }));
   }
+  for (const [name, description] of FORWARDED_COMMANDS) program.addCommand(forwardedCommand(name, description, io, onForwardExit));
   return program;
 }
 
 /** Runs `mi` with `argv` (user arguments only); resolves to the exit code. */
 export async function runMi(argv: string[], io: CliIO): Promise<number> {
-  const program = buildProgram(io);
+  let forwarded: number | undefined;
+  const program = buildProgram(io, (code) => { forwarded = code; });
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
+    return forwarded ?? EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are "errors" to commander; usage errors were already printed.

@@ -1,0 +1,45 @@
+// Subcommands that live in the Kubernetes package (`mi controller`, `mi webhook`, `mi install`):
+// `mi` runs the `mi-k8s` entry point as a child with the same arguments and stdio, so the control
+// plane never imports Kubernetes code (architecture.md, layering) and users still type one command.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Command } from 'commander';
+import { ControlPlaneError } from '../../errors.js';
+import type { CliIO } from '../io.js';
+
+/** The commands `mi` forwards to `mi-k8s`, with their one-line help. */
+export const FORWARDED_COMMANDS: ReadonlyArray<readonly [string, string]> = [
+  ['controller', 'Kubernetes mode: CRD informers, status write-back, Kubernetes actuator, leader election'],
+  ['webhook', 'admission webhooks over HTTPS (AdmissionReview admission.k8s.io/v1)'],
+  ['install', 'the Kubernetes install bundle (--print writes it as one YAML stream)'],
+];
+
+/** Absolute path of the `mi-k8s` entry script, or a typed error naming what is missing. */
+export function resolveK8sEntry(): string {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@matrixinfer/k8s/package.json');
+    return join(dirname(pkg), 'bin', 'mi-k8s.js');
+  } catch {
+    throw new ControlPlaneError('MI_ERR_BAD_ARGUMENT', 'Kubernetes mode needs the @matrixinfer/k8s package (run `npm ci` in the repository)');
+  }
+}
+
+/** A `mi <name>` command that runs `mi-k8s <name> …args` and resolves to its exit code via `onExit`. */
+export function forwardedCommand(name: string, description: string, io: CliIO, onExit: (code: number) => void): Command {
+  return new Command(name)
+    .description(description)
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const entry = resolveK8sEntry();
+      const code = await new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, [entry, name, ...args], { stdio: 'inherit', env: { ...process.env, ...io.env } as NodeJS.ProcessEnv });
+        child.once('error', reject);
+        child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
+      });
+      onExit(code);
+    });
+}
