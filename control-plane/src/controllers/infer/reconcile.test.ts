@@ -124,7 +124,16 @@ describe('infer controller: recovery', () => {
       const early = w.step();
       expect(early.next).to.equal(undefined);
       if (tc.policy === 'None') {
+        // None never recreates: no wake-up is scheduled, and well past the grace period the
+        // failed instance is still the same incarnation and nothing is published for it.
         expect(early.wakeAtMs).to.equal(undefined);
+        const before = w.published.length;
+        w.nowMs += 60_000;
+        const later = w.step();
+        expect(later.next).to.equal(undefined);
+        expect(later.wakeAtMs).to.equal(undefined);
+        expect(w.published.length).to.equal(before);
+        expect(w.published.filter((i) => (i.incarnation ?? 0) > 0).map((i) => i.name)).to.deep.equal(tc.bumped);
         return;
       }
       expect(early.wakeAtMs).to.equal(10_000 + grace * 1000);

@@ -74,9 +74,20 @@ describe('stream tail (nats-server)', function () {
     expect(seen).to.deep.equal([2, 3, 4, 5]);
   });
 
-  it('an empty filter is caught up at once', async () => {
-    const t = await startTail({ js, stream: STREAMS.decisions, filter: 'mi.decisions.none.>', logger, onEvent: async () => undefined });
-    await t.caughtUp;
-    await t.stop();
+  it('a filter matching nothing stored is caught up with no event, then delivers the first one published', async () => {
+    // Other subjects of the stream hold messages: being caught up must not wait for a match.
+    await pub('mi.decisions.test.ns.z', 7);
+    const seen: number[] = [];
+    const t = await startTail({ js, stream: STREAMS.decisions, filter: 'mi.decisions.none.>', logger, onEvent: async (ev) => void seen.push((ev.envelope.data as { n: number }).n) });
+    try {
+      const caught = await Promise.race([t.caughtUp.then(() => 'caught up'), new Promise((r) => setTimeout(() => r('still waiting'), 10_000))]);
+      expect(caught).to.equal('caught up');
+      expect(seen).to.deep.equal([]);
+      await pub('mi.decisions.none.ns.a', 8);
+      await until('the first matching event', () => seen.length > 0);
+      expect(seen).to.deep.equal([8]);
+    } finally {
+      await t.stop();
+    }
   });
 });
