@@ -1,7 +1,20 @@
 // Event listeners and timer callbacks of the Exchange, as shared module functions: the emitter
-// (or the timer argument) carries its Exchange, so no closure is created per request.
+// (or the timer argument) carries its Exchange, so no closure is created per request. They see
+// the Exchange only through ListenerTarget, so this file does not import exchange.ts (no circle).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Exchange } from './exchange.js';
+
+/** What the listeners call on the request's Exchange; exchange.ts implements it. */
+export interface ListenerTarget {
+  onBodyChunk(chunk: Buffer): void;
+  onBodyEnd(): void;
+  onClose(): void;
+  onDrain(): void;
+  flush(): void;
+  tryNext(): void;
+  onTimeout(): void;
+}
+
+type Exchange = ListenerTarget;
 
 const EXCHANGE = Symbol('mi.exchange');
 

@@ -16,7 +16,7 @@ import type { ProxyContext } from './proxy-context.js';
 import { resolve, type Resolution } from './routing.js';
 import type { OutgoingHeaders, UpstreamHandler } from './upstream.js';
 import { parseUsageTail, TailKeeper } from './usage.js';
-import { attach, flushDue, resOnDrain, retryDue, timeoutFired } from './exchange-listeners.js';
+import { attach, flushDue, resOnDrain, retryDue, timeoutFired, type ListenerTarget } from './exchange-listeners.js';
 
 /** Status recorded when the client went away before the response ended (nginx's convention). */
 const CLIENT_CLOSED = 499;
@@ -26,7 +26,7 @@ const TIMEOUT_ERROR = new Error('upstream timeout');
 const CLIENT_GONE_ERROR = new Error('client closed the connection');
 
 /** Per-request state machine: read body -> route -> attempt(s) -> pipe -> finish. */
-export class Exchange implements UpstreamHandler, Holdable, PdHost {
+export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarget {
   readonly ctx: ProxyContext;
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
