@@ -41,13 +41,13 @@ describe('model expansion', () => {
     expect(route.spec.rules[0].targetModels).to.deep.equal([{ modelServerName: 'llama-b0', weight: 100 }]);
   });
 
-  it('an image worker runs its image with --model and no simulator flags; SGLang engine', () => {
+  it('an image worker runs its engine (SGLang launcher on the downloaded weights), no simulator flags', () => {
     const model = makeModel('qwen', [{ type: 'SGLang', workers: [{ type: 'server', image: 'lmsys/sglang:latest' }] }]);
     const mi = expandModel(model)[0] as ModelInfer;
     const c = mi.spec.template.roles[0].entryTemplate.spec.containers[0];
     expect(c.image).to.equal('lmsys/sglang:latest');
-    expect(c.command).to.equal(undefined);
-    expect(c.args).to.deep.equal(['--model', 'qwen']);
+    expect(c.command).to.deep.equal(['python3', '-m', 'sglang.launch_server']);
+    expect(c.args).to.deep.equal(['--model-path', '/models/test/model', '--served-model-name', 'qwen', '--host', '0.0.0.0', '--port', '$(PORT)', '--enable-metrics']);
     expect((expandModel(model)[1] as ModelServer).spec.inferenceEngine).to.equal('SGLang');
   });
 
@@ -163,6 +163,70 @@ describe('model expansion', () => {
       const r = validator.validate(child);
       expect(r.ok, `${child.kind}/${child.metadata.name}: ${JSON.stringify(r.ok ? [] : r.errors)}`).to.equal(true);
     }
+  });
+
+  it('every child carries the MatrixInfer labels; the revision hashes what the child asks for', () => {
+    const model = makeModel('lab', [{ name: 'x' }], { uid: 'u9' });
+    const children = expandModel(model);
+    for (const c of children) {
+      const l = c.metadata.labels!;
+      expect(l['registry.matrixinfer.ai/model-name']).to.equal('lab');
+      expect(l['registry.matrixinfer.ai/model-uid']).to.equal('u9');
+      expect(l['registry.matrixinfer.ai/revision']).to.match(/^[0-9a-f]{10}$/);
+      expect(l['registry.matrixinfer.ai/backend-name']).to.equal(c.kind === 'ModelRoute' ? undefined : 'x');
+    }
+    const scaled = expandModel(makeModel('lab', [{ name: 'x', autoscalingPolicy: 'p', maxReplicas: 4 }], { uid: 'u9' }), () => 3)[0];
+    expect(scaled.metadata.labels!['registry.matrixinfer.ai/revision'], 'replicas set by an autoscaler do not change the revision').to.equal(children[0].metadata.labels!['registry.matrixinfer.ai/revision']);
+  });
+
+  it('inline policies (MatrixInfer) become AutoscalingPolicy children named like their bindings', () => {
+    const policy = { metrics: [{ metricName: 'vllm:num_requests_waiting', targetValue: 10 }] };
+    const model = makeModel('inl', [{ name: 'a', autoscalingPolicy: policy as never }, { name: 'b', scalingCost: 3 }]);
+    (model.spec as unknown as Record<string, unknown>).autoscalingPolicy = { ...policy, tolerancePercent: 5 };
+    const children = expandModel(model);
+    expect(children.map((c) => `${c.kind}/${c.metadata.name}`)).to.deep.equal([
+      'ModelInfer/inl-a',
+      'ModelServer/inl-a',
+      'AutoscalingPolicy/inl-a',
+      'AutoscalingPolicyBinding/inl-a',
+      'ModelInfer/inl-b',
+      'ModelServer/inl-b',
+      'AutoscalingPolicy/inl',
+      'AutoscalingPolicyBinding/inl',
+      'ModelRoute/inl',
+    ]);
+    expect(children[2].spec).to.deep.equal(policy);
+    expect((children[3] as AutoscalingPolicyBinding).spec.policyRef).to.deep.equal({ name: 'inl-a' });
+    expect(children[6].spec).to.deep.equal({ ...policy, tolerancePercent: 5 });
+    const shared = children[7] as AutoscalingPolicyBinding;
+    expect(shared.spec.policyRef).to.deep.equal({ name: 'inl' });
+    expect(shared.spec.optimizerConfiguration!.params.map((p) => [p.target.targetRef.name, p.cost])).to.deep.equal([['inl-b', 3]]);
+  });
+
+  it('autoscalingPolicyRef names a policy applied on its own: a binding, no policy child', () => {
+    const model = makeModel('ref', [{ name: 'a', autoscalingPolicyRef: 'team-policy' } as never]);
+    const kinds = expandModel(model).map((c) => c.kind);
+    expect(kinds).to.deep.equal(['ModelInfer', 'ModelServer', 'AutoscalingPolicyBinding', 'ModelRoute']);
+    expect((expandModel(model)[2] as AutoscalingPolicyBinding).spec.policyRef).to.deep.equal({ name: 'team-policy' });
+  });
+
+  it('pods: 0 and replicas: 0 mean one, as in MatrixInfer (Go zero values)', () => {
+    const mi = expandModel(makeModel('z', [{ workers: [{ type: 'server', replicas: 0, pods: 0 }] }]))[0] as ModelInfer;
+    expect(mi.spec.template.roles.map((r) => [r.replicas, r.workerReplicas])).to.deep.equal([[1, undefined]]);
+  });
+
+  it('real vLLM PD workers: kv-transfer-config on both roles and the ModelServer speaks its connector', () => {
+    const model = makeModel('rpd', [{ type: 'vLLMDisaggregated', workers: [{ type: 'prefill', image: 'vllm' }, { type: 'decode', image: 'vllm' }] }]);
+    const [mi, server] = expandModel(model) as [ModelInfer, ModelServer];
+    for (const r of mi.spec.template.roles) expect(r.entryTemplate.spec.containers[0].args).to.include.members(['--kv-transfer-config', '{"kv_connector":"NixlConnector","kv_role":"kv_both"}']);
+    expect(server.spec.kvConnector).to.deep.equal({ type: 'nixl' });
+  });
+
+  it("the ModelServer names the model the engines serve (the config's served-model-name), the route the client-facing one", () => {
+    const model = makeModel('demo', [{ workers: [{ type: 'server', image: 'vllm', config: { 'served-model-name': 'Qwen2.5-0.5B-Instruct' } }] }]);
+    const children = expandModel(model);
+    expect((children[1] as ModelServer).spec.model).to.equal('Qwen2.5-0.5B-Instruct');
+    expect((children[2] as ModelRoute).spec.modelName).to.equal('demo');
   });
 
   it('is deterministic', () => {

@@ -1,14 +1,14 @@
-// Model -> children: per backend a ModelInfer, a ModelServer and (when the backend names a
-// policy) an AutoscalingPolicyBinding; one ModelRoute for the model. Pure and deterministic:
-// the same Model always gives byte-identical children.
+// Model -> children: per backend a ModelInfer (full Pod templates of its engines), a ModelServer,
+// and with a backend-level policy an AutoscalingPolicy (inline policies) and its binding; then
+// the Model-level policy and binding, and one ModelRoute. Pure and deterministic: the same Model
+// always gives byte-identical children. The controller stores exactly this; `mi render` prints it.
 import { INSTANCE_LABELS } from '@matrixinfer/events';
+import { contentHash } from '../hash.js';
+import { InvalidResourceError } from '../errors.js';
 import {
   API_GROUPS,
   namespaceOf,
   type AnyResource,
-  type AutoscalingPolicyBinding,
-  type Container,
-  type EnvVar,
   type Model,
   type ModelBackend,
   type ModelInfer,
@@ -18,108 +18,40 @@ import {
   type OwnerReference,
   type Role,
 } from '../types.js';
-import { InvalidResourceError } from '../errors.js';
+import { backendChildName, backendPolicyOf, bindingOf, isAutoscaled, modelBindingOf, modelPolicyOf, type MetaOf } from './autoscaling.js';
+import { configToArgs, configValue } from './engine/flags.js';
+import { vllmKvTransferConfig } from './engine/vllm.js';
+import { childLabels, ENGINE_ANNOTATION, REVISION_LABEL } from './engine/labels.js';
+import { enginePort, engineOf, engineServedName, servedModelName, workerPods, type WorkerPods } from './engine/pod-template.js';
 
-/** Label every child carries: the name of the Model that owns it. */
-export const MODEL_LABEL = 'registry.matrixinfer.ai/model';
-/** Label on per-backend children: the backend name. */
-export const BACKEND_LABEL = 'registry.matrixinfer.ai/backend';
-/** ModelInfer annotation the infer controller reads to tag instances with their engine. */
-export const ENGINE_ANNOTATION = 'modelinfer.matrixinfer.ai/engine';
-/** Program name of the built-in engine simulator. */
-export const SIMULATOR_COMMAND = 'mi-engine-sim';
-/** Image of the engine simulator (Kubernetes; the local actuator runs the command). */
-export const SIMULATOR_IMAGE = 'matrixinfer/mi-engine-sim:latest';
-/** Port the engines listen on inside a pod (the local actuator substitutes its own). */
-export const ENGINE_PORT = 8000;
-
-/** The model name clients send: spec.name, else metadata.name. */
-export function servedModelName(model: Model): string {
-  return model.spec.name ?? model.metadata.name;
-}
-
-/** Deterministic child name of a backend's ModelInfer/ModelServer/binding. */
-export function backendChildName(model: Model, backend: ModelBackend): string {
-  return `${model.metadata.name}-${backend.name}`;
-}
-
-/** Engine args JSON -> `--flag value` list, keys sorted; `true` is a bare flag, false/null dropped. */
-export function configToArgs(config: Record<string, unknown> | undefined): string[] {
-  if (!config) return [];
-  const out: string[] = [];
-  for (const key of Object.keys(config).sort()) {
-    const v = config[key];
-    const flag = key.startsWith('-') ? key : `--${key}`;
-    if (v === false || v === null || v === undefined) continue;
-    if (v === true) out.push(flag);
-    else if (Array.isArray(v)) out.push(flag, ...v.map(String));
-    else if (typeof v === 'object') out.push(flag, JSON.stringify(v));
-    else out.push(flag, String(v));
-  }
-  return out;
-}
+export { backendChildName, bindingOf, isAutoscaled, modelBindingOf } from './autoscaling.js';
+export { BACKEND_LABEL, ENGINE_ANNOTATION, MODEL_LABEL } from './engine/labels.js';
+export { ENGINE_PORT, SIMULATOR_COMMAND, SIMULATOR_IMAGE, servedModelName } from './engine/pod-template.js';
+export { configToArgs };
 
 function ownerRef(model: Model): OwnerReference {
-  // The store gives every Model a uid; '' only for a Model that was never stored (tests).
+  // The store gives every Model a uid; '' only for a Model that was never stored (tests, mi render).
   return { apiVersion: model.apiVersion, kind: 'Model', name: model.metadata.name, uid: model.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
 }
 
-function childMeta(model: Model, name: string, backend?: ModelBackend) {
-  const labels: Record<string, string> = { [MODEL_LABEL]: model.metadata.name };
-  if (backend) labels[BACKEND_LABEL] = backend.name;
-  return { name, namespace: namespaceOf(model), labels, ownerReferences: [ownerRef(model)] };
+/** Metadata of the Model's children: owner reference and labels (the revision label is stamped by expandModel). */
+function metaOfModel(model: Model): MetaOf {
+  return (name, backend) => ({
+    name,
+    namespace: namespaceOf(model),
+    labels: childLabels({ name: model.metadata.name, uid: model.metadata.uid }, backend?.name),
+    ownerReferences: [ownerRef(model)],
+  });
 }
 
-function engineOf(backend: ModelBackend): 'vLLM' | 'SGLang' {
-  return backend.type === 'SGLang' ? 'SGLang' : 'vLLM';
-}
-
-function hasFlag(args: string[], flag: string): boolean {
-  return args.some((a) => a === flag || a.startsWith(`${flag}=`));
-}
-
-/** The container of one worker: the simulator when the worker names no image nor command. */
-export function workerContainer(model: Model, backend: ModelBackend, worker: ModelWorker): Container {
-  const args = configToArgs(worker.config);
-  const env: EnvVar[] = [...(backend.env ?? [])];
-  if (backend.modelURI) env.push({ name: 'MODEL_URI', value: backend.modelURI });
-  if (backend.cacheURI) env.push({ name: 'CACHE_URI', value: backend.cacheURI });
-  const simulated = !worker.image;
-  const container: Container = { name: 'engine', image: worker.image ?? SIMULATOR_IMAGE, args, env };
-  if (simulated) container.command = [SIMULATOR_COMMAND];
-  // The simulator (and an engine image's entrypoint) learn the served name from --model.
-  if (!hasFlag(args, '--model')) args.push('--model', servedModelName(model));
-  // LoRA adapters are loaded at start: vLLM (and the simulator) take --lora-modules name=path,
-  // SGLang --lora-paths name=path.
-  const adapters = (backend.loraAdapters ?? []).map((a) => `${a.name}=${a.artifactURL}`);
-  const loraFlag = !simulated && engineOf(backend) === 'SGLang' ? '--lora-paths' : '--lora-modules';
-  if (adapters.length > 0 && !hasFlag(args, '--lora-modules') && !hasFlag(args, '--lora-paths')) {
-    if (loraFlag === '--lora-modules' && !hasFlag(args, '--enable-lora')) args.push('--enable-lora');
-    args.push(loraFlag, ...adapters);
-  }
-  if (worker.resources) container.resources = worker.resources;
-  if (simulated) {
-    if (!hasFlag(args, '--engine')) args.push('--engine', engineOf(backend) === 'SGLang' ? 'sglang' : 'vllm');
-    if (worker.type !== 'server' && !hasFlag(args, '--role')) args.push('--role', worker.type);
-  }
-  container.ports = [{ containerPort: ENGINE_PORT, name: 'http' }];
-  return container;
-}
-
-function roleOf(model: Model, backend: ModelBackend, worker: ModelWorker): Role {
-  const pods = worker.pods ?? 1;
-  if (!Number.isInteger(pods) || pods < 1) throw new InvalidResourceError(`Model ${model.metadata.name} backend ${backend.name}: worker pods must be >= 1, got ${pods}`);
-  const container = workerContainer(model, backend, worker);
-  const role: Role = {
-    name: worker.type,
-    replicas: worker.replicas ?? 1,
-    entryTemplate: { metadata: { labels: { [MODEL_LABEL]: model.metadata.name } }, spec: { containers: [container] } },
-  };
-  if (pods > 1) {
-    role.workerReplicas = pods - 1;
-    role.workerTemplate = { metadata: { labels: { [MODEL_LABEL]: model.metadata.name } }, spec: { containers: [{ ...container }] } };
-  }
-  return role;
+/**
+ * The revision label of a child: the hash of what it asks for. A ModelInfer's is its template's
+ * alone, so the replica count an autoscaler sets never makes the Model controller rewrite it.
+ */
+function stampRevision<T extends AnyResource>(child: T): T {
+  const spec = child.kind === 'ModelInfer' ? (child as unknown as ModelInfer).spec.template : child.spec;
+  child.metadata.labels = { ...child.metadata.labels, [REVISION_LABEL]: contentHash(spec, 10) };
+  return child;
 }
 
 /** Workers of a backend; one server worker when it names none (the schema default). */
@@ -127,13 +59,34 @@ export function workersOf(backend: ModelBackend): ModelWorker[] {
   return backend.workers && backend.workers.length > 0 ? backend.workers : [{ type: 'server' }];
 }
 
-function rolesOf(model: Model, backend: ModelBackend): Role[] {
+// MatrixInfer's controller is Go, where an unset count and 0 are one value (its examples write
+// `pods: 0` for one pod): 0 means the default 1 here too.
+function countOf(v: number | undefined, what: string, where: string): number {
+  if (v === undefined || v === 0) return 1;
+  if (!Number.isInteger(v) || v < 1) throw new InvalidResourceError(`${where}: worker ${what} must be >= 1, got ${v}`);
+  return v;
+}
+
+function roleOf(model: Model, backend: ModelBackend, worker: ModelWorker): { role: Role; pods: WorkerPods } {
+  const where = `Model ${model.metadata.name} backend ${backend.name}`;
+  const pods = countOf(worker.pods, 'pods', where);
+  const replicas = countOf(worker.replicas, 'replicas', where);
+  const built = workerPods(model, backend, { ...worker, pods });
+  const role: Role = { name: worker.type, replicas, entryTemplate: built.entry };
+  if (pods > 1) {
+    role.workerReplicas = pods - 1;
+    role.workerTemplate = built.worker;
+  }
+  return { role, pods: built };
+}
+
+function rolesOf(model: Model, backend: ModelBackend): { role: Role; pods: WorkerPods }[] {
   const workers = workersOf(backend);
   const servers = workers.filter((w) => w.type === 'server');
   const prefill = workers.filter((w) => w.type === 'prefill');
   const decode = workers.filter((w) => w.type === 'decode');
-  if (servers.length === 1 && prefill.length === 0 && decode.length === 0) return [roleOf(model, backend, servers[0])];
-  if (servers.length === 0 && prefill.length === 1 && decode.length === 1) {
+  if (servers.length === 1 && prefill.length === 0 && decode.length === 0 && workers.length === 1) return [roleOf(model, backend, servers[0])];
+  if (servers.length === 0 && prefill.length === 1 && decode.length === 1 && workers.length === 2) {
     return [roleOf(model, backend, prefill[0]), roleOf(model, backend, decode[0])];
   }
   throw new InvalidResourceError(
@@ -147,15 +100,15 @@ function isDisaggregated(backend: ModelBackend): boolean {
 
 /**
  * The backend's ModelInfer. `currentReplicas` is the replica count of the existing child: when
- * an autoscaler owns the count (the backend names a policy), the controller keeps it within
+ * an autoscaler owns the count (the backend or Model has a policy), the controller keeps it within
  * [minReplicas, maxReplicas] instead of resetting it to minReplicas on every reconcile.
  */
-export function modelInferOf(model: Model, backend: ModelBackend, currentReplicas?: number): ModelInfer {
+export function modelInferOf(model: Model, backend: ModelBackend, currentReplicas?: number, metaOf: MetaOf = metaOfModel(model)): ModelInfer {
   const min = backend.minReplicas ?? 1;
   const max = backend.maxReplicas ?? Math.max(min, 1);
   let replicas = min;
   if (isAutoscaled(model, backend) && currentReplicas !== undefined) replicas = Math.min(Math.max(currentReplicas, min), max);
-  const meta = childMeta(model, backendChildName(model, backend), backend);
+  const meta = metaOf(backendChildName(model, backend), backend);
   return {
     apiVersion: API_GROUPS.workload,
     kind: 'ModelInfer',
@@ -164,23 +117,23 @@ export function modelInferOf(model: Model, backend: ModelBackend, currentReplica
       replicas,
       recoveryPolicy: 'RoleRecreate',
       rolloutStrategy: { type: 'InferGroupRollingUpdate', maxUnavailable: 1, maxSurge: 0 },
-      template: { restartGracePeriodSeconds: 0, roles: rolesOf(model, backend) },
+      template: { restartGracePeriodSeconds: 0, roles: rolesOf(model, backend).map((r) => r.role) },
     },
   };
 }
 
-/** The backend's ModelServer: selects the ModelInfer's entry instances. */
-export function modelServerOf(model: Model, backend: ModelBackend): ModelServer {
+/** The backend's ModelServer: selects the ModelInfer's entry instances, names the model its engines serve. */
+export function modelServerOf(model: Model, backend: ModelBackend, metaOf: MetaOf = metaOfModel(model)): ModelServer {
   const infer = backendChildName(model, backend);
   const server: ModelServer = {
     apiVersion: API_GROUPS.networking,
     kind: 'ModelServer',
-    metadata: childMeta(model, infer, backend),
+    metadata: metaOf(infer, backend),
     spec: {
-      model: servedModelName(model),
+      model: engineServedName(model, backend),
       inferenceEngine: engineOf(backend),
       workloadSelector: { matchLabels: { [INSTANCE_LABELS.modelInfer]: infer } },
-      workloadPort: { port: ENGINE_PORT, protocol: 'http' },
+      workloadPort: { port: enginePort(workersOf(backend)[0]), protocol: 'http' },
     },
   };
   if (isDisaggregated(backend)) {
@@ -194,13 +147,24 @@ export function modelServerOf(model: Model, backend: ModelBackend): ModelServer 
   return server;
 }
 
+function connectorType(name: string): 'http' | 'lmcache' | 'nixl' | 'mooncake' {
+  const n = name.toLowerCase();
+  if (n.includes('nixl')) return 'nixl';
+  if (n.includes('lmcache')) return 'lmcache';
+  if (n.includes('mooncake')) return 'mooncake';
+  return 'http';
+}
+
 /**
- * The KV connector the gateway must speak to a disaggregated backend, from the engines' own
- * `kv-transfer-config` (vLLM's `{"kv_connector": "NixlConnector", ...}`); `http` when none says.
+ * The KV connector the gateway must speak to a disaggregated backend: the one its vLLM engines
+ * were started with (`--kv-transfer-config` kv_connector, NIXL when the config names none);
+ * for simulated workers the config's, else `http`.
  */
 export function kvConnectorOf(backend: ModelBackend): 'http' | 'lmcache' | 'nixl' | 'mooncake' {
   for (const w of workersOf(backend)) {
-    const raw = w.config?.['kv-transfer-config'];
+    if (w.type === 'server') continue;
+    const raw = configValue(w.config, '--kv-transfer-config');
+    if (w.image && engineOf(backend) === 'vLLM') return connectorType(vllmKvTransferConfig(w.type, raw).connector);
     let cfg: unknown = raw;
     if (typeof raw === 'string') {
       try {
@@ -210,23 +174,19 @@ export function kvConnectorOf(backend: ModelBackend): 'http' | 'lmcache' | 'nixl
       }
     }
     const name = (cfg as { kv_connector?: unknown } | null)?.kv_connector;
-    if (typeof name !== 'string') continue;
-    const n = name.toLowerCase();
-    if (n.includes('nixl')) return 'nixl';
-    if (n.includes('lmcache')) return 'lmcache';
-    if (n.includes('mooncake')) return 'mooncake';
+    if (typeof name === 'string') return connectorType(name);
   }
   return 'http';
 }
 
 /** The model's ModelRoute: one rule, every backend's server weighted by routeWeight. */
-export function modelRouteOf(model: Model): ModelRoute {
+export function modelRouteOf(model: Model, metaOf: MetaOf = metaOfModel(model)): ModelRoute {
   const adapters = new Set<string>();
   for (const b of model.spec.backends) for (const a of b.loraAdapters ?? []) adapters.add(a.name);
   const route: ModelRoute = {
     apiVersion: API_GROUPS.networking,
     kind: 'ModelRoute',
-    metadata: childMeta(model, model.metadata.name),
+    metadata: metaOf(model.metadata.name),
     spec: {
       modelName: servedModelName(model),
       rules: [
@@ -241,75 +201,31 @@ export function modelRouteOf(model: Model): ModelRoute {
   return route;
 }
 
-/** The binding of a backend that names an autoscalingPolicy, targeting its ModelInfer. */
-export function bindingOf(model: Model, backend: ModelBackend): AutoscalingPolicyBinding | null {
-  if (!backend.autoscalingPolicy) return null;
-  const min = backend.minReplicas ?? 1;
-  return {
-    apiVersion: API_GROUPS.registry,
-    kind: 'AutoscalingPolicyBinding',
-    metadata: childMeta(model, backendChildName(model, backend), backend),
-    spec: {
-      policyRef: { name: backend.autoscalingPolicy },
-      scalingConfiguration: {
-        target: { targetRef: { kind: 'ModelInfer' as const, name: backendChildName(model, backend) } },
-        minReplicas: min,
-        maxReplicas: backend.maxReplicas,
-      },
-    },
-  };
-}
-
-/**
- * The Model-wide binding when spec.autoscalingPolicy is set: the cost optimizer splits replicas
- * over every backend that does not name its own policy.
- */
-export function modelBindingOf(model: Model): AutoscalingPolicyBinding | null {
-  const policy = model.spec.autoscalingPolicy;
-  const backends = model.spec.backends.filter((b) => !b.autoscalingPolicy);
-  if (!policy || backends.length === 0) return null;
-  const binding: AutoscalingPolicyBinding = {
-    apiVersion: API_GROUPS.registry,
-    kind: 'AutoscalingPolicyBinding',
-    metadata: childMeta(model, model.metadata.name),
-    spec: {
-      policyRef: { name: policy },
-      optimizerConfiguration: {
-        params: backends.map((b) => ({
-          target: { targetRef: { kind: 'ModelInfer' as const, name: backendChildName(model, b) } },
-          cost: b.scalingCost ?? 0,
-          minReplicas: b.minReplicas ?? 1,
-          maxReplicas: b.maxReplicas,
-        })),
-      },
-    },
-  };
-  if (model.spec.costExpansionRatePercent !== undefined) binding.spec.optimizerConfiguration!.costExpansionRatePercent = model.spec.costExpansionRatePercent;
-  return binding;
-}
-
-/** True when an autoscaler owns the backend's replica count. */
-export function isAutoscaled(model: Model, backend: ModelBackend): boolean {
-  return Boolean(backend.autoscalingPolicy || model.spec.autoscalingPolicy);
-}
-
 /** Looks up the replica count of an existing child ModelInfer (for autoscaled backends). */
 export type ReplicasOf = (modelInferName: string) => number | undefined;
 
-/** Every child of a Model, in a fixed order (per backend: ModelInfer, ModelServer, binding; then the model binding and the route). */
+/**
+ * Every child of a Model, in a fixed order: per backend ModelInfer, ModelServer, policy, binding;
+ * then the Model's policy and binding, and the route.
+ */
 export function expandModel(model: Model, replicasOf: ReplicasOf = () => undefined): AnyResource[] {
+  const metaOf = metaOfModel(model);
   const out: AnyResource[] = [];
   const seen = new Set<string>();
   for (const backend of model.spec.backends) {
     if (seen.has(backend.name)) throw new InvalidResourceError(`Model ${model.metadata.name}: backend name ${backend.name} is used twice`);
     seen.add(backend.name);
-    out.push(modelInferOf(model, backend, replicasOf(backendChildName(model, backend))));
-    out.push(modelServerOf(model, backend));
-    const binding = bindingOf(model, backend);
+    out.push(modelInferOf(model, backend, replicasOf(backendChildName(model, backend)), metaOf));
+    out.push(modelServerOf(model, backend, metaOf));
+    const policy = backendPolicyOf(model, backend, metaOf);
+    if (policy) out.push(policy);
+    const binding = bindingOf(model, backend, metaOf);
     if (binding) out.push(binding);
   }
-  const shared = modelBindingOf(model);
+  const policy = modelPolicyOf(model, metaOf);
+  if (policy) out.push(policy);
+  const shared = modelBindingOf(model, metaOf);
   if (shared) out.push(shared);
-  out.push(modelRouteOf(model));
-  return out;
+  out.push(modelRouteOf(model, metaOf));
+  return out.map(stampRevision);
 }

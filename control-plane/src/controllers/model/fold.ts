@@ -10,7 +10,7 @@ import { namespaceOf, type AnyResource, type Model, type ModelInfer } from '../t
 import { expandModel, MODEL_LABEL } from './expand.js';
 
 /** Kinds a Model owns. */
-export const CHILD_KINDS = ['ModelInfer', 'ModelServer', 'ModelRoute', 'AutoscalingPolicyBinding'] as const;
+export const CHILD_KINDS = ['ModelInfer', 'ModelServer', 'ModelRoute', 'AutoscalingPolicy', 'AutoscalingPolicyBinding'] as const;
 
 /** One write of a model decision. */
 export type ResourceWrite =
