@@ -46,6 +46,19 @@ export interface InstanceSpec {
   command: string[];
   args: string[];
   env: Record<string, string>;
+  /**
+   * Env vars whose value is a reference (Kubernetes EnvVarSource: secretKeyRef, configMapKeyRef,
+   * fieldRef, ...), by name, kept as written: the controller never resolves them, the actuator
+   * does (and a name here is not in `env`).
+   */
+  valueFrom?: Record<string, Record<string, unknown>>;
+  /** Kubernetes EnvFromSource list of the container (configMapRef/secretRef, prefix), kept as written. */
+  envFrom?: Record<string, unknown>[];
+  /**
+   * argv of `mi-engine-sim` standing in for this instance's engine where the engine is not
+   * installed (from the pod template annotation modelinfer.matrixinfer.ai/simulator-args).
+   */
+  simulatorArgs?: string[];
   /** Template labels plus INSTANCE_LABELS. */
   labels: Record<string, string>;
   /**

@@ -2,7 +2,7 @@
 // names `<mi>-<group>-<role>-<roleIdx>-<podIdx>`, revision = short hash of the role template.
 import { INSTANCE_LABELS, type InstanceSpec } from '@matrixinfer/events';
 import { contentHash } from '../hash.js';
-import { ENGINE_ANNOTATION } from '../model/expand.js';
+import { ENGINE_ANNOTATION, SIMULATOR_ARGS_ANNOTATION } from '../model/engine/labels.js';
 import { namespaceOf, type Container, type ModelInfer, type PodTemplate, type Role } from '../types.js';
 
 /** Revision of one role template (what an instance's `revision` is). */
@@ -29,6 +29,34 @@ function firstContainer(t: PodTemplate | undefined): Container | undefined {
   return t?.spec?.containers?.[0];
 }
 
+/**
+ * A container's env split into plain values and references. A reference stays a reference
+ * (the actuator resolves it where the Secret or ConfigMap lives); a later entry of the same
+ * name wins, as in Kubernetes.
+ */
+export function envOf(c: Container | undefined): { env: Record<string, string>; valueFrom: Record<string, Record<string, unknown>> } {
+  const env: Record<string, string> = {};
+  const valueFrom: Record<string, Record<string, unknown>> = {};
+  for (const e of c?.env ?? []) {
+    delete env[e.name];
+    delete valueFrom[e.name];
+    if (e.value === undefined && e.valueFrom) valueFrom[e.name] = structuredClone(e.valueFrom);
+    else env[e.name] = e.value ?? '';
+  }
+  return { env, valueFrom };
+}
+
+function simulatorArgsOf(t: PodTemplate | undefined): string[] | undefined {
+  const raw = t?.metadata?.annotations?.[SIMULATOR_ARGS_ANNOTATION];
+  if (!raw) return undefined;
+  try {
+    const v: unknown = JSON.parse(raw);
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
+  } catch {
+    return undefined; // a hand-written annotation that is not JSON: no stand-in, the engine runs as written
+  }
+}
+
 /** Looks up the incarnation an instance name currently has (0 when new). */
 export type IncarnationOf = (instance: string) => number;
 
@@ -46,8 +74,7 @@ export function renderGroup(mi: ModelInfer, group: number, incarnationOf: Incarn
       for (let p = 0; p <= workers; p++) {
         const template = p === 0 ? role.entryTemplate : (role.workerTemplate ?? role.entryTemplate);
         const c = firstContainer(template);
-        const env: Record<string, string> = {};
-        for (const e of c?.env ?? []) env[e.name] = e.value ?? '';
+        const { env, valueFrom } = envOf(c);
         // Kthena's pod environment; ENTRY_ADDRESS is filled by the actuator, which knows addresses.
         env.GROUP_SIZE = String(workers + 1);
         env.WORKER_INDEX = String(p);
@@ -80,6 +107,11 @@ export function renderGroup(mi: ModelInfer, group: number, incarnationOf: Incarn
             [INSTANCE_LABELS.entry]: p === 0 ? 'true' : 'false',
           },
         };
+        if (Object.keys(valueFrom).length > 0) spec.valueFrom = valueFrom;
+        const envFrom = c?.envFrom;
+        if (Array.isArray(envFrom) && envFrom.length > 0) spec.envFrom = structuredClone(envFrom) as Record<string, unknown>[];
+        const sim = simulatorArgsOf(template);
+        if (sim) spec.simulatorArgs = sim;
         const inc = incarnationOf(iname);
         if (inc > 0) spec.incarnation = inc;
         out.push(spec);
