@@ -6,6 +6,7 @@ import { deleteCommand } from './commands/delete.js';
 import { eventsCommand } from './commands/events.js';
 import { getCommand } from './commands/get.js';
 import { replayCommand } from './commands/replay.js';
+import { renderCommand } from './commands/render.js';
 import { upCommand } from './commands/up.js';
 import { FORWARDED_COMMANDS, forwardedCommand } from './commands/forward.js';
 import { describeError, exitCodeFor, EXIT } from './exit.js';
@@ -20,7 +21,7 @@ export function buildProgram(io: CliIO, onForwardExit: (code: number) => void = 
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  for (const cmd of [applyCommand(io, globals), getCommand(io, globals), deleteCommand(io, globals), eventsCommand(io, globals), replayCommand(io, globals), upCommand(io, globals)]) {
+  for (const cmd of [applyCommand(io, globals), getCommand(io, globals), deleteCommand(io, globals), eventsCommand(io, globals), replayCommand(io, globals), renderCommand(io), upCommand(io, globals)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }));
   }
   for (const [name, description] of FORWARDED_COMMANDS) program.addCommand(forwardedCommand(name, description, io, onForwardExit));

@@ -40,7 +40,7 @@ export function envOf(c: Container | undefined): { env: Record<string, string>; 
   for (const e of c?.env ?? []) {
     delete env[e.name];
     delete valueFrom[e.name];
-    if (e.value === undefined && e.valueFrom) valueFrom[e.name] = structuredClone(e.valueFrom);
+    if (e.value === undefined && e.valueFrom) valueFrom[e.name] = structuredClone(e.valueFrom) as Record<string, unknown>;
     else env[e.name] = e.value ?? '';
   }
   return { env, valueFrom };

@@ -57,8 +57,8 @@ describe('model expansion', () => {
   });
 
   it('a Model-wide policy binds the other backends through the cost optimizer', () => {
-    const model = makeModel('opt', [{ name: 'a', scalingCost: 2, maxReplicas: 3 }, { name: 'b', autoscalingPolicy: 'own' }, { name: 'c', scalingCost: 5, minReplicas: 0 }]);
-    model.spec.autoscalingPolicy = 'shared';
+    const model = makeModel('opt', [{ name: 'a', scalingCost: 2, maxReplicas: 3 }, { name: 'b', autoscalingPolicyRef: 'own' }, { name: 'c', scalingCost: 5, minReplicas: 0 }]);
+    model.spec.autoscalingPolicyRef = 'shared';
     model.spec.costExpansionRatePercent = 150;
     const bindings = expandModel(model).filter((c) => c.kind === 'AutoscalingPolicyBinding') as AutoscalingPolicyBinding[];
     expect(bindings.map((b) => b.metadata.name)).to.deep.equal(['opt-b', 'opt']);
@@ -108,7 +108,7 @@ describe('model expansion', () => {
 
   it('two backends: weighted targets, sorted LoRA adapters, a binding for the autoscaled one', () => {
     const model = makeModel('mix', [
-      { name: 'fast', routeWeight: 70, loraAdapters: [{ name: 'sql', artifactURL: 'hf://x/sql' }], autoscalingPolicy: 'p1', minReplicas: 1, maxReplicas: 4 },
+      { name: 'fast', routeWeight: 70, loraAdapters: [{ name: 'sql', artifactURL: 'hf://x/sql' }], autoscalingPolicyRef: 'p1', minReplicas: 1, maxReplicas: 4 },
       { name: 'slow', routeWeight: 30, loraAdapters: [{ name: 'chat', artifactURL: 'hf://x/chat' }, { name: 'sql', artifactURL: 'hf://x/sql' }] },
     ]);
     const children = expandModel(model);
@@ -136,7 +136,7 @@ describe('model expansion', () => {
   });
 
   it('an autoscaled backend keeps the replica count the autoscaler set, clamped to [min, max]', () => {
-    const model = makeModel('a', [{ autoscalingPolicy: 'p', minReplicas: 1, maxReplicas: 3 }]);
+    const model = makeModel('a', [{ autoscalingPolicyRef: 'p', minReplicas: 1, maxReplicas: 3 }]);
     expect((expandModel(model, () => 2)[0] as ModelInfer).spec.replicas).to.equal(2);
     expect((expandModel(model, () => 9)[0] as ModelInfer).spec.replicas).to.equal(3);
     const fixed = makeModel('f', [{ minReplicas: 1 }]);
@@ -153,12 +153,12 @@ describe('model expansion', () => {
     const model = makeModel(
       'valid',
       [
-        { name: 'pd', type: 'vLLMDisaggregated', workers: [{ type: 'prefill' }, { type: 'decode', pods: 2, config: { 'max-num-seqs': 8 } }], autoscalingPolicy: 'p' },
+        { name: 'pd', type: 'vLLMDisaggregated', workers: [{ type: 'prefill' }, { type: 'decode', pods: 2, config: { 'max-num-seqs': 8 } }], autoscalingPolicyRef: 'p' },
         { name: 'agg', loraAdapters: [{ name: 'sql', artifactURL: 'hf://x/sql' }] },
       ],
       { uid: 'u' },
     );
-    model.spec.autoscalingPolicy = 'shared';
+    model.spec.autoscalingPolicyRef = 'shared';
     for (const child of expandModel(model)) {
       const r = validator.validate(child);
       expect(r.ok, `${child.kind}/${child.metadata.name}: ${JSON.stringify(r.ok ? [] : r.errors)}`).to.equal(true);
@@ -175,14 +175,14 @@ describe('model expansion', () => {
       expect(l['registry.matrixinfer.ai/revision']).to.match(/^[0-9a-f]{10}$/);
       expect(l['registry.matrixinfer.ai/backend-name']).to.equal(c.kind === 'ModelRoute' ? undefined : 'x');
     }
-    const scaled = expandModel(makeModel('lab', [{ name: 'x', autoscalingPolicy: 'p', maxReplicas: 4 }], { uid: 'u9' }), () => 3)[0];
+    const scaled = expandModel(makeModel('lab', [{ name: 'x', autoscalingPolicyRef: 'p', maxReplicas: 4 }], { uid: 'u9' }), () => 3)[0];
     expect(scaled.metadata.labels!['registry.matrixinfer.ai/revision'], 'replicas set by an autoscaler do not change the revision').to.equal(children[0].metadata.labels!['registry.matrixinfer.ai/revision']);
   });
 
   it('inline policies (MatrixInfer) become AutoscalingPolicy children named like their bindings', () => {
     const policy = { metrics: [{ metricName: 'vllm:num_requests_waiting', targetValue: 10 }] };
-    const model = makeModel('inl', [{ name: 'a', autoscalingPolicy: policy as never }, { name: 'b', scalingCost: 3 }]);
-    (model.spec as unknown as Record<string, unknown>).autoscalingPolicy = { ...policy, tolerancePercent: 5 };
+    const model = makeModel('inl', [{ name: 'a', autoscalingPolicy: policy }, { name: 'b', scalingCost: 3 }]);
+    model.spec.autoscalingPolicy = { ...policy, tolerancePercent: 5 };
     const children = expandModel(model);
     expect(children.map((c) => `${c.kind}/${c.metadata.name}`)).to.deep.equal([
       'ModelInfer/inl-a',
@@ -204,7 +204,7 @@ describe('model expansion', () => {
   });
 
   it('autoscalingPolicyRef names a policy applied on its own: a binding, no policy child', () => {
-    const model = makeModel('ref', [{ name: 'a', autoscalingPolicyRef: 'team-policy' } as never]);
+    const model = makeModel('ref', [{ name: 'a', autoscalingPolicyRef: 'team-policy' }]);
     const kinds = expandModel(model).map((c) => c.kind);
     expect(kinds).to.deep.equal(['ModelInfer', 'ModelServer', 'AutoscalingPolicyBinding', 'ModelRoute']);
     expect((expandModel(model)[2] as AutoscalingPolicyBinding).spec.policyRef).to.deep.equal({ name: 'team-policy' });

@@ -78,7 +78,7 @@ describe('model controller fold', () => {
   it('deleting the Model deletes every child (cascade)', () => {
     const s = initialModelState();
     const rev = { n: 1 };
-    applyWrites(s, foldModel(s, res(makeModel('m', [{ autoscalingPolicy: 'p' }]), 1)).decisions[0], rev);
+    applyWrites(s, foldModel(s, res(makeModel('m', [{ autoscalingPolicyRef: 'p' }]), 1)).decisions[0], rev);
     const d = foldModel(s, tomb('Model', 'm', ++rev.n)).decisions;
     expect(d).to.have.length(1);
     expect(d[0].writes.every((w) => w.op === 'delete')).to.equal(true);
