@@ -78,6 +78,12 @@ describe('autoscaler policy translation', () => {
     { name: 'tokens per second', metricName: 'tokens_per_second', canonical: 'tokensPerSecond' },
     { name: 'canonical name, any case', metricName: 'KVUSAGE', canonical: 'kvUsage' },
   ];
+  for (const [input, want] of [[10, 10], ['5', 5], ['500m', 0.5]] as const) {
+    it(`reads targetValue ${JSON.stringify(input)} as the quantity ${want}`, () => {
+      expect(toScalingPolicy(policy({ metrics: [{ metricName: 'vllm:num_requests_waiting', targetValue: input }] })).metrics[0].target).to.equal(want);
+    });
+  }
+
   for (const tc of metricCases) {
     it(`maps metric ${tc.name}`, () => {
       expect(toScalingPolicy(policy({ metrics: [{ metricName: tc.metricName, targetValue: 1 }] })).metrics).to.deep.equal([{ name: tc.canonical, target: 1 }]);

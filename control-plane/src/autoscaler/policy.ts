@@ -2,7 +2,7 @@
 // ScalingBounds, with Knative/HPA-like defaults. Pure: validation returns every problem with
 // its path, and translation throws InvalidScalingPolicyError listing them (bad configuration
 // fails loudly, never with a silent default).
-import { parseDurationMs, type AutoscalingPolicy, type AutoscalingPolicyBinding, type StablePolicy } from '@matrixinfer/schemas';
+import { isQuantity, parseDurationMs, parseQuantity, type AutoscalingPolicy, type AutoscalingPolicyBinding, type StablePolicy } from '@matrixinfer/schemas';
 import type { CostParam } from './cost.js';
 import { InvalidScalingPolicyError } from './errors.js';
 import { resolveMetric } from './metrics.js';
@@ -78,8 +78,10 @@ function translate(policy: AutoscalingPolicy): { policy: ScalingPolicy; issues: 
   const metrics = (spec.metrics ?? []).map((m, i) => {
     const r = resolveMetric(m.metricName);
     if ('error' in r) issues.push({ path: `spec.metrics[${i}].metricName`, message: r.error });
-    if (!(m.targetValue > 0)) issues.push({ path: `spec.metrics[${i}].targetValue`, message: 'must be greater than 0' });
-    return { name: 'metric' in r ? r.metric.name : m.metricName, target: m.targetValue };
+    // targetValue is a Kubernetes quantity (10, "5", "500m"); the autoscaler computes with its number.
+    const target = isQuantity(m.targetValue) ? parseQuantity(m.targetValue) : Number.NaN;
+    if (!(target > 0)) issues.push({ path: `spec.metrics[${i}].targetValue`, message: 'must be a quantity greater than 0' });
+    return { name: 'metric' in r ? r.metric.name : m.metricName, target };
   });
   if (metrics.length === 0) issues.push({ path: 'spec.metrics', message: 'at least one metric is needed' });
   const seen = new Set<string>();

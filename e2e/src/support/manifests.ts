@@ -68,7 +68,7 @@ export function autoscaledSimModel(o: { name: string; policy: string; minReplica
     modelURI: 'hf://e2e/tiny',
     minReplicas: o.minReplicas,
     maxReplicas: o.maxReplicas,
-    autoscalingPolicy: o.policy,
+    autoscalingPolicyRef: o.policy,
     workers: [{ type: 'server', replicas: 1, config }],
   };
   if (o.scaleToZeroGracePeriod !== undefined) backend.scaleToZeroGracePeriod = o.scaleToZeroGracePeriod;

@@ -9,22 +9,26 @@ export type Resource = Model | ModelInfer | ModelServer | ModelRoute | Autoscali
  */
 export type Name = string;
 /**
- * A LoRA adapter name as clients send it in "model".
+ * A model name as clients send it in "model", e.g. "meta-llama/Llama-3.1-8B-Instruct".
  */
-export type AdapterName = string;
+export type ModelName = string;
 /**
  * A Kubernetes quantity: a number or a string like "500m", "16Gi", "1".
  */
 export type Quantity = number | string;
+/**
+ * A duration such as "30s" or "1m30s".
+ */
+export type Duration = string;
+/**
+ * A LoRA adapter name as clients send it in "model".
+ */
+export type AdapterName = string;
 export type Conditions = Condition[];
 /**
  * An absolute number or a percentage string such as "25%".
  */
 export type IntOrPercent = number | string;
-/**
- * A duration such as "30s" or "1m30s".
- */
-export type Duration = string;
 
 /**
  * A model to serve, with one or more engine backends.
@@ -38,10 +42,7 @@ export interface Model {
 }
 export interface ObjectMeta {
   name: Name;
-  /**
-   * A DNS-1123 label (also a safe NATS subject token).
-   */
-  namespace?: string;
+  namespace?: Name;
   labels?: StringMap;
   annotations?: StringMap;
   /**
@@ -77,10 +78,7 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 export interface ModelSpec {
-  /**
-   * Model name clients send in requests; defaults to metadata.name.
-   */
-  name?: string;
+  name?: ModelName;
   /**
    * Team or person owning the model.
    */
@@ -89,10 +87,9 @@ export interface ModelSpec {
    * @minItems 1
    */
   backends: ModelBackend[];
-  /**
-   * A DNS-1123 label (also a safe NATS subject token).
-   */
-  autoscalingPolicy?: string;
+  modelMatch?: ModelMatch;
+  autoscalingPolicy?: AutoscalingPolicySpec;
+  autoscalingPolicyRef?: Name;
   /**
    * Chunk growth rate of the cost optimizer across backends.
    */
@@ -104,6 +101,10 @@ export interface ModelBackend {
   modelURI: string;
   cacheURI?: string;
   env?: EnvVar[];
+  /**
+   * ConfigMaps and Secrets whose keys become environment variables.
+   */
+  envFrom?: EnvFromSource[];
   minReplicas?: number;
   maxReplicas: number;
   /**
@@ -114,15 +115,10 @@ export interface ModelBackend {
    * Share of traffic this backend receives.
    */
   routeWeight?: number;
-  /**
-   * Idle time before scaling to zero (at most 1800s).
-   */
-  scaleToZeroGracePeriod?: string;
+  scaleToZeroGracePeriod?: Duration;
   loraAdapters?: LoraAdapter[];
-  /**
-   * A DNS-1123 label (also a safe NATS subject token).
-   */
-  autoscalingPolicy?: string;
+  autoscalingPolicy?: AutoscalingPolicySpec;
+  autoscalingPolicyRef?: Name;
   /**
    * Engine processes of one replica; one server worker when omitted.
    *
@@ -133,31 +129,131 @@ export interface ModelBackend {
 export interface EnvVar {
   name: string;
   value?: string;
+  valueFrom?: EnvVarSource;
+}
+/**
+ * Where the value comes from (as in a Kubernetes EnvVar); set one of the four.
+ */
+export interface EnvVarSource {
+  configMapKeyRef?: KeySelector;
+  secretKeyRef?: KeySelector;
+  fieldRef?: ObjectFieldSelector;
+  resourceFieldRef?: ResourceFieldSelector;
+}
+/**
+ * One key of a ConfigMap or Secret.
+ */
+export interface KeySelector {
   /**
-   * Kubernetes EnvVarSource (secretKeyRef, configMapKeyRef, ...), passed through.
+   * Name of the ConfigMap or Secret.
    */
-  valueFrom?: {
-    [k: string]: unknown;
-  };
+  name?: string;
+  key: string;
+  /**
+   * When true, a missing object or key leaves the variable unset instead of failing.
+   */
+  optional?: boolean;
+}
+export interface ObjectFieldSelector {
+  apiVersion?: string;
+  /**
+   * A field of the pod, e.g. "metadata.name" or "status.podIP".
+   */
+  fieldPath: string;
+}
+export interface ResourceFieldSelector {
+  containerName?: string;
+  divisor?: Quantity;
+  /**
+   * e.g. "limits.cpu" or "requests.memory".
+   */
+  resource: string;
+}
+/**
+ * Every key of a ConfigMap or Secret as environment variables (as in Kubernetes envFrom).
+ */
+export interface EnvFromSource {
+  /**
+   * Prepended to every key.
+   */
+  prefix?: string;
+  configMapRef?: EnvSourceRef;
+  secretRef?: EnvSourceRef;
+}
+export interface EnvSourceRef {
+  name?: string;
+  /**
+   * When true, a missing object is skipped instead of failing.
+   */
+  optional?: boolean;
 }
 export interface LoraAdapter {
   name: AdapterName;
   artifactURL: string;
 }
+export interface AutoscalingPolicySpec {
+  /**
+   * @minItems 1
+   */
+  metrics: AutoscalingMetric[];
+  tolerancePercent?: number;
+  behavior?: AutoscalingBehavior;
+}
+export interface AutoscalingMetric {
+  /**
+   * Engine metric, e.g. vllm:num_requests_waiting.
+   */
+  metricName: string;
+  targetValue: Quantity;
+}
+export interface AutoscalingBehavior {
+  scaleUp?: ScaleUpBehavior;
+  scaleDown?: StablePolicy;
+}
+export interface ScaleUpBehavior {
+  stablePolicy?: StablePolicy;
+  panicPolicy?: PanicPolicy;
+}
+export interface StablePolicy {
+  /**
+   * At most this many replicas added/removed per period.
+   */
+  instances?: number;
+  /**
+   * At most this percentage added/removed per period.
+   */
+  percent?: number;
+  period?: Duration;
+  /**
+   * Or: the larger of the two caps; And: the smaller.
+   */
+  selectPolicy?: 'Or' | 'And';
+  stabilizationWindow?: Duration;
+}
+export interface PanicPolicy {
+  /**
+   * Growth cap per period while panicking.
+   */
+  percent?: number;
+  period?: Duration;
+  panicThresholdPercent?: number;
+  panicModeHold?: Duration;
+}
 export interface ModelWorker {
   type: 'server' | 'prefill' | 'decode';
   image?: string;
   /**
-   * Instances of this worker in one replica.
+   * Instances of this worker in one replica (0 counts as 1).
    */
   replicas?: number;
   /**
-   * Pods per instance (multi-node engines).
+   * Pods per instance, for multi-node engines (0 counts as 1).
    */
   pods?: number;
   resources?: ResourceRequirements;
+  affinity?: Affinity;
   /**
-   * Engine arguments as JSON (e.g. {"max-model-len": 8192}).
+   * Engine arguments as a map (e.g. {"max-model-len": 8192}); each key becomes a flag.
    */
   config?: {
     [k: string]: unknown;
@@ -170,6 +266,49 @@ export interface ResourceRequirements {
   requests?: {
     [k: string]: Quantity;
   };
+  /**
+   * Dynamic resource claims of the pod this container uses (Kubernetes DRA).
+   */
+  claims?: ResourceClaim[];
+}
+export interface ResourceClaim {
+  name: string;
+  request?: string;
+}
+/**
+ * Kubernetes pod scheduling affinity (nodeAffinity, podAffinity, podAntiAffinity), passed to the pods as written.
+ */
+export interface Affinity {
+  nodeAffinity?: {
+    [k: string]: unknown;
+  };
+  podAffinity?: {
+    [k: string]: unknown;
+  };
+  podAntiAffinity?: {
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+export interface ModelMatch {
+  /**
+   * Header name to match; all must match.
+   */
+  headers?: {
+    [k: string]: StringMatch;
+  };
+  uri?: StringMatch;
+  body?: {
+    model?: string;
+  };
+}
+/**
+ * Exactly one of exact, prefix, regex.
+ */
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
 }
 export interface ModelStatus {
   observedGeneration?: number;
@@ -345,10 +484,7 @@ export interface WorkloadPort {
   protocol?: 'http' | 'https';
 }
 export interface TrafficPolicy {
-  /**
-   * Upstream timeout of one request, e.g. "30s".
-   */
-  timeout?: string;
+  timeout?: Duration;
   retry?: RetryPolicy;
 }
 export interface RetryPolicy {
@@ -356,10 +492,7 @@ export interface RetryPolicy {
    * Retries after the first attempt.
    */
   attempts?: number;
-  /**
-   * A duration such as "30s" or "1m30s".
-   */
-  retryInterval?: string;
+  retryInterval?: Duration;
 }
 export interface KvConnector {
   type?: 'http' | 'lmcache' | 'nixl' | 'mooncake';
@@ -384,10 +517,7 @@ export interface ModelRoute {
   status?: ModelRouteStatus;
 }
 export interface ModelRouteSpec {
-  /**
-   * Model name clients request.
-   */
-  modelName?: string;
+  modelName?: ModelName;
   /**
    * @maxItems 10
    */
@@ -407,26 +537,6 @@ export interface RouteRule {
    * @maxItems 16
    */
   targetModels: TargetModel[];
-}
-export interface ModelMatch {
-  /**
-   * Header name to match; all must match.
-   */
-  headers?: {
-    [k: string]: StringMatch;
-  };
-  uri?: StringMatch;
-  body?: {
-    model?: string;
-  };
-}
-/**
- * Exactly one of exact, prefix, regex.
- */
-export interface StringMatch {
-  exact?: string;
-  prefix?: string;
-  regex?: string;
 }
 export interface TargetModel {
   modelServerName: Name;
@@ -466,66 +576,6 @@ export interface AutoscalingPolicy {
   metadata: ObjectMeta;
   spec: AutoscalingPolicySpec;
   status?: AutoscalingPolicyStatus;
-}
-export interface AutoscalingPolicySpec {
-  /**
-   * @minItems 1
-   */
-  metrics: AutoscalingMetric[];
-  tolerancePercent?: number;
-  behavior?: AutoscalingBehavior;
-}
-export interface AutoscalingMetric {
-  /**
-   * Engine metric, e.g. vllm:num_requests_waiting.
-   */
-  metricName: string;
-  /**
-   * Desired average per replica.
-   */
-  targetValue: number;
-}
-export interface AutoscalingBehavior {
-  scaleUp?: ScaleUpBehavior;
-  scaleDown?: StablePolicy;
-}
-export interface ScaleUpBehavior {
-  stablePolicy?: StablePolicy;
-  panicPolicy?: PanicPolicy;
-}
-export interface StablePolicy {
-  /**
-   * At most this many replicas added/removed per period.
-   */
-  instances?: number;
-  /**
-   * At most this percentage added/removed per period.
-   */
-  percent?: number;
-  /**
-   * A duration such as "30s" or "1m30s".
-   */
-  period?: string;
-  /**
-   * Or: the larger of the two caps; And: the smaller.
-   */
-  selectPolicy?: 'Or' | 'And';
-  stabilizationWindow?: Duration;
-}
-export interface PanicPolicy {
-  /**
-   * Growth cap per period while panicking.
-   */
-  percent?: number;
-  /**
-   * A duration such as "30s" or "1m30s".
-   */
-  period?: string;
-  panicThresholdPercent?: number;
-  /**
-   * A duration such as "30s" or "1m30s".
-   */
-  panicModeHold?: string;
 }
 export interface AutoscalingPolicyStatus {
   observedGeneration?: number;

@@ -25,7 +25,8 @@ export const autoscalingPolicyKind: KindSchema = {
       additionalProperties: false,
       properties: {
         metricName: { type: 'string', minLength: 1, description: 'Engine metric, e.g. vllm:num_requests_waiting.' },
-        targetValue: { type: 'number', exclusiveMinimum: 0, description: 'Desired average per replica.' },
+        // A Kubernetes quantity as MatrixInfer has it (10, "5", "500m"); must be above 0 (rules).
+        targetValue: { $ref: '#/definitions/Quantity', description: 'Desired average per replica: a quantity such as 10, "5" or "500m".' },
       },
     },
     AutoscalingBehavior: {

@@ -17,6 +17,12 @@ export const DNS_LABEL_MESSAGE =
 export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
 export const DURATION_MESSAGE = 'must be a duration like "500ms", "30s", "1m30s" or "2h"';
 
+/**
+ * A Kubernetes quantity as a string: a signed decimal number, then a binary suffix (Ki..Ei),
+ * a decimal suffix (n, u, m, "", k, M..E) or a decimal exponent (e3, E-2). See ../quantity.ts.
+ */
+export const QUANTITY_PATTERN = '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+))?$';
+
 const dnsLabel: JsonSchema = {
   type: 'string',
   minLength: 1,
@@ -58,7 +64,7 @@ export const commonDefinitions: Record<string, JsonSchema> = {
     description: 'A Kubernetes quantity: a number or a string like "500m", "16Gi", "1".',
     anyOf: [
       { type: 'number' },
-      { type: 'string', pattern: '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i?|[mkMGTPE])?$' },
+      { type: 'string', pattern: QUANTITY_PATTERN },
     ],
     'x-message': 'must be a quantity: a number or a string like "500m", "16Gi" or "2"',
     'x-kubernetes-int-or-string': true,
@@ -77,11 +83,73 @@ export const commonDefinitions: Record<string, JsonSchema> = {
     properties: {
       name: { type: 'string', minLength: 1, pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$', 'x-message': 'must be an environment variable name (letters, digits, "_", "-", ".", not starting with a digit)' },
       value: { type: 'string' },
-      valueFrom: {
+      valueFrom: { $ref: '#/definitions/EnvVarSource' },
+    },
+  },
+  EnvVarSource: {
+    title: 'EnvVarSource',
+    description: 'Where the value comes from (as in a Kubernetes EnvVar); set one of the four.',
+    type: 'object',
+    minProperties: 1,
+    maxProperties: 1,
+    'x-message': 'must set exactly one of configMapKeyRef, secretKeyRef, fieldRef or resourceFieldRef',
+    additionalProperties: false,
+    properties: {
+      configMapKeyRef: { $ref: '#/definitions/KeySelector', description: 'A key of a ConfigMap in the namespace.' },
+      secretKeyRef: { $ref: '#/definitions/KeySelector', description: 'A key of a Secret in the namespace.' },
+      fieldRef: {
+        title: 'ObjectFieldSelector',
         type: 'object',
-        additionalProperties: true,
-        description: 'Kubernetes EnvVarSource (secretKeyRef, configMapKeyRef, ...), passed through.',
+        required: ['fieldPath'],
+        additionalProperties: false,
+        properties: {
+          apiVersion: { type: 'string' },
+          fieldPath: { type: 'string', minLength: 1, description: 'A field of the pod, e.g. "metadata.name" or "status.podIP".' },
+        },
       },
+      resourceFieldRef: {
+        title: 'ResourceFieldSelector',
+        type: 'object',
+        required: ['resource'],
+        additionalProperties: false,
+        properties: {
+          containerName: { type: 'string' },
+          divisor: { $ref: '#/definitions/Quantity' },
+          resource: { type: 'string', minLength: 1, description: 'e.g. "limits.cpu" or "requests.memory".' },
+        },
+      },
+    },
+  },
+  KeySelector: {
+    title: 'KeySelector',
+    description: 'One key of a ConfigMap or Secret.',
+    type: 'object',
+    required: ['key'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', description: 'Name of the ConfigMap or Secret.' },
+      key: { type: 'string', minLength: 1 },
+      optional: { type: 'boolean', description: 'When true, a missing object or key leaves the variable unset instead of failing.' },
+    },
+  },
+  EnvFromSource: {
+    title: 'EnvFromSource',
+    description: 'Every key of a ConfigMap or Secret as environment variables (as in Kubernetes envFrom).',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      prefix: { type: 'string', description: 'Prepended to every key.' },
+      configMapRef: { $ref: '#/definitions/EnvSourceRef' },
+      secretRef: { $ref: '#/definitions/EnvSourceRef' },
+    },
+  },
+  EnvSourceRef: {
+    title: 'EnvSourceRef',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string' },
+      optional: { type: 'boolean', description: 'When true, a missing object is skipped instead of failing.' },
     },
   },
   ResourceRequirements: {
@@ -91,6 +159,87 @@ export const commonDefinitions: Record<string, JsonSchema> = {
     properties: {
       limits: { type: 'object', additionalProperties: { $ref: '#/definitions/Quantity' } },
       requests: { type: 'object', additionalProperties: { $ref: '#/definitions/Quantity' } },
+      claims: {
+        type: 'array',
+        description: 'Dynamic resource claims of the pod this container uses (Kubernetes DRA).',
+        items: {
+          title: 'ResourceClaim',
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: { name: { type: 'string', minLength: 1 }, request: { type: 'string' } },
+        },
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      },
+    },
+  },
+  LabelSelector: {
+    title: 'LabelSelector',
+    description: 'A Kubernetes label selector: all matchLabels and all matchExpressions must hold.',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      matchLabels: { $ref: '#/definitions/StringMap' },
+      matchExpressions: {
+        type: 'array',
+        items: {
+          title: 'LabelSelectorRequirement',
+          type: 'object',
+          required: ['key', 'operator'],
+          additionalProperties: false,
+          properties: {
+            key: { type: 'string', minLength: 1 },
+            operator: { type: 'string', enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
+            values: { type: 'array', items: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+  Affinity: {
+    title: 'Affinity',
+    description: 'Kubernetes pod scheduling affinity (nodeAffinity, podAffinity, podAntiAffinity), passed to the pods as written.',
+    type: 'object',
+    additionalProperties: true,
+    'x-kubernetes-preserve-unknown-fields': true,
+    properties: {
+      nodeAffinity: { type: 'object', additionalProperties: true, 'x-kubernetes-preserve-unknown-fields': true },
+      podAffinity: { type: 'object', additionalProperties: true, 'x-kubernetes-preserve-unknown-fields': true },
+      podAntiAffinity: { type: 'object', additionalProperties: true, 'x-kubernetes-preserve-unknown-fields': true },
+    },
+  },
+  TopologySpreadConstraint: {
+    title: 'TopologySpreadConstraint',
+    description: 'How pods spread over a topology (zones, nodes), as in a Kubernetes PodSpec.',
+    type: 'object',
+    // MatrixInfer requires none of the fields; the topology key is the one without a sensible default.
+    required: ['topologyKey'],
+    additionalProperties: false,
+    properties: {
+      maxSkew: { type: 'integer', minimum: 1, default: 1 },
+      topologyKey: { type: 'string', minLength: 1 },
+      whenUnsatisfiable: { type: 'string', enum: ['DoNotSchedule', 'ScheduleAnyway'], default: 'DoNotSchedule' },
+      labelSelector: { $ref: '#/definitions/LabelSelector' },
+      minDomains: { type: 'integer', minimum: 1 },
+      matchLabelKeys: { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'atomic' },
+      nodeAffinityPolicy: { type: 'string', enum: ['Honor', 'Ignore'] },
+      nodeTaintsPolicy: { type: 'string', enum: ['Honor', 'Ignore'] },
+    },
+  },
+  ObjectReference: {
+    title: 'ObjectReference',
+    description: 'A reference to another object, as Kubernetes writes one (kind and name are what we read).',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      name: { type: 'string' },
+      namespace: { type: 'string' },
+      uid: { type: 'string' },
+      resourceVersion: { type: 'string' },
+      fieldPath: { type: 'string' },
     },
   },
   OwnerReference: {

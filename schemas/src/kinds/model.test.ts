@@ -27,7 +27,42 @@ describe('Model schema', () => {
     expect(doc).to.deep.equal(before);
   });
 
+  it('takes MatrixInfer fields: inline autoscalingPolicy (quantity targets), envFrom, valueFrom, workers[] pod fields', () => {
+    const doc = base();
+    unsetAt(doc, 'spec.backends[0].autoscalingPolicyRef');
+    setAt(doc, 'spec.autoscalingPolicy', { metrics: [{ metricName: 'matrixinfer:num_requests_waiting', targetValue: '500m' }] });
+    setAt(doc, 'spec.backends[0].autoscalingPolicy', { metrics: [{ metricName: 'vllm:num_requests_waiting', targetValue: 10 }], tolerancePercent: 5 });
+    setAt(doc, 'spec.backends[0].envFrom', [{ secretRef: { name: 'hf' } }, { prefix: 'APP_', configMapRef: { name: 'cfg', optional: true } }]);
+    setAt(doc, 'spec.backends[0].env[0]', { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'hf', key: 'token' } } });
+    setAt(doc, 'spec.backends[0].workers[0].replicas', 0);
+    setAt(doc, 'spec.backends[0].workers[0].pods', 0);
+    setAt(doc, 'spec.backends[0].workers[0].affinity', { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } });
+    setAt(doc, 'spec.backends[0].workers[0].resources.claims', [{ name: 'gpu' }]);
+    setAt(doc, 'spec.modelMatch', { headers: { 'x-team': { exact: 'a' } } });
+    expectValid(doc);
+  });
+
   runInvalidCases(base, [
+    {
+      name: 'inline policy and a policy name together',
+      set: { 'spec.backends[0].autoscalingPolicy': { metrics: [{ metricName: 'm', targetValue: 1 }] } },
+      path: 'spec.backends[0].autoscalingPolicyRef',
+      message: 'not both',
+    },
+    {
+      name: 'policy name in autoscalingPolicy (our old spelling)',
+      mutate: (d) => {
+        unsetAt(d, 'spec.backends[0].autoscalingPolicyRef');
+        setAt(d, 'spec.backends[0].autoscalingPolicy', 'llama-scaling');
+      },
+      path: 'spec.backends[0].autoscalingPolicy',
+      message: 'must be an object',
+    },
+    { name: 'inline policy target 0', set: { 'spec.autoscalingPolicy': { metrics: [{ metricName: 'm', targetValue: '0m' }] } }, path: 'spec.autoscalingPolicy.metrics[0].targetValue', message: 'greater than 0' },
+    { name: 'inline policy target not a quantity', set: { 'spec.autoscalingPolicy': { metrics: [{ metricName: 'm', targetValue: 'ten' }] } }, path: 'spec.autoscalingPolicy.metrics[0].targetValue', message: 'must be a quantity' },
+    { name: 'valueFrom with two sources', set: { 'spec.backends[0].env[0]': { name: 'X', valueFrom: { secretKeyRef: { name: 'a', key: 'b' }, configMapKeyRef: { name: 'a', key: 'b' } } } }, path: 'spec.backends[0].env[0].valueFrom', message: 'exactly one of' },
+    { name: 'secretKeyRef without key', set: { 'spec.backends[0].env[0]': { name: 'X', valueFrom: { secretKeyRef: { name: 'a' } } } }, path: 'spec.backends[0].env[0].valueFrom.secretKeyRef.key', message: 'is required' },
+    { name: 'envFrom misspelt', set: { 'spec.backends[0].envFrom': [{ secretRefs: { name: 'a' } }] }, path: 'spec.backends[0].envFrom[0].secretRefs', message: 'did you mean "secretRef"' },
     { name: 'name with a dot', set: { 'metadata.name': 'llama.3' }, path: 'metadata.name', message: 'DNS-1123' },
     { name: 'name with a wildcard', set: { 'metadata.name': 'llama*' }, path: 'metadata.name', message: 'DNS-1123' },
     { name: 'namespace upper-case', set: { 'metadata.namespace': 'Prod' }, path: 'metadata.namespace', message: 'DNS-1123' },

@@ -18,7 +18,15 @@ export const modelKind: KindSchema = {
         name: { $ref: '#/definitions/ModelName', description: 'Model name clients send in requests; defaults to metadata.name.' },
         owner: { type: 'string', description: 'Team or person owning the model.' },
         backends: { type: 'array', minItems: 1, items: { $ref: '#/definitions/ModelBackend' }, ...nameList },
-        autoscalingPolicy: { $ref: '#/definitions/Name', description: 'AutoscalingPolicy used to scale all backends together (heterogeneous optimizer).' },
+        modelMatch: { $ref: '#/definitions/ModelMatch', description: 'Extra request matching of the derived ModelRoute (headers, uri, body model).' },
+        autoscalingPolicy: {
+          $ref: '#/definitions/AutoscalingPolicySpec',
+          description: 'Inline policy that scales all backends together (heterogeneous optimizer), as MatrixInfer writes it.',
+        },
+        autoscalingPolicyRef: {
+          $ref: '#/definitions/Name',
+          description: 'Name of an AutoscalingPolicy in the namespace used like autoscalingPolicy (set one of the two).',
+        },
         costExpansionRatePercent: { type: 'integer', minimum: 100, maximum: 1000, default: 200, description: 'Chunk growth rate of the cost optimizer across backends.' },
       },
     },
@@ -33,8 +41,8 @@ export const modelKind: KindSchema = {
         type: { type: 'string', enum: ['vLLM', 'vLLMDisaggregated', 'SGLang'] },
         modelURI: {
           type: 'string',
-          pattern: '^(hf|s3|pvc|file)://.+$',
-          'x-message': 'must be a model URI starting with hf://, s3://, pvc:// or file://',
+          pattern: '^(hf|s3|pvc|hostpath|file)://.+$',
+          'x-message': 'must be a model URI starting with hf://, s3://, pvc://, hostpath:// or file://',
         },
         cacheURI: {
           type: 'string',
@@ -42,13 +50,15 @@ export const modelKind: KindSchema = {
           'x-message': 'must be a cache URI starting with hostpath://, pvc:// or file://',
         },
         env: { type: 'array', items: { $ref: '#/definitions/EnvVar' } },
+        envFrom: { type: 'array', items: { $ref: '#/definitions/EnvFromSource' }, description: 'ConfigMaps and Secrets whose keys become environment variables.' },
         minReplicas: { type: 'integer', minimum: 0, default: 1 },
         maxReplicas: { type: 'integer', minimum: 1 },
         scalingCost: { type: 'integer', minimum: 0, default: 0, description: 'Relative cost of one replica, used by the cost optimizer.' },
         routeWeight: { type: 'integer', minimum: 0, maximum: 100, default: 100, description: 'Share of traffic this backend receives.' },
         scaleToZeroGracePeriod: { $ref: '#/definitions/Duration', default: '30s', description: 'Idle time before scaling to zero (at most 1800s).' },
         loraAdapters: { type: 'array', items: { $ref: '#/definitions/LoraAdapter' }, ...nameList },
-        autoscalingPolicy: { $ref: '#/definitions/Name', description: 'Name of the AutoscalingPolicy for this backend.' },
+        autoscalingPolicy: { $ref: '#/definitions/AutoscalingPolicySpec', description: 'Inline policy for this backend alone, as MatrixInfer writes it.' },
+        autoscalingPolicyRef: { $ref: '#/definitions/Name', description: 'Name of an AutoscalingPolicy for this backend (set this or autoscalingPolicy).' },
         workers: {
           type: 'array',
           minItems: 1,
@@ -80,13 +90,15 @@ export const modelKind: KindSchema = {
       properties: {
         type: { type: 'string', enum: ['server', 'prefill', 'decode'] },
         image: { type: 'string', minLength: 1 },
-        replicas: { type: 'integer', minimum: 1, default: 1, description: 'Instances of this worker in one replica.' },
-        pods: { type: 'integer', minimum: 1, default: 1, description: 'Pods per instance (multi-node engines).' },
+        // MatrixInfer accepts 0 (its examples write it) and reads it as 1.
+        replicas: { type: 'integer', minimum: 0, default: 1, description: 'Instances of this worker in one replica (0 counts as 1).' },
+        pods: { type: 'integer', minimum: 0, default: 1, description: 'Pods per instance, for multi-node engines (0 counts as 1).' },
         resources: { $ref: '#/definitions/ResourceRequirements' },
+        affinity: { $ref: '#/definitions/Affinity' },
         config: {
           type: 'object',
           additionalProperties: true,
-          description: 'Engine arguments as JSON (e.g. {"max-model-len": 8192}).',
+          description: 'Engine arguments as a map (e.g. {"max-model-len": 8192}); each key becomes a flag.',
           'x-kubernetes-preserve-unknown-fields': true,
         },
       },

@@ -1,11 +1,26 @@
 // Cross-field rules of AutoscalingPolicy and AutoscalingPolicyBinding.
 import type { ValidationIssue } from '../issues.js';
 import { childPath } from '../paths.js';
+import { isQuantity, parseQuantity } from '../quantity.js';
 import { arr, minNotAboveMax, obj, str, uniqueBy } from './util.js';
 
-/** AutoscalingPolicy rules: each metric named once. */
+/** Rules of a policy spec at `path` (a policy's spec, or a Model's inline autoscalingPolicy). */
+export function policySpecRules(spec: unknown, path: string): ValidationIssue[] {
+  const metrics = arr(obj(spec)?.metrics);
+  const out = uniqueBy(metrics, 'metricName', childPath(path, 'metrics'), 'metricName');
+  metrics.forEach((m, i) => {
+    const v = obj(m)?.targetValue;
+    // Malformed quantities are reported by the schema; here only the value matters.
+    if (isQuantity(v) && !(parseQuantity(v) > 0)) {
+      out.push({ path: childPath(path, 'metrics', i, 'targetValue'), message: `must be greater than 0 (got ${JSON.stringify(v)})` });
+    }
+  });
+  return out;
+}
+
+/** AutoscalingPolicy rules: each metric named once, targets above 0. */
 export function autoscalingPolicyRules(doc: { spec?: unknown }): ValidationIssue[] {
-  return uniqueBy(arr(obj(doc.spec)?.metrics), 'metricName', 'spec.metrics', 'metricName');
+  return policySpecRules(doc.spec, 'spec');
 }
 
 /** Binding rules: exactly one configuration, min <= max everywhere, each target once. */

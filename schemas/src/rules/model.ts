@@ -2,7 +2,18 @@
 import { parseDurationMs } from '../duration.js';
 import type { ValidationIssue } from '../issues.js';
 import { childPath } from '../paths.js';
+import { policySpecRules } from './autoscaling.js';
 import { arr, minNotAboveMax, obj, str, uniqueBy, type Obj } from './util.js';
+
+/** An inline autoscalingPolicy and an autoscalingPolicyRef exclude each other. */
+function policyRules(holder: Obj, path: string): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  if (holder.autoscalingPolicy !== undefined && holder.autoscalingPolicyRef !== undefined) {
+    out.push({ path: childPath(path, 'autoscalingPolicyRef'), message: 'set autoscalingPolicy (inline) or autoscalingPolicyRef (a name), not both' });
+  }
+  if (holder.autoscalingPolicy !== undefined) out.push(...policySpecRules(holder.autoscalingPolicy, childPath(path, 'autoscalingPolicy')));
+  return out;
+}
 
 const MAX_SCALE_TO_ZERO_MS = 1_800_000;
 
@@ -31,7 +42,7 @@ function workerRules(backend: Obj, path: string): ValidationIssue[] {
 }
 
 function backendRules(backend: Obj, path: string): ValidationIssue[] {
-  const out = [...minNotAboveMax(backend, path), ...workerRules(backend, path)];
+  const out = [...minNotAboveMax(backend, path), ...workerRules(backend, path), ...policyRules(backend, path)];
   const grace = str(backend.scaleToZeroGracePeriod);
   const ms = grace === undefined ? undefined : parseDurationMs(grace);
   if (ms !== undefined && ms > MAX_SCALE_TO_ZERO_MS) {
@@ -44,7 +55,8 @@ function backendRules(backend: Obj, path: string): ValidationIssue[] {
 /** Model rules: unique backend names, min <= max, worker types fit the backend type, grace <= 1800s. */
 export function modelRules(doc: Obj): ValidationIssue[] {
   const backends = arr(obj(doc.spec)?.backends);
-  const out = uniqueBy(backends, 'name', 'spec.backends', 'backend name');
+  const spec = obj(doc.spec);
+  const out = [...uniqueBy(backends, 'name', 'spec.backends', 'backend name'), ...(spec ? policyRules(spec, 'spec') : [])];
   backends.forEach((b, i) => {
     const backend = obj(b);
     if (backend) out.push(...backendRules(backend, childPath('spec.backends', i)));
