@@ -71,4 +71,8 @@ describe('engine pod templates', () => {
     const n = makeModel('demo', [{}]);
     expect(engineServedName(n, n.spec.backends[0])).to.equal('demo');
   });
+
+  it('refuses a backend type it has no engine command for instead of running vLLM in its image', () => {
+    expect(() => podsOf({ type: 'MindIE' as never, workers: [{ type: 'server', image: 'mindie' }] })).to.throw(/no engine command for backend type MindIE/);
+  });
 });

@@ -2,6 +2,7 @@
 // /health, a preStop that drains, a termination grace long enough for it) and, for engines
 // spread over several nodes, the worker pods; both with the weights volume and the download
 // init containers. A worker without an image runs the built-in simulator instead.
+import { InvalidResourceError } from '../../errors.js';
 import type { Container, EnvVar, Model, ModelBackend, ModelWorker, PodTemplate } from '../../types.js';
 import { configToArgs, configValue, hasFlag } from './flags.js';
 import { drainPreStop, TERMINATION_GRACE_SECONDS } from './drain.js';
@@ -82,9 +83,12 @@ export function engineInput(model: Model, backend: ModelBackend, worker: ModelWo
   };
 }
 
-/** The command lines of one real-engine worker. */
+/** The command lines of one real-engine worker; a backend type without a builder is refused, never run as vLLM. */
 export function buildEngine(backend: ModelBackend, input: EngineInput): EngineBuild {
-  return engineOf(backend) === 'SGLang' ? sglangEngine(input) : vllmEngine(input);
+  const type: string = backend.type;
+  if (type === 'SGLang') return sglangEngine(input);
+  if (type === 'vLLM' || type === 'vLLMDisaggregated') return vllmEngine(input);
+  throw new InvalidResourceError(`backend ${backend.name}: no engine command for backend type ${type} (vLLM, vLLMDisaggregated and SGLang have one; omit the image to run the simulator)`);
 }
 
 /** argv of the simulator standing in for a worker (the container of an image-less worker, or the annotation of a real one). */
