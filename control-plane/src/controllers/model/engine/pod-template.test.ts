@@ -37,6 +37,13 @@ describe('engine pod templates', () => {
     expect(JSON.parse(pods.entry.metadata!.annotations![SIMULATOR_ARGS_ANNOTATION])).to.deep.equal(['--model', 'm', '--engine', 'vllm']);
   });
 
+  it("the worker's affinity reaches every pod of it", () => {
+    const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'gpu', operator: 'In', values: ['h100'] }] }] } } };
+    const pods = podsOf({ workers: [{ type: 'server', image: 'vllm', pods: 2, affinity }] });
+    expect(pods.entry.spec.affinity).to.deep.equal(affinity);
+    expect(pods.worker!.spec.affinity).to.deep.equal(affinity);
+  });
+
   it('multi-node: worker pods get the worker command, weights, no HTTP probes or preStop', () => {
     const pods = podsOf({ workers: [{ type: 'server', image: 'vllm/vllm-openai', pods: 2 }] });
     const w = pods.worker!.spec.containers[0] as Container & Record<string, unknown>;

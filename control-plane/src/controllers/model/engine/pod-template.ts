@@ -53,10 +53,13 @@ function gpusOf(worker: ModelWorker): number {
   return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
 }
 
-// envFrom and affinity arrive with the MatrixInfer-complete schema; read whatever is there.
-function envFromOf(backend: ModelBackend): unknown[] {
-  const v = (backend as { envFrom?: unknown }).envFrom;
-  return Array.isArray(v) ? v : [];
+/** The Kubernetes EnvFromSource list of a container. */
+type EnvFrom = NonNullable<Container['envFrom']>;
+/** A Kubernetes Volume or VolumeMount, as the schema types them. */
+type VolumeLike = Record<string, unknown>;
+
+function envFromOf(backend: ModelBackend): EnvFrom {
+  return backend.envFrom ?? [];
 }
 
 /** Downloads a backend needs before its engines start: the model, then each LoRA adapter. */
@@ -125,7 +128,7 @@ function simulatorContainer(model: Model, backend: ModelBackend, worker: ModelWo
   return c;
 }
 
-function engineContainer(backend: ModelBackend, worker: ModelWorker, cmd: { command: string[]; args: string[] }, entry: boolean, mounts: unknown[]): Container {
+function engineContainer(backend: ModelBackend, worker: ModelWorker, cmd: { command: string[]; args: string[] }, entry: boolean, mounts: VolumeLike[]): Container {
   const port = enginePort(worker);
   const env: EnvVar[] = [...weightsEnv(backend), { name: 'PORT', value: String(port) }];
   const c: Container = { name: 'engine', image: worker.image!, command: cmd.command, args: cmd.args, env };
@@ -154,7 +157,6 @@ export interface WorkerPods {
 export function workerPods(model: Model, backend: ModelBackend, worker: ModelWorker): WorkerPods {
   const labels = podLabels(model.metadata.name, backend.name);
   const pods = worker.pods ?? 1;
-  const affinity = (worker as { affinity?: unknown }).affinity;
   if (!worker.image) {
     const spec = (): PodTemplate['spec'] => ({ containers: [simulatorContainer(model, backend, worker)] });
     const out: WorkerPods = { entry: { metadata: { labels: { ...labels } }, spec: spec() } };
@@ -167,8 +169,8 @@ export function workerPods(model: Model, backend: ModelBackend, worker: ModelWor
   const downloads = downloadsOf(backend);
   const env = backend.env ?? [];
   const template = (cmd: { command: string[]; args: string[] }, entry: boolean): PodTemplate => {
-    const volumes: unknown[] = [{ name: 'dshm', emptyDir: { medium: 'Memory' } }];
-    const mounts: unknown[] = [{ name: 'dshm', mountPath: '/dev/shm' }];
+    const volumes: VolumeLike[] = [{ name: 'dshm', emptyDir: { medium: 'Memory' } }];
+    const mounts: VolumeLike[] = [{ name: 'dshm', mountPath: '/dev/shm' }];
     if (downloads.length > 0 || backend.cacheURI) {
       volumes.unshift(cacheVolume(backend.cacheURI).volume);
       mounts.unshift(modelsMount(backend.cacheURI));
@@ -176,7 +178,7 @@ export function workerPods(model: Model, backend: ModelBackend, worker: ModelWor
     const spec: PodTemplate['spec'] = { containers: [engineContainer(backend, worker, cmd, entry, mounts)], volumes };
     if (downloads.length > 0) spec.initContainers = downloads.map((d) => downloadContainer(d, backend.cacheURI, env, envFromOf(backend)));
     if (entry) spec.terminationGracePeriodSeconds = TERMINATION_GRACE_SECONDS;
-    if (affinity && typeof affinity === 'object') spec.affinity = affinity;
+    if (worker.affinity) spec.affinity = worker.affinity;
     return { metadata: { labels: { ...labels }, annotations: { ...annotations } }, spec };
   };
   const out: WorkerPods = { entry: template(build.entry, true), kvConnector: build.kvConnector };

@@ -57,7 +57,7 @@ export interface Download {
 }
 
 /** The init container of one download; it sees the backend's env and envFrom (tokens, S3 keys). */
-export function downloadContainer(d: Download, cacheURI: string | undefined, env: EnvVar[], envFrom: unknown[]): Container {
+export function downloadContainer(d: Download, cacheURI: string | undefined, env: EnvVar[], envFrom: NonNullable<Container['envFrom']>): Container {
   const c: Container = {
     name: d.name,
     image: DOWNLOADER_IMAGE,
