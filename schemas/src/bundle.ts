@@ -7,6 +7,7 @@ import { modelKind } from './kinds/model.js';
 import { modelInferKind } from './kinds/modelInfer.js';
 import { modelRouteKind } from './kinds/modelRoute.js';
 import { modelServerKind } from './kinds/modelServer.js';
+import { podDefinitions } from './kinds/pod.js';
 import type { JsonSchema, KindSchema } from './kinds/types.js';
 
 /** Every kind's schema, in the order of KINDS. */
@@ -21,7 +22,7 @@ export const KIND_SCHEMAS: readonly KindSchema[] = [
 
 /** All definitions (common + each kind's spec/status parts + each kind's top schema by kind). */
 export function allDefinitions(): Record<string, JsonSchema> {
-  const defs: Record<string, JsonSchema> = { ...commonDefinitions };
+  const defs: Record<string, JsonSchema> = { ...commonDefinitions, ...podDefinitions };
   for (const k of KIND_SCHEMAS) {
     for (const [name, schema] of Object.entries({ ...k.definitions, [k.kind]: k.schema })) {
       if (name in defs) throw new Error(`schema definition ${name} is defined twice`);

@@ -346,16 +346,54 @@ export interface ModelInferSpec {
   schedulerName?: string;
   recoveryPolicy?: 'InferGroupRecreate' | 'RoleRecreate' | 'None';
   rolloutStrategy?: RolloutStrategy;
+  /**
+   * How the inference groups spread over zones or nodes (as in a PodSpec).
+   */
+  topologySpreadConstraints?: TopologySpreadConstraint[];
   template: InferGroupTemplate;
 }
 export interface RolloutStrategy {
   type?: 'InferGroupRollingUpdate' | 'RoleRollingUpdate';
+  rollingUpdateConfiguration?: RollingUpdateConfiguration;
+  maxUnavailable?: IntOrPercent;
+  maxSurge?: IntOrPercent;
+  /**
+   * Deprecated: use rollingUpdateConfiguration.partition.
+   */
+  partition?: number;
+}
+export interface RollingUpdateConfiguration {
   maxUnavailable?: IntOrPercent;
   maxSurge?: IntOrPercent;
   /**
    * Groups with an index below this keep the old revision.
    */
   partition?: number;
+}
+/**
+ * How pods spread over a topology (zones, nodes), as in a Kubernetes PodSpec.
+ */
+export interface TopologySpreadConstraint {
+  maxSkew?: number;
+  topologyKey: string;
+  whenUnsatisfiable?: 'DoNotSchedule' | 'ScheduleAnyway';
+  labelSelector?: LabelSelector;
+  minDomains?: number;
+  matchLabelKeys?: string[];
+  nodeAffinityPolicy?: 'Honor' | 'Ignore';
+  nodeTaintsPolicy?: 'Honor' | 'Ignore';
+}
+/**
+ * A Kubernetes label selector: all matchLabels and all matchExpressions must hold.
+ */
+export interface LabelSelector {
+  matchLabels?: StringMap;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
 }
 export interface InferGroupTemplate {
   /**
@@ -376,6 +414,20 @@ export interface GangSchedule {
   minRoleReplicas?: {
     [k: string]: number;
   };
+  networkTopology?: NetworkTopology;
+}
+/**
+ * Network-topology-aware gang placement (Volcano HyperNode tiers); passed to the scheduler.
+ */
+export interface NetworkTopology {
+  /**
+   * hard: never above highestTierAllowed; soft: best effort.
+   */
+  mode?: 'hard' | 'soft';
+  /**
+   * Highest network tier a gang may span.
+   */
+  highestTierAllowed?: number;
 }
 export interface Role {
   name: Name;
@@ -402,23 +454,185 @@ export interface PodSpec {
    * @minItems 1
    */
   containers: Container[];
+  initContainers?: Container[];
+  /**
+   * Items: EphemeralContainer
+   */
+  ephemeralContainers?: {
+    [k: string]: unknown;
+  }[];
   nodeSelector?: StringMap;
-  [k: string]: unknown;
+  affinity?: Affinity;
+  /**
+   * Items: Toleration
+   */
+  tolerations?: {
+    [k: string]: unknown;
+  }[];
+  topologySpreadConstraints?: TopologySpreadConstraint[];
+  /**
+   * Items: Volume
+   */
+  volumes?: {
+    [k: string]: unknown;
+  }[];
+  resources?: ResourceRequirements;
+  overhead?: {
+    [k: string]: Quantity;
+  };
+  /**
+   * PodSecurityContext
+   */
+  securityContext?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Items: LocalObjectReference
+   */
+  imagePullSecrets?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Items: HostAlias
+   */
+  hostAliases?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * PodDNSConfig
+   */
+  dnsConfig?: {
+    [k: string]: unknown;
+  };
+  /**
+   * PodOS
+   */
+  os?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Items: PodReadinessGate
+   */
+  readinessGates?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Items: PodResourceClaim
+   */
+  resourceClaims?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Items: PodSchedulingGate
+   */
+  schedulingGates?: {
+    [k: string]: unknown;
+  }[];
+  activeDeadlineSeconds?: number;
+  terminationGracePeriodSeconds?: number;
+  priority?: number;
+  automountServiceAccountToken?: boolean;
+  enableServiceLinks?: boolean;
+  hostIPC?: boolean;
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostUsers?: boolean;
+  setHostnameAsFQDN?: boolean;
+  shareProcessNamespace?: boolean;
+  dnsPolicy?: string;
+  hostname?: string;
+  hostnameOverride?: string;
+  nodeName?: string;
+  preemptionPolicy?: string;
+  priorityClassName?: string;
+  restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+  runtimeClassName?: string;
+  schedulerName?: string;
+  /**
+   * Deprecated by Kubernetes: use serviceAccountName.
+   */
+  serviceAccount?: string;
+  serviceAccountName?: string;
+  subdomain?: string;
 }
 export interface Container {
   name: Name;
   image: string;
   command?: string[];
   args?: string[];
+  workingDir?: string;
   env?: EnvVar[];
+  envFrom?: EnvFromSource[];
   ports?: ContainerPort[];
   resources?: ResourceRequirements;
-  [k: string]: unknown;
+  /**
+   * Items: ContainerResizePolicy
+   */
+  resizePolicy?: {
+    [k: string]: unknown;
+  }[];
+  restartPolicy?: string;
+  /**
+   * Items: ContainerRestartRule
+   */
+  restartPolicyRules?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Items: VolumeMount
+   */
+  volumeMounts?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Items: VolumeDevice
+   */
+  volumeDevices?: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * Probe
+   */
+  livenessProbe?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Probe
+   */
+  readinessProbe?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Probe
+   */
+  startupProbe?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Lifecycle (postStart, preStop)
+   */
+  lifecycle?: {
+    [k: string]: unknown;
+  };
+  /**
+   * SecurityContext
+   */
+  securityContext?: {
+    [k: string]: unknown;
+  };
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  terminationMessagePath?: string;
+  terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
 }
 export interface ContainerPort {
   name?: string;
   containerPort: number;
   protocol?: 'TCP' | 'UDP' | 'SCTP';
+  hostIP?: string;
+  hostPort?: number;
 }
 export interface ModelInferStatus {
   observedGeneration?: number;
@@ -615,9 +829,20 @@ export interface ScalingTarget {
     port?: number;
   };
 }
+/**
+ * The scaled workload, as a Kubernetes object reference (we read kind and name).
+ */
 export interface TargetRef {
   kind?: 'ModelInfer';
   name: Name;
+  /**
+   * The ModelInfer API version, when given.
+   */
+  apiVersion?: 'workload.matrixinfer.ai/v1alpha1';
+  namespace?: Name;
+  uid?: string;
+  resourceVersion?: string;
+  fieldPath?: string;
 }
 export interface OptimizerConfiguration {
   /**

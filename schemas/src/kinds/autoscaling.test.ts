@@ -13,6 +13,8 @@ describe('AutoscalingPolicy schema', () => {
   runInvalidCases(base, [
     { name: 'no metrics', set: { 'spec.metrics': [] }, path: 'spec.metrics', message: 'at least 1 item' },
     { name: 'target zero', set: { 'spec.metrics[0].targetValue': 0 }, path: 'spec.metrics[0].targetValue', message: 'must be greater than 0 (got 0)' },
+    { name: 'target zero as a quantity', set: { 'spec.metrics[0].targetValue': '0m' }, path: 'spec.metrics[0].targetValue', message: 'must be greater than 0 (got "0m")' },
+    { name: 'target not a quantity', set: { 'spec.metrics[0].targetValue': '5 requests' }, path: 'spec.metrics[0].targetValue', message: 'must be a quantity' },
     { name: 'panic threshold below 110', set: { 'spec.behavior.scaleUp.panicPolicy.panicThresholdPercent': 100 }, path: 'spec.behavior.scaleUp.panicPolicy.panicThresholdPercent', message: 'between 110 and 1000 (got 100)' },
     { name: 'tolerance above 100', set: { 'spec.tolerancePercent': 150 }, path: 'spec.tolerancePercent', message: 'between 0 and 100 (got 150)' },
     { name: 'bad select policy', set: { 'spec.behavior.scaleDown.selectPolicy': 'Max' }, path: 'spec.behavior.scaleDown.selectPolicy', message: 'must be one of "Or", "And"' },
@@ -31,6 +33,13 @@ describe('AutoscalingPolicyBinding schema', () => {
     expect(getAt(r, 'spec.optimizerConfiguration.params[0].target.targetRef.kind')).to.equal('ModelInfer');
   });
 
+  it('takes targetRef as a full Kubernetes object reference', () => {
+    const doc = base();
+    const ref = getAt(doc, 'spec.scalingConfiguration.target.targetRef') as Record<string, unknown>;
+    Object.assign(ref, { apiVersion: 'workload.matrixinfer.ai/v1alpha1', namespace: 'default', uid: 'u-1', resourceVersion: '7', fieldPath: '' });
+    expectValid(doc);
+  });
+
   runInvalidCases(base, [
     {
       name: 'both configurations',
@@ -44,6 +53,7 @@ describe('AutoscalingPolicyBinding schema', () => {
     { name: 'target kind unknown', set: { 'spec.scalingConfiguration.target.targetRef.kind': 'Deployment' }, path: 'spec.scalingConfiguration.target.targetRef.kind', message: 'must be one of "ModelInfer"' },
     { name: 'metric uri relative', set: { 'spec.scalingConfiguration.target.metricEndpoint.uri': 'metrics' }, path: 'spec.scalingConfiguration.target.metricEndpoint.uri', message: 'starting with "/"' },
     { name: 'policy name with dot', set: { 'spec.policyRef.name': 'a.b' }, path: 'spec.policyRef.name', message: 'DNS-1123' },
+    { name: 'target in another namespace', set: { 'spec.scalingConfiguration.target.targetRef.namespace': 'prod' }, path: 'spec.scalingConfiguration.target.targetRef.namespace', message: 'own namespace "default" (got "prod")' },
     { name: 'maxReplicas zero', set: { 'spec.scalingConfiguration.maxReplicas': 0 }, path: 'spec.scalingConfiguration.maxReplicas', message: 'must be at least 1 (got 0)' },
   ]);
 

@@ -53,11 +53,17 @@ export const autoscalingPolicyBindingKind: KindSchema = {
     TargetRef: {
       title: 'TargetRef',
       type: 'object',
+      description: 'The scaled workload, as a Kubernetes object reference (we read kind and name).',
       required: ['name'],
       additionalProperties: false,
       properties: {
         kind: { type: 'string', enum: ['ModelInfer'], default: 'ModelInfer' },
         name: { $ref: '#/definitions/Name' },
+        apiVersion: { type: 'string', enum: ['workload.matrixinfer.ai/v1alpha1'], description: 'The ModelInfer API version, when given.' },
+        namespace: { $ref: '#/definitions/Name', description: "Must be the binding's own namespace when given." },
+        uid: { type: 'string' },
+        resourceVersion: { type: 'string' },
+        fieldPath: { type: 'string' },
       },
     },
     ScalingConfiguration: {

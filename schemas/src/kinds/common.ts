@@ -227,21 +227,6 @@ export const commonDefinitions: Record<string, JsonSchema> = {
       nodeTaintsPolicy: { type: 'string', enum: ['Honor', 'Ignore'] },
     },
   },
-  ObjectReference: {
-    title: 'ObjectReference',
-    description: 'A reference to another object, as Kubernetes writes one (kind and name are what we read).',
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      apiVersion: { type: 'string' },
-      kind: { type: 'string' },
-      name: { type: 'string' },
-      namespace: { type: 'string' },
-      uid: { type: 'string' },
-      resourceVersion: { type: 'string' },
-      fieldPath: { type: 'string' },
-    },
-  },
   OwnerReference: {
     title: 'OwnerReference',
     type: 'object',

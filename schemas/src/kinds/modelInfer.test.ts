@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { expectValid, getAt, loadExample, runInvalidCases } from '../testkit.js';
+import { expectValid, getAt, loadExample, runInvalidCases, setAt, unsetAt } from '../testkit.js';
 
 describe('ModelInfer schema', () => {
   const base = () => loadExample('modelinfer.yaml');
@@ -12,7 +12,29 @@ describe('ModelInfer schema', () => {
     expect(getAt(r, 'spec.template.roles[0].entryTemplate.spec.containers[0].ports[0].protocol')).to.equal('TCP');
   });
 
+  it("takes MatrixInfer's rollout nesting, topology spread, network topology and any Kubernetes pod field", () => {
+    const doc = base();
+    for (const k of ['maxUnavailable', 'maxSurge', 'partition']) unsetAt(doc, `spec.rolloutStrategy.${k}`);
+    setAt(doc, 'spec.rolloutStrategy.rollingUpdateConfiguration', { maxUnavailable: '25%', maxSurge: 1, partition: 0 });
+    setAt(doc, 'spec.topologySpreadConstraints', [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { a: 'b' } } }]);
+    setAt(doc, 'spec.template.gangSchedule.networkTopology', { mode: 'soft', highestTierAllowed: 2 });
+    const pod = 'spec.template.roles[0].entryTemplate.spec';
+    setAt(doc, `${pod}.tolerations`, [{ key: 'gpu', operator: 'Exists' }]);
+    setAt(doc, `${pod}.volumes`, [{ name: 'cache', emptyDir: {} }]);
+    setAt(doc, `${pod}.containers[0].readinessProbe`, { httpGet: { path: '/health', port: 8000 } });
+    setAt(doc, `${pod}.containers[0].envFrom`, [{ secretRef: { name: 'hf' } }]);
+    setAt(doc, `${pod}.containers[0].ports[0].hostPort`, 8000);
+    const r = expectValid(doc);
+    expect(getAt(r, 'spec.topologySpreadConstraints[0].maxSkew')).to.equal(1);
+  });
+
   runInvalidCases(base, [
+    { name: 'flat and nested maxSurge', set: { 'spec.rolloutStrategy.rollingUpdateConfiguration': { maxSurge: 1 } }, path: 'spec.rolloutStrategy.maxSurge', message: 'keep only rollingUpdateConfiguration.maxSurge' },
+    { name: 'nested maxSurge not int or percent', set: { 'spec.rolloutStrategy.rollingUpdateConfiguration': { maxUnavailable: 'half' } }, path: 'spec.rolloutStrategy.rollingUpdateConfiguration.maxUnavailable', message: 'percentage like "25%"' },
+    { name: 'network topology mode', set: { 'spec.template.gangSchedule.networkTopology': { mode: 'strict' } }, path: 'spec.template.gangSchedule.networkTopology.mode', message: 'must be one of "hard", "soft"' },
+    { name: 'topology spread without key', set: { 'spec.topologySpreadConstraints': [{ maxSkew: 1 }] }, path: 'spec.topologySpreadConstraints[0].topologyKey', message: 'is required' },
+    { name: 'misspelt PodSpec field', set: { 'spec.template.roles[0].entryTemplate.spec.tolerations': [], 'spec.template.roles[0].entryTemplate.spec.nodeSelectr': {} }, path: 'spec.template.roles[0].entryTemplate.spec.nodeSelectr', message: 'did you mean "nodeSelector"' },
+    { name: 'misspelt container field', set: { 'spec.template.roles[0].entryTemplate.spec.containers[0].volumeMount': [] }, path: 'spec.template.roles[0].entryTemplate.spec.containers[0].volumeMount', message: 'did you mean "volumeMounts"' },
     { name: 'no roles', set: { 'spec.template.roles': [] }, path: 'spec.template.roles', message: 'at least 1 item' },
     {
       name: 'five roles',

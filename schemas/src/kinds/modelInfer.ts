@@ -17,6 +17,11 @@ export const modelInferKind: KindSchema = {
         schedulerName: { type: 'string', minLength: 1 },
         recoveryPolicy: { type: 'string', enum: ['InferGroupRecreate', 'RoleRecreate', 'None'], default: 'RoleRecreate' },
         rolloutStrategy: { $ref: '#/definitions/RolloutStrategy' },
+        topologySpreadConstraints: {
+          type: 'array',
+          items: { $ref: '#/definitions/TopologySpreadConstraint' },
+          description: 'How the inference groups spread over zones or nodes (as in a PodSpec).',
+        },
         template: { $ref: '#/definitions/InferGroupTemplate' },
       },
     },
@@ -26,8 +31,20 @@ export const modelInferKind: KindSchema = {
       additionalProperties: false,
       properties: {
         type: { type: 'string', enum: ['InferGroupRollingUpdate', 'RoleRollingUpdate'], default: 'InferGroupRollingUpdate' },
-        maxUnavailable: { $ref: '#/definitions/IntOrPercent' },
-        maxSurge: { $ref: '#/definitions/IntOrPercent' },
+        rollingUpdateConfiguration: { $ref: '#/definitions/RollingUpdateConfiguration' },
+        // Our first spelling, before we followed MatrixInfer's nesting; still read, not both.
+        maxUnavailable: { $ref: '#/definitions/IntOrPercent', description: 'Deprecated: use rollingUpdateConfiguration.maxUnavailable.' },
+        maxSurge: { $ref: '#/definitions/IntOrPercent', description: 'Deprecated: use rollingUpdateConfiguration.maxSurge.' },
+        partition: { type: 'integer', minimum: 0, description: 'Deprecated: use rollingUpdateConfiguration.partition.' },
+      },
+    },
+    RollingUpdateConfiguration: {
+      title: 'RollingUpdateConfiguration',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxUnavailable: { $ref: '#/definitions/IntOrPercent', description: 'Groups that may be unavailable during the update (default 1).' },
+        maxSurge: { $ref: '#/definitions/IntOrPercent', description: 'Groups created above replicas during the update (default 0).' },
         partition: { type: 'integer', minimum: 0, description: 'Groups with an index below this keep the old revision.' },
       },
     },
@@ -59,6 +76,16 @@ export const modelInferKind: KindSchema = {
           additionalProperties: { type: 'integer', minimum: 0 },
           description: 'Role name to the replicas that must be schedulable together.',
         },
+        networkTopology: {
+          title: 'NetworkTopology',
+          type: 'object',
+          additionalProperties: false,
+          description: 'Network-topology-aware gang placement (Volcano HyperNode tiers); passed to the scheduler.',
+          properties: {
+            mode: { type: 'string', enum: ['hard', 'soft'], default: 'hard', description: 'hard: never above highestTierAllowed; soft: best effort.' },
+            highestTierAllowed: { type: 'integer', minimum: 0, default: 1, description: 'Highest network tier a gang may span.' },
+          },
+        },
       },
     },
     Role: {
@@ -72,69 +99,6 @@ export const modelInferKind: KindSchema = {
         entryTemplate: { $ref: '#/definitions/PodTemplate' },
         workerReplicas: { type: 'integer', minimum: 0, default: 0, description: 'Worker pods per role instance.' },
         workerTemplate: { $ref: '#/definitions/PodTemplate' },
-      },
-    },
-    PodTemplate: {
-      title: 'PodTemplate',
-      type: 'object',
-      required: ['spec'],
-      additionalProperties: false,
-      properties: {
-        metadata: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            labels: { $ref: '#/definitions/StringMap' },
-            annotations: { $ref: '#/definitions/StringMap' },
-          },
-        },
-        spec: { $ref: '#/definitions/PodSpec' },
-      },
-    },
-    PodSpec: {
-      title: 'PodSpec',
-      type: 'object',
-      required: ['containers'],
-      // The subset we read is typed; other Kubernetes PodSpec fields (volumes, tolerations, ...)
-      // pass through to the Kubernetes actuator untouched.
-      additionalProperties: true,
-      'x-kubernetes-preserve-unknown-fields': true,
-      properties: {
-        containers: {
-          type: 'array',
-          minItems: 1,
-          items: { $ref: '#/definitions/Container' },
-          'x-kubernetes-list-type': 'map',
-          'x-kubernetes-list-map-keys': ['name'],
-        },
-        nodeSelector: { $ref: '#/definitions/StringMap' },
-      },
-    },
-    Container: {
-      title: 'Container',
-      type: 'object',
-      required: ['name', 'image'],
-      additionalProperties: true,
-      'x-kubernetes-preserve-unknown-fields': true,
-      properties: {
-        name: { $ref: '#/definitions/Name' },
-        image: { type: 'string', minLength: 1 },
-        command: { type: 'array', items: { type: 'string' } },
-        args: { type: 'array', items: { type: 'string' } },
-        env: { type: 'array', items: { $ref: '#/definitions/EnvVar' } },
-        ports: { type: 'array', items: { $ref: '#/definitions/ContainerPort' } },
-        resources: { $ref: '#/definitions/ResourceRequirements' },
-      },
-    },
-    ContainerPort: {
-      title: 'ContainerPort',
-      type: 'object',
-      required: ['containerPort'],
-      additionalProperties: false,
-      properties: {
-        name: { type: 'string', maxLength: 15 },
-        containerPort: { type: 'integer', minimum: 1, maximum: 65535 },
-        protocol: { type: 'string', enum: ['TCP', 'UDP', 'SCTP'], default: 'TCP' },
       },
     },
     ModelInferStatus: {

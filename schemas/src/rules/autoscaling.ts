@@ -24,7 +24,7 @@ export function autoscalingPolicyRules(doc: { spec?: unknown }): ValidationIssue
 }
 
 /** Binding rules: exactly one configuration, min <= max everywhere, each target once. */
-export function autoscalingPolicyBindingRules(doc: { spec?: unknown }): ValidationIssue[] {
+export function autoscalingPolicyBindingRules(doc: { spec?: unknown; metadata?: unknown }): ValidationIssue[] {
   const spec = obj(doc.spec);
   if (!spec) return [];
   const scaling = obj(spec.scalingConfiguration);
@@ -39,6 +39,16 @@ export function autoscalingPolicyBindingRules(doc: { spec?: unknown }): Validati
     });
   }
   out.push(...minNotAboveMax(scaling, 'spec.scalingConfiguration'));
+  // A binding scales workloads of its own namespace only (as HPA scaleTargetRef does).
+  const ns = str(obj(doc.metadata)?.namespace);
+  const refs: Array<[unknown, string]> = [[scaling?.target, 'spec.scalingConfiguration.target']];
+  arr(optimizer?.params).forEach((p, i) => refs.push([obj(p)?.target, childPath('spec.optimizerConfiguration.params', i, 'target')]));
+  for (const [target, path] of refs) {
+    const refNs = str(obj(obj(target)?.targetRef)?.namespace);
+    if (refNs !== undefined && ns !== undefined && refNs !== ns) {
+      out.push({ path: childPath(path, 'targetRef', 'namespace'), message: `must be the binding's own namespace "${ns}" (got "${refNs}")` });
+    }
+  }
   const params = arr(optimizer?.params);
   const seen = new Map<string, number>();
   params.forEach((p, i) => {

@@ -3,12 +3,22 @@ import type { ValidationIssue } from '../issues.js';
 import { childPath } from '../paths.js';
 import { arr, num, obj, str, uniqueBy } from './util.js';
 
+/** The flat (old) rollout fields and rollingUpdateConfiguration may not both set one field. */
+function rolloutRules(spec: Record<string, unknown> | undefined): ValidationIssue[] {
+  const rs = obj(spec?.rolloutStrategy);
+  const nested = obj(rs?.rollingUpdateConfiguration);
+  if (!rs || !nested) return [];
+  return ['maxUnavailable', 'maxSurge', 'partition']
+    .filter((k) => rs[k] !== undefined && nested[k] !== undefined)
+    .map((k) => ({ path: childPath('spec.rolloutStrategy', k), message: `is also set in rollingUpdateConfiguration; keep only rollingUpdateConfiguration.${k}` }));
+}
+
 /** ModelInfer rules: unique role names, worker template when workers exist, gang roles exist. */
 export function modelInferRules(doc: { spec?: unknown }): ValidationIssue[] {
   const template = obj(obj(doc.spec)?.template);
   const roles = arr(template?.roles);
   const base = 'spec.template.roles';
-  const out = uniqueBy(roles, 'name', base, 'role name');
+  const out = [...uniqueBy(roles, 'name', base, 'role name'), ...rolloutRules(obj(doc.spec))];
   roles.forEach((r, i) => {
     const role = obj(r);
     if (!role) return;
