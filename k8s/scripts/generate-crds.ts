@@ -1,11 +1,16 @@
-// `npm run generate -w k8s`: writes k8s/crds/<plural>.<group>.yaml from the schemas.
+// `npm run generate -w k8s`: writes k8s/crds/<plural>.<group>.yaml from the schemas, and the
+// kustomization.yml that lists them for k8s/deploy.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderAllCrds } from '../src/crd-build.js';
+import { CRD_KUSTOMIZATION_FILE, renderCrdKustomization } from '../src/install/crd-kustomization.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'crds');
-for (const [name, text] of renderAllCrds()) {
+const crds = renderAllCrds();
+for (const [name, text] of crds) {
   writeFileSync(join(dir, name), text);
   process.stdout.write(`wrote ${join(dir, name)}\n`);
 }
+writeFileSync(join(dir, CRD_KUSTOMIZATION_FILE), renderCrdKustomization(crds.keys()));
+process.stdout.write(`wrote ${join(dir, CRD_KUSTOMIZATION_FILE)}\n`);
