@@ -41,6 +41,18 @@ export interface Model {
   status?: ModelStatus;
 }
 export interface ObjectMeta {
+  /**
+   * Not supported by mi apply (names are required); accepted for round trips.
+   */
+  generateName?: string;
+  selfLink?: string;
+  deletionGracePeriodSeconds?: number;
+  /**
+   * Set by a Kubernetes API server; ignored.
+   */
+  managedFields?: {
+    [k: string]: unknown;
+  }[];
   name: Name;
   namespace?: Name;
   labels?: StringMap;
@@ -61,7 +73,6 @@ export interface ObjectMeta {
   deletionTimestamp?: string;
   ownerReferences?: OwnerReference[];
   finalizers?: string[];
-  [k: string]: unknown;
 }
 /**
  * String keys to string values (labels, selectors).

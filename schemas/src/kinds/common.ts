@@ -245,9 +245,14 @@ export const commonDefinitions: Record<string, JsonSchema> = {
     title: 'ObjectMeta',
     type: 'object',
     required: ['name'],
-    // Kubernetes adds fields of its own (managedFields, finalizers, ...): keep them, do not fail.
-    additionalProperties: true,
+    // Every ObjectMeta field of Kubernetes is listed, so a document read back from a cluster
+    // applies, and a misspelt field (`lables`) is an error with a suggestion, as in kubectl.
+    additionalProperties: false,
     properties: {
+      generateName: { type: 'string', description: 'Not supported by mi apply (names are required); accepted for round trips.' },
+      selfLink: { type: 'string' },
+      deletionGracePeriodSeconds: { type: 'integer', minimum: 0 },
+      managedFields: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Set by a Kubernetes API server; ignored.' },
       name: { $ref: '#/definitions/Name' },
       namespace: { $ref: '#/definitions/Name', default: 'default' },
       labels: { $ref: '#/definitions/StringMap' },

@@ -83,6 +83,7 @@ describe('Model schema', () => {
     { name: 'LoRA name with a dot', set: { 'spec.backends[0].loraAdapters[0].name': 'sql.v1' }, path: 'spec.backends[0].loraAdapters[0].name', message: 'LoRA adapter name' },
     { name: 'duplicate LoRA name', set: { 'spec.backends[0].loraAdapters[1].name': 'sql-lora' }, path: 'spec.backends[0].loraAdapters[1].name', message: 'duplicate LoRA adapter name' },
     { name: 'prefill worker on vLLM', set: { 'spec.backends[0].workers[1]': { type: 'prefill' } }, path: 'spec.backends[0].workers', message: 'vLLMDisaggregated' },
+    { name: 'misspelt metadata field', set: { 'metadata.lables': { a: 'b' } }, path: 'metadata.lables', message: 'did you mean "labels"' },
     { name: 'misspelt field', set: { 'spec.backends[0].maxReplica': 3 }, path: 'spec.backends[0].maxReplica', message: 'did you mean "maxReplicas"' },
     { name: 'missing maxReplicas', unset: ['spec.backends[0].maxReplicas'], path: 'spec.backends[0].maxReplicas', message: 'is required' },
     { name: 'replicas as string', set: { 'spec.backends[0].minReplicas': 'one' }, path: 'spec.backends[0].minReplicas', message: 'must be an integer (got "one")' },
