@@ -6,6 +6,7 @@
 // Subjects:
 //   decision    mi.decisions.infer.<namespace>.<modelinfer>             data: InstancesDecision
 //   observation mi.observed.instance.<namespace>.<modelinfer>.<instance> data: InstanceObservation
+import type { PodTemplate } from '@matrixinfer/schemas';
 
 /** Event type of an InstancesDecision envelope. */
 export const INSTANCES_DECISION = 'workload.instances';
@@ -67,6 +68,14 @@ export interface InstanceSpec {
    * it again (a recreate); it echoes the value in its observations.
    */
   incarnation?: number;
+  /**
+   * The Pod template this instance is made from (its role's entry or worker template), for an
+   * actuator that runs Pods (Kubernetes): it travels with the spec because during a rollout old
+   * groups keep an older template than the ModelInfer now has. The local actuator ignores it.
+   */
+  template?: PodTemplate;
+  /** ModelInfer spec.schedulerName, passed through to the Pod by the Kubernetes actuator. */
+  schedulerName?: string;
 }
 
 /** The desired instance set of one ModelInfer, with the reason it changed. */
