@@ -6,7 +6,7 @@
 // Subjects:
 //   decision    mi.decisions.infer.<namespace>.<modelinfer>             data: InstancesDecision
 //   observation mi.observed.instance.<namespace>.<modelinfer>.<instance> data: InstanceObservation
-import type { PodTemplate } from '@matrixinfer/schemas';
+import type { PodTemplate, TopologySpreadConstraint } from '@matrixinfer/schemas';
 
 /** Event type of an InstancesDecision envelope. */
 export const INSTANCES_DECISION = 'workload.instances';
@@ -76,6 +76,8 @@ export interface InstanceSpec {
   template?: PodTemplate;
   /** ModelInfer spec.schedulerName, passed through to the Pod by the Kubernetes actuator. */
   schedulerName?: string;
+  /** ModelInfer spec.topologySpreadConstraints, added to the Pod's own (Kubernetes actuator). */
+  topologySpreadConstraints?: TopologySpreadConstraint[];
 }
 
 /** The desired instance set of one ModelInfer, with the reason it changed. */
