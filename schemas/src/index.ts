@@ -6,6 +6,7 @@ export { createResourceValidator, validateResource, type ResourceValidator } fro
 export { parseDurationMs } from './duration.js';
 export { parseQuantity, isQuantity, InvalidQuantityError } from './quantity.js';
 export { formatPath } from './paths.js';
+export { closest } from './describe.js';
 export { SchemaError, UnknownKindError, DocumentParseError, type ParseIssue } from './errors.js';
 export { KIND_SCHEMAS, kindBundle, allDefinitions, resolveRef } from './bundle.js';
 export type { JsonSchema, KindSchema } from './kinds/types.js';

@@ -4,6 +4,7 @@
 import { DEFAULT_NAMESPACE, statusKey, type ApplyResult, type ResourceInput, type ResourceStore, type StoredResource } from '@matrixinfer/events';
 import { DocumentParseError, parseDocuments, resolveKind, validateResource, type AutoscalingPolicy, type ParsedDocument } from '@matrixinfer/schemas';
 import { validateScalingPolicy } from '../autoscaler/policy.js';
+import { classifyDocument, parseCoreObject, type CoreObject } from './core-objects.js';
 import { InvalidResourcesError, NotFoundError, type SubmitProblem } from './errors.js';
 
 /** One manifest text with the name it is reported under (file, `-`, `request`). */
@@ -18,6 +19,29 @@ export interface ValidatedDoc {
   /** 0-based document number in its source. */
   index: number;
   resource: ResourceInput;
+}
+
+/** A valid Secret or ConfigMap of a manifest (stored by `mi apply`, see core-store.ts). */
+export interface ValidatedCoreObject {
+  source: string;
+  index: number;
+  object: CoreObject;
+}
+
+/** A Kubernetes document of another kind (Deployment, Service, ...) that `mi apply` skips. */
+export interface SkippedDoc {
+  source: string;
+  index: number;
+  apiVersion: string;
+  kind: string;
+  name: string;
+}
+
+/** Everything of a mixed manifest set: our resources, Secrets/ConfigMaps, skipped core kinds. */
+export interface MixedManifests {
+  docs: ValidatedDoc[];
+  coreObjects: ValidatedCoreObject[];
+  skipped: SkippedDoc[];
 }
 
 /** Identity of a resource as the CLI prints it. */
@@ -78,8 +102,23 @@ function describeDoc(raw: unknown): { kind?: string; name?: string; namespace?: 
  * none and conflicts with documents that name another one.
  */
 export function validateManifests(texts: ManifestText[], opts: { namespace?: string } = {}): ValidatedDoc[] {
+  return collect(texts, opts, false).docs;
+}
+
+/**
+ * As validateManifests, for files that mix in Kubernetes core kinds (as MatrixInfer users'
+ * manifests do): Secrets and ConfigMaps are validated and returned to be stored, documents of
+ * other non-MatrixInfer kinds are returned as skipped. InvalidResourcesError lists every problem.
+ */
+export function validateMixedManifests(texts: ManifestText[], opts: { namespace?: string } = {}): MixedManifests {
+  return collect(texts, opts, true);
+}
+
+function collect(texts: ManifestText[], opts: { namespace?: string }, mixed: boolean): MixedManifests {
   const problems: SubmitProblem[] = [];
   const docs: ValidatedDoc[] = [];
+  const coreObjects: ValidatedCoreObject[] = [];
+  const skipped: SkippedDoc[] = [];
   for (const { text, source } of texts) {
     let parsed: ParsedDocument[];
     try {
@@ -101,6 +140,17 @@ export function validateManifests(texts: ManifestText[], opts: { namespace?: str
         }
         const r = raw as { metadata?: Record<string, unknown> };
         input = { ...r, metadata: { ...(r.metadata ?? {}), namespace: opts.namespace } };
+      }
+      const cls = mixed ? classifyDocument(input) : ({ type: 'matrixinfer' } as const);
+      if (cls.type === 'skipped') {
+        skipped.push({ source, index, apiVersion: cls.apiVersion, kind: cls.kind, name: cls.name });
+        continue;
+      }
+      if (cls.type === 'stored') {
+        const core = parseCoreObject(cls.kind, input as Record<string, unknown>);
+        if ('issues' in core) for (const e of core.issues) problems.push({ ...at, path: e.path, message: e.message });
+        else coreObjects.push({ source, index, object: core.object });
+        continue;
       }
       const res = validateResource(input);
       if (!res.ok) {
@@ -126,7 +176,7 @@ export function validateManifests(texts: ManifestText[], opts: { namespace?: str
     }
   }
   if (problems.length > 0) throw new InvalidResourcesError(problems);
-  return docs;
+  return { docs, coreObjects, skipped };
 }
 
 /** Builds the service over a resource store and a status reader. */

@@ -1,6 +1,11 @@
 // `mi apply -f FILE|DIR|- [--dry-run] [-n NS]`: validate every document, then submit them.
+// Files may mix in Kubernetes core kinds, as MatrixInfer manifests do: Secrets and ConfigMaps
+// are stored in the `mi-secrets` bucket (output shows their content hash, never values), other
+// core kinds are skipped with one warning line each.
 import { Command } from 'commander';
-import { validateManifests } from '../../api/service.js';
+import { skipWarning } from '../../api/core-objects.js';
+import { openCoreObjectStore } from '../../api/core-store.js';
+import { validateMixedManifests } from '../../api/service.js';
 import { withService } from '../connect.js';
 import { readManifests } from '../input.js';
 import type { CliIO, GlobalOptions } from '../io.js';
@@ -28,12 +33,22 @@ export function applyCommand(io: CliIO, globals: () => GlobalOptions): Command {
     .action(async (opts: ApplyOptions) => {
       const texts = await readManifests(opts.filename, io.stdin);
       // Everything is validated before anything is sent: one bad document stops them all.
-      const docs = validateManifests(texts, { namespace: opts.namespace });
+      const { docs, coreObjects, skipped } = validateMixedManifests(texts, { namespace: opts.namespace });
+      for (const d of skipped) io.err(skipWarning(d));
       if (opts.dryRun) {
+        for (const c of coreObjects) io.out(`${resourceRef(c.object.kind, c.object.name)} valid`);
         for (const d of docs) io.out(`${resourceRef(d.resource.kind, d.resource.metadata.name)} valid`);
         return;
       }
-      await withService(globals(), io, async (svc) => {
+      await withService(globals(), io, async (svc, nc) => {
+        // Secrets and ConfigMaps first: the Models of the same file refer to them.
+        if (coreObjects.length > 0) {
+          const store = await openCoreObjectStore(nc, { ensure: true });
+          for (const c of coreObjects) {
+            const r = await store.put(c.object);
+            io.out(`${resourceRef(c.object.kind, c.object.name)} ${r.result} (${r.sha256.slice(0, 19)})`);
+          }
+        }
         for (const d of docs) {
           const [o] = await svc.apply([d]);
           io.out(`${resourceRef(o.kind, o.name)} ${o.result}`);
