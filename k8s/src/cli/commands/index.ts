@@ -1,9 +1,12 @@
 // The Kubernetes-mode subcommands. Each file in this folder exports one factory; list it here.
 import type { Command } from 'commander';
 import type { CliIO } from '@matrixinfer/control-plane';
+import { installCommand } from './install.js';
 
 /** Builds one subcommand; `io` carries stdout/stderr/env/clock so tests can drive it. */
 export type K8sCommandFactory = (io: CliIO) => Command;
 
 /** Every Kubernetes-mode subcommand, in help order. */
-export const K8S_COMMANDS: K8sCommandFactory[] = [];
+export const K8S_COMMANDS: K8sCommandFactory[] = [
+  installCommand,
+];
