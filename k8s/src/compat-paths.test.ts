@@ -4,11 +4,19 @@ import { KINDS } from '@matrixinfer/schemas';
 import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { parseDocuments } from '@matrixinfer/schemas';
+import { join } from 'node:path';
 import { crdFileName } from './crd-build.js';
-import { comparePaths, typeAccepts, unexplained, type AllowedDifference } from './compat-paths.js';
+import { prunedPaths } from './crd-check.js';
+import { comparePaths, stricterRequired, typeAccepts, unexplained, type AllowedDifference } from './compat-paths.js';
 
 const theirDir = new URL('../../../shared/compat/matrixinfer/crds/', import.meta.url);
 const ourDir = new URL('../crds/', import.meta.url);
+const exampleDir = new URL('../../../shared/compat/matrixinfer/examples/', import.meta.url);
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? yamlFiles(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []));
+}
 
 /**
  * Differences we accept, each with its reason. Keep it as short as possible: an entry needs a
@@ -23,6 +31,49 @@ export const ALLOWED_DIFFERENCES: readonly AllowedDifference[] = [
       '(their examples, our engine flags); a list or scalar could never become engine flags, so ours asks for an object',
   },
 ];
+
+const NO_SPEC = 'a resource without spec does nothing (every MatrixInfer manifest has one)';
+const POD_IMAGE = 'Kubernetes rejects a pod whose container has no image, so no working manifest omits it';
+/**
+ * Fields we require and MatrixInfer does not, each with why. The test fails on a new one (a
+ * valid MatrixInfer manifest could be rejected) and on a stale one.
+ */
+export const STRICTER_REQUIRED: Record<string, Record<string, string>> = {
+  Model: {
+    spec: NO_SPEC,
+    'spec.backends[].workers[].type':
+      'OPEN GAP: MatrixInfer defaults a worker type to "server"; ours needs it written (the engine command and the PD role depend on it)',
+  },
+  ModelInfer: {
+    spec: NO_SPEC,
+    'spec.template.roles[].entryTemplate.spec': 'a role without a pod spec has no pods to run',
+    'spec.template.roles[].workerTemplate.spec': 'a worker template without a pod spec has no pods to run',
+    'spec.template.roles[].entryTemplate.spec.containers[].image': POD_IMAGE,
+    'spec.template.roles[].entryTemplate.spec.initContainers[].image': POD_IMAGE,
+    'spec.template.roles[].workerTemplate.spec.containers[].image': POD_IMAGE,
+    'spec.template.roles[].workerTemplate.spec.initContainers[].image': POD_IMAGE,
+    'spec.topologySpreadConstraints[].topologyKey': 'Kubernetes requires the topology key of a spread constraint',
+  },
+  ModelServer: {
+    spec: NO_SPEC,
+    'spec.workloadPort': 'OPEN GAP: the gateway needs the engine port; MatrixInfer leaves it optional (its examples set it)',
+    'spec.workloadSelector.matchLabels': 'an empty selector would select every pod of the namespace as an endpoint',
+  },
+  ModelRoute: {
+    'spec.rules[].name': 'rules are a list-map keyed by name (kubectl apply merges them by name); a unique name cannot be defaulted',
+  },
+  AutoscalingPolicy: { spec: NO_SPEC },
+  AutoscalingPolicyBinding: {
+    spec: NO_SPEC,
+    'spec.policyRef.name': 'a binding without a policy name scales by nothing',
+    'spec.scalingConfiguration.target': 'a scaling configuration without a target scales nothing',
+    'spec.scalingConfiguration.target.targetRef.name': 'the scaled ModelInfer is found by name',
+    'spec.optimizerConfiguration.params': 'an optimizer without targets scales nothing',
+    'spec.optimizerConfiguration.params[].target': 'an optimizer entry without a target scales nothing',
+    'spec.optimizerConfiguration.params[].target.targetRef.name': 'the scaled ModelInfer is found by name',
+    'spec.optimizerConfiguration.params[].cost': 'the optimizer orders targets by cost; a missing cost would silently count as 0',
+  },
+};
 
 function schemaOf(text: string): { kind: string; schema: unknown } {
   const crd = parse(text) as { spec: { names: { kind: string }; versions: Array<{ schema: { openAPIV3Schema: unknown } }> } };
@@ -63,6 +114,12 @@ describe('comparePaths (pure)', () => {
     expect(typeAccepts('object', 'any')).to.equal(false);
   });
 
+  it('finds fields only ours requires', () => {
+    const t = { type: 'object', required: ['a'], properties: { a: { type: 'string' }, l: { type: 'array', items: { type: 'object', properties: { x: { type: 'string' } } } } } };
+    const o = { type: 'object', required: ['a', 'l'], properties: { a: { type: 'string' }, l: { type: 'array', items: { type: 'object', required: ['x'], properties: { x: { type: 'string' } } } } } };
+    expect(stricterRequired(t, o)).to.deep.equal(['l', 'l[].x']);
+  });
+
   it('lists only what the allowlist does not explain', () => {
     const problems = comparePaths(theirs, { type: 'object', properties: {} }).problems;
     const allow = problems.map((p) => ({ kind: 'K', path: p.path, reason: 'test' }));
@@ -95,6 +152,13 @@ describe('MatrixInfer CRD compatibility (field paths and types)', function () {
       expect(r.total).to.be.greaterThan(10);
       expect(unexplained(kind, r.problems, ALLOWED_DIFFERENCES)).to.deep.equal([]);
     });
+
+    it(`${kind}: requires nothing MatrixInfer leaves optional, except the listed fields`, () => {
+      const info = KINDS.find((k) => k.kind === kind);
+      if (!info) throw new Error(`no kind ${kind} of ours`);
+      const ours = schemaOf(readFileSync(new URL(crdFileName(info), ourDir), 'utf8')).schema;
+      expect(stricterRequired(schema, ours).sort()).to.deep.equal(Object.keys(STRICTER_REQUIRED[kind] ?? {}).sort());
+    });
   }
 
   it('every allowlist entry still explains a real difference and has a reason', () => {
@@ -106,6 +170,23 @@ describe('MatrixInfer CRD compatibility (field paths and types)', function () {
       const theirs = schemaOf(readFileSync(new URL(file, theirDir), 'utf8')).schema;
       const ours = schemaOf(readFileSync(new URL(crdFileName(info), ourDir), 'utf8')).schema;
       expect(comparePaths(theirs, ours).problems.map((p) => p.path), `stale allowlist entry ${a.kind} ${a.path}`).to.include(a.path);
+    }
+  });
+});
+
+describe('MatrixInfer examples under our CRDs (what kubectl apply would store)', () => {
+  if (!existsSync(exampleDir)) return;
+  it('loses no field of any example to pruning (the known typo is the one unknown field)', () => {
+    const docs = yamlFiles(exampleDir.pathname).flatMap((f) => parseDocuments(readFileSync(f, 'utf8'), f));
+    expect(docs.length).to.be.greaterThan(5);
+    for (const d of docs) {
+      const kind = (d.doc as { kind?: string }).kind;
+      const info = KINDS.find((k) => k.kind === kind);
+      if (!info) throw new Error(`${d.source}: kind ${String(kind)} is not ours`);
+      const schema = schemaOf(readFileSync(new URL(crdFileName(info), ourDir), 'utf8')).schema;
+      // kubectl's strict field validation rejects what pruning would drop.
+      const want = d.source.endsWith('Qwen2.5-Coder-32B-Instruct.yaml') ? ['spec.backends[0].workers[0].replicase'] : [];
+      expect(prunedPaths(d.doc, schema), d.source).to.deep.equal(want);
     }
   });
 });

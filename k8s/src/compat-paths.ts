@@ -119,3 +119,21 @@ export function unexplained(kind: string, problems: readonly PathProblem[], allo
     .filter((p) => !allowed.has(p.path))
     .map((p) => (p.problem === 'missing' ? `${kind} ${p.path}: missing (theirs: ${p.theirs})` : `${kind} ${p.path}: ours ${p.ours}, theirs ${p.theirs}`));
 }
+
+/**
+ * Fields ours requires where theirs does not (a manifest valid for them that leaves one out is
+ * rejected by ours), as paths `parent.field`. Only where both schemas have the parent node.
+ */
+export function stricterRequired(theirs: unknown, ours: unknown): string[] {
+  const out: string[] = [];
+  const walkReq = (t: unknown, o: unknown, path: string): void => {
+    if (!isNode(t) || !isNode(o)) return;
+    const theirReq = new Set(Array.isArray(t.required) ? t.required : []);
+    for (const r of Array.isArray(o.required) ? o.required : []) {
+      if (!theirReq.has(r)) out.push(path === '' ? String(r) : `${path}.${String(r)}`);
+    }
+    for (const [p, c] of childPaths(t, path)) walkReq(c, ourChild(o, lastSegment(p)), p);
+  };
+  walkReq(theirs, ours, '');
+  return out;
+}
