@@ -39,11 +39,7 @@ const POD_IMAGE = 'Kubernetes rejects a pod whose container has no image, so no 
  * valid MatrixInfer manifest could be rejected) and on a stale one.
  */
 export const STRICTER_REQUIRED: Record<string, Record<string, string>> = {
-  Model: {
-    spec: NO_SPEC,
-    'spec.backends[].workers[].type':
-      'OPEN GAP: MatrixInfer defaults a worker type to "server"; ours needs it written (the engine command and the PD role depend on it)',
-  },
+  Model: { spec: NO_SPEC },
   ModelInfer: {
     spec: NO_SPEC,
     'spec.template.roles[].entryTemplate.spec': 'a role without a pod spec has no pods to run',

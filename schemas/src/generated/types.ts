@@ -251,7 +251,7 @@ export interface PanicPolicy {
   panicModeHold?: Duration;
 }
 export interface ModelWorker {
-  type: 'server' | 'prefill' | 'decode';
+  type?: 'server' | 'prefill' | 'decode';
   image?: string;
   /**
    * Instances of this worker in one replica (0 counts as 1).

@@ -20,6 +20,12 @@ describe('Model schema', () => {
     expect(getAt(r, 'spec.backends[0].workers')).to.deep.equal([{ type: 'server', replicas: 1, pods: 1 }]);
   });
 
+  it('defaults a worker without a type to a server worker (as MatrixInfer does)', () => {
+    const doc = base();
+    unsetAt(doc, 'spec.backends[0].workers[0].type');
+    expect(getAt(expectValid(doc), 'spec.backends[0].workers[0].type')).to.equal('server');
+  });
+
   it('leaves the input document untouched', () => {
     const doc = base();
     const before = structuredClone(doc);

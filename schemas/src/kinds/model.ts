@@ -85,10 +85,10 @@ export const modelKind: KindSchema = {
     ModelWorker: {
       title: 'ModelWorker',
       type: 'object',
-      required: ['type'],
       additionalProperties: false,
       properties: {
-        type: { type: 'string', enum: ['server', 'prefill', 'decode'] },
+        // Optional as in MatrixInfer; validation writes the default, so a valid Model always has it.
+        type: { type: 'string', enum: ['server', 'prefill', 'decode'], default: 'server' },
         image: { type: 'string', minLength: 1 },
         // MatrixInfer accepts 0 (its examples write it) and reads it as 1.
         replicas: { type: 'integer', minimum: 0, default: 1, description: 'Instances of this worker in one replica (0 counts as 1).' },

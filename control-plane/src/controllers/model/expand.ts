@@ -72,7 +72,7 @@ function roleOf(model: Model, backend: ModelBackend, worker: ModelWorker): { rol
   const pods = countOf(worker.pods, 'pods', where);
   const replicas = countOf(worker.replicas, 'replicas', where);
   const built = workerPods(model, backend, { ...worker, pods });
-  const role: Role = { name: worker.type, replicas, entryTemplate: built.entry };
+  const role: Role = { name: worker.type ?? 'server', replicas, entryTemplate: built.entry };
   if (pods > 1) {
     role.workerReplicas = pods - 1;
     role.workerTemplate = built.worker;
@@ -162,7 +162,7 @@ function connectorType(name: string): 'http' | 'lmcache' | 'nixl' | 'mooncake' {
  */
 export function kvConnectorOf(backend: ModelBackend): 'http' | 'lmcache' | 'nixl' | 'mooncake' {
   for (const w of workersOf(backend)) {
-    if (w.type === 'server') continue;
+    if (w.type === undefined || w.type === 'server') continue;
     const raw = configValue(w.config, '--kv-transfer-config');
     if (w.image && engineOf(backend) === 'vLLM') return connectorType(vllmKvTransferConfig(w.type, raw).connector);
     let cfg: unknown = raw;

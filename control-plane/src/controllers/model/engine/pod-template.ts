@@ -103,7 +103,7 @@ export function simulatorArgs(model: Model, backend: ModelBackend, worker: Model
     args.push('--lora-modules', ...adapters.map((a) => `${a.name}=${a.path}`));
   }
   if (!hasFlag(args, '--engine')) args.push('--engine', engineOf(backend) === 'SGLang' ? 'sglang' : 'vllm');
-  if (worker.type !== 'server' && !hasFlag(args, '--role')) args.push('--role', worker.type);
+  if (worker.type !== undefined && worker.type !== 'server' && !hasFlag(args, '--role')) args.push('--role', worker.type);
   return args;
 }
 
