@@ -4,6 +4,11 @@ import { resourceSchema } from './resource.js';
 import type { KindSchema } from './types.js';
 
 const nameList = { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] };
+/** The same rule as rules/model.ts, for the API server. */
+const ONE_POLICY = {
+  rule: '!(has(self.autoscalingPolicy) && has(self.autoscalingPolicyRef))',
+  message: 'set autoscalingPolicy (inline) or autoscalingPolicyRef (a name), not both',
+};
 
 export const modelKind: KindSchema = {
   kind: 'Model',
@@ -14,6 +19,7 @@ export const modelKind: KindSchema = {
       type: 'object',
       required: ['backends'],
       additionalProperties: false,
+      'x-kubernetes-validations': [ONE_POLICY],
       properties: {
         name: { $ref: '#/definitions/ModelName', description: 'Model name clients send in requests; defaults to metadata.name.' },
         owner: { type: 'string', description: 'Team or person owning the model.' },
@@ -35,7 +41,10 @@ export const modelKind: KindSchema = {
       type: 'object',
       required: ['name', 'type', 'modelURI', 'maxReplicas'],
       additionalProperties: false,
-      'x-kubernetes-validations': [{ rule: '!has(self.minReplicas) || self.minReplicas <= self.maxReplicas', message: 'minReplicas must not be greater than maxReplicas' }],
+      'x-kubernetes-validations': [
+        { rule: '!has(self.minReplicas) || self.minReplicas <= self.maxReplicas', message: 'minReplicas must not be greater than maxReplicas' },
+        ONE_POLICY,
+      ],
       properties: {
         name: { $ref: '#/definitions/Name' },
         type: { type: 'string', enum: ['vLLM', 'vLLMDisaggregated', 'SGLang'] },
