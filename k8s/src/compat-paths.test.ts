@@ -52,7 +52,6 @@ export const STRICTER_REQUIRED: Record<string, Record<string, string>> = {
   },
   ModelServer: {
     spec: NO_SPEC,
-    'spec.workloadPort': 'OPEN GAP: the gateway needs the engine port; MatrixInfer leaves it optional (its examples set it)',
     'spec.workloadSelector.matchLabels': 'an empty selector would select every pod of the namespace as an endpoint',
   },
   ModelRoute: {

@@ -688,7 +688,7 @@ export interface ModelServerSpec {
   model?: string;
   inferenceEngine: 'vLLM' | 'SGLang';
   workloadSelector: WorkloadSelector;
-  workloadPort: WorkloadPort;
+  workloadPort?: WorkloadPort;
   trafficPolicy?: TrafficPolicy;
   kvConnector?: KvConnector;
 }

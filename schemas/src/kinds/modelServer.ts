@@ -10,13 +10,14 @@ export const modelServerKind: KindSchema = {
     ModelServerSpec: {
       title: 'ModelServerSpec',
       type: 'object',
-      required: ['inferenceEngine', 'workloadSelector', 'workloadPort'],
+      // workloadPort is optional, as in MatrixInfer: endpoints carry the port they were observed on.
+      required: ['inferenceEngine', 'workloadSelector'],
       additionalProperties: false,
       properties: {
         model: { type: 'string', minLength: 1, description: 'Model name sent to the engine (the request is rewritten to it unless it names a LoRA adapter).' },
         inferenceEngine: { type: 'string', enum: ['vLLM', 'SGLang'] },
         workloadSelector: { $ref: '#/definitions/WorkloadSelector' },
-        workloadPort: { $ref: '#/definitions/WorkloadPort' },
+        workloadPort: { $ref: '#/definitions/WorkloadPort', description: 'Port of the engines; when omitted, the port each endpoint was observed on.' },
         trafficPolicy: { $ref: '#/definitions/TrafficPolicy' },
         kvConnector: { $ref: '#/definitions/KvConnector' },
       },
