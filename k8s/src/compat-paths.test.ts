@@ -66,7 +66,6 @@ export const STRICTER_REQUIRED: Record<string, Record<string, string>> = {
     'spec.optimizerConfiguration.params': 'an optimizer without targets scales nothing',
     'spec.optimizerConfiguration.params[].target': 'an optimizer entry without a target scales nothing',
     'spec.optimizerConfiguration.params[].target.targetRef.name': 'the scaled ModelInfer is found by name',
-    'spec.optimizerConfiguration.params[].cost': 'the optimizer orders targets by cost; a missing cost would silently count as 0',
   },
 };
 

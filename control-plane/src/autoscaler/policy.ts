@@ -161,7 +161,7 @@ export function toBindingPlan(binding: AutoscalingPolicyBinding, graceMsOf: (tar
   if ((sc === undefined) === (oc === undefined)) issues.push({ path: 'spec', message: 'must set exactly one of scalingConfiguration and optimizerConfiguration' });
   let targets: CostParam[] = [];
   if (sc) targets = [{ target: sc.target.targetRef.name, cost: 0, minReplicas: sc.minReplicas ?? POLICY_DEFAULTS.minReplicas, maxReplicas: sc.maxReplicas }];
-  else if (oc) targets = oc.params.map((p) => ({ target: p.target.targetRef.name, cost: p.cost, minReplicas: p.minReplicas ?? 0, maxReplicas: p.maxReplicas }));
+  else if (oc) targets = oc.params.map((p) => ({ target: p.target.targetRef.name, cost: p.cost ?? 0, minReplicas: p.minReplicas ?? 0, maxReplicas: p.maxReplicas }));
   const base = sc ? 'spec.scalingConfiguration' : 'spec.optimizerConfiguration.params';
   targets.forEach((t, i) => {
     const path = sc ? base : `${base}[${i}]`;

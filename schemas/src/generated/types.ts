@@ -864,7 +864,10 @@ export interface OptimizerConfiguration {
 }
 export interface OptimizerParam {
   target: ScalingTarget;
-  cost: number;
+  /**
+   * Relative cost of one replica of this target (0 when omitted, as in MatrixInfer).
+   */
+  cost?: number;
   minReplicas?: number;
   maxReplicas: number;
 }

@@ -91,12 +91,12 @@ export const autoscalingPolicyBindingKind: KindSchema = {
     OptimizerParam: {
       title: 'OptimizerParam',
       type: 'object',
-      required: ['target', 'cost', 'maxReplicas'],
+      required: ['target', 'maxReplicas'],
       additionalProperties: false,
       'x-kubernetes-validations': [{ rule: '!has(self.minReplicas) || self.minReplicas <= self.maxReplicas', message: 'minReplicas must not be greater than maxReplicas' }],
       properties: {
         target: { $ref: '#/definitions/ScalingTarget' },
-        cost: { type: 'integer', minimum: 0 },
+        cost: { type: 'integer', minimum: 0, default: 0, description: 'Relative cost of one replica of this target (0 when omitted, as in MatrixInfer).' },
         minReplicas: { type: 'integer', minimum: 0, default: 0 },
         maxReplicas: { type: 'integer', minimum: 1 },
       },
