@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: set-up check, lint, type check, then every workspace's mocha suite through lerna,
+// `npm test`: set-up check, lint, type check, import-circle check, then every workspace's mocha suite through lerna,
 // and one closing line with the totals of all suites.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +20,7 @@ let ok = run('set-up', 'node', ['scripts/setup.mjs']);
 if (!ok) process.exit(1);
 ok = run('lint (eslint)', 'npx', ['eslint', '.']) && ok;
 ok = run('types (tsc --noEmit)', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) && ok;
+ok = run('import circles', 'node', ['scripts/import-circles.mjs']) && ok;
 const extra = process.argv.slice(2);
 ok = run('tests (lerna run test)', 'npx', ['lerna', 'run', 'test', '--concurrency', '1', '--stream', '--no-bail', '--skip-nx-cache', ...extra]) && ok;
 
