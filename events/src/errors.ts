@@ -1,5 +1,6 @@
 // Typed errors of @matrixinfer/events. Callers branch on `code` (stable, part of the public
 // interface), never on messages, which are written for people.
+import { codedError } from './coded-error.js';
 
 /** Stable error codes of the events package. */
 export const ERROR_CODES = {
@@ -53,12 +54,8 @@ export class ConflictError extends MiEventsError {
 }
 
 /** The resource (or message) asked for does not exist. */
-export class NotFoundError extends MiEventsError {
-  override readonly name = 'NotFoundError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(ERROR_CODES.notFound, message, options);
-  }
-}
+export const NotFoundError = codedError(MiEventsError, 'NotFoundError', ERROR_CODES.notFound);
+export type NotFoundError = InstanceType<typeof NotFoundError>;
 
 /** NATS could not be reached; the message says which URL was tried and how to fix it. */
 export class NatsUnavailableError extends MiEventsError {
@@ -71,36 +68,20 @@ export class NatsUnavailableError extends MiEventsError {
 }
 
 /** Bytes on a stream are not a valid event envelope. */
-export class InvalidEventError extends MiEventsError {
-  override readonly name = 'InvalidEventError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(ERROR_CODES.invalidEvent, message, options);
-  }
-}
+export const InvalidEventError = codedError(MiEventsError, 'InvalidEventError', ERROR_CODES.invalidEvent);
+export type InvalidEventError = InstanceType<typeof InvalidEventError>;
 
 /** A resource handed to the resource log lacks what the log needs (kind, name, ...). */
-export class InvalidResourceError extends MiEventsError {
-  override readonly name = 'InvalidResourceError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(ERROR_CODES.invalidResource, message, options);
-  }
-}
+export const InvalidResourceError = codedError(MiEventsError, 'InvalidResourceError', ERROR_CODES.invalidResource);
+export type InvalidResourceError = InstanceType<typeof InvalidResourceError>;
 
 /** A JetStream publish failed for a reason other than a conflict. */
-export class PublishError extends MiEventsError {
-  override readonly name = 'PublishError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(ERROR_CODES.publishFailed, message, options);
-  }
-}
+export const PublishError = codedError(MiEventsError, 'PublishError', ERROR_CODES.publishFailed);
+export type PublishError = InstanceType<typeof PublishError>;
 
 /** Creating or updating a stream or bucket failed (e.g. an incompatible existing config). */
-export class StreamSetupError extends MiEventsError {
-  override readonly name = 'StreamSetupError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(ERROR_CODES.streamSetup, message, options);
-  }
-}
+export const StreamSetupError = codedError(MiEventsError, 'StreamSetupError', ERROR_CODES.streamSetup);
+export type StreamSetupError = InstanceType<typeof StreamSetupError>;
 
 /** True when `err` is one of ours with the given code. */
 export function hasCode(err: unknown, code: MiEventsErrorCode): boolean {

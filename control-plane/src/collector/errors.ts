@@ -1,5 +1,6 @@
 // Typed errors of the metrics collector. Callers branch on `code`, never on messages.
 
+import { codedError } from '@matrixinfer/events';
 import { ControlPlaneError } from '../errors.js';
 
 export const COLLECTOR_ERROR_CODES = {
@@ -19,17 +20,9 @@ export class CollectorError extends ControlPlaneError {
 }
 
 /** One endpoint's /metrics could not be read (connection refused, timeout, non-200). */
-export class ScrapeFailedError extends CollectorError {
-  override readonly name = 'ScrapeFailedError';
-  constructor(message: string, cause?: unknown) {
-    super(COLLECTOR_ERROR_CODES.scrapeFailed, message, { cause });
-  }
-}
+export const ScrapeFailedError = codedError(CollectorError, 'ScrapeFailedError', COLLECTOR_ERROR_CODES.scrapeFailed);
+export type ScrapeFailedError = InstanceType<typeof ScrapeFailedError>;
 
 /** An option passed to startCollector is invalid (fails at start-up, loudly). */
-export class InvalidCollectorOptionError extends CollectorError {
-  override readonly name = 'InvalidCollectorOptionError';
-  constructor(message: string) {
-    super(COLLECTOR_ERROR_CODES.invalidOption, message);
-  }
-}
+export const InvalidCollectorOptionError = codedError(CollectorError, 'InvalidCollectorOptionError', COLLECTOR_ERROR_CODES.invalidOption);
+export type InvalidCollectorOptionError = InstanceType<typeof InvalidCollectorOptionError>;

@@ -25,7 +25,7 @@ export async function scrapeEndpoint(address: string, timeoutMs: number): Promis
   } catch (err) {
     await modelsP;
     if (err instanceof ScrapeFailedError) throw err;
-    throw new ScrapeFailedError(`GET ${address}/metrics failed: ${(err as Error).message}`, err);
+    throw new ScrapeFailedError(`GET ${address}/metrics failed: ${(err as Error).message}`, { cause: err });
   }
   return { metricsText, models: await modelsP };
 }
