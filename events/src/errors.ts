@@ -1,6 +1,6 @@
 // Typed errors of @matrixinfer/events. Callers branch on `code` (stable, part of the public
 // interface), never on messages, which are written for people.
-import { codedError } from './coded-error.js';
+import { CodedError, codedError } from '@matrixinfer/schemas';
 
 /** Stable error codes of the events package. */
 export const ERROR_CODES = {
@@ -16,15 +16,11 @@ export const ERROR_CODES = {
 export type MiEventsErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
 /** Base of every error this package throws on purpose. */
-export class MiEventsError extends Error {
+export class MiEventsError extends CodedError {
   override readonly name: string = 'MiEventsError';
-  readonly code: MiEventsErrorCode;
-  override readonly cause?: unknown;
-
+  declare readonly code: MiEventsErrorCode;
   constructor(code: MiEventsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message);
-    this.code = code;
-    if (options?.cause !== undefined) this.cause = options.cause;
+    super(code, message, options);
   }
 }
 

@@ -5,7 +5,7 @@ export * from './routes.js';
 export * from './samples.js';
 export * from './workload.js';
 export * from './errors.js';
-export { codedError, type CodedErrorBase, type CodedErrorClass, type CodedErrorOptions } from './coded-error.js';
+export { CodedError, codedError, type CodedErrorBase, type CodedErrorClass, type CodedErrorOptions } from '@matrixinfer/schemas';
 export * from './envelope.js';
 export * from './connect.js';
 export * from './setup.js';

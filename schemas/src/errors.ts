@@ -1,13 +1,9 @@
 // Typed errors of @matrixinfer/schemas. Callers branch on `code`, never on messages.
+import { CodedError } from './coded-error.js';
 
 /** Base of every error this package throws. */
-export class SchemaError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SchemaError';
-    this.code = code;
-  }
+export class SchemaError extends CodedError {
+  override name: string = 'SchemaError';
 }
 
 /** A KIND argument that names none of the six kinds. */

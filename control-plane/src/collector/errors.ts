@@ -14,9 +14,6 @@ export type CollectorErrorCode = (typeof COLLECTOR_ERROR_CODES)[keyof typeof COL
 export class CollectorError extends ControlPlaneError {
   override readonly name: string = 'CollectorError';
   declare readonly code: CollectorErrorCode;
-  constructor(code: CollectorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
 }
 
 /** One endpoint's /metrics could not be read (connection refused, timeout, non-200). */

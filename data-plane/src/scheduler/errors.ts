@@ -1,13 +1,9 @@
 // Typed errors of the scheduler. Callers branch on `code`, never on the message.
+import { CodedError } from '@matrixinfer/schemas';
 
 /** Base of every scheduler error. */
-export class SchedulerError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SchedulerError';
-    this.code = code;
-  }
+export class SchedulerError extends CodedError {
+  override name: string = 'SchedulerError';
 }
 
 /** A scheduler configuration is invalid; the previous configuration (if any) stays in force. */

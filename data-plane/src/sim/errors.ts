@@ -1,13 +1,9 @@
 // Typed errors of the engine simulator. Callers branch on `code`, never on the message.
+import { CodedError } from '@matrixinfer/schemas';
 
 /** Base of every simulator error. */
-export class SimError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SimError';
-    this.code = code;
-  }
+export class SimError extends CodedError {
+  override name: string = 'SimError';
 }
 
 /** Options given to the simulator are invalid (bad flag value, unknown profile). */

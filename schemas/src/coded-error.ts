@@ -1,10 +1,20 @@
-// One way to declare typed errors across packages: a family base carries a stable `code`, and each
-// error of the family is one line, `codedError(Base, 'Name', CODE)`, instead of a hand-written
-// subclass per code (the same constructor repeated in every package's errors.ts).
+// One way to declare typed errors across packages (schemas is the lowest layer, so every package
+// can use it): each package's family base extends CodedError, and each error of the family is one
+// line, `codedError(Base, 'Name', CODE)`, instead of a hand-written subclass per code.
 
 /** What every coded error's constructor accepts besides its message. */
 export interface CodedErrorOptions {
   cause?: unknown;
+}
+
+/** Root of every typed error in the project: a stable `MI_ERR_…` code and an optional cause. */
+export class CodedError extends Error {
+  override name: string = 'CodedError';
+  readonly code: string;
+  constructor(code: string, message: string, options?: CodedErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
 }
 
 /** A family base: constructed with (code, message, options). */

@@ -1,13 +1,8 @@
 import { expect } from 'chai';
-import { codedError } from './coded-error.js';
+import { CodedError, codedError } from './coded-error.js';
 
-class FamilyError extends Error {
+class FamilyError extends CodedError {
   override name: string = 'FamilyError';
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 const BoomError = codedError(FamilyError, 'BoomError', 'MI_ERR_BOOM');
 const OtherError = codedError(FamilyError, 'OtherError', 'MI_ERR_OTHER');
@@ -16,7 +11,7 @@ describe('codedError', () => {
   it('makes a subclass of the family with its own code, name, message and cause', () => {
     const cause = new Error('root');
     const e = new BoomError('it broke', { cause });
-    expect(e).to.be.instanceOf(BoomError).and.instanceOf(FamilyError).and.instanceOf(Error);
+    expect(e).to.be.instanceOf(BoomError).and.instanceOf(FamilyError).and.instanceOf(CodedError).and.instanceOf(Error);
     expect(e).not.to.be.instanceOf(OtherError);
     expect(e.code).to.equal('MI_ERR_BOOM');
     expect(e.name).to.equal('BoomError');
