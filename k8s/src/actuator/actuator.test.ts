@@ -1,0 +1,97 @@
+import { expect } from 'chai';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import winston from 'winston';
+import { INSTANCES_DECISION, INSTANCE_LABELS, decisionSubject, ensureStreams, makeEvent, observedSubject, publishEvent, type InstanceSpec } from '@matrixinfer/events';
+import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import { startK8sActuator, type K8sActuator } from './actuator.js';
+import { startFakeApi, type FakeApi } from './fake-api.js';
+import { instanceSpec } from './testdata.js';
+
+const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('k8s actuator (real nats-server, real client-node, minimal fake API server)', function () {
+  this.timeout(30_000);
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let api: FakeApi;
+  let actuator: K8sActuator | undefined;
+  before(async () => {
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+    await ensureStreams(await jetstreamManager(nc));
+  });
+  beforeEach(async () => {
+    api = await startFakeApi();
+  });
+  afterEach(async () => {
+    await actuator?.stop();
+    await api?.close();
+  });
+  after(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  let generation = 1;
+  async function decide(instances: InstanceSpec[]): Promise<void> {
+    const subject = decisionSubject('infer', 'ns', 'llama');
+    await publishEvent(jetstream(nc), subject, makeEvent(INSTANCES_DECISION, 'infer', subject, { modelInfer: 'llama', namespace: 'ns', generation: generation++, instances, reason: 'test' }));
+  }
+  const pod = (name: string) => api.objects('pods').find((p) => p.metadata.name === name);
+  const obs = (name: string) => actuator!.observations().find((o) => o.instance === name);
+
+  it('decision → Pods and Service owned by the ModelInfer → Ready observation with the pod address → outside delete left to recovery → new incarnation recreates', async () => {
+    api.put('modelinfers', { metadata: { name: 'llama', namespace: 'ns', uid: 'mi-uid' } });
+    const specs = [instanceSpec({ podIndex: 0, workers: 1 }), instanceSpec({ podIndex: 1, workers: 1 })];
+    await decide(specs);
+    actuator = await startK8sActuator({ nc, kubeConfig: api.kubeConfig, logger, retryMs: 200 });
+    await actuator.ready;
+    await until(() => api.objects('pods').length === 2 && api.objects('services').length === 1);
+    const entry = pod('llama-0-server-0-0')!;
+    expect((entry.metadata as { ownerReferences?: { uid: string }[] }).ownerReferences?.[0].uid).to.equal('mi-uid');
+    expect(entry.metadata.labels?.[INSTANCE_LABELS.group]).to.equal('llama-0');
+    expect(api.objects('services')[0].metadata.name).to.equal('llama-0');
+
+    // The kubelet's part: schedule and make the entry ready.
+    api.put('pods', { ...entry, spec: { ...(entry.spec as object), nodeName: 'n1' }, status: { phase: 'Running', podIP: '127.0.1.5', conditions: [{ type: 'Ready', status: 'True' }] } });
+    await until(() => obs('llama-0-server-0-0')?.phase === 'ready');
+    expect(obs('llama-0-server-0-0')!.address).to.equal('http://127.0.1.5:8000');
+    const jsm = await jetstreamManager(nc);
+    const last = await jsm.streams.getMessage('MI_OBSERVED', { last_by_subj: observedSubject('instance', 'ns', 'llama', 'llama-0-server-0-0') });
+    expect(last?.json<{ data: { phase: string } }>().data.phase).to.equal('ready');
+
+    // Deleted by someone else: observed `exited`, not recreated by the actuator.
+    api.remove('pods', 'ns', 'llama-0-server-0-1');
+    await until(() => obs('llama-0-server-0-1')?.phase === 'exited');
+    await new Promise((r) => setTimeout(r, 500)); // two retry passes
+    expect(pod('llama-0-server-0-1')).to.equal(undefined);
+
+    // Recovery (RoleRecreate): the same role replica with incarnation 1 → both Pods replaced.
+    await decide(specs.map((s) => ({ ...s, incarnation: 1 })));
+    await until(() => api.objects('pods').length === 2 && api.objects('pods').every((p) => (p.metadata as { annotations?: Record<string, string> }).annotations?.['modelinfer.matrixinfer.ai/incarnation'] === '1'));
+    expect(obs('llama-0-server-0-0')?.phase).to.be.oneOf(['stopped', 'pending']);
+
+    // Scale to zero: everything of the ModelInfer goes.
+    await decide([]);
+    await until(() => api.objects('pods').length === 0 && api.objects('services').length === 0);
+  });
+
+  it('creates nothing while the ModelInfer is not in the API server, then catches up', async () => {
+    await decide([instanceSpec()]);
+    actuator = await startK8sActuator({ nc, kubeConfig: api.kubeConfig, logger, retryMs: 100 });
+    await actuator.ready;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(api.objects('pods')).to.have.length(0);
+    api.put('modelinfers', { metadata: { name: 'llama', namespace: 'ns' } });
+    await until(() => api.objects('pods').length === 1);
+  });
+});
