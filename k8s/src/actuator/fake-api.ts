@@ -1,6 +1,6 @@
 // A deliberately tiny stand-in for the API server, enough for the actuator's own test (list and
 // watch of pods/services with a label-exists selector, create with 409, delete with 404, get of a
-// ModelInfer). The faithful fixture is k8s/src/testing/apiserver; this only lets the actuator's
+// ModelInfer, the pods binding and status subresources for the stand-in kubelet). The faithful fixture is k8s/src/testing/apiserver; this only lets the actuator's
 // adapter be tested through the real @kubernetes/client-node before that one exists.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -73,6 +73,16 @@ export async function startFakeApi(): Promise<FakeApi> {
         watchers.add(w);
         req.on('close', () => watchers.delete(w));
         return;
+      }
+      // Subresources the stand-in kubelet uses: pods/<name>/binding and pods/<name>/status.
+      if (plural === 'pods' && rest[2] !== undefined) {
+        const o = store.pods.get(`${ns}/${name}`);
+        if (!o) return status(res, 404, 'NotFound');
+        const b = await body(req);
+        if (req.method === 'POST' && rest[2] === 'binding') put('pods', { ...o, spec: { ...(o.spec as object), nodeName: (b as { target?: { name?: string } }).target?.name } });
+        else if (req.method === 'PUT' && rest[2] === 'status') put('pods', { ...o, status: b.status });
+        else return status(res, 405, 'MethodNotAllowed');
+        return send(res, 200, store.pods.get(`${ns}/${name}`));
       }
       if (req.method === 'GET' && name === undefined) return send(res, 200, { kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: String(rv) }, items: items() });
       if (req.method === 'GET') {
