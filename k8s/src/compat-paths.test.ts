@@ -22,15 +22,7 @@ function yamlFiles(dir: string): string[] {
  * Differences we accept, each with its reason. Keep it as short as possible: an entry needs a
  * reason a MatrixInfer user would accept (every manifest that works for them still applies).
  */
-export const ALLOWED_DIFFERENCES: readonly AllowedDifference[] = [
-  {
-    kind: 'Model',
-    path: 'spec.backends[].workers[].config',
-    reason:
-      'their CRD leaves the engine config untyped (any JSON), but it is documented and used as a map of engine arguments ' +
-      '(their examples, our engine flags); a list or scalar could never become engine flags, so ours asks for an object',
-  },
-];
+export const ALLOWED_DIFFERENCES: readonly AllowedDifference[] = [];
 
 const NO_SPEC = 'a resource without spec does nothing (every MatrixInfer manifest has one)';
 const POD_IMAGE = 'Kubernetes rejects a pod whose container has no image, so no working manifest omits it';

@@ -22,6 +22,8 @@ const ANNOTATIONS = [
   'x-kubernetes-list-type',
   'x-kubernetes-list-map-keys',
   'x-kubernetes-validations',
+  // json-schema-to-typescript's type override (an untyped field is `unknown`, not an object).
+  'tsType',
 ];
 
 const BUNDLE_ID = 'https://matrixinfer.ai/schemas/v1alpha1.json';

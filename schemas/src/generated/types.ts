@@ -266,9 +266,7 @@ export interface ModelWorker {
   /**
    * Engine arguments as a map (e.g. {"max-model-len": 8192}); each key becomes a flag.
    */
-  config?: {
-    [k: string]: unknown;
-  };
+  config?: unknown;
 }
 export interface ResourceRequirements {
   limits?: {

@@ -104,9 +104,9 @@ export const modelKind: KindSchema = {
         pods: { type: 'integer', minimum: 0, default: 1, description: 'Pods per instance, for multi-node engines (0 counts as 1).' },
         resources: { $ref: '#/definitions/ResourceRequirements' },
         affinity: { $ref: '#/definitions/Affinity' },
+        // Untyped as in MatrixInfer (any JSON is stored); rules/model.ts asks for an object of flags.
         config: {
-          type: 'object',
-          additionalProperties: true,
+          tsType: 'unknown',
           description: 'Engine arguments as a map (e.g. {"max-model-len": 8192}); each key becomes a flag.',
           'x-kubernetes-preserve-unknown-fields': true,
         },

@@ -41,8 +41,31 @@ function workerRules(backend: Obj, path: string): ValidationIssue[] {
   }
 }
 
+/**
+ * workers[].config is untyped in the CRD (as in MatrixInfer) but becomes engine flags, so it is
+ * an object of flag name -> string, number, boolean, null, list or object.
+ */
+function configRules(backend: Obj, path: string): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  arr(backend.workers).forEach((w, i) => {
+    const config = obj(w)?.config;
+    if (config === undefined) return;
+    const where = childPath(path, 'workers', i, 'config');
+    const flags = obj(config);
+    if (!flags) {
+      const got = config === null ? 'null' : Array.isArray(config) ? 'a list' : `a ${typeof config}`;
+      out.push({ path: where, message: `must be an object of engine flags (e.g. {"max-model-len": 8192}), got ${got}` });
+      return;
+    }
+    for (const key of Object.keys(flags)) {
+      if (key.trim() === '') out.push({ path: where, message: 'engine flag names must not be empty' });
+    }
+  });
+  return out;
+}
+
 function backendRules(backend: Obj, path: string): ValidationIssue[] {
-  const out = [...minNotAboveMax(backend, path), ...workerRules(backend, path), ...policyRules(backend, path)];
+  const out = [...minNotAboveMax(backend, path), ...workerRules(backend, path), ...policyRules(backend, path), ...configRules(backend, path)];
   const grace = str(backend.scaleToZeroGracePeriod);
   const ms = grace === undefined ? undefined : parseDurationMs(grace);
   if (ms !== undefined && ms > MAX_SCALE_TO_ZERO_MS) {

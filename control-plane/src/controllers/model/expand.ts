@@ -19,7 +19,7 @@ import {
   type Role,
 } from '../types.js';
 import { backendChildName, backendPolicyOf, bindingOf, isAutoscaled, modelBindingOf, modelPolicyOf, type MetaOf } from './autoscaling.js';
-import { configToArgs, configValue } from './engine/flags.js';
+import { configToArgs, configValue, workerConfig } from './engine/flags.js';
 import { vllmKvTransferConfig } from './engine/vllm.js';
 import { childLabels, ENGINE_ANNOTATION, REVISION_LABEL } from './engine/labels.js';
 import { enginePort, engineOf, engineServedName, servedModelName, workerPods, type WorkerPods } from './engine/pod-template.js';
@@ -163,7 +163,7 @@ function connectorType(name: string): 'http' | 'lmcache' | 'nixl' | 'mooncake' {
 export function kvConnectorOf(backend: ModelBackend): 'http' | 'lmcache' | 'nixl' | 'mooncake' {
   for (const w of workersOf(backend)) {
     if (w.type === undefined || w.type === 'server') continue;
-    const raw = configValue(w.config, '--kv-transfer-config');
+    const raw = configValue(workerConfig(w), '--kv-transfer-config');
     if (w.image && engineOf(backend) === 'vLLM') return connectorType(vllmKvTransferConfig(w.type, raw).connector);
     let cfg: unknown = raw;
     if (typeof raw === 'string') {

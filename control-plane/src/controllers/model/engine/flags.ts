@@ -4,6 +4,16 @@
 /** How a `false` config value is spelled: vLLM's boolean flags take `--no-<flag>`, SGLang has none. */
 export type FalseStyle = 'negate' | 'omit';
 
+/**
+ * A worker's `config` as the flag map the builders read. The CRD leaves it untyped, as
+ * MatrixInfer does; validation (schemas rules/model.ts) refuses anything but an object, so a
+ * non-object here means no flags rather than a crash.
+ */
+export function workerConfig(worker: { config?: unknown }): Record<string, unknown> | undefined {
+  const c = worker.config;
+  return c !== null && typeof c === 'object' && !Array.isArray(c) ? (c as Record<string, unknown>) : undefined;
+}
+
 /** `maxModelLen`, `max_model_len` and `max-model-len` all name `--max-model-len`. */
 export function flagName(key: string): string {
   const bare = key.replace(/^-+/, '');

@@ -4,7 +4,7 @@
 // init containers. A worker without an image runs the built-in simulator instead.
 import { InvalidResourceError } from '../../errors.js';
 import type { Container, EnvVar, Model, ModelBackend, ModelWorker, PodTemplate } from '../../types.js';
-import { configToArgs, configValue, hasFlag } from './flags.js';
+import { configToArgs, configValue, hasFlag, workerConfig } from './flags.js';
 import { drainPreStop, TERMINATION_GRACE_SECONDS } from './drain.js';
 import { podLabels, SIMULATOR_ARGS_ANNOTATION } from './labels.js';
 import { sglangEngine, SGLANG_DRAIN_METRICS } from './sglang.js';
@@ -34,7 +34,7 @@ export function servedModelName(model: Model): string {
 /** The name the engines of a backend answer to: the workers' `served-model-name`, else the client-facing name. */
 export function engineServedName(model: Model, backend: ModelBackend): string {
   for (const w of backend.workers ?? []) {
-    const v = configValue(w.config, '--served-model-name');
+    const v = configValue(workerConfig(w), '--served-model-name');
     if (typeof v === 'string' && v !== '') return v;
     if (Array.isArray(v) && v.length > 0) return String(v[0]);
   }
@@ -43,7 +43,7 @@ export function engineServedName(model: Model, backend: ModelBackend): string {
 
 /** Port of a worker's engine: its config's `port`, else ENGINE_PORT. */
 export function enginePort(worker: ModelWorker): number {
-  const p = Number(configValue(worker.config, '--port'));
+  const p = Number(configValue(workerConfig(worker), '--port'));
   return Number.isInteger(p) && p > 0 && p < 65536 ? p : ENGINE_PORT;
 }
 
@@ -78,7 +78,7 @@ export function engineInput(model: Model, backend: ModelBackend, worker: ModelWo
   return {
     servedName: engineServedName(model, backend),
     modelPath: isDownloadable(backend.modelURI) ? downloadDir(backend.modelURI) : backend.modelURI,
-    config: worker.config,
+    config: workerConfig(worker),
     role: worker.type as EngineInput['role'],
     pods: worker.pods ?? 1,
     gpusPerPod: gpusOf(worker),
@@ -96,7 +96,7 @@ export function buildEngine(backend: ModelBackend, input: EngineInput): EngineBu
 
 /** argv of the simulator standing in for a worker (the container of an image-less worker, or the annotation of a real one). */
 export function simulatorArgs(model: Model, backend: ModelBackend, worker: ModelWorker, adapters: { name: string; path: string }[]): string[] {
-  const args = configToArgs(worker.config);
+  const args = configToArgs(workerConfig(worker));
   if (!hasFlag(args, '--model')) args.push('--model', servedModelName(model));
   if (adapters.length > 0 && !hasFlag(args, '--lora-modules')) {
     if (!hasFlag(args, '--enable-lora')) args.push('--enable-lora');
