@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { configToArgs, configValue, flagName, shellLine, withoutFlags } from './flags.js';
+import { configToArgs, configValue, flagName, shellLine, withoutFlags, workerConfig } from './flags.js';
 
 describe('engine flags', () => {
   const names: [string, string][] = [
@@ -28,6 +28,12 @@ describe('engine flags', () => {
     expect(configValue(cfg, '--tensor-parallel-size')).to.equal(2);
     expect(configValue(cfg, '--nope')).to.equal(undefined);
     expect(withoutFlags(cfg, '--served-model-name', '--tensor-parallel-size')).to.deep.equal({ other: 1 });
+  });
+
+  it('workerConfig narrows the untyped config: an object is the flag map, anything else no flags', () => {
+    const cfg = { 'max-model-len': 8192 };
+    expect(workerConfig({ config: cfg })).to.equal(cfg);
+    for (const config of [undefined, null, ['--x'], '--x', 3]) expect(workerConfig({ config }), JSON.stringify(config)).to.equal(undefined);
   });
 
   it('shellLine quotes what the shell would split or expand, keeps env references', () => {
