@@ -93,14 +93,16 @@ describe('autoscaler end to end (simulator replicas, gateway load)', function ()
     expect(woke?.reason).to.match(/^scale from zero: \d+ request\(s\) held by gateways/);
   });
 
-  it('3x load step: panic scale-up within the panic window, replicas ready, no flapping under steady load, scale-down only after the stable window', async () => {
+  it('2.5x load step: panic scale-up within the panic window, replicas ready, no flapping under steady load, scale-down only after the stable window', async () => {
     load = new ClosedLoopLoad(gw.url, MODEL);
     load.set(2); // 2 in flight: 1 replica at target
     await new Promise((r) => setTimeout(r, STABLE_MS));
     expect(await replicas(), 'baseline').to.equal(1);
 
     const stepAt = Date.now();
-    load.set(6); // 3x: asks for 3 replicas
+    // 2.5x: asks for 3 replicas (ceil(5 / 2)) with a margin on both sides, so a noisy sample
+    // (anything in 4 < in-flight <= 6) still asks for 3: 6 would sit on the 3-to-4 boundary.
+    load.set(5);
     await waitFor('scale-up decision', async () => ((await replicas()) ?? 0) > 1 || undefined, { timeoutMs: 15_000, everyMs: 50 });
     const reactionMs = Date.now() - stepAt;
     // Panic window + one gateway sample period + two ticks.
@@ -129,7 +131,7 @@ describe('autoscaler end to end (simulator replicas, gateway load)', function ()
     const steadyFrom = Date.now();
     await new Promise((r) => setTimeout(r, STABLE_MS));
     const changes = (await decisions()).filter((d) => d.tickStartMs >= steadyFrom && d.valid && d.desiredReplicas !== d.currentReplicas);
-    expect(changes.length, 'changes under steady load').to.be.at.most(1);
+    expect(changes.length, `changes under steady load: ${JSON.stringify(changes.map((d) => [d.currentReplicas, d.desiredReplicas, d.reason]))}`).to.be.at.most(1);
 
     const removedAt = Date.now();
     await load.stop();

@@ -102,8 +102,10 @@ describe('control plane killed mid-reconcile (mi up as a child process)', functi
       ids: evs.map((e) => e.envelope.id),
       contents: evs.map((e) => {
         const d = e.envelope.data;
-        // The owner's uid is random per run; everything else must match.
-        return `${e.subject} ${e.envelope.type} ${stableStringify('writes' in d ? d.writes : d.instances).replace(/"uid":"[^"]*"/g, '"uid":"-"')}`;
+        // The owner's uid is random per run (in ownerReferences and the model-uid label); everything else must match.
+        return `${e.subject} ${e.envelope.type} ${stableStringify('writes' in d ? d.writes : d.instances)
+          .replace(/"uid":"[^"]*"/g, '"uid":"-"')
+          .replace(/"registry\.matrixinfer\.ai\/model-uid":"[^"]*"/g, '"registry.matrixinfer.ai/model-uid":"-"')}`;
       }),
     };
   }
