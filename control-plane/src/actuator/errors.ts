@@ -1,5 +1,6 @@
 // Typed errors of the local actuator. Callers branch on `code`, never on messages.
 
+import { codedError } from '@matrixinfer/schemas';
 import { ControlPlaneError } from '../errors.js';
 
 export const ACTUATOR_ERROR_CODES = {
@@ -14,49 +15,26 @@ export type ActuatorErrorCode = (typeof ACTUATOR_ERROR_CODES)[keyof typeof ACTUA
 
 /** Base of every actuator error; `code` is stable. */
 export class ActuatorError extends ControlPlaneError {
-  override readonly name: string = 'ActuatorError';
+  override name = 'ActuatorError';
   declare readonly code: ActuatorErrorCode;
-  constructor(code: ActuatorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
 }
 
 /** An instance did not answer GET /health with 200 before its startup deadline. */
-export class HealthTimeoutError extends ActuatorError {
-  override readonly name = 'HealthTimeoutError';
-  constructor(message: string) {
-    super(ACTUATOR_ERROR_CODES.healthTimeout, message);
-  }
-}
+export const HealthTimeoutError = codedError(ActuatorError, 'HealthTimeoutError', ACTUATOR_ERROR_CODES.healthTimeout);
+export type HealthTimeoutError = InstanceType<typeof HealthTimeoutError>;
 
 /** An instance's process ended while the actuator still waited for it to become ready. */
-export class ExitBeforeReadyError extends ActuatorError {
-  override readonly name = 'ExitBeforeReadyError';
-  constructor(message: string) {
-    super(ACTUATOR_ERROR_CODES.exitBeforeReady, message);
-  }
-}
+export const ExitBeforeReadyError = codedError(ActuatorError, 'ExitBeforeReadyError', ACTUATOR_ERROR_CODES.exitBeforeReady);
+export type ExitBeforeReadyError = InstanceType<typeof ExitBeforeReadyError>;
 
 /** The operating system refused to start the instance's program (ENOENT, EACCES...). */
-export class SpawnFailedError extends ActuatorError {
-  override readonly name = 'SpawnFailedError';
-  constructor(message: string, cause?: unknown) {
-    super(ACTUATOR_ERROR_CODES.spawnFailed, message, { cause });
-  }
-}
+export const SpawnFailedError = codedError(ActuatorError, 'SpawnFailedError', ACTUATOR_ERROR_CODES.spawnFailed);
+export type SpawnFailedError = InstanceType<typeof SpawnFailedError>;
 
 /** The built-in simulator's entry point could not be located and no override was given. */
-export class SimulatorNotFoundError extends ActuatorError {
-  override readonly name = 'SimulatorNotFoundError';
-  constructor(message: string) {
-    super(ACTUATOR_ERROR_CODES.simulatorNotFound, message);
-  }
-}
+export const SimulatorNotFoundError = codedError(ActuatorError, 'SimulatorNotFoundError', ACTUATOR_ERROR_CODES.simulatorNotFound);
+export type SimulatorNotFoundError = InstanceType<typeof SimulatorNotFoundError>;
 
 /** An option passed to startLocalActuator is invalid (fails at start-up, loudly). */
-export class InvalidActuatorOptionError extends ActuatorError {
-  override readonly name = 'InvalidActuatorOptionError';
-  constructor(message: string) {
-    super(ACTUATOR_ERROR_CODES.invalidOption, message);
-  }
-}
+export const InvalidActuatorOptionError = codedError(ActuatorError, 'InvalidActuatorOptionError', ACTUATOR_ERROR_CODES.invalidOption);
+export type InvalidActuatorOptionError = InstanceType<typeof InvalidActuatorOptionError>;

@@ -84,7 +84,7 @@ export async function spawnProcess(launch: Launch, logPath: string, header = '')
   });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve());
-    child.once('error', (err) => reject(new SpawnFailedError(`cannot start ${launch.file}: ${err.message}`, err)));
+    child.once('error', (err) => reject(new SpawnFailedError(`cannot start ${launch.file}: ${err.message}`, { cause: err })));
   });
   return { child, pid: child.pid!, exited, exitInfo: () => info };
 }

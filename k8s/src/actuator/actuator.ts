@@ -19,7 +19,7 @@ import {
   type InstancesDecision,
 } from '@matrixinfer/events';
 import type { Logger } from 'winston';
-import { K8S_ACTUATOR_ERROR_CODES, K8sActuatorError } from './errors.js';
+import { InvalidK8sActuatorOptionError } from './errors.js';
 import { kubeObjects, watchManaged, type KubeObjects, type Watched } from './kube.js';
 import { observeGone, observePod, observationKey, type PodObservation } from './observe.js';
 import { objectKey, planObjects, podIdentity, type DesiredSet } from './plan.js';
@@ -61,7 +61,7 @@ const SOURCE = 'actuator/kubernetes';
 export async function startK8sActuator(opts: K8sActuatorOptions): Promise<K8sActuator> {
   const retryMs = opts.retryMs ?? 5_000;
   const resyncMs = opts.resyncMs ?? 3_600_000;
-  if (!(retryMs > 0) || !(resyncMs > 0)) throw new K8sActuatorError(K8S_ACTUATOR_ERROR_CODES.invalidOption, `retryMs and resyncMs must be > 0, got ${retryMs} and ${resyncMs}`);
+  if (!(retryMs > 0) || !(resyncMs > 0)) throw new InvalidK8sActuatorOptionError(`retryMs and resyncMs must be > 0, got ${retryMs} and ${resyncMs}`);
   const now = opts.now ?? Date.now;
   const log = opts.logger.child({ component: 'actuator-kubernetes' });
   const api = opts.objects ?? kubeObjects(opts.kubeConfig);

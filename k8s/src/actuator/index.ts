@@ -4,4 +4,4 @@ export { kubeObjects, type KubeObjects } from './kube.js';
 export { planObjects, type DesiredSet, type ObjectPlan } from './plan.js';
 export { renderPod, renderGroupService, entryAddress, ACTUATOR_ANNOTATIONS } from './pods.js';
 export { observePod } from './observe.js';
-export { K8sActuatorError, K8S_ACTUATOR_ERROR_CODES } from './errors.js';
+export { InvalidK8sActuatorOptionError, K8sActuatorError, K8sApiRequestError, K8S_ACTUATOR_ERROR_CODES } from './errors.js';

@@ -5,7 +5,7 @@
 import { CoreV1Api, CustomObjectsApi, makeInformer, type Informer, type KubeConfig, type KubernetesObject, type ObjectCache, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { INSTANCE_LABELS } from '@matrixinfer/events';
 import type { Logger } from 'winston';
-import { apiStatusOf, K8S_ACTUATOR_ERROR_CODES, K8sActuatorError } from './errors.js';
+import { apiStatusOf, K8sApiRequestError } from './errors.js';
 import type { Owner } from './pods.js';
 
 /** Selector of every object the actuator manages. */
@@ -21,9 +21,9 @@ export interface KubeObjects {
   modelInferOwner(namespace: string, name: string): Promise<Owner | undefined>;
 }
 
-function wrap(what: string, err: unknown): K8sActuatorError {
+function wrap(what: string, err: unknown): K8sApiRequestError {
   const status = apiStatusOf(err);
-  return new K8sActuatorError(K8S_ACTUATOR_ERROR_CODES.apiRequest, `${what}: ${status !== undefined ? `HTTP ${status}` : (err as Error).message}`, { cause: err });
+  return new K8sApiRequestError(`${what}: ${status !== undefined ? `HTTP ${status}` : (err as Error).message}`, { cause: err });
 }
 
 /** KubeObjects over a kubeconfig. */

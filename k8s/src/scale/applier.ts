@@ -8,7 +8,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { AUTOSCALER_DECISION, type AutoscalerDecisionData } from '@matrixinfer/control-plane';
 import { STREAMS, decodeEvent, startResumableTail } from '@matrixinfer/events';
 import type { Logger } from 'winston';
-import { K8S_ACTUATOR_ERROR_CODES, K8sActuatorError } from '../actuator/errors.js';
+import { InvalidK8sActuatorOptionError } from '../actuator/errors.js';
 import { AUTOSCALER_FIELD_MANAGER, replicaApplies, replicasApplyBody, type ReplicaApply } from './plan.js';
 
 /** Options of startScaleApplier. */
@@ -43,7 +43,7 @@ export function serverSideApplyReplicas(kc: KubeConfig): (a: ReplicaApply) => Pr
 /** Follows `mi.decisions.autoscaler.>` and applies each replica change to the ModelInfer. */
 export async function startScaleApplier(opts: ScaleApplierOptions): Promise<ScaleApplier> {
   const maxAgeMs = opts.maxAgeMs ?? 60_000;
-  if (!(maxAgeMs >= 0)) throw new K8sActuatorError(K8S_ACTUATOR_ERROR_CODES.invalidOption, `maxAgeMs must be >= 0, got ${maxAgeMs}`);
+  if (!(maxAgeMs >= 0)) throw new InvalidK8sActuatorOptionError(`maxAgeMs must be >= 0, got ${maxAgeMs}`);
   const now = opts.now ?? Date.now;
   const log = opts.logger.child({ component: 'scale-applier' });
   const apply = opts.apply ?? serverSideApplyReplicas(opts.kubeConfig);
