@@ -8,9 +8,12 @@ export class ClosedLoopLoad {
   failed = 0;
   /** Failures by HTTP status (or 'network'). */
   readonly failures = new Map<string, number>();
+  /** maxTokens sets each request's length: longer requests make the time a client spends between
+   * requests (which a busy test process stretches) a smaller share of its in-flight time. */
   constructor(
     private readonly url: string,
     private readonly model: string,
+    private readonly maxTokens = 40,
   ) {}
 
   /** Sets the number of concurrent clients. */
@@ -29,7 +32,7 @@ export class ClosedLoopLoad {
         const res = await fetch(`${this.url}/v1/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: this.model, prompt: 'tell me a story', max_tokens: 40 }),
+          body: JSON.stringify({ model: this.model, prompt: 'tell me a story', max_tokens: this.maxTokens }),
           signal,
         });
         await res.arrayBuffer();

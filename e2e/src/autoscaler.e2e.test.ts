@@ -94,7 +94,8 @@ describe('autoscaler end to end (simulator replicas, gateway load)', function ()
   });
 
   it('2.5x load step: panic scale-up within the panic window, replicas ready, no flapping under steady load, scale-down only after the stable window', async () => {
-    load = new ClosedLoopLoad(gw.url, MODEL);
+    // 120 tokens at 20 ms each: 2.4 s per request, so client-side gaps barely lower the in-flight signal.
+    load = new ClosedLoopLoad(gw.url, MODEL, 120);
     load.set(2); // 2 in flight: 1 replica at target
     await new Promise((r) => setTimeout(r, STABLE_MS));
     expect(await replicas(), 'baseline').to.equal(1);
