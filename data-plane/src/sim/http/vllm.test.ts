@@ -123,6 +123,13 @@ describe('sim vLLM mode over HTTP (openai client)', () => {
   });
 
   it('metrics counters agree with the requests this suite sent', async () => {
+    const iterationSum = async (): Promise<number> => {
+      const text = await (await fetch(`${sim.url}/metrics`)).text();
+      const m = /^vllm:iteration_tokens_total_sum\{model_name="sim-model",engine="0"\} (\S+)$/m.exec(text);
+      expect(m, 'vllm:iteration_tokens_total_sum').to.not.equal(null);
+      return Number(m![1]);
+    };
+    const iter0 = await iterationSum();
     const before = await scrape(sim.url);
     const l = { model_name: 'sim-model', engine: '0' };
     const p0 = value(before, 'vllm:prompt_tokens_total', l);
@@ -137,10 +144,12 @@ describe('sim vLLM mode over HTTP (openai client)', () => {
     expect(value(after, 'vllm:prompt_tokens_total', l) - p0).to.equal(prompt);
     expect(value(after, 'vllm:generation_tokens_total', l) - g0).to.equal(9);
     expect(value(after, 'vllm:request_success_total', { ...l, finished_reason: 'length' }) - len0).to.equal(3);
+    // Every prompt and generated token is counted in some engine step.
+    expect((await iterationSum()) - iter0).to.equal(prompt + 9);
     expect(value(after, 'vllm:num_requests_running', l)).to.equal(0);
     for (const [name, type] of [['vllm:num_requests_waiting', 'GAUGE'], ['vllm:kv_cache_usage_perc', 'GAUGE'], ['vllm:prefix_cache_queries_total', 'COUNTER'],
       ['vllm:prefix_cache_hits_total', 'COUNTER'], ['vllm:time_to_first_token_seconds', 'HISTOGRAM'], ['vllm:inter_token_latency_seconds', 'HISTOGRAM'],
-      ['vllm:e2e_request_latency_seconds', 'HISTOGRAM'], ['vllm:request_queue_time_seconds', 'HISTOGRAM'], ['vllm:cache_config_info', 'GAUGE']] as const) {
+      ['vllm:e2e_request_latency_seconds', 'HISTOGRAM'], ['vllm:request_queue_time_seconds', 'HISTOGRAM'], ['vllm:cache_config_info', 'GAUGE'], ['vllm:iteration_tokens_total', 'HISTOGRAM']] as const) {
       expect(after.get(name)?.type, name).to.equal(type);
     }
     expect(after.has('vllm:gpu_cache_usage_perc')).to.equal(false);

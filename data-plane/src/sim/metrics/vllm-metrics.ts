@@ -11,6 +11,8 @@ const TOKEN_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.
   10.0, 20.0, 40.0, 80.0];
 const REQUEST_LATENCY_BUCKETS = [0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0,
   120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0];
+// vLLM V1's iteration_tokens_total buckets (tokens scheduled in one engine step).
+const ITERATION_TOKEN_BUCKETS = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
 const FINISH_REASONS = ['stop', 'length', 'abort'] as const;
 const MAX_LORA_SERIES = 32;
 
@@ -68,6 +70,7 @@ export function createVllmMetrics(cfg: VllmMetricsConfig): VllmMetrics {
   const inference = h('vllm:request_inference_time_seconds', 'Histogram of time spent in RUNNING phase for request.', REQUEST_LATENCY_BUCKETS);
   const prefill = h('vllm:request_prefill_time_seconds', 'Histogram of time spent in PREFILL phase for request.', REQUEST_LATENCY_BUCKETS);
   const decode = h('vllm:request_decode_time_seconds', 'Histogram of time spent in DECODE phase for request.', REQUEST_LATENCY_BUCKETS);
+  const iterationTokens = h('vllm:iteration_tokens_total', 'Histogram of number of tokens per engine_step.', ITERATION_TOKEN_BUCKETS);
   const cacheInfo = new Scalar('vllm:cache_config_info', 'Information of the LLMEngine CacheConfig', 'gauge',
     ['block_size', 'cache_dtype', 'enable_prefix_caching', 'gpu_memory_utilization', 'num_cpu_blocks', 'num_gpu_blocks', 'engine']);
   cacheInfo.set([String(cfg.blockSize), 'auto', 'True', '0.9', 'None', String(cfg.kvBlocks), '0'], 1);
@@ -79,14 +82,14 @@ export function createVllmMetrics(cfg: VllmMetricsConfig): VllmMetrics {
     f.inc(lv, 0);
   }
   for (const r of FINISH_REASONS) success.inc([...lv, r], 0);
-  for (const f of [promptHist, genHist, maxGenHist, nHist, maxTokensHist, ttft, itl, tpotLegacy, tpot, e2e, queue, inference, prefill, decode]) {
+  for (const f of [promptHist, genHist, maxGenHist, nHist, maxTokensHist, iterationTokens, ttft, itl, tpotLegacy, tpot, e2e, queue, inference, prefill, decode]) {
     f.touch(lv);
   }
 
   const families: Family[] = [running, waiting];
   if (cfg.legacyNames) families.push(gpuUsage, gpuQueries, gpuHits);
   families.push(kvUsage, queries, hits, preemptions, promptTokens, generationTokens, success, promptHist, genHist,
-    maxGenHist, nHist, maxTokensHist, ttft);
+    maxGenHist, nHist, maxTokensHist, iterationTokens, ttft);
   if (cfg.legacyNames) families.push(tpotLegacy);
   families.push(itl, tpot, e2e, queue, inference, prefill, decode);
   if (cfg.maxLoras !== undefined) families.push(loraInfo);
@@ -117,6 +120,19 @@ export function createVllmMetrics(cfg: VllmMetricsConfig): VllmMetrics {
   const tpotS = tpot.child(lv);
   const nHistS = nHist.child(lv);
   const maxTokensHistS = maxTokensHist.child(lv);
+  const iterationTokensS = iterationTokens.child(lv);
+  // The core advances every due sequence in one synchronous pass and reports tokens one call at
+  // a time: the tokens reported before the pass yields are one engine step's tokens.
+  let stepTokens = 0;
+  const endStep = (): void => {
+    iterationTokensS.observe(stepTokens);
+    stepTokens = 0;
+  };
+  const countStepTokens = (n: number): void => {
+    if (n <= 0) return;
+    if (stepTokens === 0) queueMicrotask(endStep);
+    stepTokens += n;
+  };
 
   return {
     prefixCache(q, hit) {
@@ -127,9 +143,11 @@ export function createVllmMetrics(cfg: VllmMetricsConfig): VllmMetrics {
     },
     promptTokens(n) {
       promptTokensS.inc(n);
+      countStepTokens(n);
     },
     generationTokens(n) {
       generationTokensS.inc(n);
+      countStepTokens(n);
     },
     preemption() {
       preemptionsS.inc(1);
