@@ -33,6 +33,8 @@ export interface EngineSample {
   itl?: HistogramDelta;
   /** Adapters loaded, from /v1/models. */
   adapters?: string[];
+  /** Every family of the scrape as one number (gauge value, counter rate/s, histogram `@mean`/`@pNN`…), for policies on any metric. */
+  custom?: Record<string, number>;
 }
 
 /** One gateway's view of one model over the last period. */

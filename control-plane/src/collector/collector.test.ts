@@ -105,12 +105,15 @@ describe('collector/startCollector (real nats-server, fixture engines)', functio
       promptTokensTotal: 12800, generationTokensTotal: 2048, prefixCacheQueriesTotal: 12800, prefixCacheHitsTotal: 4096,
     });
     expect(first.adapters).to.deep.equal(['sql-lora']);
+    // Any metric: gauges from the first scrape on, histograms once there is a previous scrape.
+    expect(first.custom?.['vllm:num_requests_waiting']).to.equal(2);
     // The engine answers 10 more first tokens taking 1 s in total: the next sample says so.
     f.body = VLLM_V1.replace('time_to_first_token_seconds_count{engine="0",model_name="Qwen/Qwen3-8B"} 40.0', 'time_to_first_token_seconds_count{engine="0",model_name="Qwen/Qwen3-8B"} 50.0')
       .replace('time_to_first_token_seconds_sum{engine="0",model_name="Qwen/Qwen3-8B"} 3.2', 'time_to_first_token_seconds_sum{engine="0",model_name="Qwen/Qwen3-8B"} 4.2');
     const moved = await waitFor('a TTFT delta', () => of('mi1-0-leader-0-0').find((s) => s.ttft !== undefined && s.ttft.count === 10));
     expect(moved.ttft!.sumSeconds).to.be.closeTo(1, 1e-9);
     expect(moved.itl).to.deep.equal({ sumSeconds: 0, count: 0 });
+    expect(moved.custom?.['vllm:time_to_first_token_seconds@mean']).to.be.closeTo(0.1, 1e-9);
   });
 
   it('learns endpoints present before it started, drops them when they stop', async () => {

@@ -9,6 +9,7 @@ import type { Logger } from 'winston';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ENGINE_SAMPLE, STREAMS, encodeSample, metricsSubject, type EngineSample, type InstanceObservation } from '@matrixinfer/events';
 import { followStream, type Follower } from '../actuator/bus.js';
+import { anyMetricValues, parsePrometheusTypes, type ParsedScrape } from './any-metric.js';
 import { applyObservation, applyServerEvent, modelServerOf, type Endpoint, type ServerSelector } from './endpoints.js';
 import { InvalidCollectorOptionError } from './errors.js';
 import { buildEngineSample, normalizeEngineMetrics, parseAdapters, type EngineMetrics } from './normalize.js';
@@ -48,6 +49,7 @@ export interface Collector {
 interface Previous {
   address: string;
   metrics: EngineMetrics;
+  scrape: ParsedScrape;
 }
 
 /** Starts the collector: follows observations (and ModelServers), scrapes each interval. */
@@ -96,7 +98,8 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       return;
     }
     if (failing.delete(key)) log.info('scrape recovered', { endpoint: ep.id, address: ep.address });
-    const normalized = normalizeEngineMetrics(parsePrometheusText(text));
+    const parsed: ParsedScrape = { samples: parsePrometheusText(text), types: parsePrometheusTypes(text), timeMs: now() };
+    const normalized = normalizeEngineMetrics(parsed.samples);
     if (!normalized.valid) {
       stats.unrecognized += 1;
       log.debug('no engine metrics', { endpoint: ep.id, reason: normalized.reason });
@@ -104,10 +107,12 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     }
     // Deltas only against a scrape of the same process (a new address is a new process).
     const prev = previous.get(key);
-    const base = prev !== undefined && prev.address === ep.address ? prev.metrics : undefined;
-    previous.set(key, { address: ep.address, metrics: normalized.metrics });
+    const same = prev !== undefined && prev.address === ep.address ? prev : undefined;
+    const base = same?.metrics;
+    previous.set(key, { address: ep.address, metrics: normalized.metrics, scrape: parsed });
     const identity = { id: ep.id, address: ep.address, target: ep.modelInfer, modelServer: modelServerOf(servers.values(), ep) };
-    const sample: EngineSample = buildEngineSample(identity, normalized.metrics, base, models === undefined ? undefined : parseAdapters(models), now());
+    const sample: EngineSample = buildEngineSample(identity, normalized.metrics, base, models === undefined ? undefined : parseAdapters(models), parsed.timeMs);
+    sample.custom = anyMetricValues(same?.scrape, parsed);
     try {
       const subject = metricsSubject('engine', ep.namespace, ep.id);
       opts.nc.publish(subject, encodeSample(ENGINE_SAMPLE, 'collector', subject, sample));
