@@ -2,8 +2,11 @@
 // per-target samples the runner builds. Names accepted are the canonical ones below plus the
 // vLLM / SGLang Prometheus names users already know; anything else is rejected at validation.
 
-/** Where a metric comes from: engine scrapes (per endpoint) or gateway samples (per model). */
-export type MetricSource = 'engine' | 'gateway';
+/** Where a metric comes from: engine scrapes (per endpoint), gateway samples (per model), or any family of the engine's /metrics (the collector's `custom` values). */
+export type MetricSource = 'engine' | 'gateway' | 'any';
+
+/** Prefix of an any-metric's key in TargetSample.values (keeps engine family names apart from canonical names). */
+export const ANY_METRIC_PREFIX = 'custom:';
 
 export interface MetricInfo {
   /** Canonical name: the key in TargetSample.values. */
@@ -67,18 +70,26 @@ const ALIASES: Readonly<Record<string, string>> = {
   gateway_output_tokens_per_second: 'outputTokensPerSecond',
 };
 
-// Quantiles cannot be computed: engines give TTFT/ITL histograms as sum and count deltas only.
-const QUANTILE = /^(ttft|itl|time_to_first_token|inter_token_latency)\w*_p\d+$/;
+// A Prometheus metric name, optionally with a reading of a histogram (see the collector's any-metric.ts).
+const ANY_METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*(@(count|mean|p50|p90|p95|p99))?$/;
 
-/** Canonical metric for a policy's metricName, or an error message that says what is accepted. */
+/**
+ * Canonical metric for a policy's metricName; any other Prometheus name (optionally
+ * `name@count|mean|p50|p90|p95|p99` for a histogram) is read from the engine's /metrics as is.
+ * An error message says what is accepted.
+ */
 export function resolveMetric(metricName: string): { metric: MetricInfo } | { error: string } {
   const key = metricName.trim().toLowerCase();
   const canonical = ALIASES[key];
   if (canonical !== undefined) return { metric: METRICS[canonical] };
-  if (QUANTILE.test(key)) {
-    return { error: `unsupported metric "${metricName}": latency quantiles are not available (engines report histogram sum and count only); use ttft_mean_seconds or itl_mean_seconds` };
+  const name = metricName.trim();
+  if (ANY_METRIC.test(name)) {
+    return { metric: { name: `${ANY_METRIC_PREFIX}${name}`, source: 'any', meaning: `${name} from the engine's /metrics (gauge value, counter rate per second, histogram sum per second), summed over replicas` } };
   }
-  return { error: `unknown metric "${metricName}"; supported: ${supportedMetricNames().join(', ')}` };
+  if (/@/.test(name)) {
+    return { error: `unsupported metric "${metricName}": a histogram reading is one of @count, @mean, @p50, @p90, @p95, @p99` };
+  }
+  return { error: `"${metricName}" is not a Prometheus metric name nor one of: ${supportedMetricNames().join(', ')}` };
 }
 
 /** Every accepted metricName, sorted. */

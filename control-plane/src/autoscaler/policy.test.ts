@@ -91,8 +91,8 @@ describe('autoscaler policy translation', () => {
   }
 
   const errorCases: { name: string; p: AutoscalingPolicy; path: string; message: RegExp }[] = [
-    { name: 'unknown metric', p: policy({ metrics: [{ metricName: 'gpu_temperature', targetValue: 1 }] }), path: 'spec.metrics[0].metricName', message: /unknown metric "gpu_temperature"; supported: .*num_requests_waiting/ },
-    { name: 'TTFT quantile', p: policy({ metrics: [{ metricName: 'ttft_p50', targetValue: 1 }] }), path: 'spec.metrics[0].metricName', message: /quantiles are not available.*ttft_mean_seconds/ },
+    { name: 'not a metric name', p: policy({ metrics: [{ metricName: 'gpu temperature', targetValue: 1 }] }), path: 'spec.metrics[0].metricName', message: /"gpu temperature" is not a Prometheus metric name nor one of: .*num_requests_waiting/ },
+    { name: 'unknown histogram reading', p: policy({ metrics: [{ metricName: 'vllm:e2e_request_latency_seconds@p42', targetValue: 1 }] }), path: 'spec.metrics[0].metricName', message: /@count, @mean, @p50, @p90, @p95, @p99/ },
     {
       name: 'two names of one metric',
       p: policy({ metrics: [{ metricName: 'waiting', targetValue: 1 }, { metricName: 'vllm:num_requests_waiting', targetValue: 2 }] }),
@@ -119,6 +119,15 @@ describe('autoscaler policy translation', () => {
     expect(names).to.include.members(['waiting', 'kvUsage', 'vllm:num_requests_waiting']);
     expect(names).not.to.include('kvusage');
     expect(resolveMetric(' Waiting ')).to.deep.include({ metric: { name: 'waiting', source: 'engine', meaning: 'requests queued in the engine, per replica' } });
+  });
+
+  it('any other Prometheus name is read from the engine as is (case kept), histograms with a reading', () => {
+    const names = (metricName: string) => toScalingPolicy(policy({ metrics: [{ metricName, targetValue: 1 }] })).metrics.map((m) => m.name);
+    expect(names('vllm:iteration_tokens_total')).to.deep.equal(['custom:vllm:iteration_tokens_total']);
+    expect(names('DCGM_FI_DEV_GPU_UTIL')).to.deep.equal(['custom:DCGM_FI_DEV_GPU_UTIL']);
+    expect(names('vllm:e2e_request_latency_seconds@p90')).to.deep.equal(['custom:vllm:e2e_request_latency_seconds@p90']);
+    // Known engine names still map to the normalized fields (vLLM and SGLang alike).
+    expect(names('vllm:num_requests_waiting')).to.deep.equal(['waiting']);
   });
 });
 

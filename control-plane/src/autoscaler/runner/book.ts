@@ -5,6 +5,7 @@
 // of the book and T only, a restarted autoscaler rebuilds the same per-tick samples from the
 // replayed stream. Pure data structure; no I/O.
 import type { EngineSample, GatewaySample } from '@matrixinfer/events';
+import { ANY_METRIC_PREFIX } from '../metrics.js';
 import type { TargetSample } from '../types.js';
 import type { DecodedSample } from './decode.js';
 
@@ -102,6 +103,7 @@ export function aggregateAt(book: SampleBook, namespace: string, target: string,
     add(values, 'kvUsage', s.kvUsage);
     add(values, 'ttftSeconds', mean(s.ttft));
     add(values, 'itlSeconds', mean(s.itl));
+    for (const [k, v] of Object.entries(s.custom ?? {})) add(values, `${ANY_METRIC_PREFIX}${k}`, v);
   }
   // Gateways report an idle model once at zero and then stop: no recent gateway sample for a
   // routed model means no traffic, not "unknown" (else windows would hold stale load forever).

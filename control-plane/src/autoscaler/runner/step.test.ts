@@ -167,4 +167,53 @@ describe('autoscaler runner: topology and step', () => {
     expect(r.data).to.include({ valid: false, invalidReason: 'target-missing', reason: 'ModelInfer ghost not found in namespace default' });
     expect(r.writes).to.deep.equal([]);
   });
+
+  describe('any metric', () => {
+    const anyPolicy = (metrics: { metricName: string; targetValue: number }[]) => res('AutoscalingPolicy', 'p', { metrics });
+    const setup = (metrics: { metricName: string; targetValue: number }[], custom: Record<string, number>) => {
+      const topology = buildTopology([
+        anyPolicy(metrics),
+        mi('mi1', 1),
+        res('AutoscalingPolicyBinding', 'b', { policyRef: { name: 'p' }, scalingConfiguration: { target: { targetRef: { name: 'mi1' } }, maxReplicas: 10 } }),
+      ]);
+      const book = createSampleBook();
+      for (let t = 1000; t <= 60_000; t += 1000) {
+        for (const ep of ['e1', 'e2']) addSample(book, { source: 'engine', namespace: 'default', sample: engine(ep, 'mi1', t, 0, { custom }) });
+      }
+      const ctx = { topology, book, staleMs: 5000 };
+      const unit = topology.units[0];
+      return stepUnit(unit, ctx, unit.ok ? rebuildState(unit, ctx, 1, 60_000, 2000) : emptyScalerState(), 60_000);
+    };
+
+    it('scales on an engine family summed over endpoints; the decision holds only the policy\'s families', () => {
+      const r = setup([{ metricName: 'vllm:iteration_tokens_total', targetValue: 100 }], { 'vllm:iteration_tokens_total': 150, 'vllm:other': 3 });
+      expect(r.data).to.include({ valid: true, desiredReplicas: 3 });
+      expect(r.data.inputs['custom:vllm:iteration_tokens_total']).to.include({ target: 100, stableAverage: 300, stableReplicas: 3 });
+      expect(r.data.values).to.include({ 'custom:vllm:iteration_tokens_total': 300 });
+      expect(r.data.values).not.to.have.property('custom:vllm:other');
+      expect(r.data.unknownMetrics).to.equal(undefined);
+    });
+
+    it('a family no endpoint exposes is an unknown-metric decision naming it', () => {
+      const r = setup([{ metricName: 'vllm:no_such_metric', targetValue: 1 }], { 'vllm:other': 3 });
+      expect(r.data).to.include({ valid: false, invalidReason: 'unknown-metric', reason: 'unknown-metric: metric(s) vllm:no_such_metric not exposed by any endpoint of the target' });
+      expect(r.data.unknownMetrics).to.deep.equal(['vllm:no_such_metric']);
+      expect(r.writes).to.deep.equal([]);
+    });
+
+    it('several metrics: the largest wish wins, each metric in the inputs, a missing one named in the reason', () => {
+      const r = setup([
+        { metricName: 'waiting', targetValue: 10 },
+        { metricName: 'gpu_util', targetValue: 0.5 },
+        { metricName: 'absent_gauge', targetValue: 1 },
+      ], { gpu_util: 1 });
+      // waiting 0 asks for 0; gpu_util 2 (summed over 2 endpoints) / 0.5 asks for 4.
+      expect(r.data).to.include({ valid: true, desiredReplicas: 4 });
+      expect(Object.keys(r.data.inputs).sort()).to.deep.equal(['custom:gpu_util', 'waiting']);
+      expect(r.data.inputs['waiting']).to.include({ stableReplicas: 0 });
+      expect(r.data.inputs['custom:gpu_util']).to.include({ target: 0.5, stableReplicas: 4 });
+      expect(r.data.reason).to.match(/metric\(s\) absent_gauge not exposed by any endpoint of the target$/);
+      expect(r.data.unknownMetrics).to.deep.equal(['absent_gauge']);
+    });
+  });
 });

@@ -4,6 +4,7 @@
 // state from the sample book, so a restarted autoscaler does not start blind.
 import { splitByCost } from '../cost.js';
 import { decide } from '../decide.js';
+import { ANY_METRIC_PREFIX } from '../metrics.js';
 import { emptyScalerState, type MetricInputs, type ScaleMode, type ScalerState, type TargetSample } from '../types.js';
 import { aggregateAt, sumSamples, type SampleBook } from './book.js';
 import type { ScaleUnit, Topology } from './topology.js';
@@ -26,11 +27,13 @@ export interface AutoscalerDecisionData {
   desiredReplicas: number;
   /** In words. */
   reason: string;
-  /** For a decision that could not be made: the code (no-data, no-metrics, invalid-binding, target-missing). */
+  /** For a decision that could not be made: the code (no-data, no-metrics, unknown-metric, invalid-binding, target-missing). */
   invalidReason?: string;
   /** Per metric: window averages, targets and the replicas each asks for. */
   inputs: Record<string, MetricInputs>;
-  /** Values of the sample taken at this tick (summed over the target's endpoints). */
+  /** Policy metrics read from the engines' /metrics that no endpoint of the target exposed at this tick. */
+  unknownMetrics?: string[];
+  /** Values of the sample taken at this tick (summed over the target's endpoints; of the any-metric values only the policy's). */
   values: Record<string, number>;
   /** Requests held by gateways for the target's models at this tick. */
   demand: number;
@@ -120,6 +123,27 @@ function failed(unit: ScaleUnit, tickStartMs: number, code: string, reason: stri
   return data;
 }
 
+/**
+ * Any-metric names of the policy that the tick's sample lacks although engines reported (so the
+ * engines do not expose them; a counter's first scrape also lacks its rate).
+ */
+export function unknownMetricsOf(policyMetrics: readonly { name: string }[], sample: TargetSample | null): string[] {
+  if (sample === null) return [];
+  const engines = Object.keys(sample.values).some((k) => k.startsWith(ANY_METRIC_PREFIX));
+  return policyMetrics
+    .filter((m) => m.name.startsWith(ANY_METRIC_PREFIX) && !(m.name in sample.values))
+    .map((m) => m.name.slice(ANY_METRIC_PREFIX.length))
+    .filter(() => engines);
+}
+
+// The sample's values without the engines' other families (a scrape has hundreds).
+function reportedValues(policyMetrics: readonly { name: string }[], sample: TargetSample | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  const wanted = new Set(policyMetrics.map((m) => m.name));
+  for (const [k, v] of Object.entries(sample?.values ?? {})) if (!k.startsWith(ANY_METRIC_PREFIX) || wanted.has(k)) out[k] = v;
+  return out;
+}
+
 /** Decides one unit at `tickStartMs`; see StepResult. */
 export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, tickStartMs: number): StepResult {
   if (!unit.ok) return { data: failed(unit, tickStartMs, 'invalid-binding', unit.error), writes: [], nextState: state };
@@ -128,13 +152,20 @@ export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, 
   const total = Object.values(cur.byTarget).reduce((a, b) => a + b, 0);
   const sample = unitSample(unit, ctx, tickStartMs);
   const { decision, nextState } = decide(unit.policy, unit.plan.bounds, { currentReplicas: total, samples: sample ? [sample] : [] }, state, tickStartMs);
+  const unknown = unknownMetricsOf(unit.policy.metrics, sample);
+  const unknownText = unknown.length === 0 ? '' : `metric(s) ${unknown.join(', ')} not exposed by any endpoint of the target`;
   if (!decision.valid) {
-    const data = failed(unit, tickStartMs, decision.reason, `${decision.reason}: ${decision.detail}`, cur.byTarget);
+    const code = unknown.length > 0 && decision.reason === 'no-metrics' ? 'unknown-metric' : decision.reason;
+    const data = failed(unit, tickStartMs, code, code === 'unknown-metric' ? `unknown-metric: ${unknownText}` : `${decision.reason}: ${decision.detail}`, cur.byTarget);
     data.policy = unit.plan.policy;
+    if (unknown.length > 0) data.unknownMetrics = unknown;
+    data.values = reportedValues(unit.policy.metrics, sample);
     return { data, writes: [], nextState };
   }
+
   let desiredBy: Record<string, number>;
-  let reason = decision.reason;
+  // Other metrics decided; the missing ones are named, never silently left out.
+  let reason = unknownText === '' ? decision.reason : `${decision.reason}; ${unknownText}`;
   if (unit.plan.mode === 'single') {
     desiredBy = { [unit.plan.targets[0].target]: decision.desiredReplicas };
   } else {
@@ -162,10 +193,11 @@ export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, 
     desiredReplicas: Object.values(desiredBy).reduce((a, b) => a + b, 0),
     reason,
     inputs: decision.inputs,
-    values: sample?.values ?? {},
+    values: reportedValues(unit.policy.metrics, sample),
     demand: sample?.demand ?? 0,
     replicas,
   };
+  if (unknown.length > 0) data.unknownMetrics = unknown;
   return { data, writes, nextState };
 }
 
