@@ -56,7 +56,8 @@ export async function startGateways(opts: StartGatewaysOptions): Promise<Gateway
         name,
         command: process.execPath,
         args: [opts.bin, '--port', String(port), '--nats-url', opts.natsUrl, '--name', name],
-        env: { MI_GATEWAY_PORT: String(port), NATS_URL: opts.natsUrl },
+        // `mi up` scales with --gateways (one process each) unless MI_GATEWAY_WORKERS asks for more.
+        env: { MI_GATEWAY_PORT: String(port), NATS_URL: opts.natsUrl, MI_GATEWAY_WORKERS: process.env.MI_GATEWAY_WORKERS ?? '1' },
         logFile: join(opts.dataDir, 'logs', `${name}.log`),
       });
       const url = `http://127.0.0.1:${port}`;

@@ -220,7 +220,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         case '/v1/models':
           return sendJson(res, 200, modelList(holder.table));
         case '/healthz':
-          return sendJson(res, 200, { status: 'ok' });
+          // The replica's name tells an operator (and a test) which gateway process answered.
+          return sendJson(res, 200, { status: 'ok', gateway: name });
         case '/readyz':
           return holder.ready
             ? sendJson(res, 200, { status: 'ready', entries: holder.table.entries.size, revision: holder.table.revision })

@@ -1,12 +1,22 @@
-// `mi-gateway`: runs one gateway replica until SIGTERM/SIGINT.
+// `mi-gateway`: runs one gateway replica until SIGTERM/SIGINT; with --workers N > 1, a node:cluster
+// primary whose N workers are each a full gateway on the same port (workers/primary.ts).
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCHEDULER_PROFILE_NAMES } from '../scheduler/index.js';
 import { startGateway } from './gateway.js';
 import type { LogLevel } from './log.js';
+import { runPrimary } from './workers/primary.js';
 
 function nonNegativeInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('not a non-negative integer');
+  return n;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('not a positive integer');
   return n;
 }
 
@@ -34,10 +44,18 @@ const program = new Command('mi-gateway')
   .addOption(new Option('--decision-sample-rate <rate>', 'share of scheduling decisions published on mi.decisions.gateway.<ns>.<model> (live: mi-config gateway.decisionSampleRate)').default(0.01).argParser(rate))
   .option('--no-share-peers', 'do not share prefix placements and in-flight counts with peer gateways')
   .addOption(new Option('--hold-timeout-ms <ms>', 'longest wait of a request for a model with no ready replica (scale from zero); 0: 503 at once').default(60_000).argParser(nonNegativeInt))
-  .addOption(new Option('--max-held <n>', 'requests held per model at most while it starts').default(256).argParser(nonNegativeInt));
+  .addOption(new Option('--max-held <n>', 'requests held per model at most while it starts').default(256).argParser(nonNegativeInt))
+  .addOption(new Option('--workers <n>', 'gateway worker processes on the one port (default: one per core; 1: in-process, no cluster)').env('MI_GATEWAY_WORKERS').argParser(positiveInt));
 
 program.parse();
-const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number }>();
+const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; workers?: number }>();
+const workers = o.workers ?? availableParallelism();
+const baseName = o.name ?? `gateway-${process.pid}`;
+
+if (workers > 1 && cluster.isPrimary) {
+  const code = await runPrimary({ workers, name: baseName, out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) });
+  process.exit(code);
+}
 
 let gw: Awaited<ReturnType<typeof startGateway>>;
 try {
@@ -45,7 +63,7 @@ try {
     port: o.port,
     host: o.host,
     natsUrl: o.natsUrl,
-    name: o.name,
+    name: cluster.isWorker ? process.env.MI_GATEWAY_WORKER_NAME : o.name,
     logLevel: o.logLevel,
     upstream: o.upstream,
     schedulerConfig: o.scheduler,
@@ -59,8 +77,10 @@ try {
   process.stderr.write(`mi-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 }
-// One line on stdout that scripts (`mi up`, benchmarks) can wait for.
-process.stdout.write(`${JSON.stringify({ gateway: gw.name, url: gw.url })}\n`);
+// One line on stdout that scripts (`mi up`, benchmarks) can wait for; a worker tells its primary,
+// which prints one line once all workers listen.
+if (cluster.isWorker) process.send?.({ miGatewayReady: { name: gw.name, url: gw.url } });
+else process.stdout.write(`${JSON.stringify({ gateway: gw.name, url: gw.url })}\n`);
 
 let stopping = false;
 const stop = (signal: string): void => {
@@ -76,3 +96,5 @@ const stop = (signal: string): void => {
 };
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
+// A worker whose primary is gone (killed with SIGKILL) must not live on as an orphan.
+if (cluster.isWorker) process.on('disconnect', () => stop('disconnect'));

@@ -147,7 +147,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         // Gateways start with the default profile and take `profile` from mi-config, as in production.
         await config.put('scheduler', profile);
         const started = Array.from({ length: n }, (_, i) =>
-          children.spawn(`gw-${i}`, process.execPath, [GATEWAY_BIN, '--port', '0', '--nats-url', natsUrl, '--name', `bench-gw-${i}`, '--log-level', 'off']));
+          children.spawn(`gw-${i}`, process.execPath, [GATEWAY_BIN, '--port', '0', '--workers', '1', '--nats-url', natsUrl, '--name', `bench-gw-${i}`, '--log-level', 'off']));
         const urls: string[] = [];
         gateways = [];
         for (const g of started) {

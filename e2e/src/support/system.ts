@@ -69,7 +69,7 @@ export interface GatewayProcess {
 
 /** Starts one `mi-gateway` child on a free port and waits for its /healthz. */
 export async function startGatewayProcess(children: ChildSet, natsUrl: string, name: string): Promise<GatewayProcess> {
-  const child = children.spawn(name, process.execPath, [GATEWAY_BIN, '--port', '0', '--nats-url', natsUrl, '--name', name, '--log-level', 'warn'], { cwd: REPO_ROOT });
+  const child = children.spawn(name, process.execPath, [GATEWAY_BIN, '--port', '0', '--workers', '1', '--nats-url', natsUrl, '--name', name, '--log-level', 'warn'], { cwd: REPO_ROOT });
   // The gateway prints one JSON line with its URL once it listens.
   const url = await waitFor(
     `${name} to print its URL`,
