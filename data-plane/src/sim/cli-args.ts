@@ -47,6 +47,8 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     .option('--enable-lora', 'enable LoRA adapters and the load/unload endpoints')
     .option('--max-loras <n>', 'most distinct adapters in one batch', num)
     .option('--lora-modules <name=path...>', 'adapters loaded at start')
+    .option('--max-loaded-loras <n>', 'most adapters loaded at once (default: --max-loras); more loads are refused', num)
+    .option('--lora-load-delay-ms <ms>', 'time a runtime adapter load takes (model ms)', num)
     .option('--enable-prompt-tokens-details', 'report usage.prompt_tokens_details.cached_tokens')
     .option('--legacy-metric-names', 'also expose vllm:gpu_cache_usage_perc, gpu_prefix_cache_* and time_per_output_token_seconds')
     .option('--bootstrap-port <port>', 'SGLang prefill: bootstrap server port (0 = any free port)', num)
@@ -92,7 +94,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     itlBatchFactor: n('itlBatchFactor'), kvTransferMsPerBlock: n('kvTransferMsPerBlock'), jitter: n('jitter'),
     meanOutputTokens: n('meanOutputTokens'), timeScale: n('timeScale'), seed: n('seed'),
     enableLora: o.enableLora === true ? true : Object.keys(loraModules).length > 0 ? true : undefined,
-    maxLoras: n('maxLoras'), loraModules, legacyMetricNames: o.legacyMetricNames === true ? true : undefined,
+    maxLoras: n('maxLoras'), maxLoadedLoras: n('maxLoadedLoras'), loraLoadDelayMs: n('loraLoadDelayMs'), loraModules, legacyMetricNames: o.legacyMetricNames === true ? true : undefined,
     enablePromptTokensDetails: o.enablePromptTokensDetails === true ? true : undefined,
     bootstrapPort: n('bootstrapPort'), bootstrapTimeoutMs: n('bootstrapTimeoutMs'), kvHoldTimeoutMs: n('kvHoldTimeoutMs'),
     faults: {

@@ -37,6 +37,10 @@ export interface SimOptions extends EngineParams {
   enableLora: boolean;
   /** Adapters loaded at start: name -> path. */
   loraModules: Record<string, string>;
+  /** Most adapters loaded at once (default --max-loras); a load beyond it is refused as the engines do. */
+  maxLoadedLoras: number;
+  /** Time a runtime adapter load takes before the adapter is served (model ms). */
+  loraLoadDelayMs: number;
   legacyMetricNames: boolean;
   /** Report usage.prompt_tokens_details.cached_tokens (vLLM --enable-prompt-tokens-details). */
   enablePromptTokensDetails: boolean;
@@ -50,7 +54,7 @@ export interface SimOptions extends EngineParams {
 }
 
 type ProfileValues = Omit<SimOptions, 'engine' | 'host' | 'port' | 'role' | 'profile' | 'timeScale' | 'seed'
-  | 'enableLora' | 'loraModules' | 'legacyMetricNames' | 'enablePromptTokensDetails' | 'faults' | 'bootstrapPort' | 'kvHoldTimeoutMs'>;
+  | 'enableLora' | 'loraModules' | 'maxLoadedLoras' | 'loraLoadDelayMs' | 'legacyMetricNames' | 'enablePromptTokensDetails' | 'faults' | 'bootstrapPort' | 'kvHoldTimeoutMs'>;
 
 /** Named timing profiles; `--profile NAME` picks one and flags override single values. */
 export const PROFILES: Readonly<Record<string, ProfileValues>> = {
@@ -112,12 +116,14 @@ export function resolveOptions(input: SimOptionsInput = {}): SimOptions {
     seed: 42,
     enableLora: false,
     loraModules: {},
+    loraLoadDelayMs: 0,
     legacyMetricNames: false,
     enablePromptTokensDetails: false,
     bootstrapPort: 8998,
     // vLLM's VLLM_NIXL_ABORT_REQUEST_TIMEOUT default.
     kvHoldTimeoutMs: 480_000,
     ...defined(input),
+    maxLoadedLoras: input.maxLoadedLoras ?? input.maxLoras ?? profile.maxLoras,
     profile: profileName,
     faults: {
       errorRate: 0, firstTokenStallMs: 0, stallAfterTokens: 0, stallMs: 0, crashAfter: 0, startupDelayMs: 0,
@@ -148,6 +154,8 @@ function validate(o: SimOptions): string[] {
   int('blockSize', o.blockSize, 1);
   int('maxModelLen', o.maxModelLen, 1);
   int('maxLoras', o.maxLoras, 1);
+  int('maxLoadedLoras', o.maxLoadedLoras, 1);
+  num('loraLoadDelayMs', o.loraLoadDelayMs, 0);
   int('seed', o.seed, 0);
   int('bootstrapPort', o.bootstrapPort, 0);
   num('prefillOverheadMs', o.prefillOverheadMs, 0);
@@ -171,5 +179,7 @@ function validate(o: SimOptions): string[] {
     p.push(`kvBlocks: ${o.kvBlocks} blocks x ${o.blockSize} tokens cannot hold one sequence of maxModelLen ${o.maxModelLen}`);
   }
   if (Object.keys(o.loraModules).length > 0 && !o.enableLora) p.push('loraModules: adapters given but enableLora is off');
+  const modules = Object.keys(o.loraModules).length;
+  if (modules > o.maxLoadedLoras) p.push(`loraModules: ${modules} adapters given but maxLoadedLoras is ${o.maxLoadedLoras}`);
   return p;
 }

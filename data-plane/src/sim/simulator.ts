@@ -80,7 +80,7 @@ export async function startSimulator(input: StartSimulatorOptions = {}): Promise
   let sidePort = 0;
   const ctx: SimContext = {
     opts, core, loop, clock, rooms, onAccepted,
-    adapters: createLoraRegistry(opts.loraModules),
+    adapters: createLoraRegistry(opts.loraModules, opts.maxLoadedLoras),
     faults: createFaultController(opts.faults, rng),
     engineId: `sim-${opts.seed}-${Math.floor(rng.next() * 1e9).toString(36)}`,
     // A wildcard listen address is not something a peer can connect to.

@@ -14,6 +14,7 @@ export type MetricsRenderer = () => string;
 export function createRouter(ctx: SimContext, renderMetrics: MetricsRenderer): (req: IncomingMessage, res: ServerResponse) => void {
   const engine = ctx.opts.engine;
   const v1 = engine === 'vllm';
+  const loadDelay = (): number => ctx.clock.realDelayMs(ctx.opts.loraLoadDelayMs);
   return (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -53,7 +54,7 @@ export function createRouter(ctx: SimContext, renderMetrics: MetricsRenderer): (
       case '/v1/load_lora_adapter':
       case '/load_lora_adapter':
         if ((path === '/load_lora_adapter') === v1 || (v1 && !ctx.opts.enableLora)) break;
-        return withBody((body) => handleLoadLora(engine, ctx.adapters, body, res));
+        return withBody((body) => handleLoadLora(engine, ctx.adapters, body, res, loadDelay));
       case '/v1/unload_lora_adapter':
       case '/unload_lora_adapter':
         if ((path === '/unload_lora_adapter') === v1 || (v1 && !ctx.opts.enableLora)) break;
