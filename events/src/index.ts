@@ -4,6 +4,7 @@ export * from './names.js';
 export * from './routes.js';
 export * from './samples.js';
 export * from './workload.js';
+export * from './endpoints.js';
 export * from './errors.js';
 export { CodedError, codedError, type CodedErrorBase, type CodedErrorClass, type CodedErrorOptions } from '@matrixinfer/schemas';
 export * from './envelope.js';

@@ -9,6 +9,7 @@ export type {
   Container,
   EnvVar,
   IntOrPercent,
+  LoraAdapter,
   Model,
   ModelBackend,
   ModelInfer,

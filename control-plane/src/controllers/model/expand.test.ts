@@ -106,6 +106,18 @@ describe('model expansion', () => {
     });
   }
 
+  it('adding or removing a hub/file LoRA adapter changes neither the ModelInfer template nor its revision (#16)', () => {
+    const infer = (adapters: { name: string; artifactURL: string }[]): ModelInfer => expandModel(makeModel('lr', [{ name: 'b', loraAdapters: adapters }]))[0] as ModelInfer;
+    const none = infer([]);
+    const one = infer([{ name: 'sql', artifactURL: 'hf://x/sql' }]);
+    const two = infer([{ name: 'sql', artifactURL: 'hf://x/sql' }, { name: 'chat', artifactURL: 'file:///adapters/chat' }]);
+    expect(one.metadata.labels).to.deep.equal(none.metadata.labels);
+    expect(two.spec.template).to.deep.equal(none.spec.template);
+    // An s3 adapter must be downloaded before the engine starts: it is part of the template.
+    const s3 = infer([{ name: 'sql', artifactURL: 's3://bucket/sql' }]);
+    expect(s3.spec.template).to.not.deep.equal(none.spec.template);
+  });
+
   it('two backends: weighted targets, sorted LoRA adapters, a binding for the autoscaled one', () => {
     const model = makeModel('mix', [
       { name: 'fast', routeWeight: 70, loraAdapters: [{ name: 'sql', artifactURL: 'hf://x/sql' }], autoscalingPolicyRef: 'p1', minReplicas: 1, maxReplicas: 4 },
@@ -121,7 +133,8 @@ describe('model expansion', () => {
       'ModelRoute/mix',
     ]);
     const fast = (children[0] as ModelInfer).spec.template.roles[0].entryTemplate.spec.containers[0].args!;
-    expect(fast.slice(fast.indexOf('--enable-lora'))).to.deep.equal(['--enable-lora', '--lora-modules', 'sql=hf://x/sql', '--engine', 'vllm']);
+    // Hub adapters are loaded live by the endpoint controller: only --enable-lora is in the template.
+    expect(fast.slice(fast.indexOf('--enable-lora'))).to.deep.equal(['--enable-lora', '--engine', 'vllm']);
     const route = children[5] as ModelRoute;
     expect(route.spec.rules[0].targetModels).to.deep.equal([
       { modelServerName: 'mix-fast', weight: 70 },

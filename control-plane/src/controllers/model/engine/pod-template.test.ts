@@ -65,6 +65,17 @@ describe('engine pod templates', () => {
     expect(pods.entry.spec.volumes).to.deep.include({ name: 'models', hostPath: { path: '/cache', type: 'DirectoryOrCreate' } });
   });
 
+  it('hub and file adapters stay out of the template: vLLM gets --enable-lora and runtime updating, no download, no --lora-modules (#16)', () => {
+    const pods = podsOf({ loraAdapters: [{ name: 'sql', artifactURL: 'hf://org/sql' }, { name: 'chat', artifactURL: 'file:///a/chat' }], workers: [{ type: 'server', image: 'vllm' }] });
+    const engine = pods.entry.spec.containers[0];
+    expect(((pods.entry.spec.initContainers ?? []) as Container[]).map((c) => c.name)).to.deep.equal(['download-model']);
+    expect(engine.args).to.include('--enable-lora');
+    expect(engine.args).to.not.include('--lora-modules');
+    expect(engine.env).to.deep.include({ name: 'VLLM_ALLOW_RUNTIME_LORA_UPDATING', value: 'True' });
+    const plain = podsOf({ workers: [{ type: 'server', image: 'vllm' }] }).entry.spec.containers[0];
+    expect(plain.args).to.not.include('--enable-lora');
+  });
+
   it('a simulated worker downloads nothing and keeps the simulator command', () => {
     const pods = podsOf({});
     expect(pods.entry.spec.initContainers).to.equal(undefined);

@@ -10,6 +10,7 @@ import { podLabels, SIMULATOR_ARGS_ANNOTATION } from './labels.js';
 import { sglangEngine, SGLANG_DRAIN_METRICS } from './sglang.js';
 import { vllmEngine, VLLM_DRAIN_METRICS } from './vllm.js';
 import { cacheVolume, downloadContainer, downloadDir, isDownloadable, modelsMount, type Download } from './weights.js';
+import { adapterPath, loraEnabled, startupAdapters } from './adapters.js';
 import type { EngineBuild, EngineInput } from './types.js';
 
 /** Program name of the built-in engine simulator. */
@@ -62,11 +63,15 @@ function envFromOf(backend: ModelBackend): EnvFrom {
   return backend.envFrom ?? [];
 }
 
-/** Downloads a backend needs before its engines start: the model, then each LoRA adapter. */
+/**
+ * Downloads a backend needs before its engines start: the model, then each LoRA adapter that
+ * cannot be loaded at run time (s3://, pvc://; hf:// and file:// adapters are loaded live by the
+ * endpoint controller and stay out of the template).
+ */
 export function downloadsOf(backend: ModelBackend): Download[] {
   const out: Download[] = [];
   if (isDownloadable(backend.modelURI)) out.push({ name: 'download-model', source: backend.modelURI, outputDir: downloadDir(backend.modelURI) });
-  (backend.loraAdapters ?? []).forEach((a, i) => {
+  startupAdapters(backend).forEach((a, i) => {
     if (isDownloadable(a.artifactURL)) out.push({ name: `download-lora-${i}`, source: a.artifactURL, outputDir: downloadDir(a.artifactURL, 'lora') });
   });
   return out;
@@ -74,7 +79,7 @@ export function downloadsOf(backend: ModelBackend): Download[] {
 
 /** What the engine builders get for one worker of a backend. */
 export function engineInput(model: Model, backend: ModelBackend, worker: ModelWorker): EngineInput {
-  const adapters = (backend.loraAdapters ?? []).map((a) => ({ name: a.name, path: isDownloadable(a.artifactURL) ? downloadDir(a.artifactURL, 'lora') : a.artifactURL }));
+  const adapters = startupAdapters(backend).map((a) => ({ name: a.name, path: adapterPath(a) }));
   return {
     servedName: engineServedName(model, backend),
     modelPath: isDownloadable(backend.modelURI) ? downloadDir(backend.modelURI) : backend.modelURI,
@@ -82,6 +87,7 @@ export function engineInput(model: Model, backend: ModelBackend, worker: ModelWo
     role: worker.type as EngineInput['role'],
     pods: worker.pods ?? 1,
     gpusPerPod: gpusOf(worker),
+    lora: loraEnabled(backend),
     adapters,
   };
 }
@@ -98,10 +104,8 @@ export function buildEngine(backend: ModelBackend, input: EngineInput): EngineBu
 export function simulatorArgs(model: Model, backend: ModelBackend, worker: ModelWorker, adapters: { name: string; path: string }[]): string[] {
   const args = configToArgs(workerConfig(worker));
   if (!hasFlag(args, '--model')) args.push('--model', servedModelName(model));
-  if (adapters.length > 0 && !hasFlag(args, '--lora-modules')) {
-    if (!hasFlag(args, '--enable-lora')) args.push('--enable-lora');
-    args.push('--lora-modules', ...adapters.map((a) => `${a.name}=${a.path}`));
-  }
+  if (loraEnabled(backend) && !hasFlag(args, '--enable-lora')) args.push('--enable-lora');
+  if (adapters.length > 0 && !hasFlag(args, '--lora-modules')) args.push('--lora-modules', ...adapters.map((a) => `${a.name}=${a.path}`));
   if (!hasFlag(args, '--engine')) args.push('--engine', engineOf(backend) === 'SGLang' ? 'sglang' : 'vllm');
   if (worker.type !== undefined && worker.type !== 'server' && !hasFlag(args, '--role')) args.push('--role', worker.type);
   return args;
@@ -120,7 +124,7 @@ function healthProbe(periodSeconds: number, failureThreshold: number): Record<st
 }
 
 function simulatorContainer(model: Model, backend: ModelBackend, worker: ModelWorker): Container {
-  const adapters = (backend.loraAdapters ?? []).map((a) => ({ name: a.name, path: a.artifactURL }));
+  const adapters = startupAdapters(backend).map((a) => ({ name: a.name, path: adapterPath(a) }));
   const c: Container = { name: 'engine', image: SIMULATOR_IMAGE, command: [SIMULATOR_COMMAND], args: simulatorArgs(model, backend, worker, adapters), env: weightsEnv(backend) };
   if (worker.resources) c.resources = worker.resources;
   c.ports = [{ containerPort: ENGINE_PORT, name: 'http' }];
@@ -131,6 +135,8 @@ function simulatorContainer(model: Model, backend: ModelBackend, worker: ModelWo
 function engineContainer(backend: ModelBackend, worker: ModelWorker, cmd: { command: string[]; args: string[] }, entry: boolean, mounts: VolumeLike[]): Container {
   const port = enginePort(worker);
   const env: EnvVar[] = [...weightsEnv(backend), { name: 'PORT', value: String(port) }];
+  // vLLM serves /v1/load_lora_adapter only with this set; the endpoint controller loads adapters live.
+  if (loraEnabled(backend) && engineOf(backend) === 'vLLM') env.push({ name: 'VLLM_ALLOW_RUNTIME_LORA_UPDATING', value: 'True' });
   const c: Container = { name: 'engine', image: worker.image!, command: cmd.command, args: cmd.args, env };
   const envFrom = envFromOf(backend);
   if (envFrom.length > 0) c.envFrom = envFrom;

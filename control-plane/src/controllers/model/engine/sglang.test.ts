@@ -22,6 +22,11 @@ describe('SGLang engine', () => {
     expect(b.worker).to.equal(undefined);
   });
 
+  it('LoRA declared (adapters loaded live): --enable-lora', () => {
+    expect(sglangEngine(input({ lora: true })).entry.args).to.include('--enable-lora');
+    expect(sglangEngine(input()).entry.args).to.not.include('--enable-lora');
+  });
+
   it('LoRA adapters: --lora-paths name=path', () => {
     const args = sglangEngine(input({ adapters: [{ name: 'sql', path: '/models/lora/sql' }] })).entry.args;
     expect(args.slice(BASE.length)).to.deep.equal(['--enable-metrics', '--lora-paths', 'sql=/models/lora/sql']);

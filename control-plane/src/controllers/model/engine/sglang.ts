@@ -27,6 +27,7 @@ export function sglangEngine(input: EngineInput): EngineBuild {
   // --tp-size counts the GPUs of all nodes of the instance.
   const gpus = input.gpusPerPod * input.pods;
   if (gpus > 1 && !TP_FLAGS.some((f) => hasFlag(args, f))) args.push('--tp-size', String(gpus));
+  if (input.lora && !hasFlag(args, '--enable-lora')) args.push('--enable-lora');
   if (input.adapters.length > 0 && !hasFlag(args, '--lora-paths')) args.push('--lora-paths', ...input.adapters.map((a) => `${a.name}=${a.path}`));
   if (input.role !== 'server') args.push('--disaggregation-mode', input.role);
   if (input.pods === 1) return { entry: { command: [...LAUNCHER], args } };

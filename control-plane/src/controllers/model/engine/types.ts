@@ -14,7 +14,9 @@ export interface EngineInput {
   pods: number;
   /** GPUs of one pod (`nvidia.com/gpu`), 0 when none are asked for. */
   gpusPerPod: number;
-  /** LoRA adapters loaded at start, with the local path each is read from. */
+  /** The backend declares LoRA adapters: start the engine able to load them at run time. */
+  lora?: boolean;
+  /** LoRA adapters loaded at start (those an init container downloads), with their local path. */
   adapters: { name: string; path: string }[];
 }
 

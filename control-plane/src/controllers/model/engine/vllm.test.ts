@@ -34,6 +34,10 @@ describe('vLLM engine', () => {
     expect(args).to.have.length(7);
   });
 
+  it('LoRA declared, adapters loaded live: --enable-lora only', () => {
+    expect(vllmEngine(input({ lora: true })).entry.args.slice(7)).to.deep.equal(['--enable-lora']);
+  });
+
   it('LoRA adapters known up front: --enable-lora --lora-modules name=path', () => {
     const args = vllmEngine(input({ adapters: [{ name: 'sql', path: '/models/lora/x/sql' }, { name: 'chat', path: '/models/lora/x/chat' }] })).entry.args;
     expect(args.slice(7)).to.deep.equal(['--enable-lora', '--lora-modules', 'sql=/models/lora/x/sql', 'chat=/models/lora/x/chat']);

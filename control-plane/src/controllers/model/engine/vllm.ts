@@ -45,10 +45,8 @@ export function vllmEngine(input: EngineInput): EngineBuild {
   // Without a parallelism of its own, a pod uses all its GPUs (TP) and an instance all its nodes (PP), as vLLM's guide lays out.
   if (input.gpusPerPod > 1 && !hasFlag(args, '--tensor-parallel-size') && !hasFlag(args, '-tp')) args.push('--tensor-parallel-size', String(input.gpusPerPod));
   if (input.pods > 1 && !hasFlag(args, '--pipeline-parallel-size') && !hasFlag(args, '-pp')) args.push('--pipeline-parallel-size', String(input.pods));
-  if (input.adapters.length > 0 && !hasFlag(args, '--lora-modules')) {
-    if (!hasFlag(args, '--enable-lora')) args.push('--enable-lora');
-    args.push('--lora-modules', ...input.adapters.map((a) => `${a.name}=${a.path}`));
-  }
+  if ((input.lora || input.adapters.length > 0) && !hasFlag(args, '--enable-lora')) args.push('--enable-lora');
+  if (input.adapters.length > 0 && !hasFlag(args, '--lora-modules')) args.push('--lora-modules', ...input.adapters.map((a) => `${a.name}=${a.path}`));
   let kvConnector: string | undefined;
   if (input.role !== 'server') {
     const kv = vllmKvTransferConfig(input.role, configValue(input.config, '--kv-transfer-config'));

@@ -1,0 +1,70 @@
+// Contract between the endpoint controller (which probes every ready engine after it is ready:
+// health, and the LoRA adapters it really serves) and the projector (which drops unhealthy
+// endpoints from the routing table and lists each endpoint's loaded adapters).
+//
+// Subjects:
+//   observation mi.observed.endpoint.<namespace>.<modelinfer>.<instance>  data: EndpointObservation
+//   decision    mi.decisions.lora.<namespace>.<instance>                   data: LoraDecision
+// Published on change only (health flips, adapter set changes), not on every probe.
+
+/** Event type of an EndpointObservation envelope. */
+export const ENDPOINT_OBSERVATION = 'serving.endpoint.observed';
+/** Event type of a LoraDecision envelope (one per load or unload attempt). */
+export const LORA_DECISION = 'serving.lora.decided';
+/** Event type of the outcome of a LoraDecision (same subject). */
+export const LORA_RESULT = 'serving.lora.result';
+
+/** What the endpoint controller saw of one ready instance. */
+export interface EndpointObservation {
+  instance: string;
+  namespace: string;
+  modelInfer: string;
+  /** The address probed: a report about another run of the instance (other address) is stale. */
+  address: string;
+  /** InstanceObservation.incarnation of the run probed (absent = 0). */
+  incarnation?: number;
+  /** Revision of the run probed. */
+  revision: string;
+  /** False once `unhealthyThreshold` probes in a row failed; true again after `healthyThreshold` passed. */
+  healthy: boolean;
+  /** LoRA adapters listed by the engine's /v1/models, sorted; absent when not read (unhealthy, or never answered). */
+  adapters?: string[];
+  /** Why this observation was published, in words. */
+  reason: string;
+  timeMs: number;
+}
+
+/** One load or unload the endpoint controller decided, with its reason. */
+export interface LoraDecision {
+  instance: string;
+  namespace: string;
+  modelInfer: string;
+  address: string;
+  action: 'load' | 'unload';
+  adapter: string;
+  /** Path (or hub id) given to the engine on a load. */
+  path?: string;
+  /** 1 for the first try, then counting retries. */
+  attempt: number;
+  /** `load` (desired, never seen here), `repair` (was loaded, engine lost it), `unload` (not desired). */
+  kind: 'load' | 'repair' | 'unload';
+  reason: string;
+  timeMs: number;
+}
+
+/** The outcome of one LoraDecision. */
+export interface LoraResult {
+  instance: string;
+  namespace: string;
+  action: 'load' | 'unload';
+  adapter: string;
+  attempt: number;
+  ok: boolean;
+  /** HTTP status of the engine's answer (absent: no answer). */
+  status?: number;
+  /** The engine's error message, or the connection error. */
+  error?: string;
+  /** When the next attempt is due after a failure. */
+  retryAtMs?: number;
+  timeMs: number;
+}
