@@ -1,0 +1,31 @@
+// Typed errors of the test API server. ApiStatusError carries the Kubernetes Status the HTTP
+// layer sends back; every refusal of a request is one (the cores throw it, handlers map it).
+import { CodedError, codedError } from '@matrixinfer/schemas';
+import type { Status } from './status.js';
+
+/** Stable codes of test API server errors. */
+export const TEST_APISERVER_ERROR_CODES = {
+  /** A request is refused with a Kubernetes Status (404, 409, 422, ...). */
+  status: 'MI_ERR_TEST_APISERVER_STATUS',
+  /** A CRD file or option given to startTestApiServer is unusable. */
+  invalidOption: 'MI_ERR_TEST_APISERVER_INVALID_OPTION',
+} as const;
+
+/** Base of every test API server error. */
+export class TestApiServerError extends CodedError {
+  override name = 'TestApiServerError';
+}
+
+/** A refusal carrying the Status object the client sees. */
+export class ApiStatusError extends TestApiServerError {
+  override name = 'ApiStatusError';
+  readonly status: Status;
+  constructor(status: Status) {
+    super(TEST_APISERVER_ERROR_CODES.status, status.message);
+    this.status = status;
+  }
+}
+
+/** A CRD file or option given to startTestApiServer is unusable (fails at start-up). */
+export const InvalidTestApiServerOptionError = codedError(TestApiServerError, 'InvalidTestApiServerOptionError', TEST_APISERVER_ERROR_CODES.invalidOption);
+export type InvalidTestApiServerOptionError = InstanceType<typeof InvalidTestApiServerOptionError>;
