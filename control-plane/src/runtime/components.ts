@@ -6,6 +6,7 @@ import { startLocalActuator } from '../actuator/actuator.js';
 import { startAutoscaler } from '../autoscaler/runner/index.js';
 import { startCollector } from '../collector/collector.js';
 import { startControllers } from '../controllers/index.js';
+import { startEndpointController } from '../controllers/endpoints/runner.js';
 import { startProjector } from '../projector/index.js';
 
 /** What a running part offers the composition: a way to stop it. */
@@ -25,7 +26,7 @@ export interface ComponentStarter {
   start(ctx: ComponentContext): Promise<RunningComponent>;
 }
 
-/** The embedded default: controllers, projector, autoscaler, local actuator, collector. */
+/** The embedded default: controllers, projector, autoscaler, local actuator, collector, endpoint controller. */
 export function defaultComponents(): ComponentStarter[] {
   return [
     // Streams and buckets are ensured once by startControlPlane before any part starts.
@@ -35,5 +36,7 @@ export function defaultComponents(): ComponentStarter[] {
     // Signals are handled by `mi up`, which stops everything in order.
     { name: 'actuator', start: (c) => startLocalActuator({ nc: c.nc, dataDir: c.dataDir, logger: c.logger, handleSignals: false }) },
     { name: 'collector', start: (c) => startCollector({ nc: c.nc, logger: c.logger }) },
+    // Health after ready and live LoRA adapters of every ready endpoint.
+    { name: 'endpoints', start: (c) => startEndpointController({ nc: c.nc, logger: c.logger }) },
   ];
 }

@@ -1,0 +1,36 @@
+// Test helpers of the endpoint controller: real simulator processes on free ports.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { allocatePort, killProcess, resolveSimulatorCommand, signalGroup, spawnProcess, waitHealthy, type SpawnedProcess } from '../../actuator/process.js';
+
+/** One running `mi-engine-sim` process. */
+export interface SimProcess {
+  address: string;
+  proc: SpawnedProcess;
+  /** SIGSTOP / SIGCONT: the engine stops answering without closing its sockets. */
+  freeze(): void;
+  thaw(): void;
+  kill(): Promise<void>;
+}
+
+/** Starts the simulator with `args` on a free port and waits until /health answers 200. */
+export async function startSimProcess(args: string[]): Promise<SimProcess> {
+  const [node, script] = resolveSimulatorCommand();
+  const port = await allocatePort();
+  const dir = mkdtempSync(join(tmpdir(), 'mi-endpoints-'));
+  const proc = await spawnProcess({ file: node, args: [script, '--host', '127.0.0.1', '--port', String(port), ...args], env: { ...process.env } as Record<string, string> }, join(dir, 'sim.log'));
+  const address = `http://127.0.0.1:${port}`;
+  const kill = async (): Promise<void> => {
+    signalGroup(proc.pid, 'SIGCONT');
+    await killProcess(proc, 2000);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitHealthy(proc, { url: `${address}/health`, timeoutMs: 20_000, pollMs: 50 });
+  } catch (err) {
+    await kill();
+    throw err;
+  }
+  return { address, proc, freeze: () => void signalGroup(proc.pid, 'SIGSTOP'), thaw: () => void signalGroup(proc.pid, 'SIGCONT'), kill };
+}
