@@ -3,7 +3,7 @@
 // up to that time and folding them with the projector's own pure functions.
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { STREAMS, compareResources, replay, type ReplayedEvent, type RouteEntry, type StoredResource } from '@matrixinfer/events';
-import { instancesDecisionEvent, observationEvent, resourceEvent } from '../controllers/runner/events.js';
+import { endpointObservationEvent, instancesDecisionEvent, observationEvent, resourceEvent } from '../controllers/runner/events.js';
 import { projectRoutes } from '../projector/routes.js';
 import { foldProjector, initialProjectorState, type ProjectorEvent, type ProjectorState } from '../projector/state.js';
 import { projectStatus } from '../projector/status.js';
@@ -14,6 +14,8 @@ export function toProjectorEvent(ev: ReplayedEvent): ProjectorEvent | null {
   if (r) return { type: 'resource', ...r };
   const observation = observationEvent(ev);
   if (observation) return { type: 'observation', observation };
+  const endpoint = endpointObservationEvent(ev);
+  if (endpoint) return { type: 'endpoint', endpoint };
   const decision = instancesDecisionEvent(ev);
   return decision ? { type: 'decision', decision } : null;
 }
@@ -54,7 +56,8 @@ export async function rebuildAt(js: JetStreamClient, atMs: number): Promise<Stat
   // The fold is order-insensitive per key, so streams can be folded one after the other.
   positions[STREAMS.desired] = await foldStream(js, STREAMS.desired, 'mi.desired.>', atMs, state);
   positions[STREAMS.decisions] = await foldStream(js, STREAMS.decisions, 'mi.decisions.infer.>', atMs, state);
-  positions[STREAMS.observed] = await foldStream(js, STREAMS.observed, 'mi.observed.instance.>', atMs, state);
+  const instances = await foldStream(js, STREAMS.observed, 'mi.observed.instance.>', atMs, state);
+  positions[STREAMS.observed] = Math.max(instances, await foldStream(js, STREAMS.observed, 'mi.observed.endpoint.>', atMs, state));
   const { entries, conflicts } = projectRoutes(state);
   const statuses = projectStatus(state);
   const resources = [...state.resources.values()]

@@ -1,7 +1,7 @@
 // ModelRoutes + ModelServers + ready instances -> one RouteEntry per model name and per LoRA
 // adapter name. Pure and deterministic: sorted arrays, no timestamps, so the same state always
 // encodes to the same bytes (encodeRouteEntry sorts keys).
-import { INSTANCE_LABELS, type InstanceObservation, type InstanceSpec, type RouteEndpoint, type RouteEntry, type RouteRule, type RouteServer } from '@matrixinfer/events';
+import { INSTANCE_LABELS, type EndpointObservation, type InstanceObservation, type InstanceSpec, type RouteEndpoint, type RouteEntry, type RouteRule, type RouteServer } from '@matrixinfer/events';
 import { nsKey, resourceKey } from '../controllers/keys.js';
 import { namespaceOf, type ModelRoute, type ModelServer } from '../controllers/types.js';
 import { durationMs } from './duration.js';
@@ -33,7 +33,20 @@ function isCurrent(state: ProjectorState, o: InstanceObservation, index: Map<str
   return spec !== undefined && spec.revision === o.revision && (spec.incarnation ?? 0) === (o.incarnation ?? 0);
 }
 
-/** Ready endpoints of a ModelServer, sorted by id. */
+/**
+ * The endpoint controller's latest word on this run of the instance (same address, incarnation
+ * and revision), or undefined: a report about an earlier run says nothing about this one.
+ */
+function endpointOf(state: ProjectorState, o: InstanceObservation, address: string): EndpointObservation | undefined {
+  const e = state.endpoints.get(nsKey(o.namespace, o.instance));
+  if (!e || e.address.replace(/\/+$/, '') !== address || e.revision !== o.revision || (e.incarnation ?? 0) !== (o.incarnation ?? 0)) return undefined;
+  return e;
+}
+
+/**
+ * Ready endpoints of a ModelServer, sorted by id. One the endpoint controller found unhealthy
+ * after ready is left out; the adapters it lists are the ones its engine reported loaded.
+ */
 export function endpointsOf(state: ProjectorState, server: ModelServer, index = new Map<string, Map<string, InstanceSpec>>()): RouteEndpoint[] {
   const ns = namespaceOf(server);
   const sel = server.spec.workloadSelector;
@@ -45,7 +58,11 @@ export function endpointsOf(state: ProjectorState, server: ModelServer, index = 
     if (labels[INSTANCE_LABELS.entry] === 'false') continue;
     if (!matches(labels, sel.matchLabels)) continue;
     if (!isCurrent(state, o, index)) continue;
-    const ep: RouteEndpoint = { id: o.instance, address: o.address.replace(/\/+$/, ''), role: 'both' };
+    const address = o.address.replace(/\/+$/, '');
+    const health = endpointOf(state, o, address);
+    if (health && !health.healthy) continue;
+    const ep: RouteEndpoint = { id: o.instance, address, role: 'both' };
+    if (health?.adapters) ep.adapters = [...health.adapters].sort();
     if (sel.pdGroup) {
       const group = labels[sel.pdGroup.groupKey];
       if (group === undefined) continue;

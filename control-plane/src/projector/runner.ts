@@ -7,7 +7,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { BUCKETS, encodeRouteEntry, openKv, stableStringify, STREAMS } from '@matrixinfer/events';
 import type { Logger } from 'winston';
-import { instancesDecisionEvent, observationEvent, resourceEvent } from '../controllers/runner/events.js';
+import { endpointObservationEvent, instancesDecisionEvent, observationEvent, resourceEvent } from '../controllers/runner/events.js';
 import { createSerialQueue } from '../controllers/runner/queue.js';
 import { startTail, type Tail, type TailedEvent } from '../controllers/runner/tail.js';
 import { projectRoutes } from './routes.js';
@@ -102,7 +102,9 @@ export async function startProjectorRunner(opts: ProjectorRunnerOptions): Promis
       if (r) foldProjector(state, { type: 'resource', ...r });
       else {
         const o = observationEvent(ev);
+        const e = o ? null : endpointObservationEvent(ev);
         if (o) foldProjector(state, { type: 'observation', observation: o });
+        else if (e) foldProjector(state, { type: 'endpoint', endpoint: e });
         else {
           const d = instancesDecisionEvent(ev);
           if (!d) return;
@@ -115,6 +117,7 @@ export async function startProjectorRunner(opts: ProjectorRunnerOptions): Promis
   const tails: Tail[] = [];
   tails.push(await startTail({ js, stream: STREAMS.desired, filter: 'mi.desired.>', logger, onEvent }));
   tails.push(await startTail({ js, stream: STREAMS.observed, filter: 'mi.observed.instance.>', logger, onEvent }));
+  tails.push(await startTail({ js, stream: STREAMS.observed, filter: 'mi.observed.endpoint.>', logger, onEvent }));
   tails.push(await startTail({ js, stream: STREAMS.decisions, filter: 'mi.decisions.infer.>', logger, onEvent }));
   await Promise.all(tails.map((t) => t.caughtUp));
   await queue.run(async () => {

@@ -2,7 +2,7 @@
 // ModelRoute), the latest observation of every instance, and the latest instance decision of
 // every ModelInfer. Folding is order-insensitive per key (last value wins; observations by
 // time), so replaying the streams in any interleaving gives the same state.
-import type { InstanceObservation, InstancesDecision } from '@matrixinfer/events';
+import type { EndpointObservation, InstanceObservation, InstancesDecision } from '@matrixinfer/events';
 import { nsKey, resourceKey } from '../controllers/keys.js';
 import type { AnyResource } from '../controllers/types.js';
 
@@ -12,6 +12,7 @@ export const PROJECTED_KINDS = ['Model', 'ModelInfer', 'ModelServer', 'ModelRout
 export type ProjectorEvent =
   | { type: 'resource'; kind: string; namespace: string; name: string; revision: number; resource: AnyResource | null }
   | { type: 'observation'; observation: InstanceObservation }
+  | { type: 'endpoint'; endpoint: EndpointObservation }
   | { type: 'decision'; decision: InstancesDecision };
 
 export interface ProjectorState {
@@ -21,11 +22,13 @@ export interface ProjectorState {
   observed: Map<string, InstanceObservation>;
   /** Latest InstancesDecision by `<namespace>/<modelinfer>`. */
   decisions: Map<string, InstancesDecision>;
+  /** Latest EndpointObservation (health after ready, adapters loaded) by `<namespace>/<instance>`. */
+  endpoints: Map<string, EndpointObservation>;
 }
 
 /** An empty projector state. */
 export function initialProjectorState(): ProjectorState {
-  return { resources: new Map(), observed: new Map(), decisions: new Map() };
+  return { resources: new Map(), observed: new Map(), decisions: new Map(), endpoints: new Map() };
 }
 
 /** Folds one event into the state (in place); returns the state. */
@@ -43,6 +46,13 @@ export function foldProjector(state: ProjectorState, event: ProjectorEvent): Pro
       const key = nsKey(o.namespace, o.instance);
       const before = state.observed.get(key);
       if (!before || before.timeMs <= o.timeMs) state.observed.set(key, o);
+      return state;
+    }
+    case 'endpoint': {
+      const o = event.endpoint;
+      const key = nsKey(o.namespace, o.instance);
+      const before = state.endpoints.get(key);
+      if (!before || before.timeMs <= o.timeMs) state.endpoints.set(key, o);
       return state;
     }
     case 'decision': {

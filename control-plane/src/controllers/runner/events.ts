@@ -1,9 +1,11 @@
 // Envelopes read by the runners -> the fold events of the controllers and the projector.
 import {
+  ENDPOINT_OBSERVATION,
   INSTANCE_OBSERVATION,
   INSTANCES_DECISION,
   RESOURCE_APPLIED,
   RESOURCE_DELETED,
+  type EndpointObservation,
   type InstanceObservation,
   type InstancesDecision,
 } from '@matrixinfer/events';
@@ -26,6 +28,11 @@ export function resourceEvent(ev: TailedEvent): { kind: string; namespace: strin
 /** The observation of an instance envelope, or null. */
 export function observationEvent(ev: TailedEvent): InstanceObservation | null {
   return ev.envelope.type === INSTANCE_OBSERVATION ? (ev.envelope.data as InstanceObservation) : null;
+}
+
+/** The endpoint controller's observation of an endpoint envelope, or null. */
+export function endpointObservationEvent(ev: TailedEvent): EndpointObservation | null {
+  return ev.envelope.type === ENDPOINT_OBSERVATION ? (ev.envelope.data as EndpointObservation) : null;
 }
 
 /** The instance decision of an infer decision envelope, or null. */
