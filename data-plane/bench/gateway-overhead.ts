@@ -83,6 +83,9 @@ function nginxWorker(masterPid: number): number {
   return Number(kids[0]);
 }
 
+// Each gateway measured here is one process (its pid is the one charged for CPU): no cluster
+// primary. The env also reaches a --baseline checkout, which may predate --workers.
+process.env.MI_GATEWAY_WORKERS = '1';
 const nats = await startNatsServer();
 const children: Child[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'mi-bench-nginx-'));

@@ -1,45 +1,55 @@
-// Profiles the gateway hot path: runs a gateway child with --cpu-prof under a fixed load from
-// the load generator, then stops it (the .cpuprofile lands in the given directory).
-// Usage (from data-plane/): node --import tsx bench/gateway-profile.ts [--stream] [--concurrency 64] [--duration 5] [--out DIR]
+// Profiles the gateway hot path: runs a gateway child (or, with --bare, the bare node:http +
+// undici proxy of bench/bare-proxy.ts, to compare part by part) with --cpu-prof under a fixed
+// load from the load generator, then stops it (the .cpuprofile lands in the given directory;
+// summarise it with bench/sim-cpuprofile.ts).
+// Usage (from data-plane/): node --import tsx bench/gateway-profile.ts [--stream] [--concurrency 64 | --rate R]
+//   [--duration 5] [--out DIR] [--interval µs (sampling, default 1000)] [--upstream undici|http] [--sim] [--bare]
+//   --sim: the upstream is mi-engine-sim with zero latencies (as in gateway-overhead.ts), not
+//   the minimal node:http server of bench/gateway-upstream.ts.
 import { connect } from '@nats-io/transport-node';
 import { startNatsServer } from '@matrixinfer/events/testing';
 import { modelEntry, putRoute, routesBucket, server } from '../src/gateway/testing.js';
-import { runTsJson, startChild, startTsChild, until, type Child } from './gateway-bench-util.js';
+import { runTsJson, startChild, startSimChild, startTsChild, until, type Child } from './gateway-bench-util.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 }
 const stream = process.argv.includes('--stream');
+const bare = process.argv.includes('--bare');
+const rate = arg('rate', '');
 const nats = await startNatsServer();
 const children: Child[] = [];
 try {
-  const upstream = await startTsChild('bench/gateway-upstream.ts', []);
+  const upstream = process.argv.includes('--sim') ? await startSimChild('bench') : await startTsChild('bench/gateway-upstream.ts', []);
   children.push(upstream);
   const nc = await connect({ servers: nats.url });
   await putRoute(await routesBucket(nc), modelEntry('bench', [server('bench-srv', [{ id: 'up-0', url: String(upstream.info.url) }])]));
   await nc.close();
-  const gw = await startChild(process.execPath, [
-    '--cpu-prof',
-    '--cpu-prof-dir',
-    arg('out', '/tmp/mi-gateway-prof'),
-    '--import',
-    'tsx',
-    'src/gateway/main.ts',
-    '--port',
-    '0',
-    '--nats-url',
-    nats.url,
-    '--log-level',
-    'off',
-    '--upstream',
-    arg('upstream', 'undici'),
-  ]);
+  const prof = ['--cpu-prof', '--cpu-prof-interval', arg('interval', '1000'), '--cpu-prof-dir', arg('out', '/tmp/mi-gateway-prof'), '--import', 'tsx'];
+  const gw = bare
+    ? await startChild(process.execPath, [...prof, 'bench/bare-proxy.ts', '--upstream', String(upstream.info.url)])
+    : await startChild(process.execPath, [
+        ...prof,
+        'src/gateway/main.ts',
+        '--port',
+        '0',
+        '--nats-url',
+        nats.url,
+        '--log-level',
+        'off',
+        '--upstream',
+        arg('upstream', 'undici'),
+        // One process, so the profile is of the process that serves (no cluster primary).
+        '--workers',
+        '1',
+      ]);
   children.push(gw);
   const url = String(gw.info.url);
-  await until('gateway routes bench', async () => (await (await fetch(`${url}/v1/models`)).text()).includes('"bench"'));
-  const r = await runTsJson<Record<string, number>>('bench/gateway-loadgen.ts', ['--url', url, '--model', 'bench', ...(stream ? ['--stream'] : []), '--concurrency', arg('concurrency', '64'), '--duration', arg('duration', '5')]);
-  console.log(JSON.stringify(r));
+  if (!bare) await until('gateway routes bench', async () => (await (await fetch(`${url}/v1/models`)).text()).includes('"bench"'));
+  const load = rate !== '' ? ['--rate', rate] : ['--concurrency', arg('concurrency', '64')];
+  const r = await runTsJson<Record<string, number>>('bench/gateway-loadgen.ts', ['--url', url, '--model', 'bench', ...(stream ? ['--stream'] : []), ...load, '--duration', arg('duration', '5'), '--cpu-pid', String(gw.proc.pid)]);
+  console.log(JSON.stringify({ ...r, cpuUsPerReq: (r.targetCpuMs * 1000) / Math.max(1, r.requests) }));
 } finally {
   for (const c of children.reverse()) await c.stop();
   await nats.close();

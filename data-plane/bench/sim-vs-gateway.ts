@@ -92,7 +92,7 @@ try {
     const nc = await connect({ servers: nats.url });
     await putRoute(await routesBucket(nc), modelEntry('bench', [server('bench-sim', [{ id: 'sim-0', url: sim.url }])]));
     await nc.close();
-    gw = await startTsChild('src/gateway/main.ts', ['--port', '0', '--nats-url', nats.url, '--name', 'bench-sim-gw', '--log-level', 'off']);
+    gw = await startTsChild('src/gateway/main.ts', ['--port', '0', '--nats-url', nats.url, '--name', 'bench-sim-gw', '--log-level', 'off', '--workers', '1']);
     const gwUrl = String(gw.info.url);
     await until('gateway routes bench', async () => (await (await fetch(`${gwUrl}/v1/models`)).text()).includes('"bench"'));
     gwPid = gw.proc.pid!;
