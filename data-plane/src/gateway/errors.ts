@@ -10,6 +10,7 @@ export type GatewayErrorCode =
   | 'MI_ERR_NO_RULE_MATCH'
   | 'MI_ERR_NO_ENDPOINT'
   | 'MI_ERR_MODEL_STARTING'
+  | 'MI_ERR_ADAPTER_NOT_LOADED'
   | 'MI_ERR_HOLD_QUEUE_FULL'
   | 'MI_ERR_RATE_LIMITED'
   | 'MI_ERR_UPSTREAM'
@@ -80,6 +81,17 @@ export function modelStarting(model: string, waitedMs: number, retryAfterS: numb
     503,
     'ServiceUnavailableError',
     `model \`${model}\` has no ready replica yet: it is starting (scale from zero); waited ${waitedMs} ms, retry later`,
+    { retryAfterS },
+  );
+}
+
+/** 503: the request was held for a LoRA adapter no ready replica has loaded, and the wait expired. */
+export function adapterNotLoaded(adapter: string, waitedMs: number, retryAfterS: number): GatewayError {
+  return new GatewayError(
+    'MI_ERR_ADAPTER_NOT_LOADED',
+    503,
+    'ServiceUnavailableError',
+    `LoRA adapter \`${adapter}\` is not loaded on any ready replica yet; waited ${waitedMs} ms, retry later`,
     { retryAfterS },
   );
 }

@@ -9,7 +9,7 @@ import type { EndpointView, RequestInfo } from '../scheduler/types.js';
 import { estimateTokens, parseBody, promptText, upstreamBody, type ParsedBody } from './body.js';
 import { bodyTooLarge, GatewayError, noEndpoint, rateLimited, sendGatewayError, upstreamFailed, upstreamTimeout } from './errors.js';
 import { clientHeaders, upstreamHeaders } from './headers.js';
-import type { Holdable } from './hold-queue.js';
+import { serverHasAdapter, type Holdable } from './hold-queue.js';
 import { pdProtocol } from './pd.js';
 import { PdFlow, type PdHost } from './pd-flow.js';
 import type { ProxyContext } from './proxy-context.js';
@@ -150,9 +150,10 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     const ctx = this.ctx;
     const r = this.resolution!;
     const views = ctx.load.views(r.server, nowMs);
-    if (views.length === 0) {
+    // A LoRA adapter goes only to endpoints that report it loaded; until one does, it waits.
+    if (views.length === 0 || (r.adapter !== undefined && !serverHasAdapter(r.server, r.adapter))) {
       if (ctx.hold === undefined) return this.fail(noEndpoint(this.model, r.server.name));
-      const refused = ctx.hold.offer(this, this.model, r.entry.namespace);
+      const refused = ctx.hold.offer(this, this.model, r.entry.namespace, r.adapter !== undefined);
       if (refused !== null) return this.fail(refused);
       // Kept for the release: the body is routed again against the table that brought an endpoint.
       this.heldBody = { raw, parsed, text };

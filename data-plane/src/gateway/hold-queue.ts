@@ -3,11 +3,13 @@
 // held request of a model signals demand right away (the gateway publishes a GatewaySample with
 // `held`), so the autoscaler wakes the model without waiting for the next periodic sample. A
 // routing-table swap that brings a ready endpoint releases the model's requests in arrival order
-// into the normal scheduling path; past the wait they get 503 "model is starting".
+// into the normal scheduling path; past the wait they get 503 "model is starting". A request
+// for a LoRA adapter that no ready endpoint has loaded yet waits the same way (503 "adapter not
+// loaded" past the wait) until the endpoint controller's load shows up in the table.
 // Not the hot path: nothing here runs for a request that finds an endpoint.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { RouteEntry } from '@matrixinfer/events';
-import { holdQueueFull, modelStarting, upstreamFailed, type GatewayError } from './errors.js';
+import type { RouteEndpoint, RouteEntry, RouteServer } from '@matrixinfer/events';
+import { adapterNotLoaded, holdQueueFull, modelStarting, upstreamFailed, type GatewayError } from './errors.js';
 import type { RouteTable } from './route-table.js';
 
 /** A held request, as the queue sees it (the Exchange implements it). */
@@ -37,6 +39,8 @@ export interface HoldQueueOptions {
 interface ModelHold {
   model: string;
   namespace: string;
+  /** The key is a LoRA adapter name (the expiry says so). */
+  adapter: boolean;
   /** Insertion-ordered: iteration is arrival order, delete is O(1). */
   items: Set<Holdable>;
   timer: NodeJS.Timeout | null;
@@ -46,9 +50,22 @@ interface ModelHold {
   rejected: Counter.Internal;
 }
 
-/** True when some ModelServer of the entry has a ready endpoint. */
+function hasAdapter(ep: RouteEndpoint, adapter: string): boolean {
+  return ep.adapters !== undefined && ep.adapters.includes(adapter);
+}
+
+/** True when some endpoint of the server reports `adapter` loaded. */
+export function serverHasAdapter(server: RouteServer, adapter: string): boolean {
+  for (const ep of server.endpoints) if (hasAdapter(ep, adapter)) return true;
+  return false;
+}
+
+/** True when some ModelServer of the entry has a ready endpoint (for a LoRA entry: one with the adapter loaded). */
 export function hasReadyEndpoint(entry: RouteEntry): boolean {
-  for (const name in entry.servers) if (entry.servers[name].endpoints.length > 0) return true;
+  for (const name in entry.servers) {
+    const server = entry.servers[name];
+    if (entry.kind === 'lora' ? serverHasAdapter(server, entry.name) : server.endpoints.length > 0) return true;
+  }
   return false;
 }
 
@@ -77,12 +94,13 @@ export class HoldQueue {
     this.rejectedTotal = new Counter({ name: 'mi_gateway_hold_rejected_total', help: 'Requests answered 503 at once because the hold queue of their model was full', labelNames: ['model'], registers });
   }
 
-  private state(model: string, namespace: string): ModelHold {
+  private state(model: string, namespace: string, adapter: boolean): ModelHold {
     let h = this.models.get(model);
     if (!h) {
       h = {
         model,
         namespace,
+        adapter,
         items: new Set(),
         timer: null,
         gauge: this.heldGauge.labels(model),
@@ -93,12 +111,16 @@ export class HoldQueue {
       this.models.set(model, h);
     }
     h.namespace = namespace;
+    h.adapter = adapter;
     return h;
   }
 
-  /** Holds `item` for `model`; returns an error to answer at once when the queue is full or closed. */
-  offer(item: Holdable, model: string, namespace: string): GatewayError | null {
-    const h = this.state(model, namespace);
+  /**
+   * Holds `item` for `model` (`adapter`: the name is a LoRA adapter waiting to be loaded);
+   * returns an error to answer at once when the queue is full or closed.
+   */
+  offer(item: Holdable, model: string, namespace: string, adapter = false): GatewayError | null {
+    const h = this.state(model, namespace, adapter);
     if (this.closed) return modelStarting(model, 0, this.opts.retryAfterS);
     if (h.items.size >= this.opts.maxPerModel) {
       h.rejected.inc();
@@ -174,7 +196,12 @@ export class HoldQueue {
     h.gauge.set(h.items.size);
     if (h.items.size > 0) this.arm(h, now);
     if (due.length > 0) h.expired.inc(due.length);
-    for (const item of due) item.holdExpired(modelStarting(h.model, this.waitedMs(item, now), this.opts.retryAfterS));
+    for (const item of due) item.holdExpired(this.expiry(h, item, now));
+  }
+
+  private expiry(h: ModelHold, item: Holdable, now: number): GatewayError {
+    const waited = this.waitedMs(item, now);
+    return h.adapter ? adapterNotLoaded(h.model, waited, this.opts.retryAfterS) : modelStarting(h.model, waited, this.opts.retryAfterS);
   }
 
   /** Stops holding: every held request is answered 503 now, later offers are refused. */
@@ -187,7 +214,7 @@ export class HoldQueue {
       this.disarm(h);
       if (batch.length > 0) h.expired.inc(batch.length);
       const now = this.opts.nowMs();
-      for (const item of batch) item.holdExpired(modelStarting(h.model, this.waitedMs(item, now), this.opts.retryAfterS));
+      for (const item of batch) item.holdExpired(this.expiry(h, item, now));
     }
   }
 
