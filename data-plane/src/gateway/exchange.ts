@@ -15,7 +15,7 @@ import { PdFlow, type PdHost } from './pd-flow.js';
 import type { ProxyContext } from './proxy-context.js';
 import { resolve, type Resolution } from './routing.js';
 import type { OutgoingHeaders, UpstreamHandler } from './upstream.js';
-import { parseUsageTail, TailKeeper } from './usage.js';
+import { TailKeeper } from './usage.js';
 import { attach, flushDue, resOnDrain, retryDue, timeoutFired, type ListenerTarget } from './exchange-listeners.js';
 
 /** Status recorded when the client went away before the response ended (nginx's convention). */
@@ -347,7 +347,7 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     if (this.done) return;
     if (this.pendingBytes > 0) this.res.end(this.takePending());
     else this.res.end();
-    const usage = this.tail ? parseUsageTail(this.tail.text()) : null;
+    const usage = this.tail ? this.tail.usage() : null;
     if (usage) {
       const c = this.ctx.metrics.forModel(this.model);
       c.tokensIn.inc(usage.promptTokens);

@@ -47,16 +47,19 @@ export function upstreamHeaders(client: IncomingHttpHeaders, requestId: string, 
 
 /** Client response headers as flat name/value pairs: upstream raw headers minus hop-by-hop, plus x-request-id, x-mi-endpoint, x-mi-route. */
 export function clientHeaders(raw: ReadonlyArray<Buffer | string>, requestId: string, endpoint: string, route: string): string[] {
-  const out: string[] = [];
+  // One pass over the names; names a Connection header lists (rare) are taken out afterwards.
+  let out: string[] = [];
   let listed: Set<string> | null = null;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i].toString().toLowerCase();
+    const name = raw[i].toString('latin1').toLowerCase();
     if (name === 'connection') listed = connectionListed(raw[i + 1].toString());
-  }
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i].toString().toLowerCase();
-    if (HOP_BY_HOP.has(name) || (listed !== null && listed.has(name)) || name === 'x-request-id') continue;
+    if (HOP_BY_HOP.has(name) || name === 'x-request-id') continue;
     out.push(name, raw[i + 1].toString());
+  }
+  if (listed !== null) {
+    const kept: string[] = [];
+    for (let i = 0; i < out.length; i += 2) if (!listed.has(out[i])) kept.push(out[i], out[i + 1]);
+    out = kept;
   }
   out.push('x-request-id', requestId, 'x-mi-endpoint', endpoint, 'x-mi-route', route);
   return out;

@@ -3,7 +3,7 @@ import { estimateTokens, parseBody, promptText, upstreamBody } from './body.js';
 import { GatewayError } from './errors.js';
 import { clientHeaders, upstreamHeaders } from './headers.js';
 import { RateLimiter, TokenBucket } from './rate-limit.js';
-import { parseUsageTail, TailKeeper } from './usage.js';
+import { parseUsageBytes, parseUsageTail, TailKeeper } from './usage.js';
 
 describe('gateway body parsing', () => {
   const bad: Array<{ name: string; raw: string; param: string | null }> = [
@@ -51,6 +51,23 @@ describe('gateway usage sniffing', () => {
     const t = new TailKeeper();
     for (const c of ['data: {"x":1}\n\n', 'data: {"usage":{"prompt_', 'tokens":3,"completion_tokens":4}}\n\n', 'data: [DONE]\n\n']) t.push(Buffer.from(c));
     expect(parseUsageTail(t.text())).to.deep.equal({ promptTokens: 3, completionTokens: 4 });
+    expect(t.usage()).to.deep.equal({ promptTokens: 3, completionTokens: 4 });
+  });
+
+  it('reads usage from the bytes of the last chunk as from the joined tail, however the body is cut', () => {
+    const body = 'data: {"usage":null,"completion_tokens":1}\n\ndata: {"choices":[],"usage":{"prompt_tokens":27,"completion_tokens":16,"total_tokens":43}}\n\ndata: [DONE]\n\n';
+    for (let cut1 = 1; cut1 < body.length; cut1 += 3) {
+      for (const cut2 of [cut1 + 1, cut1 + 7, cut1 + 40]) {
+        const t = new TailKeeper();
+        for (const c of [body.slice(0, cut1), body.slice(cut1, cut2), body.slice(cut2)]) if (c.length > 0) t.push(Buffer.from(c));
+        expect(t.usage(), `cut at ${cut1}/${cut2}`).to.deep.equal({ promptTokens: 27, completionTokens: 16 });
+        expect(t.usage(40), `window 40, cut at ${cut1}/${cut2}`).to.deep.equal(parseUsageBytes(t.bytes(40)));
+      }
+    }
+    expect(new TailKeeper().usage()).to.equal(null);
+    const none = new TailKeeper();
+    none.push(Buffer.from('{"choices":[],"usage":{"prompt_tokens":null}}'));
+    expect(none.usage()).to.equal(null);
   });
 });
 
