@@ -709,6 +709,7 @@ export interface WorkloadPort {
 export interface TrafficPolicy {
   timeout?: Duration;
   retry?: RetryPolicy;
+  healthCheck?: HealthCheck;
 }
 export interface RetryPolicy {
   /**
@@ -716,6 +717,21 @@ export interface RetryPolicy {
    */
   attempts?: number;
   retryInterval?: Duration;
+}
+/**
+ * Active health checks of every endpoint after it is ready (GET /health); an unhealthy endpoint leaves the routing table until it is healthy again.
+ */
+export interface HealthCheck {
+  interval?: Duration;
+  timeout?: Duration;
+  /**
+   * Failed probes in a row that make an endpoint unhealthy.
+   */
+  unhealthyThreshold?: number;
+  /**
+   * Passed probes in a row that make it healthy again.
+   */
+  healthyThreshold?: number;
 }
 export interface KvConnector {
   type?: 'http' | 'lmcache' | 'nixl' | 'mooncake';

@@ -60,6 +60,19 @@ export const modelServerKind: KindSchema = {
       properties: {
         timeout: { $ref: '#/definitions/Duration', description: 'Upstream timeout of one request, e.g. "30s".' },
         retry: { $ref: '#/definitions/RetryPolicy' },
+        healthCheck: { $ref: '#/definitions/HealthCheck' },
+      },
+    },
+    HealthCheck: {
+      title: 'HealthCheck',
+      type: 'object',
+      additionalProperties: false,
+      description: 'Active health checks of every endpoint after it is ready (GET /health); an unhealthy endpoint leaves the routing table until it is healthy again.',
+      properties: {
+        interval: { $ref: '#/definitions/Duration', default: '1s', description: 'Time between the starts of two probes.' },
+        timeout: { $ref: '#/definitions/Duration', default: '500ms', description: 'A probe not answered 200 within this failed.' },
+        unhealthyThreshold: { type: 'integer', minimum: 1, maximum: 100, default: 2, description: 'Failed probes in a row that make an endpoint unhealthy.' },
+        healthyThreshold: { type: 'integer', minimum: 1, maximum: 100, default: 2, description: 'Passed probes in a row that make it healthy again.' },
       },
     },
     RetryPolicy: {
