@@ -35,6 +35,8 @@ describe('model expansion', () => {
     const server = children[1] as ModelServer;
     expect(server.spec.workloadSelector.matchLabels).to.deep.equal({ [INSTANCE_LABELS.modelInfer]: 'llama-b0' });
     expect(server.spec.inferenceEngine).to.equal('vLLM');
+    // Failover on by default (#16): 5 retries, as MatrixInfer's derived ModelServers.
+    expect(server.spec.trafficPolicy).to.deep.equal({ retry: { attempts: 5 } });
     expect(server.spec.kvConnector).to.equal(undefined);
     const route = children[2] as ModelRoute;
     expect(route.spec.modelName).to.equal('llama');

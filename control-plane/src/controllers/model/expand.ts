@@ -122,6 +122,9 @@ export function modelInferOf(model: Model, backend: ModelBackend, currentReplica
   };
 }
 
+/** Retries a derived ModelServer asks the gateway for (MatrixInfer's model controller sets 5). */
+export const DERIVED_RETRY_ATTEMPTS = 5;
+
 /** The backend's ModelServer: selects the ModelInfer's entry instances, names the model its engines serve. */
 export function modelServerOf(model: Model, backend: ModelBackend, metaOf: MetaOf = metaOfModel(model)): ModelServer {
   const infer = backendChildName(model, backend);
@@ -134,6 +137,9 @@ export function modelServerOf(model: Model, backend: ModelBackend, metaOf: MetaO
       inferenceEngine: engineOf(backend),
       workloadSelector: { matchLabels: { [INSTANCE_LABELS.modelInfer]: infer } },
       workloadPort: { port: enginePort(workersOf(backend)[0]), protocol: 'http' },
+      // Failover on by default, as MatrixInfer's derived ModelServers: a request that has not sent
+      // a byte to the client is retried on another endpoint (the gateway's retry policy).
+      trafficPolicy: { retry: { attempts: DERIVED_RETRY_ATTEMPTS } },
     },
   };
   if (isDisaggregated(backend)) {
