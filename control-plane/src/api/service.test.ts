@@ -18,10 +18,14 @@ describe('api/validateManifests', () => {
     expect(validateManifests([{ text, source: 'autoscalingpolicy.yaml' }])).to.have.length(1);
   });
 
+  it('accepts a policy on any Prometheus metric name (the collector reads every scraped family)', () => {
+    expect(validateManifests([{ text: policy('gpu_temperature_celsius'), source: 'p.yaml' }])).to.have.length(1);
+  });
+
   it('rejects at admission a policy whose metric the autoscaler cannot read, with its path', () => {
     let err: unknown;
     try {
-      validateManifests([{ text: policy('gpu_temperature_celsius'), source: 'p.yaml' }]);
+      validateManifests([{ text: policy('"gpu temperature"'), source: 'p.yaml' }]);
     } catch (e) {
       err = e;
     }
@@ -29,6 +33,6 @@ describe('api/validateManifests', () => {
     const problems = (err as InvalidResourcesError).problems;
     expect(problems).to.have.length(1);
     expect(problems[0].path).to.equal('spec.metrics[0].metricName');
-    expect(problems[0].message).to.match(/gpu_temperature_celsius/);
+    expect(problems[0].message).to.match(/gpu temperature.*not a Prometheus metric name/);
   });
 });
