@@ -1,7 +1,7 @@
 // Typed errors of the test API server. ApiStatusError carries the Kubernetes Status the HTTP
 // layer sends back; every refusal of a request is one (the cores throw it, handlers map it).
 import { CodedError, codedError } from '@matrixinfer/schemas';
-import type { Status } from './status.js';
+import type { Status } from './status-types.js';
 
 /** Stable codes of test API server errors. */
 export const TEST_APISERVER_ERROR_CODES = {

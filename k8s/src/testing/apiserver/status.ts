@@ -2,25 +2,9 @@
 // api/errors), because kubectl prints `Error from server (<reason>): <message>` and Invalid
 // errors from details.causes.
 import { ApiStatusError } from './errors.js';
+import type { Status, StatusCause } from './status-types.js';
 
-/** One entry of details.causes. */
-export interface StatusCause {
-  reason: string;
-  message: string;
-  field?: string;
-}
-
-/** metav1.Status (failure). */
-export interface Status {
-  kind: 'Status';
-  apiVersion: 'v1';
-  metadata: Record<string, unknown>;
-  status: 'Failure' | 'Success';
-  message: string;
-  reason: string;
-  details?: { name?: string; group?: string; kind?: string; uid?: string; causes?: StatusCause[]; retryAfterSeconds?: number };
-  code: number;
-}
+export type { Status, StatusCause } from './status-types.js';
 
 /** Who an error is about: group and resource (plural) or kind. */
 export interface Subject {
