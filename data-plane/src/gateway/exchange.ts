@@ -295,7 +295,6 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
   onData(chunk: Buffer): boolean {
     if (this.discarding) return true;
     if (this.ttfbMs < 0) this.ttfbMs = performance.now() - this.startMs;
-    this.tail!.push(chunk);
     // The HTTP parser hands over every SSE event (every upstream chunk) of one socket read
     // separately. They are collected and written at the end of the tick as ONE chunk: one
     // write through node:http and one chunk frame instead of one per event (or, when the
@@ -330,6 +329,9 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     const out = p.length === 1 ? p[0] : Buffer.concat(p, this.pendingBytes);
     p.length = 0;
     this.pendingBytes = 0;
+    // The tail keeps what was written (all chunks of a tick in one), so the final write usually
+    // holds the usage event and `[DONE]` together and usage is read from it alone.
+    this.tail!.push(out);
     return out;
   }
 
