@@ -102,7 +102,7 @@ try {
   // CPU is charged to the proxy process of each target (the upstream itself for `direct`).
   const targets: Array<{ name: string; url: string; pid: number }> = [{ name: 'direct', url: upstreamUrl, pid: upstream.proc.pid! }];
   for (const client of CLIENTS) {
-    const gw = await startTsChild('src/gateway/main.ts', ['--port', '0', '--nats-url', nats.url, '--name', `bench-${client}`, '--log-level', 'off', '--upstream', client]);
+    const gw = await startTsChild('src/gateway/main.ts', ['--port', '0', '--workers', '1', '--nats-url', nats.url, '--name', `bench-${client}`, '--log-level', 'off', '--upstream', client]);
     children.push(gw);
     const url = String(gw.info.url);
     await until(`gateway ${client} routes bench`, async () => (await (await fetch(`${url}/v1/models`)).text()).includes('"bench"'));
