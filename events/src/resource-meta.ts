@@ -2,19 +2,11 @@
 // (uid, generation, creationTimestamp) applied when a new version is written. No NATS here.
 import { createHash } from 'node:crypto';
 import { DEFAULT_NAMESPACE, isSubjectToken } from './names.js';
+import type { OwnerReference } from '@matrixinfer/schemas';
 import { stableStringify } from './routes.js';
 import { InvalidEventError, InvalidResourceError } from './errors.js';
 import { decodeEvent, type Envelope } from './envelope.js';
 
-/** Reference from a dependent resource to its owner (as in Kubernetes). */
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
 
 /** Metadata of a stored resource; every field is maintained by the log. */
 export interface StoredMetadata {

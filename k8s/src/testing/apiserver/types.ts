@@ -1,5 +1,6 @@
 // Shapes shared by the test API server's cores: a stored object, a resource type (built-in or
 // from a CRD) and the structural schema subset CRDs use.
+import type { OwnerReference } from '@matrixinfer/schemas';
 
 /** Any stored Kubernetes object (JSON). */
 export type KObject = Record<string, unknown> & { apiVersion?: string; kind?: string; metadata?: KMeta };
@@ -23,15 +24,8 @@ export interface KMeta {
   [k: string]: unknown;
 }
 
-/** metadata.ownerReferences[] entry. */
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+/** metadata.ownerReferences[] entry: the one type the schemas package declares. */
+export type { OwnerReference } from '@matrixinfer/schemas';
 
 /** metadata.managedFields[] entry (fieldsV1 is the server-side apply field set). */
 export interface ManagedFieldsEntry {
