@@ -2,7 +2,6 @@
 // the children of a Model in MI_DESIRED. The routing table lists the adapter the controller
 // loaded, drops the endpoint when it freezes (SIGSTOP) and lists it again after SIGCONT.
 import { expect } from 'chai';
-import winston from 'winston';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
@@ -28,19 +27,9 @@ import { expandModel } from '../model/expand.js';
 import { makeModel } from '../testdata.js';
 import type { AnyResource, ModelServer } from '../types.js';
 import { startEndpointController, type EndpointController } from './runner.js';
-import { startSimProcess, type SimProcess } from './testing.js';
+import { silentLogger, startSimProcess, waitFor, type SimProcess } from './testing.js';
 
-const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const logger = silentLogger();
 
 describe('endpoint controller + projector: mi-routes follows health and adapters (real nats-server, simulator)', function () {
   this.timeout(60_000);

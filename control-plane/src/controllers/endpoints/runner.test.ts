@@ -1,6 +1,5 @@
 // Integration test of the endpoint controller: a real nats-server, real simulator processes.
 import { expect } from 'chai';
-import winston from 'winston';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
@@ -21,19 +20,9 @@ import { publishEnvelope } from '../../actuator/bus.js';
 import { makeModel } from '../testdata.js';
 import type { ModelBackend } from '../types.js';
 import { startEndpointController, type EndpointController } from './runner.js';
-import { startSimProcess, type SimProcess } from './testing.js';
+import { silentLogger, startSimProcess, waitFor, type SimProcess } from './testing.js';
 
-const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const logger = silentLogger();
 
 async function listed(address: string): Promise<string[]> {
   const body = (await (await fetch(`${address}/v1/models`)).json()) as { data: { id: string; parent: string | null }[] };

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import winston from 'winston';
 import { allocatePort, killProcess, resolveSimulatorCommand, signalGroup, spawnProcess, waitHealthy, type SpawnedProcess } from '../../actuator/process.js';
 
 /** One running `mi-engine-sim` process. */
@@ -33,4 +34,18 @@ export async function startSimProcess(args: string[]): Promise<SimProcess> {
     throw err;
   }
   return { address, proc, freeze: () => void signalGroup(proc.pid, 'SIGSTOP'), thaw: () => void signalGroup(proc.pid, 'SIGCONT'), kill };
+}
+
+/** A logger that prints nothing (the tests assert on events, not on log lines). */
+export const silentLogger = (): winston.Logger => winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
+
+/** Polls `probe` every 25 ms until it gives a value (not undefined/false); fails after timeoutMs naming `what`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
