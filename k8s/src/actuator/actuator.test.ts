@@ -5,8 +5,12 @@ import winston from 'winston';
 import { INSTANCES_DECISION, INSTANCE_LABELS, decisionSubject, ensureStreams, makeEvent, observedSubject, publishEvent, type InstanceSpec } from '@matrixinfer/events';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
 import { startK8sActuator, type K8sActuator } from './actuator.js';
-import { startFakeApi, type FakeApi } from './fake-api.js';
+import { startTestApiServer, type TestApiServer } from '../testing/apiserver/server.js';
+import type { KObject } from '../testing/apiserver/types.js';
 import { instanceSpec } from './testdata.js';
+import { fileURLToPath } from 'node:url';
+
+const CRD = fileURLToPath(new URL('../../crds/modelinfers.workload.matrixinfer.ai.yaml', import.meta.url));
 
 const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
 
@@ -18,11 +22,11 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
-describe('k8s actuator (real nats-server, real client-node, minimal fake API server)', function () {
+describe('k8s actuator (real nats-server, real client-node, test API server)', function () {
   this.timeout(30_000);
   let server: TestNatsServer;
   let nc: NatsConnection;
-  let api: FakeApi;
+  let api: TestApiServer;
   let actuator: K8sActuator | undefined;
   before(async () => {
     server = await startNatsServer();
@@ -30,11 +34,11 @@ describe('k8s actuator (real nats-server, real client-node, minimal fake API ser
     await ensureStreams(await jetstreamManager(nc));
   });
   beforeEach(async () => {
-    api = await startFakeApi();
+    api = await startTestApiServer({ crds: [CRD], namespaces: ['default', 'ns'] });
   });
   afterEach(async () => {
     await actuator?.stop();
-    await api?.close();
+    await api?.stop();
   });
   after(async () => {
     await nc?.close();
@@ -46,23 +50,28 @@ describe('k8s actuator (real nats-server, real client-node, minimal fake API ser
     const subject = decisionSubject('infer', 'ns', 'llama');
     await publishEvent(jetstream(nc), subject, makeEvent(INSTANCES_DECISION, 'infer', subject, { modelInfer: 'llama', namespace: 'ns', generation: generation++, instances, reason: 'test' }));
   }
-  const pod = (name: string) => api.objects('pods').find((p) => p.metadata.name === name);
+  const rt = (plural: string) => api.registry.all().find((r) => r.plural === plural)!;
+  const objects = (plural: 'pods' | 'services') => api.core.list(rt(plural), 'ns', {}).items as (KObject & { metadata: NonNullable<KObject['metadata']> })[];
+  const sys = { dryRun: false, fieldValidation: 'Strict' as const, userAgent: 'test' };
+  const createModelInfer = async () => (await api.core.create(rt('modelinfers'), 'ns', { metadata: { name: 'llama' }, spec: { replicas: 1, template: { roles: [{ name: 'server', replicas: 1, entryTemplate: { spec: { containers: [{ name: 'e', image: 'x:1' }] } } }] } } }, sys)).object.metadata!.uid!;
+  const pod = (name: string) => objects('pods').find((p) => p.metadata.name === name);
   const obs = (name: string) => actuator!.observations().find((o) => o.instance === name);
 
   it('decision → Pods and Service owned by the ModelInfer → Ready observation with the pod address → outside delete left to recovery → new incarnation recreates', async () => {
-    api.put('modelinfers', { metadata: { name: 'llama', namespace: 'ns', uid: 'mi-uid' } });
+    const uid = await createModelInfer();
     const specs = [instanceSpec({ podIndex: 0, workers: 1 }), instanceSpec({ podIndex: 1, workers: 1 })];
     await decide(specs);
     actuator = await startK8sActuator({ nc, kubeConfig: api.kubeConfig, logger, retryMs: 200 });
     await actuator.ready;
-    await until(() => api.objects('pods').length === 2 && api.objects('services').length === 1);
+    await until(() => objects('pods').length === 2 && objects('services').length === 1);
     const entry = pod('llama-0-server-0-0')!;
-    expect((entry.metadata as { ownerReferences?: { uid: string }[] }).ownerReferences?.[0].uid).to.equal('mi-uid');
+    expect((entry.metadata as { ownerReferences?: { uid: string }[] }).ownerReferences?.[0].uid).to.equal(uid);
     expect(entry.metadata.labels?.[INSTANCE_LABELS.group]).to.equal('llama-0');
-    expect(api.objects('services')[0].metadata.name).to.equal('llama-0');
+    expect(objects('services')[0].metadata.name).to.equal('llama-0');
 
     // The kubelet's part: schedule and make the entry ready.
-    api.put('pods', { ...entry, spec: { ...(entry.spec as object), nodeName: 'n1' }, status: { phase: 'Running', podIP: '127.0.1.5', conditions: [{ type: 'Ready', status: 'True' }] } });
+    const bound = (await api.core.update(rt('pods'), 'ns', entry.metadata.name!, { ...entry, spec: { ...(entry.spec as object), nodeName: 'n1' } }, '', sys)).object;
+    await api.core.update(rt('pods'), 'ns', entry.metadata.name!, { ...bound, status: { phase: 'Running', podIP: '127.0.1.5', conditions: [{ type: 'Ready', status: 'True' }] } }, 'status', sys);
     await until(() => obs('llama-0-server-0-0')?.phase === 'ready');
     expect(obs('llama-0-server-0-0')!.address).to.equal('http://127.0.1.5:8000');
     const jsm = await jetstreamManager(nc);
@@ -70,19 +79,23 @@ describe('k8s actuator (real nats-server, real client-node, minimal fake API ser
     expect(last?.json<{ data: { phase: string } }>().data.phase).to.equal('ready');
 
     // Deleted by someone else: observed `exited`, not recreated by the actuator.
-    api.remove('pods', 'ns', 'llama-0-server-0-1');
+    await api.core.delete(rt('pods'), 'ns', 'llama-0-server-0-1', { gracePeriodSeconds: 0 }, sys);
     await until(() => obs('llama-0-server-0-1')?.phase === 'exited');
     await new Promise((r) => setTimeout(r, 500)); // two retry passes
     expect(pod('llama-0-server-0-1')).to.equal(undefined);
 
     // Recovery (RoleRecreate): the same role replica with incarnation 1 → both Pods replaced.
     await decide(specs.map((s) => ({ ...s, incarnation: 1 })));
-    await until(() => api.objects('pods').length === 2 && api.objects('pods').every((p) => (p.metadata as { annotations?: Record<string, string> }).annotations?.['modelinfer.matrixinfer.ai/incarnation'] === '1'));
+    // A bound Pod is deleted gracefully: the kubelet (played here) confirms with grace 0.
+    const confirm = () => {
+      for (const p of objects('pods')) if (p.metadata.deletionTimestamp) void api.core.delete(rt('pods'), 'ns', p.metadata.name!, { gracePeriodSeconds: 0 }, sys).catch(() => undefined);
+    };
+    await until(() => (confirm(), true) && objects('pods').length === 2 && objects('pods').every((p) => p.metadata.annotations?.['modelinfer.matrixinfer.ai/incarnation'] === '1'));
     expect(obs('llama-0-server-0-0')?.phase).to.be.oneOf(['stopped', 'pending']);
 
     // Scale to zero: everything of the ModelInfer goes.
     await decide([]);
-    await until(() => api.objects('pods').length === 0 && api.objects('services').length === 0);
+    await until(() => (confirm(), true) && objects('pods').length === 0 && objects('services').length === 0);
   });
 
   it('creates nothing while the ModelInfer is not in the API server, then catches up', async () => {
@@ -90,8 +103,8 @@ describe('k8s actuator (real nats-server, real client-node, minimal fake API ser
     actuator = await startK8sActuator({ nc, kubeConfig: api.kubeConfig, logger, retryMs: 100 });
     await actuator.ready;
     await new Promise((r) => setTimeout(r, 300));
-    expect(api.objects('pods')).to.have.length(0);
-    api.put('modelinfers', { metadata: { name: 'llama', namespace: 'ns' } });
-    await until(() => api.objects('pods').length === 1);
+    expect(objects('pods')).to.have.length(0);
+    await createModelInfer();
+    await until(() => objects('pods').length === 1);
   });
 });
