@@ -87,15 +87,16 @@ describe('k8s actuator (real nats-server, real client-node, test API server)', f
     // Recovery (RoleRecreate): the same role replica with incarnation 1 → both Pods replaced.
     await decide(specs.map((s) => ({ ...s, incarnation: 1 })));
     // A bound Pod is deleted gracefully: the kubelet (played here) confirms with grace 0.
-    const confirm = () => {
+    const confirm = (): true => {
       for (const p of objects('pods')) if (p.metadata.deletionTimestamp) void api.core.delete(rt('pods'), 'ns', p.metadata.name!, { gracePeriodSeconds: 0 }, sys).catch(() => undefined);
+      return true;
     };
-    await until(() => (confirm(), true) && objects('pods').length === 2 && objects('pods').every((p) => p.metadata.annotations?.['modelinfer.matrixinfer.ai/incarnation'] === '1'));
+    await until(() => confirm() && objects('pods').length === 2 && objects('pods').every((p) => p.metadata.annotations?.['modelinfer.matrixinfer.ai/incarnation'] === '1'));
     expect(obs('llama-0-server-0-0')?.phase).to.be.oneOf(['stopped', 'pending']);
 
     // Scale to zero: everything of the ModelInfer goes.
     await decide([]);
-    await until(() => (confirm(), true) && objects('pods').length === 0 && objects('services').length === 0);
+    await until(() => confirm() && objects('pods').length === 0 && objects('services').length === 0);
   });
 
   it('creates nothing while the ModelInfer is not in the API server, then catches up', async () => {
