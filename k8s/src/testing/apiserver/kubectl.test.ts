@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
 import { kubectl, kubectlPath } from './kubectl.js';
-import { startTestApiServer, type TestApiServer } from './server.js';
+import { testCluster, type TestCluster } from './cluster.js';
 
 const CRD_DIR = fileURLToPath(new URL('../../../crds/', import.meta.url));
 const QUICKSTART = fileURLToPath(new URL('../../../../examples/quickstart.yaml', import.meta.url));
@@ -20,13 +20,18 @@ spec:
           containers: [{ name: engine, image: vllm/vllm-openai:v0.8.0 }]
 `;
 
+// Runs against the cluster KUBECONFIG names when it is set (the same suite, a real API server).
 describe('test apiserver driven by real kubectl', function () {
   this.timeout(60_000);
-  let s: TestApiServer;
+  let s: TestCluster;
   const k = (args: string[], input?: string) => kubectl(s, args, { input });
   before(async function () {
     if (!kubectlPath()) this.skip();
-    s = await startTestApiServer();
+    s = await testCluster();
+    if (s.kind === 'real') {
+      // Leftovers of an interrupted run on a shared cluster.
+      await kubectl(s, ['delete', 'model/llama', 'modelinfer/mi1', 'pod/mi1-pod', '--ignore-not-found', '--wait=true']);
+    }
   });
   after(async () => s?.stop());
 
