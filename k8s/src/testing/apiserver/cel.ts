@@ -202,8 +202,9 @@ function ev(n: Node, env: Record<string, V>): V {
     case 'cond':
       return ev(n.c, env) ? ev(n.a, env) : ev(n.b, env);
     case 'bin': {
-      if (n.op === '&&') {
-        // CEL's commutative logic: false wins over an error on either side.
+      if (n.op === '&&' || n.op === '||') {
+        // CEL's commutative logic: the deciding value (false for &&, true for ||) wins over an error on either side.
+        const decides = n.op === '||';
         let ea: unknown;
         let a: V;
         try {
@@ -211,25 +212,11 @@ function ev(n: Node, env: Record<string, V>): V {
         } catch (e) {
           ea = e;
         }
-        if (ea === undefined && a === false) return false;
+        if (ea === undefined && a === decides) return decides;
         const b = ev(n.b, env);
-        if (b === false) return false;
+        if (b === decides) return decides;
         if (ea !== undefined) throw ea;
-        return Boolean(a) && Boolean(b);
-      }
-      if (n.op === '||') {
-        let ea: unknown;
-        let a: V;
-        try {
-          a = ev(n.a, env);
-        } catch (e) {
-          ea = e;
-        }
-        if (ea === undefined && a === true) return true;
-        const b = ev(n.b, env);
-        if (b === true) return true;
-        if (ea !== undefined) throw ea;
-        return Boolean(a) || Boolean(b);
+        return decides ? Boolean(a) || Boolean(b) : Boolean(a) && Boolean(b);
       }
       const a = ev(n.a, env);
       const b = ev(n.b, env);
