@@ -17,6 +17,8 @@ import { startLocalActuator, type LocalActuator } from './actuator.js';
 import { writePidFile } from './pidfile.js';
 import { processRunning, resolveSimulatorCommand } from './process.js';
 import { makeSpec } from './testing.js';
+import type { CoreObjectReader } from '../api/core-store.js';
+import type { CoreObject } from '../api/core-objects.js';
 
 const FAKE_ENGINE = fileURLToPath(new URL('./fixtures/fake-engine.cjs', import.meta.url));
 const RUN_ACTUATOR = fileURLToPath(new URL('./fixtures/run-actuator.ts', import.meta.url));
@@ -115,7 +117,7 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     const subject = decisionSubject('infer', namespace(), modelInfer);
     await publishEnvelope(jetstream(nc), INSTANCES_DECISION, 'test', subject, { modelInfer, namespace: namespace(), generation: 1, instances, reason: 'test' }, Date.now());
   }
-  function start(extra: { startupTimeoutMs?: number; simulatorCommand?: string[]; resyncMs?: number; drainTimeoutMs?: number } = {}): Promise<LocalActuator> {
+  function start(extra: { startupTimeoutMs?: number; simulatorCommand?: string[]; resyncMs?: number; drainTimeoutMs?: number; envSources?: CoreObjectReader } = {}): Promise<LocalActuator> {
     return startLocalActuator({ nc, dataDir, logger, simulatorCommand: [process.execPath, FAKE_ENGINE], startupTimeoutMs: 10_000, stopGraceMs: 2000, handleSignals: false, drainGraceMs: 50, ...extra });
   }
   const seen = (instance: string, phase: InstanceObservation['phase']): InstanceObservation | undefined =>
@@ -257,6 +259,25 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     expect(crash.reason).to.match(/exited before ready/);
     expect(crash.exitCode).to.equal(3);
     await waitFor('slow killed', () => !alive(slow.pid!));
+  });
+
+  it('resolves env valueFrom and envFrom from stored Secrets and ConfigMaps; a missing one fails the instance naming it', async () => {
+    const objects: CoreObject[] = [
+      { kind: 'Secret', namespace: namespace(), name: 'hf', data: { token: 'hf_secret' }, sha256: 'sha256:x' },
+      { kind: 'ConfigMap', namespace: namespace(), name: 'cfg', data: { LOG_LEVEL: 'debug', EXTRA: 'from-map' }, sha256: 'sha256:y' },
+    ];
+    const envSources: CoreObjectReader = { get: async (kind, n, name) => objects.find((o) => o.kind === kind && o.namespace === n && o.name === name) ?? null };
+    actuator = await start({ envSources });
+    await decide([
+      spec('ok', { env: { EXTRA: 'literal' }, valueFrom: { HF_TOKEN: { secretKeyRef: { name: 'hf', key: 'token' } } }, envFrom: [{ configMapRef: { name: 'cfg' } }] }),
+      spec('gone', { roleIndex: 1, valueFrom: { HF_TOKEN: { secretKeyRef: { name: 'absent', key: 'token' } } } }),
+    ]);
+    const ok = await waitFor('ok ready', () => seen('ok', 'ready'));
+    const { env } = (await (await fetch(`${ok.address}/env`)).json()) as { env: Record<string, string> };
+    // env[] wins over envFrom, as in a Pod.
+    expect(env).to.include({ HF_TOKEN: 'hf_secret', LOG_LEVEL: 'debug', EXTRA: 'literal' });
+    const gone = await waitFor('gone failed', () => seen('gone', 'failed'));
+    expect(gone.reason).to.match(new RegExp(`Secret ${namespace()}/absent does not exist \\(for HF_TOKEN\\)`));
   });
 
   it('a worker gets its entry port and the group size', async () => {

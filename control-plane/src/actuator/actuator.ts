@@ -25,6 +25,8 @@ import { InvalidActuatorOptionError, HealthTimeoutError } from './errors.js';
 import { describeChange, instanceKey, planActions, type RunningInstance } from './plan.js';
 import { drainEngine } from './drain.js';
 import { killStale, readPidFile, writePidFile, type PidRecord } from './pidfile.js';
+import { resolveInstanceEnv } from './env.js';
+import type { CoreObjectReader } from '../api/core-store.js';
 import { allocatePort, killProcess, resolveSimulatorCommand, signalGroup, spawnProcess, waitHealthy, type SpawnedProcess } from './process.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 
@@ -57,6 +59,8 @@ export interface LocalActuatorOptions {
    * start later still see it ready.
    */
   resyncMs?: number;
+  /** Stored Secrets and ConfigMaps that env valueFrom/envFrom read (none: such references fail the instance). */
+  envSources?: CoreObjectReader;
 }
 
 /** What the actuator reports about one instance it manages. */
@@ -202,7 +206,8 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
         if (entry?.port !== undefined) entryPort = entry.port;
       }
       const groupSize = desiredList().filter((o) => sameRoleReplica(spec, o)).length || 1;
-      const launch = buildLaunch(spec, { port, simulator, entryAddress: '127.0.0.1', entryPort, groupSize, baseEnv: process.env });
+      // Resolved at start, as the kubelet does: a later change to the Secret needs a restart.
+      const launch = buildLaunch(await resolveInstanceEnv(spec, opts.envSources), { port, simulator, entryAddress: '127.0.0.1', entryPort, groupSize, baseEnv: process.env });
       m.port = port;
       m.address = `http://127.0.0.1:${port}`;
       m.proc = await spawnProcess(launch, m.logPath, `--- ${new Date(now()).toISOString()} starting ${spec.name} (revision ${spec.revision}): ${[launch.file, ...launch.args].join(' ')}\n`);

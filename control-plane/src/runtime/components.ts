@@ -1,5 +1,6 @@
 // The parts of the control plane that run inside one process, in start order. Each is started
 // with the shared NATS connection and stopped in reverse order.
+import { openCoreObjectStore } from '../api/core-store.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'winston';
 import { startLocalActuator } from '../actuator/actuator.js';
@@ -34,7 +35,8 @@ export function defaultComponents(): ComponentStarter[] {
     { name: 'projector', start: (c) => startProjector({ nc: c.nc, logger: c.logger, ensure: false }) },
     { name: 'autoscaler', start: (c) => startAutoscaler({ nc: c.nc, logger: c.logger, ensure: false }) },
     // Signals are handled by `mi up`, which stops everything in order.
-    { name: 'actuator', start: (c) => startLocalActuator({ nc: c.nc, dataDir: c.dataDir, logger: c.logger, handleSignals: false }) },
+    // env valueFrom/envFrom read the Secrets and ConfigMaps `mi apply` stored (bucket mi-secrets).
+    { name: 'actuator', start: async (c) => startLocalActuator({ nc: c.nc, dataDir: c.dataDir, logger: c.logger, handleSignals: false, envSources: await openCoreObjectStore(c.nc, { ensure: true }) }) },
     { name: 'collector', start: (c) => startCollector({ nc: c.nc, logger: c.logger }) },
     // Health after ready and live LoRA adapters of every ready endpoint.
     { name: 'endpoints', start: (c) => startEndpointController({ nc: c.nc, logger: c.logger }) },
