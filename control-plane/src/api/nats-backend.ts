@@ -4,6 +4,7 @@ import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager } fro
 import type { KV, KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BUCKETS, ERROR_CODES, createResourceStore, ensureStreams, hasCode, openKv } from '@matrixinfer/events';
+import { kubernetesModeGuard } from './mode.js';
 import { createResourceService, type ResourceService, type StatusReader } from './service.js';
 
 // No control plane has run yet, so the bucket does not exist: no status, not an error.
@@ -47,5 +48,6 @@ export async function createNatsResourceService(nc: NatsConnection, source: stri
     store,
     readStatus: kvJsonReader(() => openKv(js, BUCKETS.status)),
     ready: () => !nc.isClosed(),
+    guardWrite: kubernetesModeGuard(nc),
   });
 }

@@ -22,6 +22,8 @@ export function httpStatusFor(code: string | undefined): number {
       return 404;
     case 'MI_ERR_CONFLICT':
       return 409;
+    case 'MI_ERR_KUBERNETES_MODE':
+      return 403;
     case 'MI_ERR_NATS_UNAVAILABLE':
       return 503;
     default:

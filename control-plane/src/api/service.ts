@@ -75,6 +75,8 @@ export interface ResourceService {
   /** Deletes (tombstone); NotFoundError when absent. */
   delete(kindInput: string, namespace: string | undefined, name: string): Promise<DeleteOutcomeView>;
   identify(r: ResourceInput | StoredResource): ResourceId;
+  /** Throws (KubernetesModeError) when writes are refused; apply and delete check it themselves. */
+  checkWritable(what: string): Promise<void>;
   /** True while the backing NATS connection is usable. */
   ready(): boolean;
 }
@@ -84,6 +86,8 @@ export interface ResourceServiceOptions {
   /** Status lookup; when omitted resources are returned with the status they were stored with. */
   readStatus?: StatusReader;
   ready?: () => boolean;
+  /** Refuses writes by throwing (Kubernetes mode); none: always writable. */
+  guardWrite?: (what: string) => Promise<void>;
 }
 
 function describeDoc(raw: unknown): { kind?: string; name?: string; namespace?: string } {
@@ -196,7 +200,9 @@ export function createResourceService(opts: ResourceServiceOptions): ResourceSer
     validate: validateManifests,
     identify,
     ready: () => (opts.ready ? opts.ready() : true),
+    checkWritable: async (what) => opts.guardWrite?.(what),
     async apply(docs) {
+      await opts.guardWrite?.('apply');
       const out: ApplyOutcomeView[] = [];
       for (const d of docs) {
         // A resourceVersion in the document means "update exactly this version" (as kubectl
@@ -223,6 +229,7 @@ export function createResourceService(opts: ResourceServiceOptions): ResourceSer
     async delete(kindInput, namespace, name) {
       const { kind } = resolveKind(kindInput);
       const ns = namespace ?? DEFAULT_NAMESPACE;
+      await opts.guardWrite?.('delete');
       await store.delete(kind, ns, name);
       return { kind, namespace: ns, name, result: 'deleted' };
     },

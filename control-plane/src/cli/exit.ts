@@ -27,6 +27,7 @@ export function exitCodeFor(err: unknown): number {
     case 'MI_ERR_NOT_FOUND':
       return EXIT.notFound;
     case 'MI_ERR_CONFLICT':
+    case 'MI_ERR_KUBERNETES_MODE':
       return EXIT.conflict;
     case 'MI_ERR_NATS_UNAVAILABLE':
       return EXIT.natsUnavailable;

@@ -41,6 +41,8 @@ export function applyCommand(io: CliIO, globals: () => GlobalOptions): Command {
         return;
       }
       await withService(globals(), io, async (svc, nc) => {
+        // Refused as a whole before anything is written (Kubernetes mode: kubectl owns the objects).
+        await svc.checkWritable('mi apply');
         // Secrets and ConfigMaps first: the Models of the same file refer to them.
         if (coreObjects.length > 0) {
           const store = await openCoreObjectStore(nc, { ensure: true });
