@@ -20,5 +20,7 @@ export { defaultComponents, type ComponentStarter, type RunningComponent } from 
 export { startUp, curlLine, type UpOptions, type UpHandle } from './runtime/up.js';
 export { startAutoscaler, readAutoscalerStatus, decide, splitByCost, toScalingPolicy, toBindingPlan, AUTOSCALER_DECISION, type AutoscalerOptions, type RunningAutoscaler, type AutoscalerStatus, type AutoscalerDecisionData } from './autoscaler/index.js';
 export { ControlPlaneError } from './errors.js';
+export { setKubernetesMode, kubernetesModeGuard, KubernetesModeError, MODE_KEY, type ControlPlaneMode } from './api/mode.js';
+export { BadArgumentError } from './api/errors.js';
 export { describeError, exitCodeFor, EXIT } from './cli/exit.js';
 export { processIO, type CliIO, type GlobalOptions } from './cli/io.js';

@@ -15,6 +15,8 @@ export interface ControlPlaneOptions {
   dataDir: string;
   /** API port; 0 picks a free one. Default env MI_API_PORT, else 8090. */
   apiPort?: number;
+  /** API bind address; default env MI_API_HOST, else 127.0.0.1 (a Pod sets 0.0.0.0). */
+  apiHost?: string;
   logger: Logger;
   /** Parts to run; default defaultComponents(). */
   components?: ComponentStarter[];
@@ -60,7 +62,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const service = await createNatsResourceService(nc, 'control-plane/api');
     const port = opts.apiPort ?? defaultApiPort();
     try {
-      api = await startApiServer({ port, service, logger: opts.logger });
+      api = await startApiServer({ port, host: opts.apiHost ?? (process.env.MI_API_HOST || undefined), service, logger: opts.logger });
     } catch (err) {
       if ((err as { code?: string }).code === 'EADDRINUSE') throw new PortBusyError(port, 'Choose another API port with --api-port or MI_API_PORT.');
       throw err;

@@ -1,0 +1,153 @@
+// Kubernetes mode end to end, driven with real kubectl: `kubectl apply -f` a Model → the ingest
+// writes it to MI_DESIRED → the Model controller derives its children → the mirror shows them
+// in Kubernetes, owned by the Model → the Kubernetes actuator creates Pods and a Service → the
+// stand-in kubelet runs them as simulators on their own pod IPs → the gateway routes the
+// official openai client to them. `mi apply` is refused meanwhile; `kubectl delete model`
+// removes everything. Real nats-server, real processes, the in-process test API server.
+import { expect } from 'chai';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
+import { kubernetesComponents } from '@matrixinfer/k8s';
+import { kubectl, kubectlPath, startStandInKubelet, startTestApiServer, type StandInKubelet, type TestApiServer } from '@matrixinfer/k8s/testing';
+import { setKubernetesMode, startControlPlane, type ControlPlane } from '@matrixinfer/control-plane';
+import { connectNats } from '@matrixinfer/events';
+import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { ChildSet, pidAlive } from './support/children.js';
+import { REPO_ROOT, runMi } from './support/mi.js';
+import { modelYaml } from './support/manifests.js';
+import { entryEndpoints, readRoute, routesKv } from './support/nats.js';
+import { waitFor } from './support/poll.js';
+import { fileLogger, startGatewayProcess, type GatewayProcess } from './support/system.js';
+
+const CRD_DIR = join(REPO_ROOT, 'k8s', 'crds');
+const SIM = fileURLToPath(new URL('../../data-plane/bin/mi-engine-sim.js', import.meta.url));
+const MODEL = 'k8s-llama';
+const INFER = `${MODEL}-sim`;
+const NS = 'default';
+
+type Obj = { metadata: { name: string; uid: string; ownerReferences?: { kind: string; name: string; uid: string }[]; labels?: Record<string, string>; annotations?: Record<string, string> }; status?: { podIP?: string } };
+
+describe('Kubernetes mode end to end (real kubectl, test API server, stand-in kubelet, gateway)', function () {
+  this.timeout(120_000);
+  const children = new ChildSet();
+  let server: TestNatsServer;
+  let api: TestApiServer;
+  let kubelet: StandInKubelet | undefined;
+  let cp: ControlPlane | undefined;
+  let gw: GatewayProcess;
+  let nc: NatsConnection;
+  let kv: KV;
+  let dataDir: string;
+  const pids = new Set<number>();
+
+  const k = async (args: string[], input?: string) => {
+    const r = await kubectl(api, args, { input });
+    expect(r.code, `kubectl ${args.join(' ')}: ${r.stderr}`).to.equal(0);
+    return r.stdout;
+  };
+  const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json'])) as T;
+
+  before(async function () {
+    if (!kubectlPath()) this.skip();
+    this.timeout(60_000);
+    dataDir = mkdtempSync(join(tmpdir(), 'mi-e2e-k8s-'));
+    server = await startNatsServer();
+    api = await startTestApiServer({ crds: readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(CRD_DIR, f)), namespaces: [NS] });
+    const logger = fileLogger(dataDir, 'controller');
+    kubelet = startStandInKubelet({ kubeConfig: api.kubeConfig, simulatorCommand: [process.execPath, SIM], logger, probePeriodMs: 100, killGraceMs: 2000 });
+    const mode = { name: 'mode', start: async (c: { nc: NatsConnection }) => (await setKubernetesMode(c.nc, 'e2e-controller'), { stop: async () => undefined }) };
+    cp = await startControlPlane({ natsUrl: server.url, dataDir, apiPort: 0, logger, components: [mode, ...kubernetesComponents({ kubeConfig: api.kubeConfig, actuatorRetryMs: 200 })] });
+    gw = await startGatewayProcess(children, server.url, 'gw-e2e-k8s');
+    nc = await connectNats({ url: server.url, name: 'e2e-k8s' });
+    kv = await routesKv(nc);
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    for (const r of kubelet?.running() ?? []) if (r.pid) pids.add(r.pid);
+    await children.killAll();
+    await cp?.stop();
+    await kubelet?.stop();
+    await nc?.close();
+    await api?.stop();
+    await server?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    for (const pid of pids) expect(pidAlive(pid), `simulator ${pid} outlived the suite`).to.equal(false);
+  });
+
+  it('kubectl apply of a Model: children mirrored with owner references, Pods and Service, Pods ready, chat completions through the gateway', async () => {
+    expect(await k(['apply', '-n', NS, '-f', '-'], modelYaml({ name: MODEL, replicas: 2 }))).to.include(`model.registry.matrixinfer.ai/${MODEL} created`);
+    const model = await getJson<Obj>(['get', 'model', MODEL, '-n', NS]);
+
+    // The Model controller's children, in Kubernetes, owned by the Model's Kubernetes uid.
+    const children = await waitFor('the derived ModelInfer in Kubernetes', async () => {
+      const r = await kubectl(api, ['get', 'modelinfer', INFER, '-n', NS, '-o', 'json']);
+      return r.code === 0 ? (JSON.parse(r.stdout) as Obj) : undefined;
+    }, { timeoutMs: 30_000 });
+    expect(children.metadata.ownerReferences?.map((o) => [o.kind, o.name, o.uid])).to.deep.equal([['Model', MODEL, model.metadata.uid]]);
+    const server = await getJson<Obj>(['get', 'modelserver', INFER, '-n', NS]);
+    expect(server.metadata.ownerReferences?.[0].uid).to.equal(model.metadata.uid);
+    const route = await getJson<Obj>(['get', 'modelroute', MODEL, '-n', NS]);
+    expect(route.metadata.ownerReferences?.[0].uid).to.equal(model.metadata.uid);
+
+    // Pods named and labelled per group and role, owned by the ModelInfer; one Service per group.
+    const pods = await waitFor('two Pods ready with pod IPs', async () => {
+      const list = await getJson<{ items: (Obj & { status?: { podIP?: string; conditions?: { type: string; status: string }[] } })[] }>(['get', 'pods', '-n', NS]);
+      const ready = list.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      return ready.length === 2 ? list.items : undefined;
+    }, { timeoutMs: 60_000, describe: async () => (await kubectl(api, ['get', 'pods', '-n', NS, '-o', 'wide'])).stdout });
+    expect(pods.map((p) => p.metadata.name).sort()).to.deep.equal([`${INFER}-0-server-0-0`, `${INFER}-1-server-0-0`]);
+    for (const p of pods) expect(p.metadata.ownerReferences?.[0]).to.include({ kind: 'ModelInfer', name: INFER, uid: children.metadata.uid });
+    const services = await getJson<{ items: Obj[] }>(['get', 'services', '-n', NS]);
+    expect(services.items.map((s) => s.metadata.name).sort()).to.include.members([`${INFER}-0`, `${INFER}-1`]);
+    for (const r of kubelet!.running()) if (r.pid) pids.add(r.pid);
+
+    // The routing table lists the pod IPs; the gateway serves both forms of chat completions.
+    const ips = pods.map((p) => `http://${p.status!.podIP}:8000`).sort();
+    await waitFor('mi-routes to list both pod addresses', async () => {
+      const addrs = entryEndpoints(await readRoute(kv, MODEL)).map((e) => e.address).sort();
+      return JSON.stringify(addrs) === JSON.stringify(ips);
+    }, { timeoutMs: 30_000 });
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'e2e', maxRetries: 0, timeout: 10_000 });
+    const { data, response } = await waitFor('a chat completion through the gateway', async () =>
+      client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hello from Kubernetes!' }], max_tokens: 8 }).withResponse(),
+    { timeoutMs: 20_000, everyMs: 250 });
+    expect(data.choices[0].message.content).to.be.a('string').and.not.equal('');
+    expect(pods.map((p) => p.metadata.name)).to.include(response.headers.get('x-mi-endpoint'));
+    const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'stream it' }], max_tokens: 5, stream: true, stream_options: { include_usage: true } });
+    let completion = 0;
+    let text = '';
+    for await (const c of stream) {
+      text += c.choices[0]?.delta?.content ?? '';
+      if (c.usage) completion = c.usage.completion_tokens;
+    }
+    expect(completion).to.equal(5);
+    expect(text).to.not.equal('');
+  });
+
+  it('mi apply is refused with an error naming kubectl; mi get still reads', async () => {
+    const r = await runMi(server.url, ['apply', '-f', '-'], { stdin: modelYaml({ name: 'via-mi', replicas: 1 }) });
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.match(/Kubernetes mode.*kubectl apply -f/);
+    const get = await runMi(server.url, ['get', 'models']);
+    expect(get.code, get.stderr).to.equal(0);
+    expect(get.stdout).to.match(new RegExp(`^${MODEL}\\b`, 'm'));
+  });
+
+  it('kubectl delete model: the children, Pods and Services go, and the route empties', async () => {
+    await k(['delete', 'model', MODEL, '-n', NS, '--wait=false']);
+    await waitFor('everything derived gone', async () => {
+      await api.settle();
+      const left = await k(['get', 'modelinfers,modelservers,modelroutes,pods', '-n', NS, '-o', 'name']);
+      return left.trim() === '' ? true : undefined;
+    }, { timeoutMs: 60_000, describe: async () => (await kubectl(api, ['get', 'modelinfers,modelservers,modelroutes,pods,services', '-n', NS, '-o', 'name'])).stdout });
+    await waitFor('no route entry', async () => entryEndpoints(await readRoute(kv, MODEL)).length === 0, { timeoutMs: 20_000 });
+    await waitFor('simulators stopped', () => [...pids].every((p) => !pidAlive(p)), { timeoutMs: 20_000 });
+  });
+});

@@ -1,0 +1,96 @@
+// `mi controller --kubernetes`: the control plane in Kubernetes mode, in one process. CRDs are
+// ingested into MI_DESIRED, derived children mirrored back, workload decisions applied as Pods
+// and Services, autoscaler decisions as ModelInfer scale, and `mi apply` refused (kubectl owns
+// the objects). Runs until SIGINT/SIGTERM, then stops its parts in reverse order.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Command } from 'commander';
+import winston from 'winston';
+import { BadArgumentError, setKubernetesMode, startControlPlane, type CliIO, type ComponentStarter } from '@matrixinfer/control-plane';
+import { kubernetesComponents } from '../../controller/components.js';
+
+interface ControllerFlags {
+  kubernetes?: boolean;
+  kubeconfig?: string;
+  namespace?: string;
+  natsUrl?: string;
+  apiPort?: string;
+  logLevel: string;
+}
+
+/** The kubeconfig to use: the named file, else KUBECONFIG / ~/.kube/config, else in-cluster. */
+export function loadKubeConfig(file: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (file !== undefined) kc.loadFromFile(file);
+    else kc.loadFromDefault();
+  } catch (err) {
+    throw new BadArgumentError(`cannot read the kubeconfig${file ? ` ${file}` : ''}: ${(err as Error).message}`);
+  }
+  if (kc.getCurrentCluster() === null) throw new BadArgumentError('no Kubernetes cluster configured: pass --kubeconfig FILE, set KUBECONFIG, or run in a Pod with a service account');
+  return kc;
+}
+
+function parsePort(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new BadArgumentError(`--api-port must be a port number (0-65535), got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Marks the shared NATS as Kubernetes mode, so every `mi apply` and API replica refuses writes. */
+function modeMarker(by: string): ComponentStarter {
+  return { name: 'mode', start: async (c) => (await setKubernetesMode(c.nc, by), { stop: async () => undefined }) };
+}
+
+/** The `controller` subcommand. */
+export function controllerCommand(io: CliIO): Command {
+  return new Command('controller')
+    .description('Kubernetes mode: CRD informers → events, mirrored children, Kubernetes actuator, scale applier')
+    .option('--kubernetes', 'run against the Kubernetes API (the only mode of `mi controller`; one machine uses `mi up`)')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default KUBECONFIG, ~/.kube/config, then the in-cluster service account)')
+    .option('-n, --namespace <ns>', 'watch and manage only this namespace (default every namespace)')
+    .option('--nats-url <url>', 'NATS server (default env NATS_URL, else nats://127.0.0.1:4222)')
+    .option('--api-port <port>', 'read-only control-plane API port (env MI_API_PORT, default 8090)')
+    .option('--log-level <level>', 'error, warn, info or debug', 'info')
+    .action(async (flags: ControllerFlags) => {
+      if (!flags.kubernetes) throw new BadArgumentError('mi controller only runs in Kubernetes mode: pass --kubernetes (on one machine, `mi up` runs the control plane)');
+      const kubeConfig = loadKubeConfig(flags.kubeconfig);
+      const apiPort = parsePort(flags.apiPort);
+      const by = io.env.POD_NAME ?? `mi-controller@${hostname()}`;
+      const logger = winston.createLogger({
+        level: flags.logLevel,
+        format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+        defaultMeta: { controller: by },
+        transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],
+      });
+      // The local actuator's instance logs need a directory; nothing of it is used in this mode.
+      const dataDir = mkdtempSync(join(tmpdir(), 'mi-controller-'));
+      const ac = new AbortController();
+      io.stop?.addEventListener('abort', () => ac.abort(), { once: true });
+      const onSignal = () => ac.abort();
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const cp = await startControlPlane({
+          natsUrl: flags.natsUrl ?? io.env.NATS_URL,
+          dataDir,
+          apiPort,
+          logger,
+          components: [modeMarker(by), ...kubernetesComponents({ kubeConfig, namespace: flags.namespace })],
+        });
+        io.out(JSON.stringify({ controller: 'kubernetes', cluster: kubeConfig.getCurrentCluster()?.server, namespace: flags.namespace ?? '*', api: cp.api.url, components: cp.components }));
+        if (!ac.signal.aborted) await new Promise<void>((r) => ac.signal.addEventListener('abort', () => r(), { once: true }));
+        logger.info('stopping');
+        await cp.stop();
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        rmSync(dataDir, { recursive: true, force: true });
+        logger.close();
+      }
+    });
+}
