@@ -24,7 +24,7 @@ export function buildProgram(io: CliIO, onForwardExit: (code: number) => void = 
   for (const cmd of [applyCommand(io, globals), getCommand(io, globals), deleteCommand(io, globals), eventsCommand(io, globals), replayCommand(io, globals), renderCommand(io), upCommand(io, globals)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }));
   }
-  for (const [name, description] of FORWARDED_COMMANDS) program.addCommand(forwardedCommand(name, description, io, onForwardExit));
+  for (const [name, description] of FORWARDED_COMMANDS) program.addCommand(forwardedCommand(name, description, io, onForwardExit, globals));
   return program;
 }
 

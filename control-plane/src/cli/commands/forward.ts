@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { ControlPlaneError } from '../../errors.js';
-import type { CliIO } from '../io.js';
+import type { CliIO, GlobalOptions } from '../io.js';
 
 /** The commands `mi` forwards to `mi-k8s`, with their one-line help. */
 export const FORWARDED_COMMANDS: ReadonlyArray<readonly [string, string]> = [
@@ -25,8 +25,11 @@ export function resolveK8sEntry(): string {
   }
 }
 
-/** A `mi <name>` command that runs `mi-k8s <name> …args` and resolves to its exit code via `onExit`. */
-export function forwardedCommand(name: string, description: string, io: CliIO, onExit: (code: number) => void): Command {
+/**
+ * A `mi <name>` command that runs `mi-k8s <name> …args` and resolves to its exit code via
+ * `onExit`. `mi`'s own --nats-url (parsed by `mi` wherever it stands) reaches the child as NATS_URL.
+ */
+export function forwardedCommand(name: string, description: string, io: CliIO, onExit: (code: number) => void, globals: () => GlobalOptions = () => ({})): Command {
   return new Command(name)
     .description(description)
     .helpOption(false)
@@ -36,9 +39,16 @@ export function forwardedCommand(name: string, description: string, io: CliIO, o
     .action(async (args: string[]) => {
       const entry = resolveK8sEntry();
       const code = await new Promise<number>((resolve, reject) => {
-        const child = spawn(process.execPath, [entry, name, ...args], { stdio: 'inherit', env: { ...process.env, ...io.env } as NodeJS.ProcessEnv });
-        child.once('error', reject);
-        child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
+        const natsUrl = globals().natsUrl;
+        const env = { ...process.env, ...io.env, ...(natsUrl !== undefined ? { NATS_URL: natsUrl } : {}) } as NodeJS.ProcessEnv;
+        const child = spawn(process.execPath, [entry, name, ...args], { stdio: 'inherit', env });
+        // `mi` may be PID 1 of a container: signals sent to it are the child's to handle (stop in order).
+        const relay = (sig: NodeJS.Signals) => void child.kill(sig);
+        const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+        for (const s of signals) process.on(s, relay);
+        const done = () => signals.forEach((s) => process.off(s, relay));
+        child.once('error', (err) => (done(), reject(err)));
+        child.once('exit', (c, signal) => (done(), resolve(c ?? (signal ? 128 : 1))));
       });
       onExit(code);
     });

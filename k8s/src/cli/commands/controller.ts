@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import winston from 'winston';
 import { BadArgumentError, setKubernetesMode, startControlPlane, type CliIO, type ComponentStarter } from '@matrixinfer/control-plane';
 import { kubernetesComponents } from '../../controller/components.js';
+import { preflight } from '../../controller/preflight.js';
 
 interface ControllerFlags {
   kubernetes?: boolean;
@@ -60,6 +61,7 @@ export function controllerCommand(io: CliIO): Command {
       if (!flags.kubernetes) throw new BadArgumentError('mi controller only runs in Kubernetes mode: pass --kubernetes (on one machine, `mi up` runs the control plane)');
       const kubeConfig = loadKubeConfig(flags.kubeconfig);
       const apiPort = parsePort(flags.apiPort);
+      await preflight(kubeConfig, flags.namespace);
       const by = io.env.POD_NAME ?? `mi-controller@${hostname()}`;
       const logger = winston.createLogger({
         level: flags.logLevel,

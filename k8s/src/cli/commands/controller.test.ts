@@ -1,0 +1,104 @@
+// `mi controller --kubernetes` as a user runs it: the real `mi` entry (forwarding to mi-k8s) as
+// a child process against the test API server and a real nats-server; bad invocations fail
+// with a message and exit code, never a stack trace.
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { createResourceStore } from '@matrixinfer/events';
+import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import { kubectl, kubectlPath } from '../../testing/apiserver/kubectl.js';
+import { startTestApiServer, type TestApiServer } from '../../testing/apiserver/server.js';
+
+const MI = fileURLToPath(new URL('../../../../control-plane/bin/mi.js', import.meta.url));
+const CRD_DIR = fileURLToPath(new URL('../../../crds/', import.meta.url));
+
+function run(args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [MI, ...args], { env: { ...process.env, KUBECONFIG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, out: () => out, err: () => err, exit };
+}
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`${what}: not met in time`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('mi controller --kubernetes (real mi entry, test API server, real nats-server)', function () {
+  this.timeout(60_000);
+  let server: TestNatsServer;
+  let api: TestApiServer;
+  let nc: NatsConnection;
+  const running: ChildProcess[] = [];
+  before(async function () {
+    if (!kubectlPath()) this.skip();
+    server = await startNatsServer();
+    api = await startTestApiServer({ crds: readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(CRD_DIR, f)), namespaces: ['default'] });
+    nc = await connect({ servers: server.url });
+  });
+  after(async () => {
+    for (const c of running) if (c.exitCode === null) c.kill('SIGKILL');
+    await nc?.close();
+    await api?.stop();
+    await server?.close();
+  });
+
+  it('without --kubernetes, or with an unreadable kubeconfig, it exits 1 with a message', async () => {
+    const bare = run(['controller']);
+    expect(await bare.exit).to.equal(1);
+    expect(bare.err()).to.match(/mi controller only runs in Kubernetes mode: pass --kubernetes/);
+    const bad = run(['controller', '--kubernetes', '--kubeconfig', '/nonexistent/kubeconfig']);
+    expect(await bad.exit).to.equal(1);
+    expect(bad.err()).to.match(/cannot read the kubeconfig \/nonexistent\/kubeconfig/);
+    expect(bad.err()).to.not.match(/\n\s+at /);
+    const bare2 = await startTestApiServer({ namespaces: ['default'] });
+    try {
+      const nocrd = run(['controller', '--kubernetes', '--kubeconfig', bare2.kubeconfigPath]);
+      expect(await nocrd.exit).to.equal(1);
+      expect(nocrd.err()).to.match(/the CRD models\.registry\.matrixinfer\.ai is not installed on http:\/\/127\.0\.0\.1:\d+: run `kubectl apply -k k8s\/crds`/);
+    } finally {
+      await bare2.stop();
+    }
+    // Nothing listens on port 1 of the loopback address.
+    const dir = mkdtempSync(join(tmpdir(), 'mi-kc-'));
+    try {
+      writeFileSync(join(dir, 'kubeconfig'), 'apiVersion: v1\nkind: Config\nclusters: [{ name: x, cluster: { server: "http://127.0.0.1:1" } }]\ncontexts: [{ name: x, context: { cluster: x } }]\ncurrent-context: x\n');
+      const down = run(['controller', '--kubernetes', '--kubeconfig', join(dir, 'kubeconfig')]);
+      expect(await down.exit).to.equal(1);
+      expect(down.err()).to.match(/cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:1/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts, ingests a kubectl-applied Model, marks Kubernetes mode, and stops cleanly on SIGTERM', async () => {
+    const c = run(['controller', '--kubernetes', '--kubeconfig', api.kubeconfigPath, '--nats-url', server.url, '--api-port', '0', '--log-level', 'warn']);
+    running.push(c.child);
+    await until('the start line', () => /"controller":"kubernetes"/.test(c.out()) || c.child.exitCode !== null);
+    const line = JSON.parse(c.out().trim().split('\n')[0]) as { api: string; components: string[] };
+    expect(line.components).to.include.members(['mode', 'controllers', 'projector', 'actuator-kubernetes', 'scale-applier', 'mirror', 'ingest']);
+    expect(line.components).to.not.include('actuator');
+    expect((await fetch(`${line.api}/healthz`)).status).to.equal(200);
+
+    const yaml = 'apiVersion: registry.matrixinfer.ai/v1alpha1\nkind: Model\nmetadata: { name: cli }\nspec:\n  backends: [{ name: sim, type: vLLM, modelURI: hf://org/m, minReplicas: 0, maxReplicas: 1, workers: [{ type: server }] }]\n';
+    expect((await kubectl(api, ['apply', '-f', '-'], { input: yaml })).code).to.equal(0);
+    const store = createResourceStore({ js: jetstream(nc), jsm: await jetstreamManager(nc) });
+    await until('the Model in MI_DESIRED', async () => (await store.get('Model', 'default', 'cli')) !== null);
+    const post = await fetch(`${line.api}/apis/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml });
+    expect(post.status).to.equal(403);
+
+    c.child.kill('SIGTERM');
+    expect(await c.exit).to.equal(0);
+  });
+});
