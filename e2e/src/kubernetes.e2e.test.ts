@@ -131,6 +131,19 @@ describe('Kubernetes mode end to end (real kubectl, test API server, stand-in ku
     expect(text).to.not.equal('');
   });
 
+  it('status written back: kubectl get shows the status columns, kubectl wait sees Active, observedGeneration is the Kubernetes generation', async () => {
+    const w = await kubectl(api, ['wait', '--for=condition=Active', `model/${MODEL}`, '-n', NS, '--timeout=30s']);
+    expect(w.code, w.stderr).to.equal(0);
+    const table = await k(['get', 'models', '-n', NS]);
+    expect(table).to.match(new RegExp(`^${MODEL}\\s+${MODEL}\\s+True\\s+False\\s+`, 'm'));
+    await waitFor('kubectl get modelinfers to show 2 available', async () => new RegExp(`^${INFER}\\s+2\\s+2\\s+2\\s+`, 'm').test(await k(['get', 'modelinfers', '-n', NS])) || undefined, { timeoutMs: 20_000 });
+    const m = await getJson<Obj & { metadata: { generation: number }; status: { observedGeneration: number; conditions: { type: string; lastTransitionTime?: string }[] } }>(['get', 'model', MODEL, '-n', NS]);
+    expect(m.status.observedGeneration).to.equal(m.metadata.generation);
+    for (const c of m.status.conditions) expect(c.lastTransitionTime, c.type).to.match(/^\d{4}-\d\d-\d\dT/);
+    const mi = await getJson<{ status: { replicas: number; labelSelector: string } }>(['get', 'modelinfer', INFER, '-n', NS]);
+    expect(mi.status).to.include({ replicas: 2, labelSelector: `modelinfer.matrixinfer.ai/name=${INFER}` });
+  });
+
   it('mi apply is refused with an error naming kubectl; mi get still reads', async () => {
     const r = await runMi(server.url, ['apply', '-f', '-'], { stdin: modelYaml({ name: 'via-mi', replicas: 1 }) });
     expect(r.code).to.not.equal(0);

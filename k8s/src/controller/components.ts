@@ -1,14 +1,16 @@
 // Kubernetes mode as a list of control-plane parts: the same controllers, projector,
 // autoscaler, collector and endpoint controller as the embedded default, with the local
 // actuator replaced by the Kubernetes one, and the Kubernetes edges added: the ingest (CRDs →
-// MI_DESIRED), the mirror (derived children → Kubernetes) and the scale applier (autoscaler
-// decisions → the ModelInfer scale). Only ingest and actuation differ from one machine.
+// MI_DESIRED), the mirror (derived children → Kubernetes), the status write-back (mi-status →
+// status subresources) and the scale applier (autoscaler decisions → the ModelInfer scale).
+// Only ingest and actuation differ from one machine.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { defaultComponents, type ComponentStarter } from '@matrixinfer/control-plane';
 import { startK8sActuator } from '../actuator/actuator.js';
 import { startIngest } from '../ingest/runner.js';
 import { startMirror } from '../mirror/runner.js';
 import { startScaleApplier } from '../scale/applier.js';
+import { startStatusWriter } from '../status/runner.js';
 
 export interface KubernetesComponentsOptions {
   kubeConfig: KubeConfig;
@@ -43,6 +45,8 @@ export function kubernetesComponents(o: KubernetesComponentsOptions): ComponentS
     },
     // Children derived in the log appear in Kubernetes before the actuator needs their uid.
     { name: 'mirror', start: (c) => startMirror({ nc: c.nc, kubeConfig: o.kubeConfig, logger: c.logger, namespace: o.namespace }) },
+    // mi-status → each object's status subresource (what `kubectl get` and `kubectl wait` read).
+    { name: 'status-writer', start: (c) => startStatusWriter({ nc: c.nc, kubeConfig: o.kubeConfig, logger: c.logger, namespace: o.namespace }) },
     // Last: everything that reacts to the resources it writes is already running.
     {
       name: 'ingest',
