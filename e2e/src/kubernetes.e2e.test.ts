@@ -153,6 +153,30 @@ describe('Kubernetes mode end to end (real kubectl, test API server, stand-in ku
     expect(get.stdout).to.match(new RegExp(`^${MODEL}\\b`, 'm'));
   });
 
+  it('kubectl scale of a kubectl-applied ModelInfer to 3: three groups serve, the first Pod is not restarted, no new revision', async () => {
+    const PLAIN = 'plain';
+    await k(['apply', '-n', NS, '-f', '-'], `apiVersion: workload.matrixinfer.ai/v1alpha1\nkind: ModelInfer\nmetadata: { name: ${PLAIN} }\nspec: { replicas: 1, template: { roles: [{ name: server, replicas: 1, entryTemplate: { spec: { containers: [{ name: engine, image: "vllm/vllm-openai:v0.8.5" }] } } }] } }\n`);
+    type Pod = Obj & { status?: { podIP?: string; conditions?: { type: string; status: string }[] } };
+    const readyPods = async () => (await getJson<{ items: Pod[] }>(['get', 'pods', '-n', NS, '-l', `modelinfer.matrixinfer.ai/name=${PLAIN}`])).items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const first = await waitFor('the first group ready', async () => ((await readyPods()).length === 1 ? (await readyPods())[0] : undefined), { timeoutMs: 30_000 });
+    const revision = await waitFor('an update revision', async () => (await getJson<{ status?: { updateRevision?: string } }>(['get', 'modelinfer', PLAIN, '-n', NS])).status?.updateRevision, { timeoutMs: 20_000 });
+
+    await k(['scale', `modelinfer/${PLAIN}`, '-n', NS, '--replicas', '3']);
+    const pods = await waitFor('three groups ready', async () => {
+      const ready = await readyPods();
+      return ready.length === 3 ? ready : undefined;
+    }, { timeoutMs: 60_000, describe: async () => (await kubectl(api, ['get', 'pods,modelinfers', '-n', NS, '-o', 'wide'])).stdout });
+    expect(pods.map((p) => p.metadata.name).sort()).to.deep.equal([0, 1, 2].map((g) => `${PLAIN}-${g}-server-0-0`));
+    expect(pods.find((p) => p.metadata.name === first.metadata.name)?.metadata.uid).to.equal(first.metadata.uid);
+    for (const p of pods) expect((await fetch(`http://${p.status!.podIP}:8000/v1/models`)).status, p.metadata.name).to.equal(200);
+    const mi = await getJson<{ spec: { replicas: number }; status: { updateRevision?: string } }>(['get', 'modelinfer', PLAIN, '-n', NS]);
+    expect(mi.spec.replicas).to.equal(3);
+    expect(mi.status.updateRevision).to.equal(revision);
+    for (const r of kubelet!.running()) if (r.pid) pids.add(r.pid);
+    await k(['delete', 'modelinfer', PLAIN, '-n', NS]);
+    await waitFor('its Pods gone', async () => (await readyPods()).length === 0 || undefined, { timeoutMs: 30_000 });
+  });
+
   it('kubectl delete model: the children, Pods and Services go, and the route empties', async () => {
     await k(['delete', 'model', MODEL, '-n', NS, '--wait=false']);
     await waitFor('everything derived gone', async () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { StoredResource } from '@matrixinfer/events';
 import { INGEST_ANNOTATIONS, identityOf, toResourceInput, type K8sObject } from './object.js';
-import { compareResourceVersions, planIngest, relistOrphans, type IngestEventType, type IngestPlan, type SubjectState } from './plan.js';
+import { compareResourceVersions, planIngest, planMirroredScale, relistOrphans, type IngestEventType, type IngestPlan, type SubjectState } from './plan.js';
 
 const KIND = { kind: 'Model', apiVersion: 'registry.matrixinfer.ai/v1alpha1' };
 
@@ -108,5 +108,28 @@ describe('ingest plan', () => {
     expect(orphans.map((o) => [o.metadata?.name, o.metadata?.uid])).to.deep.equal([['gone', 'u2']]);
     const p = planIngest('delete', orphans[0]!, KIND, { seq: 2, live: stored(k8s('gone', 'u2', '11'), 2) });
     expect(ops(p)).to.deep.equal(['delete@2']);
+  });
+});
+
+describe('k8s ingest plan: planMirroredScale', () => {
+  const liveMi = {
+    apiVersion: 'workload.matrixinfer.ai/v1alpha1',
+    kind: 'ModelInfer',
+    metadata: { name: 'm-sim', namespace: 'default', uid: 'log-uid', generation: 3, resourceVersion: '12', creationTimestamp: 't', labels: { a: 'b' } },
+    spec: { replicas: 2, template: { roles: [] } },
+  };
+  it('takes only spec.replicas from Kubernetes into the log version, with the expected revision', () => {
+    const p = planMirroredScale({ metadata: { name: 'm-sim' }, spec: { replicas: 3, template: { roles: ['changed by hand'] } } }, { seq: 12, live: liveMi as never });
+    expect(p.reason).to.equal('scaled');
+    expect(p.writes).to.have.length(1);
+    const w = p.writes[0] as { resource: { spec: unknown; metadata: Record<string, unknown> }; expectedRevision: number };
+    expect(w.resource.spec).to.deep.equal({ replicas: 3, template: { roles: [] } });
+    expect(w.resource.metadata).to.not.have.property('resourceVersion');
+    expect(w.resource.metadata.labels).to.deep.equal({ a: 'b' });
+    expect(w.expectedRevision).to.equal(12);
+  });
+  it('writes nothing when the count is the same, missing or invalid, or the log has no live version', () => {
+    for (const replicas of [2, undefined, -1, 1.5, '3']) expect(planMirroredScale({ spec: { replicas } }, { seq: 12, live: liveMi as never }).writes).to.deep.equal([]);
+    expect(planMirroredScale({ spec: { replicas: 3 } }, { seq: 4, live: null }).reason).to.equal('absent');
   });
 });

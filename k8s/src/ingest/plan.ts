@@ -21,6 +21,7 @@ export type IngestWrite =
 export type IngestReason =
   | 'created'
   | 'updated'
+  | 'scaled'
   | 'recreated'
   | 'adopted'
   | 'deleted'
@@ -129,4 +130,20 @@ export function relistOrphans(listed: readonly K8sObject[], stored: readonly Sto
     out.push({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.metadata.name, namespace: r.metadata.namespace, uid: id.uid, resourceVersion: id.resourceVersion } });
   }
   return out;
+}
+
+/**
+ * A mirrored ModelInfer (a child the log owns) whose Kubernetes spec.replicas was changed
+ * (`kubectl scale`, an HPA, the scale applier): the log's live version with that replica
+ * count, so the change is not lost; every other field stays the log's. Nothing otherwise.
+ */
+export function planMirroredScale(obj: K8sObject, cur: SubjectState): IngestPlan {
+  const replicas = (obj.spec as { replicas?: unknown } | undefined)?.replicas;
+  if (cur.live === null) return { writes: [], reason: 'absent' };
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) return { writes: [], reason: 'unchanged' };
+  const spec = (cur.live.spec ?? {}) as Record<string, unknown>;
+  if (spec.replicas === replicas) return { writes: [], reason: 'unchanged' };
+  const { resourceVersion: _rv, ...metadata } = cur.live.metadata;
+  void _rv;
+  return { writes: [{ op: 'apply', resource: { ...cur.live, metadata, spec: { ...spec, replicas } } as ResourceInput, expectedRevision: cur.seq }], reason: 'scaled' };
 }

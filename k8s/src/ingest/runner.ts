@@ -3,7 +3,7 @@
 // revision. A conflicting write (someone else wrote the subject meanwhile) fails the handler,
 // so the loop relists and plans again from the newer state: nothing lost, nothing twice.
 // Objects the mirror wrote (children derived by the Model controller) are not ingested: the
-// log is their source, Kubernetes only shows them.
+// log is their source, Kubernetes only shows them; only a ModelInfer's scale comes back.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -14,7 +14,7 @@ import { customKindSource } from './kube-source.js';
 import { startListWatch, type KindSource, type ListWatch, type ListWatchStats } from './listwatch.js';
 import { isMirrored } from './mirrored.js';
 import type { K8sObject } from './object.js';
-import { planIngest, relistOrphans, type IngestEventType, type IngestReason, type IngestWrite } from './plan.js';
+import { planIngest, planMirroredScale, relistOrphans, type IngestEventType, type IngestReason, type IngestWrite } from './plan.js';
 
 /** `source` of the MI_DESIRED envelopes the ingest writes. */
 export const INGEST_SOURCE = 'k8s/ingest';
@@ -69,11 +69,15 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   }
 
   async function handle(info: KindInfo, type: IngestEventType, obj: K8sObject): Promise<void> {
-    if (isMirrored(obj)) return count(info.kind, 'mirrored');
+    const mirrored = isMirrored(obj);
+    // A mirrored child's only field Kubernetes may change is a ModelInfer's scale.
+    if (mirrored && (type === 'delete' || info.kind !== 'ModelInfer')) return count(info.kind, 'mirrored');
     const namespace = obj.metadata?.namespace ?? 'default';
     const name = obj.metadata?.name ?? '';
     const rec = await store.read(info.kind, namespace, name);
-    const plan = planIngest(type, obj, info, { seq: rec.seq, live: rec.live });
+    const cur = { seq: rec.seq, live: rec.live };
+    const plan = mirrored ? planMirroredScale(obj, cur) : planIngest(type, obj, info, cur);
+    if (mirrored && plan.writes.length === 0) return count(info.kind, 'mirrored');
     for (const w of plan.writes) await write(store, w);
     count(info.kind, plan.reason);
     if (plan.writes.length > 0) log.info('ingested', { kind: info.kind, namespace, name, reason: plan.reason, resourceVersion: obj.metadata?.resourceVersion });
