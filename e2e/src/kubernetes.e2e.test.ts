@@ -53,6 +53,13 @@ describe('Kubernetes mode end to end (real kubectl, test API server, stand-in ku
   };
   const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json'])) as T;
 
+  // The control plane as `mi controller --kubernetes` composes it (mode marker included).
+  const startSystem = () => {
+    const mode = { name: 'mode', start: async (c: { nc: NatsConnection }) => (await setKubernetesMode(c.nc, 'e2e-controller'), { stop: async () => undefined }) };
+    const components = [mode, ...kubernetesComponents({ kubeConfig: api.kubeConfig, actuatorRetryMs: 200, finalizerCheckMs: 200 })];
+    return startControlPlane({ natsUrl: server.url, dataDir, apiPort: 0, logger: fileLogger(dataDir, 'controller'), components });
+  };
+
   before(async function () {
     if (!kubectlPath()) this.skip();
     this.timeout(60_000);
@@ -61,8 +68,7 @@ describe('Kubernetes mode end to end (real kubectl, test API server, stand-in ku
     api = await startTestApiServer({ crds: readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(CRD_DIR, f)), namespaces: [NS] });
     const logger = fileLogger(dataDir, 'controller');
     kubelet = startStandInKubelet({ kubeConfig: api.kubeConfig, simulatorCommand: [process.execPath, SIM], logger, probePeriodMs: 100, killGraceMs: 2000 });
-    const mode = { name: 'mode', start: async (c: { nc: NatsConnection }) => (await setKubernetesMode(c.nc, 'e2e-controller'), { stop: async () => undefined }) };
-    cp = await startControlPlane({ natsUrl: server.url, dataDir, apiPort: 0, logger, components: [mode, ...kubernetesComponents({ kubeConfig: api.kubeConfig, actuatorRetryMs: 200 })] });
+    cp = await startSystem();
     gw = await startGatewayProcess(children, server.url, 'gw-e2e-k8s');
     nc = await connectNats({ url: server.url, name: 'e2e-k8s' });
     kv = await routesKv(nc);
@@ -77,7 +83,7 @@ describe('Kubernetes mode end to end (real kubectl, test API server, stand-in ku
     await nc?.close();
     await api?.stop();
     await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir && !process.env.MI_E2E_KEEP) rmSync(dataDir, { recursive: true, force: true });
     for (const pid of pids) expect(pidAlive(pid), `simulator ${pid} outlived the suite`).to.equal(false);
   });
 
@@ -177,13 +183,26 @@ describe('Kubernetes mode end to end (real kubectl, test API server, stand-in ku
     await waitFor('its Pods gone', async () => (await readyPods()).length === 0 || undefined, { timeoutMs: 30_000 });
   });
 
-  it('kubectl delete model: the children, Pods and Services go, and the route empties', async () => {
+  it('kubectl delete model while the controller is down: the finalizer holds it; once the controller is back everything derived, every Pod and Service and the Model go', async () => {
+    const m = await getJson<Obj & { metadata: { finalizers?: string[] } }>(['get', 'model', MODEL, '-n', NS]);
+    expect(m.metadata.finalizers).to.include('matrixinfer.ai/cleanup');
+    await cp!.stop();
+    cp = undefined;
     await k(['delete', 'model', MODEL, '-n', NS, '--wait=false']);
-    await waitFor('everything derived gone', async () => {
+    await api.settle();
+    // Held by the finalizer: nothing removed while nobody cleans up.
+    const held = await getJson<Obj & { metadata: { deletionTimestamp?: string } }>(['get', 'model', MODEL, '-n', NS]);
+    expect(held.metadata.deletionTimestamp).to.be.a('string');
+    expect(await k(['get', 'pods', '-n', NS, '-o', 'name'])).to.include(`pod/${INFER}-0-server-0-0`);
+
+    cp = await startSystem();
+    await waitFor('everything derived gone, and the Model', async () => {
       await api.settle();
-      const left = await k(['get', 'modelinfers,modelservers,modelroutes,pods', '-n', NS, '-o', 'name']);
+      const left = await k(['get', 'models,modelinfers,modelservers,modelroutes,pods', '-n', NS, '-o', 'name']);
       return left.trim() === '' ? true : undefined;
-    }, { timeoutMs: 60_000, describe: async () => (await kubectl(api, ['get', 'modelinfers,modelservers,modelroutes,pods,services', '-n', NS, '-o', 'name'])).stdout });
+    }, { timeoutMs: 60_000, describe: async () => (await kubectl(api, ['get', 'models,modelinfers,modelservers,modelroutes,pods,services', '-n', NS, '-o', 'name'])).stdout });
+    const services = await k(['get', 'services', '-n', NS, '-o', 'name']);
+    expect(services).to.not.include(INFER);
     await waitFor('no route entry', async () => entryEndpoints(await readRoute(kv, MODEL)).length === 0, { timeoutMs: 20_000 });
     await waitFor('simulators stopped', () => [...pids].every((p) => !pidAlive(p)), { timeoutMs: 20_000 });
   });

@@ -29,7 +29,7 @@ export interface InProcessControlPlane {
 export function fileLogger(dataDir: string, name: string): winston.Logger {
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
   return winston.createLogger({
-    level: 'info',
+    level: process.env.MI_E2E_LOG_LEVEL ?? 'info',
     format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
     transports: [new winston.transports.File({ filename: join(dataDir, 'logs', `${name}.log`) })],
   });

@@ -7,7 +7,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { defaultComponents, type ComponentStarter } from '@matrixinfer/control-plane';
 import { startK8sActuator } from '../actuator/actuator.js';
-import { startIngest } from '../ingest/runner.js';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { createResourceStore } from '@matrixinfer/events';
+import { startFinalizer } from '../finalizer/runner.js';
+import { INGEST_SOURCE, startIngest } from '../ingest/runner.js';
 import { startMirror } from '../mirror/runner.js';
 import { startScaleApplier } from '../scale/applier.js';
 import { startStatusWriter } from '../status/runner.js';
@@ -20,6 +23,8 @@ export interface KubernetesComponentsOptions {
   defaultImage?: string;
   /** Kubernetes actuator re-plan period (default 5 s; tests pass less). */
   actuatorRetryMs?: number;
+  /** How often objects being deleted are checked for leftovers (default 1 s). */
+  finalizerCheckMs?: number;
 }
 
 /** The parts of `mi controller --kubernetes`, in start order. */
@@ -51,9 +56,17 @@ export function kubernetesComponents(o: KubernetesComponentsOptions): ComponentS
     {
       name: 'ingest',
       start: async (c) => {
-        const i = await startIngest({ nc: c.nc, kubeConfig: o.kubeConfig, logger: c.logger, namespace: o.namespace });
+        const store = createResourceStore({ js: jetstream(c.nc), jsm: await jetstreamManager(c.nc), source: INGEST_SOURCE });
+        // The cleanup finalizer sees each object after its log writes (a delete is in the log first).
+        const finalizer = startFinalizer({ kubeConfig: o.kubeConfig, store, logger: c.logger, checkMs: o.finalizerCheckMs });
+        const i = await startIngest({ nc: c.nc, kubeConfig: o.kubeConfig, logger: c.logger, namespace: o.namespace, store, observe: finalizer.observe });
         await i.synced;
-        return i;
+        return {
+          async stop() {
+            await i.stop();
+            await finalizer.stop();
+          },
+        };
       },
     },
   ];

@@ -31,6 +31,8 @@ export interface IngestOptions {
   sourceFor?: (info: KindInfo) => KindSource<K8sObject>;
   /** Replaces the MI_DESIRED resource log (tests). */
   store?: ResourceStore;
+  /** Told about every object handled, after its log writes were made (the cleanup finalizer). */
+  observe?: (info: KindInfo, type: IngestEventType, obj: K8sObject) => Promise<void>;
   /** Retry delays of the loops (defaults 500 and 10 000 ms). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -69,6 +71,11 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   }
 
   async function handle(info: KindInfo, type: IngestEventType, obj: K8sObject): Promise<void> {
+    await plan(info, type, obj);
+    await opts.observe?.(info, type, obj);
+  }
+
+  async function plan(info: KindInfo, type: IngestEventType, obj: K8sObject): Promise<void> {
     const mirrored = isMirrored(obj);
     // A mirrored child's only field Kubernetes may change is a ModelInfer's scale.
     if (mirrored && (type === 'delete' || info.kind !== 'ModelInfer')) return count(info.kind, 'mirrored');
@@ -76,12 +83,12 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     const name = obj.metadata?.name ?? '';
     const rec = await store.read(info.kind, namespace, name);
     const cur = { seq: rec.seq, live: rec.live };
-    const plan = mirrored ? planMirroredScale(obj, cur) : planIngest(type, obj, info, cur);
-    if (mirrored && plan.writes.length === 0) return count(info.kind, 'mirrored');
-    for (const w of plan.writes) await write(store, w);
-    count(info.kind, plan.reason);
-    if (plan.writes.length > 0) log.info('ingested', { kind: info.kind, namespace, name, reason: plan.reason, resourceVersion: obj.metadata?.resourceVersion });
-    else log.debug('skipped', { kind: info.kind, namespace, name, reason: plan.reason, resourceVersion: obj.metadata?.resourceVersion });
+    const p = mirrored ? planMirroredScale(obj, cur) : planIngest(type, obj, info, cur);
+    if (mirrored && p.writes.length === 0) return count(info.kind, 'mirrored');
+    for (const w of p.writes) await write(store, w);
+    count(info.kind, p.reason);
+    if (p.writes.length > 0) log.info('ingested', { kind: info.kind, namespace, name, reason: p.reason, resourceVersion: obj.metadata?.resourceVersion });
+    else log.debug('skipped', { kind: info.kind, namespace, name, reason: p.reason, resourceVersion: obj.metadata?.resourceVersion });
   }
 
   for (const info of kinds) {

@@ -3,6 +3,7 @@
 // Kubernetes with its own field manager; a tombstone deletes the mirrored object (only one that
 // carries the mirror mark, never a user's object of the same name). Failed requests are retried
 // with the latest version of their subject, so the cluster converges once the API is back.
+import { randomUUID } from 'node:crypto';
 import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -92,7 +93,8 @@ export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
     stream: STREAMS.desired,
     filter: 'mi.desired.>',
     from: 'last-per-subject',
-    namePrefix: 'k8s-mirror',
+    // Unique per start: a consumer a stopped mirror left on the server must not be picked up again.
+    namePrefix: `k8s_mirror_${randomUUID().slice(0, 8)}`,
     onMessage: async (m) => {
       const { envelope, live } = resourceFromMessage(m.seq, m.data);
       const last = envelope.data;
