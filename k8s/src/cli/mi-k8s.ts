@@ -32,6 +32,18 @@ export async function runK8sCli(argv: string[], io: CliIO): Promise<number> {
 
 const isMain = process.argv[1] !== undefined && /(^|[\\/])mi-k8s(\.[jt]s)?$/.test(process.argv[1]);
 if (isMain) {
+  // Started by `mi` (forward.ts): if `mi` dies without relaying a signal (SIGKILL), stop as for
+  // SIGTERM instead of running on as an orphan.
+  const parent = Number(process.env.MI_PARENT_PID);
+  if (Number.isInteger(parent) && parent > 0) {
+    const t = setInterval(() => {
+      if (process.ppid !== parent) {
+        clearInterval(t);
+        process.kill(process.pid, 'SIGTERM');
+      }
+    }, 1000);
+    t.unref();
+  }
   const code = await runK8sCli(process.argv.slice(2), processIO());
   process.stdout.write('', () => process.exit(code));
 }

@@ -40,7 +40,7 @@ export function forwardedCommand(name: string, description: string, io: CliIO, o
       const entry = resolveK8sEntry();
       const code = await new Promise<number>((resolve, reject) => {
         const natsUrl = globals().natsUrl;
-        const env = { ...process.env, ...io.env, ...(natsUrl !== undefined ? { NATS_URL: natsUrl } : {}) } as NodeJS.ProcessEnv;
+        const env = { ...process.env, ...io.env, ...(natsUrl !== undefined ? { NATS_URL: natsUrl } : {}), MI_PARENT_PID: String(process.pid) } as NodeJS.ProcessEnv;
         const child = spawn(process.execPath, [entry, name, ...args], { stdio: 'inherit', env });
         // `mi` may be PID 1 of a container: signals sent to it are the child's to handle (stop in order).
         const relay = (sig: NodeJS.Signals) => void child.kill(sig);

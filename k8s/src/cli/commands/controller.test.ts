@@ -2,7 +2,7 @@
 // a child process against the test API server and a real nats-server; bad invocations fail
 // with a message and exit code, never a stack trace.
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,9 +86,8 @@ describe('mi controller --kubernetes (real mi entry, test API server, real nats-
     const c = run(['controller', '--kubernetes', '--kubeconfig', api.kubeconfigPath, '--nats-url', server.url, '--api-port', '0', '--log-level', 'warn']);
     running.push(c.child);
     await until('the start line', () => /"controller":"kubernetes"/.test(c.out()) || c.child.exitCode !== null);
-    const line = JSON.parse(c.out().trim().split('\n')[0]) as { api: string; components: string[] };
-    expect(line.components).to.include.members(['mode', 'controllers', 'projector', 'actuator-kubernetes', 'scale-applier', 'mirror', 'ingest']);
-    expect(line.components).to.not.include('actuator');
+    const line = JSON.parse(c.out().trim().split('\n')[0]) as { api: string; lease: string | null };
+    expect(line.lease).to.equal('default/matrixinfer-controller');
     expect((await fetch(`${line.api}/healthz`)).status).to.equal(200);
 
     const yaml = 'apiVersion: registry.matrixinfer.ai/v1alpha1\nkind: Model\nmetadata: { name: cli }\nspec:\n  backends: [{ name: sim, type: vLLM, modelURI: hf://org/m, minReplicas: 0, maxReplicas: 1, workers: [{ type: server }] }]\n';
@@ -100,5 +99,55 @@ describe('mi controller --kubernetes (real mi entry, test API server, real nats-
 
     c.child.kill('SIGTERM');
     expect(await c.exit).to.equal(0);
+  });
+
+  it('two replicas: one leads, the standby does nothing; SIGKILL the leader and the standby takes over; no event twice', async () => {
+    const args = ['controller', '--kubernetes', '--kubeconfig', api.kubeconfigPath, '--nats-url', server.url, '--api-port', '0', '--lease-duration', '2', '--log-level', 'info'];
+    const a = run(args, { POD_NAME: 'replica-a' });
+    running.push(a.child);
+    await until('a leads', () => /"message":"started leading"/.test(a.err()));
+    const b = run(args, { POD_NAME: 'replica-b' });
+    running.push(b.child);
+    await until('b started', () => /"controller":"kubernetes"/.test(b.out()));
+    const model = (name: string) => `apiVersion: registry.matrixinfer.ai/v1alpha1\nkind: Model\nmetadata: { name: ${name} }\nspec:\n  backends: [{ name: sim, type: vLLM, modelURI: hf://org/m, minReplicas: 0, maxReplicas: 1, workers: [{ type: server }] }]\n`;
+    const store = createResourceStore({ js: jetstream(nc), jsm: await jetstreamManager(nc) });
+    expect((await kubectl(api, ['apply', '-f', '-'], { input: model('first') })).code).to.equal(0);
+    await until('first ingested', async () => (await store.get('Model', 'default', 'first')) !== null);
+    expect(b.err()).to.not.match(/started leading/);
+
+    // The controller itself (mi's child) dies without a chance to release the lease.
+    const controllerPid = Number(execFileSync('pgrep', ['-P', String(a.child.pid)]).toString().trim().split('\n')[0]);
+    const killedAt = Date.now();
+    process.kill(controllerPid, 'SIGKILL');
+    await a.exit;
+    await until('b leads', () => /"message":"started leading"/.test(b.err()), 20_000);
+    const tookMs = Date.now() - killedAt;
+    expect((await kubectl(api, ['apply', '-f', '-'], { input: model('second') })).code).to.equal(0);
+    await until('second ingested', async () => (await store.get('Model', 'default', 'second')) !== null);
+    // One version per Kubernetes resourceVersion and one decision per change, across the takeover.
+    const desired = await (await jetstreamManager(nc)).streams.info('MI_DESIRED', { subjects_filter: 'mi.desired.model.>' });
+    expect(desired.state.subjects).to.deep.include({ 'mi.desired.model.default.first': 1, 'mi.desired.model.default.second': 1 });
+    const decisions = await (await jetstreamManager(nc)).streams.info('MI_DECISIONS', { subjects_filter: 'mi.decisions.model.default.first' });
+    expect(decisions.state.subjects).to.deep.equal({ 'mi.decisions.model.default.first': 1 });
+    expect(tookMs, 'takeover after the leader died (ms)').to.be.below(15_000);
+
+    b.child.kill('SIGTERM');
+    expect(await b.exit).to.equal(0);
+  });
+
+  it('SIGKILL of mi itself: the controller it started notices and stops (no orphan)', async () => {
+    const c = run(['controller', '--kubernetes', '--kubeconfig', api.kubeconfigPath, '--nats-url', server.url, '--api-port', '0', '--no-leader-elect', '--log-level', 'warn']);
+    running.push(c.child);
+    await until('started', () => /"controller":"kubernetes"/.test(c.out()));
+    const controllerPid = Number(execFileSync('pgrep', ['-P', String(c.child.pid)]).toString().trim().split('\n')[0]);
+    c.child.kill('SIGKILL');
+    await until('the controller gone', () => {
+      try {
+        process.kill(controllerPid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 20_000);
   });
 });

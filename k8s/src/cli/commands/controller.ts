@@ -12,6 +12,7 @@ import winston from 'winston';
 import { BadArgumentError, setKubernetesMode, startControlPlane, type CliIO, type ComponentStarter } from '@matrixinfer/control-plane';
 import { kubernetesComponents } from '../../controller/components.js';
 import { preflight } from '../../controller/preflight.js';
+import { leaderGate } from '../../controller/leader-gate.js';
 
 interface ControllerFlags {
   kubernetes?: boolean;
@@ -20,6 +21,9 @@ interface ControllerFlags {
   natsUrl?: string;
   apiPort?: string;
   logLevel: string;
+  leaderElect: boolean;
+  leaseNamespace?: string;
+  leaseDuration: string;
 }
 
 /** The kubeconfig to use: the named file, else KUBECONFIG / ~/.kube/config, else in-cluster. */
@@ -47,6 +51,34 @@ function modeMarker(by: string): ComponentStarter {
   return { name: 'mode', start: async (c) => (await setKubernetesMode(c.nc, by), { stop: async () => undefined }) };
 }
 
+/** Leadership was lost while running: the process exits non-zero. */
+export class LeadershipLostError extends BadArgumentError {
+  constructor(reason: string) {
+    super(`stopped: this replica lost the leader Lease (${reason}); restart it to stand by again`);
+    this.name = 'LeadershipLostError';
+  }
+}
+
+// Every part of Kubernetes mode, behind the leader Lease unless --no-leader-elect.
+function parts(by: string, kubeConfig: KubeConfig, flags: ControllerFlags, env: CliIO['env'], leaseDurationMs: number, onLost: (reason: string) => void): ComponentStarter {
+  const inner = [modeMarker(by), ...kubernetesComponents({ kubeConfig, namespace: flags.namespace })];
+  if (!flags.leaderElect) return { name: 'kubernetes', start: async (c) => startAll(inner, c) };
+  const namespace = flags.leaseNamespace ?? env.POD_NAMESPACE ?? 'default';
+  // client-go's proportions: renew deadline 2/3 of the lease, retry period 2/15.
+  return leaderGate({ kubeConfig, namespace, identity: by, leaseDurationMs, renewDeadlineMs: Math.round((leaseDurationMs * 2) / 3), retryPeriodMs: Math.max(200, Math.round((leaseDurationMs * 2) / 15)), parts: inner, onLost });
+}
+
+async function startAll(list: ComponentStarter[], c: Parameters<ComponentStarter['start']>[0]) {
+  const running: { stop(): Promise<void> }[] = [];
+  try {
+    for (const p of list) running.push(await p.start(c));
+  } catch (err) {
+    for (const r of running.reverse()) await r.stop().catch(() => undefined);
+    throw err;
+  }
+  return { stop: async () => { for (const r of running.reverse()) await r.stop(); } };
+}
+
 /** The `controller` subcommand. */
 export function controllerCommand(io: CliIO): Command {
   return new Command('controller')
@@ -57,12 +89,17 @@ export function controllerCommand(io: CliIO): Command {
     .option('--nats-url <url>', 'NATS server (default env NATS_URL, else nats://127.0.0.1:4222)')
     .option('--api-port <port>', 'read-only control-plane API port (env MI_API_PORT, default 8090)')
     .option('--log-level <level>', 'error, warn, info or debug', 'info')
+    .option('--no-leader-elect', 'run without the leader Lease (only ever one replica!)')
+    .option('--lease-namespace <ns>', 'namespace of the leader Lease matrixinfer-controller (default env POD_NAMESPACE, else default)')
+    .option('--lease-duration <seconds>', 'how long a standby waits for a silent leader before taking over', '15')
     .action(async (flags: ControllerFlags) => {
       if (!flags.kubernetes) throw new BadArgumentError('mi controller only runs in Kubernetes mode: pass --kubernetes (on one machine, `mi up` runs the control plane)');
       const kubeConfig = loadKubeConfig(flags.kubeconfig);
       const apiPort = parsePort(flags.apiPort);
       await preflight(kubeConfig, flags.namespace);
-      const by = io.env.POD_NAME ?? `mi-controller@${hostname()}`;
+      const by = io.env.POD_NAME ?? `mi-controller@${hostname()}-${process.pid}`;
+      const leaseSeconds = Number(flags.leaseDuration);
+      if (!(leaseSeconds >= 1 && leaseSeconds <= 3600)) throw new BadArgumentError(`--lease-duration must be a number of seconds between 1 and 3600, got ${JSON.stringify(flags.leaseDuration)}`);
       const logger = winston.createLogger({
         level: flags.logLevel,
         format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
@@ -72,6 +109,7 @@ export function controllerCommand(io: CliIO): Command {
       // The local actuator's instance logs need a directory; nothing of it is used in this mode.
       const dataDir = mkdtempSync(join(tmpdir(), 'mi-controller-'));
       const ac = new AbortController();
+      let lost: string | undefined;
       io.stop?.addEventListener('abort', () => ac.abort(), { once: true });
       const onSignal = () => ac.abort();
       process.on('SIGINT', onSignal);
@@ -82,12 +120,18 @@ export function controllerCommand(io: CliIO): Command {
           dataDir,
           apiPort,
           logger,
-          components: [modeMarker(by), ...kubernetesComponents({ kubeConfig, namespace: flags.namespace })],
+          components: [parts(by, kubeConfig, flags, io.env, leaseSeconds * 1000, (reason) => {
+            lost = reason;
+            ac.abort();
+          })],
         });
-        io.out(JSON.stringify({ controller: 'kubernetes', cluster: kubeConfig.getCurrentCluster()?.server, namespace: flags.namespace ?? '*', api: cp.api.url, components: cp.components }));
+        const lease = flags.leaderElect ? `${flags.leaseNamespace ?? io.env.POD_NAMESPACE ?? 'default'}/matrixinfer-controller` : null;
+        io.out(JSON.stringify({ controller: 'kubernetes', identity: by, cluster: kubeConfig.getCurrentCluster()?.server, namespace: flags.namespace ?? '*', api: cp.api.url, lease }));
         if (!ac.signal.aborted) await new Promise<void>((r) => ac.signal.addEventListener('abort', () => r(), { once: true }));
-        logger.info('stopping');
+        logger.info('stopping', lost === undefined ? {} : { reason: `leadership lost: ${lost}` });
         await cp.stop();
+        // A replica that lost the lease exits non-zero, so Kubernetes restarts it as a clean standby.
+        if (lost !== undefined) throw new LeadershipLostError(lost);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
