@@ -111,5 +111,7 @@ export interface InstanceObservation {
   reason?: string;
   /** InstanceSpec.incarnation of the run observed (absent = 0): stale reports are ignored. */
   incarnation?: number;
+  /** The engine is not installed here: the built-in simulator runs in its place (names the engine program). */
+  simulatedEngine?: string;
   timeMs: number;
 }

@@ -117,7 +117,7 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     const subject = decisionSubject('infer', namespace(), modelInfer);
     await publishEnvelope(jetstream(nc), INSTANCES_DECISION, 'test', subject, { modelInfer, namespace: namespace(), generation: 1, instances, reason: 'test' }, Date.now());
   }
-  function start(extra: { startupTimeoutMs?: number; simulatorCommand?: string[]; resyncMs?: number; drainTimeoutMs?: number; envSources?: CoreObjectReader } = {}): Promise<LocalActuator> {
+  function start(extra: { startupTimeoutMs?: number; simulatorCommand?: string[]; resyncMs?: number; drainTimeoutMs?: number; envSources?: CoreObjectReader; engineInstalled?: (argv: readonly string[]) => Promise<boolean> } = {}): Promise<LocalActuator> {
     return startLocalActuator({ nc, dataDir, logger, simulatorCommand: [process.execPath, FAKE_ENGINE], startupTimeoutMs: 10_000, stopGraceMs: 2000, handleSignals: false, drainGraceMs: 50, ...extra });
   }
   const seen = (instance: string, phase: InstanceObservation['phase']): InstanceObservation | undefined =>
@@ -278,6 +278,19 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     expect(env).to.include({ HF_TOKEN: 'hf_secret', LOG_LEVEL: 'debug', EXTRA: 'literal' });
     const gone = await waitFor('gone failed', () => seen('gone', 'failed'));
     expect(gone.reason).to.match(new RegExp(`Secret ${namespace()}/absent does not exist \\(for HF_TOKEN\\)`));
+  });
+
+  it('runs the simulator with the derived simulator args in place of an engine that is not installed, and says so in the observation', async () => {
+    const probed: string[][] = [];
+    actuator = await start({ engineInstalled: async (argv) => (probed.push([...argv]), false) });
+    await decide([spec('real', { command: ['vllm', 'serve', 'org/m'], args: ['--port', '$(PORT)'], simulatorArgs: ['--served-model-name', 'm'], env: { FAKE_MARK: 'sim' } })]);
+    const ready = await waitFor('real ready', () => seen('real', 'ready'));
+    expect(ready.simulatedEngine).to.equal('vllm');
+    expect(probed[0]).to.deep.equal(['vllm', 'serve', 'org/m']);
+    // The simulator got the derived args (and its port), the spec's env stays.
+    expect(readFileSync(actuator.instances()[0].logPath!, 'utf8')).to.match(/fake-engine\.cjs --served-model-name m --port \d+/);
+    const { env } = (await (await fetch(`${ready.address}/env`)).json()) as { env: Record<string, string> };
+    expect(env.FAKE_MARK).to.equal('sim');
   });
 
   it('a worker gets its entry port and the group size', async () => {

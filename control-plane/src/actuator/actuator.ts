@@ -20,7 +20,8 @@ import {
   type InstancesDecision,
 } from '@matrixinfer/events';
 import { followStream, type Follower } from './bus.js';
-import { buildLaunch, sameRoleReplica } from './command.js';
+import { buildLaunch, sameRoleReplica, standInSpec } from './command.js';
+import { engineProbe } from './engine-probe.js';
 import { InvalidActuatorOptionError, HealthTimeoutError } from './errors.js';
 import { describeChange, instanceKey, planActions, type RunningInstance } from './plan.js';
 import { drainEngine } from './drain.js';
@@ -59,6 +60,8 @@ export interface LocalActuatorOptions {
    * start later still see it ready.
    */
   resyncMs?: number;
+  /** Whether a real engine's argv can run here (default: PATH lookup, and the module for `python -m`). */
+  engineInstalled?: (argv: readonly string[]) => Promise<boolean>;
   /** Stored Secrets and ConfigMaps that env valueFrom/envFrom read (none: such references fail the instance). */
   envSources?: CoreObjectReader;
 }
@@ -92,6 +95,8 @@ interface Managed extends RunningInstance {
   proc?: SpawnedProcess;
   stopping: boolean;
   abort: AbortController;
+  /** Engine program the simulator stands in for (not installed here). */
+  simulatedEngine?: string;
 }
 
 const SOURCE = 'actuator/local';
@@ -111,6 +116,9 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
   if (simulator.length === 0) throw new InvalidActuatorOptionError('simulatorCommand must not be empty');
   const now = opts.now ?? Date.now;
   const log = opts.logger.child({ component: 'actuator' });
+  const engineInstalled = opts.engineInstalled ?? engineProbe();
+  // One warning per engine program, not one per instance.
+  const warnedEngines = new Set<string>();
   const root = join(opts.dataDir, 'actuator');
   const pidPath = join(root, 'pids.json');
   const js = jetstream(opts.nc);
@@ -153,7 +161,7 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
   }
   function observeSpec(m: Managed, phase: InstancePhase, extra: Partial<InstanceObservation> = {}): void {
     const { spec } = m;
-    const base = { instance: spec.name, namespace: spec.namespace, modelInfer: spec.modelInfer, revision: spec.revision, labels: spec.labels, phase };
+    const base = { instance: spec.name, namespace: spec.namespace, modelInfer: spec.modelInfer, revision: spec.revision, labels: spec.labels, phase, ...(m.simulatedEngine !== undefined ? { simulatedEngine: m.simulatedEngine } : {}) };
     observe(spec.incarnation === undefined ? { ...base, ...extra } : { ...base, incarnation: spec.incarnation, ...extra });
   }
 
@@ -207,7 +215,18 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
       }
       const groupSize = desiredList().filter((o) => sameRoleReplica(spec, o)).length || 1;
       // Resolved at start, as the kubelet does: a later change to the Secret needs a restart.
-      const launch = buildLaunch(await resolveInstanceEnv(spec, opts.envSources), { port, simulator, entryAddress: '127.0.0.1', entryPort, groupSize, baseEnv: process.env });
+      let run = await resolveInstanceEnv(spec, opts.envSources);
+      // A real engine's command where the engine is not installed: the simulator stands in, said loudly.
+      const standIn = standInSpec(run);
+      if (standIn !== null && !(await engineInstalled(run.command))) {
+        m.simulatedEngine = run.command[0];
+        if (!warnedEngines.has(run.command[0])) {
+          warnedEngines.add(run.command[0]);
+          log.warn(`engine ${run.command[0]} is not installed on this machine: the built-in simulator runs in its place`, { instance: spec.name, modelInfer: spec.modelInfer, engine: spec.engine, command: run.command.join(' ') });
+        }
+        run = standIn;
+      }
+      const launch = buildLaunch(run, { port, simulator, entryAddress: '127.0.0.1', entryPort, groupSize, baseEnv: process.env });
       m.port = port;
       m.address = `http://127.0.0.1:${port}`;
       m.proc = await spawnProcess(launch, m.logPath, `--- ${new Date(now()).toISOString()} starting ${spec.name} (revision ${spec.revision}): ${[launch.file, ...launch.args].join(' ')}\n`);

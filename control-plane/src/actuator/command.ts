@@ -81,3 +81,13 @@ export function sameRoleReplica(spec: InstanceSpec, other: InstanceSpec): boolea
     other.roleIndex === spec.roleIndex
   );
 }
+
+/**
+ * The spec to run when its engine is not installed here: the built-in simulator with the
+ * simulator argv the controller derived for it (null when the spec has none, or already runs
+ * the simulator). Everything else (env, labels, revision) stays as it is.
+ */
+export function standInSpec(spec: InstanceSpec): InstanceSpec | null {
+  if (isSimulatorCommand(spec.command) || !spec.simulatorArgs) return null;
+  return { ...spec, command: [SIMULATOR], args: [...spec.simulatorArgs] };
+}

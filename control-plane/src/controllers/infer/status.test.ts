@@ -39,4 +39,12 @@ describe('infer status', () => {
     expect(conditions(st).Failed).to.equal('True/CrashLoop');
     expect(st.conditions.find((c) => c.type === 'Failed')!.message).to.match(/s-0-server-0-0 \(recreated 5 times\)/);
   });
+
+  it('Simulated when an instance runs the simulator in place of its engine (and not otherwise)', () => {
+    const observed = new Map(published.map((i, n) => [i.name, { ...observe(i, 'ready', 1), ...(n === 0 ? { simulatedEngine: 'vllm' } : {}) }]));
+    const st = inferStatus(mi, published, observed);
+    expect(conditions(st).Simulated).to.equal('True/EngineNotInstalled');
+    expect(st.conditions.find((c) => c.type === 'Simulated')!.message).to.equal(`1/${published.length} instances run the built-in simulator in place of vllm (not installed on this machine)`);
+    expect(conditions(inferStatus(mi, published, new Map(published.map((i) => [i.name, observe(i, 'ready', 1)]))))).to.not.have.property('Simulated');
+  });
 });

@@ -46,6 +46,12 @@ export function inferStatus(mi: ModelInfer, published: InstanceSpec[], observed:
         ? cond('Failed', true, 'CrashLoop', `keeps failing: ${looping.join('; ')}`)
         : cond('Failed', false, failures.length > 0 ? 'Recovering' : 'NoFailure', failures.length > 0 ? `recovering: ${failures.join('; ')}` : 'no instance failed'),
   ];
+  // Instances whose engine is not installed here run the simulator: shown, never silent.
+  const simulated = published.map((i) => currentObservation(i, observed)).filter((o) => o?.simulatedEngine !== undefined && o.phase !== 'stopped');
+  if (simulated.length > 0) {
+    const engines = [...new Set(simulated.map((o) => o!.simulatedEngine!))].sort().join(', ');
+    conditions.push(cond('Simulated', true, 'EngineNotInstalled', `${simulated.length}/${published.length} instances run the built-in simulator in place of ${engines} (not installed on this machine)`));
+  }
   const updateRevision = templateRevision(mi);
   return {
     observedGeneration: mi.metadata.generation ?? revision,

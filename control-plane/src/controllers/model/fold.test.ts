@@ -136,6 +136,11 @@ describe('model status', () => {
     { name: 'one backend not available', of: (n: string) => st(n === 'm-a' ? 1 : 0), want: { Initialized: 'True', Active: 'False', Failed: 'False' } },
     { name: 'all available', of: () => st(1), want: { Initialized: 'True', Active: 'True', Failed: 'False' } },
     { name: 'a child failed', of: (n: string) => st(1, n === 'm-b'), want: { Initialized: 'True', Active: 'True', Failed: 'True' } },
+    {
+      name: 'a child runs the simulator in place of its engine',
+      of: (n: string) => ({ ...st(1), conditions: n === 'm-a' ? [{ type: 'Simulated', status: 'True' as const, message: '1/1 instances run the built-in simulator in place of vllm' }] : [] }),
+      want: { Initialized: 'True', Active: 'True', Failed: 'False', Simulated: 'True' },
+    },
   ];
   for (const tc of cases) {
     it(tc.name, () => {

@@ -52,5 +52,10 @@ export function modelStatus(model: Model, inferStatus: (name: string) => ModelIn
     active ? cond('Active', true, 'Available', 'every backend has an available replica') : cond('Active', false, 'NotAvailable', `no available replica yet: ${[...missing, ...inactive].join(', ')}`),
   );
   conditions.push(failed.length > 0 ? cond('Failed', true, 'ChildFailed', failed.join('; ')) : cond('Failed', false, 'NoFailure', 'no child reports a failure'));
+  // Never silently: a backend served by the simulator in place of its engine says so on the Model.
+  const simulated = model.spec.backends
+    .map((b) => ({ name: backendChildName(model, b), c: inferStatus(backendChildName(model, b))?.conditions.find((c) => c.type === 'Simulated' && c.status === 'True') }))
+    .filter((x) => x.c !== undefined);
+  if (simulated.length > 0) conditions.push(cond('Simulated', true, 'EngineNotInstalled', simulated.map((x) => `${x.name}: ${x.c!.message ?? 'simulated'}`).join('; ')));
   return { backendStatuses, conditions };
 }

@@ -1,0 +1,62 @@
+// Is an instance's engine installed on this machine? A program is found like a shell finds it
+// (an absolute or relative path, else each PATH directory), and `python -m <module>` also needs
+// the module importable by that python. Answers are cached by the caller's probe (one per
+// actuator), since a machine does not gain vLLM between two instances.
+import { spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+
+/** The executable `program` resolves to on `path`, or undefined. */
+export function findProgram(program: string, path: string | undefined): string | undefined {
+  const runnable = (p: string): boolean => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (program.includes('/')) return runnable(program) ? program : undefined;
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (dir === '' || !isAbsolute(dir)) continue;
+    const p = join(dir, program);
+    if (runnable(p)) return p;
+  }
+  return undefined;
+}
+
+/** The module of `python -m <module> …` (its top-level package), or undefined for other commands. */
+export function pythonModuleOf(argv: readonly string[]): string | undefined {
+  if (!/(^|\/)python[0-9.]*$/.test(argv[0] ?? '')) return undefined;
+  const i = argv.indexOf('-m');
+  return i >= 0 && argv[i + 1] ? argv[i + 1].split('.')[0] : undefined;
+}
+
+function importable(python: string, module: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  return new Promise((resolve) => {
+    const code = `import importlib.util, sys; sys.exit(0 if importlib.util.find_spec(${JSON.stringify(module)}) else 1)`;
+    const child = spawn(python, ['-c', code], { env, stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('error', () => (clearTimeout(timer), resolve(false)));
+    child.once('exit', (c) => (clearTimeout(timer), resolve(c === 0)));
+  });
+}
+
+/** A cached probe: resolves to true when `argv` (program and arguments) can run here. */
+export function engineProbe(env: NodeJS.ProcessEnv = process.env): (argv: readonly string[]) => Promise<boolean> {
+  const cache = new Map<string, Promise<boolean>>();
+  return (argv) => {
+    const module = pythonModuleOf(argv);
+    const key = `${argv[0] ?? ''}\0${module ?? ''}`;
+    let p = cache.get(key);
+    if (p === undefined) {
+      p = (async () => {
+        const program = findProgram(argv[0] ?? '', env.PATH);
+        if (program === undefined) return false;
+        return module === undefined ? true : importable(program, module, env);
+      })();
+      cache.set(key, p);
+    }
+    return p;
+  };
+}
