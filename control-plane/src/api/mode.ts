@@ -7,7 +7,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { BUCKETS, openKv } from '@matrixinfer/events';
 import { SubmitError } from './errors.js';
-import { kvJsonReader } from './nats-backend.js';
+import { kvJsonReader } from './kv-json.js';
 
 /** Key of the mode in the `mi-config` bucket. */
 export const MODE_KEY = 'control-plane.mode';

@@ -1,38 +1,13 @@
 // Wires the ResourceService to NATS: the resource log on MI_DESIRED and statuses from the
 // `mi-status` bucket. Shared by the API server and the CLI so both read and write the same way.
-import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { KV, KvEntry } from '@nats-io/kv';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { BUCKETS, ERROR_CODES, createResourceStore, ensureStreams, hasCode, openKv } from '@matrixinfer/events';
+import { BUCKETS, createResourceStore, ensureStreams, openKv } from '@matrixinfer/events';
+import { kvJsonReader } from './kv-json.js';
 import { kubernetesModeGuard } from './mode.js';
-import { createResourceService, type ResourceService, type StatusReader } from './service.js';
+import { createResourceService, type ResourceService } from './service.js';
 
-// No control plane has run yet, so the bucket does not exist: no status, not an error.
-function isMissingBucket(err: unknown): boolean {
-  return (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) || hasCode(err, ERROR_CODES.notFound);
-}
-
-/** Reads JSON values of a KV bucket by key; null when the key or the bucket is missing. */
-export function kvJsonReader(open: () => Promise<KV>): StatusReader {
-  let kv: Promise<KV> | undefined;
-  return async (key) => {
-    let e: KvEntry | null;
-    try {
-      kv ??= open();
-      e = await (await kv).get(key);
-    } catch (err) {
-      kv = undefined;
-      if (isMissingBucket(err)) return null;
-      throw err;
-    }
-    if (e === null || e.operation !== 'PUT' || e.value.length === 0) return null;
-    try {
-      return e.json<unknown>();
-    } catch {
-      return null;
-    }
-  };
-}
+export { kvJsonReader } from './kv-json.js';
 
 /**
  * The ResourceService over a NATS connection; `source` names the writer in the envelopes.
