@@ -9,6 +9,7 @@ import { replayCommand } from './commands/replay.js';
 import { renderCommand } from './commands/render.js';
 import { upCommand } from './commands/up.js';
 import { FORWARDED_COMMANDS, forwardedCommand } from './commands/forward.js';
+import { downloadCommand } from './commands/download.js';
 import { describeError, exitCodeFor, EXIT } from './exit.js';
 import { processIO, type CliIO, type GlobalOptions } from './io.js';
 
@@ -21,7 +22,7 @@ export function buildProgram(io: CliIO, onForwardExit: (code: number) => void = 
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  for (const cmd of [applyCommand(io, globals), getCommand(io, globals), deleteCommand(io, globals), eventsCommand(io, globals), replayCommand(io, globals), renderCommand(io), upCommand(io, globals)]) {
+  for (const cmd of [applyCommand(io, globals), getCommand(io, globals), deleteCommand(io, globals), eventsCommand(io, globals), replayCommand(io, globals), renderCommand(io), upCommand(io, globals), downloadCommand(io)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }));
   }
   for (const [name, description] of FORWARDED_COMMANDS) program.addCommand(forwardedCommand(name, description, io, onForwardExit, globals));
