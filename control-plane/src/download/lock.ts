@@ -65,7 +65,7 @@ export async function acquireLock(path: string, o: LockOptions = {}): Promise<()
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = readHolder(path);
-    let mtime = now();
+    let mtime: number;
     try {
       mtime = statSync(path).mtimeMs;
     } catch {
