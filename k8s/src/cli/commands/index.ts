@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CliIO } from '@matrixinfer/control-plane';
 import { controllerCommand } from './controller.js';
 import { installCommand } from './install.js';
+import { webhookCommand } from './webhook.js';
 
 /** Builds one subcommand; `io` carries stdout/stderr/env/clock so tests can drive it. */
 export type K8sCommandFactory = (io: CliIO) => Command;
@@ -10,5 +11,6 @@ export type K8sCommandFactory = (io: CliIO) => Command;
 /** Every Kubernetes-mode subcommand, in help order. */
 export const K8S_COMMANDS: K8sCommandFactory[] = [
   controllerCommand,
+  webhookCommand,
   installCommand,
 ];

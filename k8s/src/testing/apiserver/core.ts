@@ -272,6 +272,9 @@ export class ApiCore {
       this.d.changed();
       return { object: this.present(rt, gone), warnings, deleted: true };
     }
+    // As kube-apiserver: an update that changes nothing (managedFields aside) is not written,
+    // so the resourceVersion stays and no watch event is sent.
+    if (sameButManaged(current, admitted)) return { object: this.present(rt, current), warnings };
     const stored = this.d.store.put(this.key(rt), admitted);
     this.d.changed();
     return { object: this.present(rt, stored), warnings };
@@ -333,4 +336,20 @@ export class ApiCore {
     this.d.changed();
     return { object: this.present(rt, stored), warnings };
   }
+}
+
+function withoutVolatile(o: KObject): unknown {
+  const { managedFields: _m, resourceVersion: _rv, ...metadata } = (o.metadata ?? {}) as Record<string, unknown>;
+  void _m;
+  void _rv;
+  return { ...o, metadata };
+}
+
+/** True when two versions differ at most in managedFields and resourceVersion. */
+function sameButManaged(a: KObject, b: KObject): boolean {
+  return stableJson(withoutVolatile(a)) === stableJson(withoutVolatile(b));
+}
+
+function stableJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0))) : x));
 }

@@ -1,0 +1,57 @@
+// `mi webhook`: the admission webhooks (validating and mutating, all six kinds) over HTTPS.
+// With --tls-cert-file/--tls-key-file it serves that pair (a cert-manager Secret mounted as
+// files); without, it generates a CA and a serving certificate for --dns-name at start-up and
+// prints the caBundle to put into the webhook configurations.
+import { Command } from 'commander';
+import winston from 'winston';
+import { BadArgumentError, type CliIO } from '@matrixinfer/control-plane';
+import { generateServingCert, loadServingCert } from '../../webhook/certs.js';
+import { startWebhookServer } from '../../webhook/server.js';
+
+interface WebhookFlags {
+  port: string;
+  host: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  tlsCaFile?: string;
+  dnsName: string[];
+  logLevel: string;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** The `webhook` subcommand; runs until SIGINT/SIGTERM. */
+export function webhookCommand(io: CliIO): Command {
+  return new Command('webhook')
+    .description('admission webhooks over HTTPS: POST /validate and /mutate (AdmissionReview admission.k8s.io/v1), /healthz, /metrics')
+    .option('--port <port>', 'HTTPS port', '9443')
+    .option('--host <host>', 'bind address', '0.0.0.0')
+    .option('--tls-cert-file <file>', 'serving certificate (PEM); with --tls-key-file')
+    .option('--tls-key-file <file>', 'its private key (PEM)')
+    .option('--tls-ca-file <file>', 'CA of the certificate, printed as the caBundle (default the certificate)')
+    .option('--dns-name <name>', 'name the generated certificate is for; repeatable (default matrixinfer-webhook.matrixinfer-system.svc)', collect, [])
+    .option('--log-level <level>', 'error, warn, info or debug', 'info')
+    .action(async (flags: WebhookFlags) => {
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new BadArgumentError(`--port must be a port number, got ${JSON.stringify(flags.port)}`);
+      if ((flags.tlsCertFile === undefined) !== (flags.tlsKeyFile === undefined)) throw new BadArgumentError('--tls-cert-file and --tls-key-file go together');
+      const names = flags.dnsName.length > 0 ? flags.dnsName : ['matrixinfer-webhook.matrixinfer-system.svc'];
+      const cert = flags.tlsCertFile ? loadServingCert(flags.tlsCertFile, flags.tlsKeyFile!, flags.tlsCaFile) : await generateServingCert(names, ['127.0.0.1'], 365 * 24 * 3600_000);
+      const logger = winston.createLogger({ level: flags.logLevel, format: winston.format.combine(winston.format.timestamp(), winston.format.json()), transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })] });
+      const server = await startWebhookServer({ cert, port, host: flags.host, logger });
+      io.out(JSON.stringify({ webhook: server.url, caBundle: Buffer.from(cert.ca).toString('base64'), generated: flags.tlsCertFile === undefined }));
+      const ac = new AbortController();
+      io.stop?.addEventListener('abort', () => ac.abort(), { once: true });
+      const onSignal = () => ac.abort();
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        if (!ac.signal.aborted) await new Promise<void>((r) => ac.signal.addEventListener('abort', () => r(), { once: true }));
+        await server.close();
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        logger.close();
+      }
+    });
+}

@@ -1,0 +1,52 @@
+// The webhook's serving certificate: from files (a Secret mounted by cert-manager or by hand),
+// or, when none is given, a CA and a server certificate generated at start-up, the CA being
+// what the webhook configurations' caBundle must hold.
+import { readFileSync } from 'node:fs';
+import { generate } from 'selfsigned';
+import { BadArgumentError } from '@matrixinfer/control-plane';
+
+/** PEMs the HTTPS server uses, and the CA clients must trust. */
+export interface ServingCert {
+  cert: string;
+  key: string;
+  /** PEM of the CA (base64 of it is the caBundle). */
+  ca: string;
+  /** When the server certificate expires. */
+  notAfter: Date;
+}
+
+/** Reads a certificate and key pair (and optional CA file; default: the certificate itself). */
+export function loadServingCert(certFile: string, keyFile: string, caFile?: string): ServingCert {
+  try {
+    const cert = readFileSync(certFile, 'utf8');
+    const key = readFileSync(keyFile, 'utf8');
+    const ca = caFile ? readFileSync(caFile, 'utf8') : cert;
+    return { cert, key, ca, notAfter: new Date(8.64e15) };
+  } catch (err) {
+    throw new BadArgumentError(`cannot read the webhook certificate: ${(err as Error).message}`);
+  }
+}
+
+/** A fresh CA and a server certificate for `dnsNames` and `ips`, valid `validityMs` from `now`. */
+export async function generateServingCert(dnsNames: string[], ips: string[], validityMs: number, now: Date = new Date()): Promise<ServingCert> {
+  const notAfterDate = new Date(now.getTime() + validityMs);
+  const ca = await generate([{ name: 'commonName', value: 'matrixinfer-webhook-ca' }], {
+    keySize: 2048,
+    notBeforeDate: new Date(now.getTime() - 60_000),
+    notAfterDate,
+    extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true }],
+  });
+  const leaf = await generate([{ name: 'commonName', value: dnsNames[0] ?? 'matrixinfer-webhook' }], {
+    keySize: 2048,
+    notBeforeDate: new Date(now.getTime() - 60_000),
+    notAfterDate,
+    ca: { key: ca.private, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [...dnsNames.map((value) => ({ type: 2 as const, value })), ...ips.map((ip) => ({ type: 7 as const, ip }))] },
+    ],
+  });
+  return { cert: leaf.cert, key: leaf.private, ca: ca.cert, notAfter: notAfterDate };
+}

@@ -1,0 +1,115 @@
+// Pure core of the admission webhooks: an AdmissionReview (admission.k8s.io/v1) in, the review
+// with its response out. Validation and defaulting are the schemas' validateResource, the same
+// code `mi apply` and the control-plane API run, so a manifest gets the same verdict and the
+// same messages on every path. Denials carry Kubernetes' field-error shape (one cause per
+// problem, all of them); the mutating answer is the JSON Patch that fills in the defaults.
+import jsonpatch from 'fast-json-patch';
+import { KINDS, validateResource, type ValidationIssue } from '@matrixinfer/schemas';
+
+/** Which webhook a review came to. */
+export type WebhookKind = 'validate' | 'mutate';
+
+/** The HTTP answer to one POST: a review (200) or a bad request (400). */
+export type ReviewAnswer = { status: 200; body: AdmissionReviewResponse } | { status: 400; message: string };
+
+/** The AdmissionReview a webhook sends back. */
+export interface AdmissionReviewResponse {
+  apiVersion: 'admission.k8s.io/v1';
+  kind: 'AdmissionReview';
+  response: {
+    uid: string;
+    allowed: boolean;
+    status?: { code: number; reason: string; message: string; details?: { name?: string; group?: string; kind?: string; causes: { field: string; reason: string; message: string }[] } };
+    patch?: string;
+    patchType?: 'JSONPatch';
+    warnings?: string[];
+  };
+}
+
+const OURS = new Map(KINDS.map((k) => [`${k.group}/${k.kind}`, k]));
+/** The request fields this webhook reads, checked before use (reviews come from anyone who can reach the port). */
+interface Request {
+  uid: string;
+  group: string;
+  kind: string;
+  operation: string;
+  name: string;
+  object?: Record<string, unknown>;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deepest nesting accepted in an object (kube-apiserver itself refuses far deeper JSON; schemas recurse). */
+export const MAX_DEPTH = 200;
+
+// Iterative, so a hostile body cannot overflow the stack here either.
+function tooDeep(root: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (d > limit) return true;
+    if (typeof v === 'object' && v !== null) for (const c of Object.values(v)) if (typeof c === 'object' && c !== null) stack.push([c, d + 1]);
+  }
+  return false;
+}
+
+function readRequest(review: unknown): Request | string {
+  if (!isRecord(review)) return 'the body is not a JSON object';
+  if (review.apiVersion !== 'admission.k8s.io/v1' || review.kind !== 'AdmissionReview') return 'expected apiVersion admission.k8s.io/v1, kind AdmissionReview';
+  const r = review.request;
+  if (!isRecord(r)) return 'request is missing';
+  if (typeof r.uid !== 'string' || r.uid === '') return 'request.uid must be a non-empty string';
+  if (!isRecord(r.kind) || typeof r.kind.kind !== 'string' || typeof r.kind.group !== 'string') return 'request.kind must have group and kind strings';
+  if (typeof r.operation !== 'string') return 'request.operation must be a string';
+  if (r.object !== undefined && r.object !== null && !isRecord(r.object)) return 'request.object must be an object';
+  if (tooDeep(r.object, MAX_DEPTH)) return `request.object is nested deeper than ${MAX_DEPTH} levels`;
+  return { uid: r.uid, group: r.kind.group, kind: r.kind.kind, operation: r.operation, name: typeof r.name === 'string' ? r.name : '', object: isRecord(r.object) ? r.object : undefined };
+}
+
+/** `spec.backends[0].workers[1].type: must be one of …` lines as Kubernetes prints field errors. */
+export function denialMessage(kind: string, group: string, name: string, issues: ValidationIssue[]): string {
+  return `${kind}.${group} "${name}" is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join(', ')}`;
+}
+
+// What validation reads: the object without what the server maintains (status is written by
+// the controller through its own subresource).
+function admitted(o: Record<string, unknown>): Record<string, unknown> {
+  const { status: _status, ...rest } = o;
+  void _status;
+  return rest;
+}
+
+/** Answers one review for the `which` webhook. */
+export function answerReview(which: WebhookKind, review: unknown): ReviewAnswer {
+  const req = readRequest(review);
+  if (typeof req === 'string') return { status: 400, message: `bad AdmissionReview: ${req}` };
+  const reply = (response: Omit<AdmissionReviewResponse['response'], 'uid'>): ReviewAnswer => ({ status: 200, body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: req.uid, ...response } } });
+  const info = OURS.get(`${req.group}/${req.kind}`);
+  // Not ours, or nothing to check (DELETE/CONNECT: no object rules yet).
+  if (!info || req.object === undefined || (req.operation !== 'CREATE' && req.operation !== 'UPDATE')) return reply({ allowed: true });
+  const result = validateResource(admitted(req.object));
+  if (which === 'validate') {
+    if (result.ok) return reply({ allowed: true });
+    const name = req.name || String((req.object.metadata as { name?: unknown } | undefined)?.name ?? '');
+    return reply({
+      allowed: false,
+      status: {
+        code: 422,
+        reason: 'Invalid',
+        message: denialMessage(info.kind, info.group, name, result.errors),
+        details: { name, group: info.group, kind: info.plural, causes: result.errors.map((i) => ({ field: i.path, reason: 'FieldValueInvalid', message: i.message })) },
+      },
+    });
+  }
+  // Mutating: defaults only, and only under spec (metadata and status are not ours to change).
+  // An invalid object gets no patch; the validating webhook explains what is wrong.
+  if (!result.ok) return reply({ allowed: true });
+  const before = { spec: req.object.spec ?? {} };
+  const after = { spec: (result.resource as { spec?: unknown }).spec ?? {} };
+  const ops = jsonpatch.compare(before, after).filter((op) => op.path.startsWith('/spec'));
+  if (req.object.spec === undefined && ops.length > 0) ops.unshift({ op: 'add', path: '/spec', value: {} });
+  if (ops.length === 0) return reply({ allowed: true });
+  return reply({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(ops)).toString('base64') });
+}

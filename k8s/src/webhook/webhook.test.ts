@@ -1,0 +1,168 @@
+import { expect } from 'chai';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import jsonpatch from 'fast-json-patch';
+import winston from 'winston';
+import { kubectl, kubectlPath } from '../testing/apiserver/kubectl.js';
+import { startTestApiServer, type TestApiServer } from '../testing/apiserver/server.js';
+import { ruleMatches, webhookAdmission } from '../testing/apiserver/webhook-caller.js';
+import { generateServingCert } from './certs.js';
+import { answerReview } from './review.js';
+import { startWebhookServer, type WebhookServer } from './server.js';
+
+const CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
+const logger = winston.createLogger({ transports: [new winston.transports.Console({ silent: true })] });
+
+const model = (spec: Record<string, unknown>, name = 'm') => ({ apiVersion: 'registry.matrixinfer.ai/v1alpha1', kind: 'Model', metadata: { name, namespace: 'default' }, spec });
+const backend = (extra: Record<string, unknown> = {}) => ({ name: 'b', type: 'vLLM', modelURI: 'hf://org/m', minReplicas: 1, maxReplicas: 2, workers: [{ type: 'server' }], ...extra });
+const review = (object: unknown, operation = 'CREATE', kind = { group: 'registry.matrixinfer.ai', version: 'v1alpha1', kind: 'Model' }) => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u-1', kind, operation, name: 'm', namespace: 'default', object } });
+
+describe('admission webhook: answerReview (pure)', () => {
+  it('allows a valid Model, denies an invalid one with every problem as a field error', () => {
+    const ok = answerReview('validate', review(model({ backends: [backend()] })));
+    expect(ok.status === 200 && ok.body.response).to.deep.equal({ uid: 'u-1', allowed: true });
+    const bad = answerReview('validate', review(model({ backends: [backend({ minReplicas: 3, maxReplicas: 1, workers: [{ type: 'server' }, { type: 'nonsense' }] })] })));
+    if (bad.status !== 200) throw new Error('expected a review');
+    const r = bad.body.response;
+    expect(r.allowed).to.equal(false);
+    expect(r.status).to.include({ code: 422, reason: 'Invalid' });
+    expect(r.status!.message).to.match(/^Model\.registry\.matrixinfer\.ai "m" is invalid: /);
+    const fields = r.status!.details!.causes.map((c) => c.field);
+    expect(fields).to.include('spec.backends[0].workers[1].type');
+    expect(fields.some((f) => /spec\.backends\[0\]\.(min|max)Replicas/.test(f)), fields.join()).to.equal(true);
+    expect(r.status!.details!.causes.length).to.be.greaterThan(1);
+  });
+
+  it('mutating: a JSON Patch of the defaults under spec; applying it and asking again gives no patch', () => {
+    const obj = model({ backends: [backend()] });
+    const a = answerReview('mutate', review(obj));
+    if (a.status !== 200) throw new Error('expected a review');
+    expect(a.body.response).to.include({ allowed: true, patchType: 'JSONPatch' });
+    const ops = JSON.parse(Buffer.from(a.body.response.patch!, 'base64').toString()) as jsonpatch.Operation[];
+    expect(ops.every((o) => o.path.startsWith('/spec'))).to.equal(true);
+    const patched = jsonpatch.applyPatch(structuredClone(obj), ops).newDocument as unknown as { spec: { backends: { routeWeight: number; workers: { replicas: number }[] }[] } };
+    expect(patched.spec.backends[0].routeWeight).to.equal(100);
+    expect(patched.spec.backends[0].workers[0].replicas).to.equal(1);
+    const again = answerReview('mutate', review(patched));
+    expect(again.status === 200 && again.body.response).to.deep.equal({ uid: 'u-1', allowed: true });
+  });
+
+  it('other kinds and DELETE pass; malformed reviews are 400s, never exceptions', () => {
+    expect(answerReview('validate', review({ kind: 'Pod' }, 'CREATE', { group: '', version: 'v1', kind: 'Pod' })).status).to.equal(200);
+    expect(answerReview('validate', review(undefined, 'DELETE')).status).to.equal(200);
+    const bodies: unknown[] = [null, 1, 'x', [], {}, { apiVersion: 'admission.k8s.io/v1' }, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 7 } }, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: 'Model', operation: 'CREATE' } }, { ...review(model({})), request: { ...review(model({})).request, object: [1] } }];
+    for (const b of bodies) expect(answerReview('validate', b).status, JSON.stringify(b)).to.equal(400);
+    // Deep and odd objects get a verdict, not a stack overflow.
+    let deep: Record<string, unknown> = {};
+    const root = deep;
+    for (let i = 0; i < 5000; i++) deep = (deep.x = {}) as Record<string, unknown>;
+    const a = answerReview('validate', review(model({ backends: [backend({ extra: root })] })));
+    expect(a.status === 400 && a.message).to.match(/nested deeper than 200 levels/);
+  });
+
+  it('fixture rules match as kube-apiserver does', () => {
+    const attrs = { operation: 'CREATE' as const, resource: { group: 'registry.matrixinfer.ai', version: 'v1alpha1', resource: 'models' }, subResource: '', namespace: 'default' };
+    expect(ruleMatches({ operations: ['CREATE', 'UPDATE'], apiGroups: ['registry.matrixinfer.ai'], apiVersions: ['*'], resources: ['models'] }, attrs)).to.equal(true);
+    expect(ruleMatches({ operations: ['UPDATE'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }, attrs)).to.equal(false);
+    expect(ruleMatches({ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['models'] }, { ...attrs, subResource: 'status' })).to.equal(false);
+    expect(ruleMatches({ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['models/status'] }, { ...attrs, subResource: 'status' })).to.equal(true);
+    expect(ruleMatches({ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'], scope: 'Cluster' }, attrs)).to.equal(false);
+  });
+});
+
+describe('admission webhook over HTTPS, called by the test API server, driven with real kubectl', function () {
+  this.timeout(60_000);
+  let api: TestApiServer;
+  let hook: WebhookServer;
+  before(async function () {
+    if (!kubectlPath()) this.skip();
+    const cert = await generateServingCert(['matrixinfer-webhook.matrixinfer-system.svc'], ['127.0.0.1'], 3600_000);
+    hook = await startWebhookServer({ cert, port: 0, host: '127.0.0.1', logger });
+    api = await startTestApiServer({ crds: readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(CRD_DIR, f)), namespaces: ['default'], admission: webhookAdmission });
+    const caBundle = Buffer.from(cert.ca).toString('base64');
+    const rules = [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['registry.matrixinfer.ai', 'workload.matrixinfer.ai', 'networking.matrixinfer.ai'], apiVersions: ['v1alpha1'], resources: ['*'] }];
+    const cfg = (kind: string, path: string) => `apiVersion: admissionregistration.k8s.io/v1\nkind: ${kind}\nmetadata: { name: matrixinfer }\nwebhooks:\n- name: ${path}.matrixinfer.ai\n  clientConfig: { url: "${hook.url}/${path}", caBundle: ${caBundle} }\n  rules: ${JSON.stringify(rules)}\n  failurePolicy: Fail\n  sideEffects: None\n  admissionReviewVersions: [v1]\n  timeoutSeconds: 5\n`;
+    for (const y of [cfg('ValidatingWebhookConfiguration', 'validate'), cfg('MutatingWebhookConfiguration', 'mutate')]) {
+      const r = await kubectl(api, ['apply', '-f', '-'], { input: y });
+      expect(r.code, r.stderr).to.equal(0);
+    }
+  });
+  after(async () => {
+    await api?.stop();
+    await hook?.close();
+  });
+  const yaml = (minReplicas: number, maxReplicas: number, workerType = 'server') =>
+    `apiVersion: registry.matrixinfer.ai/v1alpha1\nkind: Model\nmetadata: { name: llama }\nspec:\n  backends:\n  - { name: b, type: vLLM, modelURI: "hf://org/m", minReplicas: ${minReplicas}, maxReplicas: ${maxReplicas}, workers: [{ type: ${workerType} }] }\n`;
+
+  it('kubectl apply of a bad Model prints our message with the field path; nothing is stored', async () => {
+    // A rule the CRD schema cannot express: worker types per backend type.
+    const r = await kubectl(api, ['apply', '-n', 'default', '-f', '-'], { input: yaml(1, 2, 'prefill') });
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.match(/admission webhook "validate\.matrixinfer\.ai" denied the request: Model\.registry\.matrixinfer\.ai "llama" is invalid: spec\.backends\[0\]\S*: backend type vLLM runs "server" workers only/);
+    expect((await kubectl(api, ['get', 'model', 'llama', '-n', 'default'])).code).to.not.equal(0);
+  });
+
+  it('a valid Model is stored with its defaults filled in; applying it again changes nothing', async () => {
+    const r = await kubectl(api, ['apply', '-n', 'default', '-f', '-'], { input: yaml(1, 2) });
+    expect(r.code, r.stderr).to.equal(0);
+    const stored = JSON.parse((await kubectl(api, ['get', 'model', 'llama', '-n', 'default', '-o', 'json'])).stdout) as { metadata: { resourceVersion: string }; spec: { backends: { routeWeight?: number; scaleToZeroGracePeriod?: string; workers: { replicas?: number }[] }[] } };
+    expect(stored.spec.backends[0]).to.include({ routeWeight: 100, scaleToZeroGracePeriod: '30s' });
+    expect(stored.spec.backends[0].workers[0].replicas).to.equal(1);
+    const again = await kubectl(api, ['apply', '-n', 'default', '-f', '-'], { input: yaml(1, 2) });
+    expect(again.code, again.stderr).to.equal(0);
+    const after = JSON.parse((await kubectl(api, ['get', 'model', 'llama', '-n', 'default', '-o', 'json'])).stdout) as { metadata: { resourceVersion: string } };
+    expect(after.metadata.resourceVersion).to.equal(stored.metadata.resourceVersion);
+  });
+
+  it('2,000 malformed bodies: each gets a 400 or a well-formed review, and the server still answers', async () => {
+    const { request } = await import('node:https');
+    const post = (body: Buffer | string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(`${hook.url}/validate`, { method: 'POST', ca: undefined, rejectUnauthorized: false, headers: { 'content-type': 'application/json' } }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    let seed = 4711;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const shapes: (() => Buffer | string)[] = [
+      () => Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256))),
+      () => JSON.stringify(review(model({ backends: [{ name: rnd() > 0.5 ? 7 : 'b', type: rnd() > 0.5 ? null : 'vLLM', workers: rnd() > 0.5 ? 'x' : [] }] }))),
+      () => JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: rnd() > 0.5 ? '' : 'u', kind: rnd() > 0.5 ? 'Model' : { group: 1 }, operation: 'CREATE', object: rnd() > 0.5 ? 'str' : {} } }),
+      () => '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":' + '['.repeat(2000) + ']'.repeat(2000) + '}',
+      () => '\xff\xfe' + JSON.stringify(review(model({}))),
+    ];
+    for (let i = 0; i < 2000; i++) {
+      const r = await post(shapes[i % shapes.length]());
+      expect(r.status, r.text).to.be.oneOf([200, 400]);
+      if (r.status === 200) expect((JSON.parse(r.text) as { response: { uid: string } }).response.uid).to.be.a('string');
+    }
+    const ok = await post(JSON.stringify(review(model({ backends: [backend()] }))));
+    expect(ok.status).to.equal(200);
+  });
+
+  it('mi webhook (the CLI): serves with a generated certificate whose caBundle the client trusts', async () => {
+    const { runK8sCli } = await import('../cli/mi-k8s.js');
+    const { PassThrough } = await import('node:stream');
+    const stop = new AbortController();
+    const c = { out: [] as string[], err: [] as string[] };
+    const io = { out: (t: string) => void c.out.push(t), err: (t: string) => void c.err.push(t), stdin: new PassThrough(), env: {}, nowMs: () => Date.now(), stop: stop.signal };
+    const done = runK8sCli(['webhook', '--port', '0', '--host', '127.0.0.1', '--dns-name', 'localhost', '--log-level', 'error'], io);
+    const deadline = Date.now() + 20_000;
+    while (c.out.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const line = JSON.parse(c.out[0]) as { webhook: string; caBundle: string };
+    const { request } = await import('node:https');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${line.webhook}/healthz`, { ca: Buffer.from(line.caBundle, 'base64').toString() }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).to.equal(200);
+    stop.abort();
+    expect(await done).to.equal(0);
+  });
+});
