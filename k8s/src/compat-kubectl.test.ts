@@ -1,6 +1,7 @@
 // Kubernetes mode takes MatrixInfer's examples unchanged: each file of
 // ../shared/compat/matrixinfer/examples goes through real `kubectl apply` into the test API
-// server with our CRDs (strict field validation, as kubectl sends it), core kinds included,
+// server with our CRDs (strict field validation, as kubectl sends it) and our admission
+// webhooks over HTTPS (validating and mutating), core kinds included,
 // and the ingest brings every MatrixInfer object of it into MI_DESIRED. The one real typo
 // (`replicase`) is refused by the API server at its path, as on a real cluster.
 import { expect } from 'chai';
@@ -16,6 +17,9 @@ import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testin
 import { startIngest, type Ingest } from './ingest/runner.js';
 import { kubectl, kubectlPath } from './testing/apiserver/kubectl.js';
 import { startTestApiServer, type TestApiServer } from './testing/apiserver/server.js';
+import { webhookAdmission } from './testing/apiserver/webhook-caller.js';
+import type { WebhookServer } from './webhook/server.js';
+import { installTestWebhook } from './webhook/testing.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CORPUS = join(ROOT, '..', 'shared', 'compat', 'matrixinfer', 'examples');
@@ -54,19 +58,23 @@ describe('kubectl apply of MatrixInfer examples in Kubernetes mode (test API ser
   let api: TestApiServer;
   let store: ResourceStore;
   let ingest: Ingest;
+  let hook: WebhookServer | undefined;
   before(async function () {
     if (!kubectlPath()) this.skip();
     server = await startNatsServer();
     nc = await connect({ servers: server.url });
     await ensureStreams(await jetstreamManager(nc));
     store = createResourceStore({ js: jetstream(nc), jsm: await jetstreamManager(nc) });
-    api = await startTestApiServer({ crds: readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(CRD_DIR, f)), namespaces: ['default'] });
+    // With our admission webhooks on the path, as on a cluster installed from k8s/deploy.
+    api = await startTestApiServer({ crds: readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(CRD_DIR, f)), namespaces: ['default'], admission: webhookAdmission });
+    hook = await installTestWebhook(api);
     ingest = await startIngest({ nc, kubeConfig: api.kubeConfig, logger, initialBackoffMs: 50 });
     await ingest.synced;
   });
   after(async () => {
     await ingest?.stop();
     await api?.stop();
+    await hook?.close();
     await nc?.close();
     await server?.close();
   });

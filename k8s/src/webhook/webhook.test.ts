@@ -7,9 +7,9 @@ import winston from 'winston';
 import { kubectl, kubectlPath } from '../testing/apiserver/kubectl.js';
 import { startTestApiServer, type TestApiServer } from '../testing/apiserver/server.js';
 import { ruleMatches, webhookAdmission } from '../testing/apiserver/webhook-caller.js';
-import { generateServingCert } from './certs.js';
 import { answerReview } from './review.js';
-import { startWebhookServer, type WebhookServer } from './server.js';
+import type { WebhookServer } from './server.js';
+import { installTestWebhook } from './testing.js';
 
 const CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
 const logger = winston.createLogger({ transports: [new winston.transports.Console({ silent: true })] });
@@ -77,16 +77,8 @@ describe('admission webhook over HTTPS, called by the test API server, driven wi
   let hook: WebhookServer;
   before(async function () {
     if (!kubectlPath()) this.skip();
-    const cert = await generateServingCert(['matrixinfer-webhook.matrixinfer-system.svc'], ['127.0.0.1'], 3600_000);
-    hook = await startWebhookServer({ cert, port: 0, host: '127.0.0.1', logger });
     api = await startTestApiServer({ crds: readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(CRD_DIR, f)), namespaces: ['default'], admission: webhookAdmission });
-    const caBundle = Buffer.from(cert.ca).toString('base64');
-    const rules = [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['registry.matrixinfer.ai', 'workload.matrixinfer.ai', 'networking.matrixinfer.ai'], apiVersions: ['v1alpha1'], resources: ['*'] }];
-    const cfg = (kind: string, path: string) => `apiVersion: admissionregistration.k8s.io/v1\nkind: ${kind}\nmetadata: { name: matrixinfer }\nwebhooks:\n- name: ${path}.matrixinfer.ai\n  clientConfig: { url: "${hook.url}/${path}", caBundle: ${caBundle} }\n  rules: ${JSON.stringify(rules)}\n  failurePolicy: Fail\n  sideEffects: None\n  admissionReviewVersions: [v1]\n  timeoutSeconds: 5\n`;
-    for (const y of [cfg('ValidatingWebhookConfiguration', 'validate'), cfg('MutatingWebhookConfiguration', 'mutate')]) {
-      const r = await kubectl(api, ['apply', '-f', '-'], { input: y });
-      expect(r.code, r.stderr).to.equal(0);
-    }
+    hook = await installTestWebhook(api);
   });
   after(async () => {
     await api?.stop();
