@@ -3,7 +3,6 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jsonpatch from 'fast-json-patch';
-import winston from 'winston';
 import { kubectl, kubectlPath } from '../testing/apiserver/kubectl.js';
 import { startTestApiServer, type TestApiServer } from '../testing/apiserver/server.js';
 import { ruleMatches, webhookAdmission } from '../testing/apiserver/webhook-caller.js';
@@ -12,7 +11,6 @@ import type { WebhookServer } from './server.js';
 import { installTestWebhook } from './testing.js';
 
 const CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
-const logger = winston.createLogger({ transports: [new winston.transports.Console({ silent: true })] });
 
 const model = (spec: Record<string, unknown>, name = 'm') => ({ apiVersion: 'registry.matrixinfer.ai/v1alpha1', kind: 'Model', metadata: { name, namespace: 'default' }, spec });
 const backend = (extra: Record<string, unknown> = {}) => ({ name: 'b', type: 'vLLM', modelURI: 'hf://org/m', minReplicas: 1, maxReplicas: 2, workers: [{ type: 'server' }], ...extra });

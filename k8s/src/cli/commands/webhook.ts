@@ -58,7 +58,8 @@ export function webhookCommand(io: CliIO): Command {
       if (validityMs === undefined || !(validityMs >= 1000)) throw new BadArgumentError(`--cert-validity must be a duration of at least 1s such as 720h or 90m, got ${JSON.stringify(flags.certValidity)}`);
       if (flags.tlsSecret !== undefined && flags.tlsCertFile !== undefined) throw new BadArgumentError('--tls-secret and --tls-cert-file exclude each other: the Secret mode makes its own certificates');
       const logger = winston.createLogger({ level: flags.logLevel, format: winston.format.combine(winston.format.timestamp(), winston.format.json()), transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })] });
-      let server: WebhookServer | undefined;
+      // Set once the server listens; a rotation before that is picked up by the start itself.
+      const live: { server?: WebhookServer } = {};
       let certs: CertManager | undefined;
       let cert: ServingCert;
       if (flags.tlsSecret !== undefined) {
@@ -71,13 +72,14 @@ export function webhookCommand(io: CliIO): Command {
           ips: ['127.0.0.1'],
           validityMs,
           logger,
-          onCert: (c) => server?.setCert(c),
+          onCert: (c) => live.server?.setCert(c),
         });
         cert = certs.current();
       } else {
         cert = flags.tlsCertFile ? loadServingCert(flags.tlsCertFile, flags.tlsKeyFile!, flags.tlsCaFile) : await generateServingCert(names, ['127.0.0.1'], validityMs);
       }
-      server = await startWebhookServer({ cert, port, host: flags.host, logger });
+      const server = await startWebhookServer({ cert, port, host: flags.host, logger });
+      live.server = server;
       io.out(JSON.stringify({ webhook: server.url, caBundle: Buffer.from(cert.ca).toString('base64'), certificates: flags.tlsSecret !== undefined ? `secret ${flags.tlsSecret}` : flags.tlsCertFile ? 'files' : 'generated' }));
       const ac = new AbortController();
       io.stop?.addEventListener('abort', () => ac.abort(), { once: true });
