@@ -102,11 +102,13 @@ describe('install bundle (k8s/deploy)', function () {
     }
   });
 
-  it('gives the gateway and NATS no API access and the controller only its ClusterRole and Lease Role', () => {
+  it('gives the gateway and NATS no API access, the controller only its ClusterRole and Lease Role, the webhook only its Secret and configurations', () => {
     for (const name of ['mi-gateway', 'nats']) expect(find(objs, 'ServiceAccount', name).automountServiceAccountToken).to.equal(false);
     const bindings = objs.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding');
     const subjects = bindings.flatMap((b) => (b.subjects as Obj[]).map((s) => `${s.kind}/${s.namespace}/${s.name}`));
-    expect([...new Set(subjects)]).to.deep.equal([`ServiceAccount/${NS}/mi-controller`]);
+    expect([...new Set(subjects)].sort()).to.deep.equal([`ServiceAccount/${NS}/mi-controller`, `ServiceAccount/${NS}/mi-webhook`]);
+    expect((find(objs, 'ClusterRole', 'matrixinfer-webhook').rules as Obj[])).to.deep.equal([{ apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'], resourceNames: ['matrixinfer'], verbs: ['get', 'update'] }]);
+    expect((find(objs, 'Role', 'matrixinfer-webhook').rules as Obj[]).flatMap((r) => r.resources as string[])).to.deep.equal(['secrets', 'secrets']);
     const role = find(objs, 'Role', 'matrixinfer-controller-leader-election');
     expect(role.rules).to.deep.equal([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
     const verbs = (find(objs, 'ClusterRole', 'matrixinfer-controller').rules as Obj[]).flatMap((r) => r.verbs as string[]);
@@ -114,7 +116,7 @@ describe('install bundle (k8s/deploy)', function () {
   });
 
   it('justifies every RBAC rule with a comment above it (a comment covers the rules right after it that grant the same verbs)', () => {
-    const lines = readFileSync(join(DEPLOY_DIR, 'base', 'rbac', 'controller.yaml'), 'utf8').split('\n');
+    const lines = ['controller.yaml', 'webhook.yaml'].flatMap((f) => [...readFileSync(join(DEPLOY_DIR, 'base', 'rbac', f), 'utf8').split('\n'), '---']);
     let covered: string | undefined;
     let rules = 0;
     for (const [i, line] of lines.entries()) {

@@ -36,7 +36,7 @@ export function isClusterScoped(kind: string | undefined): boolean {
   return kind !== undefined && CLUSTER_SCOPED.has(kind);
 }
 
-/** The namespace transformer: namespaced objects, the Namespace object, and ServiceAccount subjects of bindings. */
+/** The namespace transformer: namespaced objects, the Namespace object, ServiceAccount subjects of bindings, and webhook services. */
 export function setNamespace(objects: KObject[], namespace: string): KObject[] {
   // A binding subject moves with a ServiceAccount of the bundle (matched by name and old namespace), or when it is `default`.
   const accounts = new Set(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`));
@@ -45,6 +45,10 @@ export function setNamespace(objects: KObject[], namespace: string): KObject[] {
     o.metadata ??= {};
     if (o.kind === 'Namespace') o.metadata.name = namespace;
     else if (!isClusterScoped(o.kind)) o.metadata.namespace = namespace;
+    // kustomize moves the Service a webhook configuration calls along with the namespace.
+    if ((o.kind === 'ValidatingWebhookConfiguration' || o.kind === 'MutatingWebhookConfiguration') && Array.isArray(o.webhooks)) {
+      for (const w of o.webhooks as { clientConfig?: { service?: { namespace?: string } } }[]) if (w.clientConfig?.service) w.clientConfig.service.namespace = namespace;
+    }
     if ((o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && Array.isArray(o.subjects)) {
       for (const s of o.subjects as Record<string, unknown>[]) {
         if (s.kind !== 'ServiceAccount') continue;
