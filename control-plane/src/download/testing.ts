@@ -27,8 +27,9 @@ function sendBody(req: IncomingMessage, res: ServerResponse, body: Buffer, cutAf
   const slice = body.subarray(start);
   res.writeHead(m ? 206 : 200, { 'content-length': String(slice.length), ...(m ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
   if (cutAfter !== undefined) {
-    // A dropped connection in the middle of the file.
-    res.write(slice.subarray(0, cutAfter), () => res.destroy());
+    // A connection closed in the middle of the file: the bytes sent arrive (FIN after them,
+    // not a reset that could discard them), then the body ends short of its content-length.
+    res.write(slice.subarray(0, cutAfter), () => setTimeout(() => res.socket?.end(), 20));
     return;
   }
   res.end(slice);
