@@ -107,7 +107,9 @@ describe('install bundle (k8s/deploy)', function () {
     const bindings = objs.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding');
     const subjects = bindings.flatMap((b) => (b.subjects as Obj[]).map((s) => `${s.kind}/${s.namespace}/${s.name}`));
     expect([...new Set(subjects)].sort()).to.deep.equal([`ServiceAccount/${NS}/mi-controller`, `ServiceAccount/${NS}/mi-webhook`]);
-    expect((find(objs, 'ClusterRole', 'matrixinfer-webhook').rules as Obj[])).to.deep.equal([{ apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'], resourceNames: ['matrixinfer'], verbs: ['get', 'update'] }]);
+    const webhookRules = find(objs, 'ClusterRole', 'matrixinfer-webhook').rules as Obj[];
+    expect(webhookRules.filter((r) => (r.apiGroups as string[])[0] === 'admissionregistration.k8s.io')).to.deep.equal([{ apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'], resourceNames: ['matrixinfer'], verbs: ['get', 'update'] }]);
+    expect([...new Set(webhookRules.filter((r) => (r.apiGroups as string[])[0] !== 'admissionregistration.k8s.io').flatMap((r) => r.verbs as string[]))]).to.deep.equal(['list', 'watch']);
     expect((find(objs, 'Role', 'matrixinfer-webhook').rules as Obj[]).flatMap((r) => r.resources as string[])).to.deep.equal(['secrets', 'secrets']);
     const role = find(objs, 'Role', 'matrixinfer-controller-leader-election');
     expect(role.rules).to.deep.equal([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);

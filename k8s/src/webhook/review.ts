@@ -81,8 +81,11 @@ function admitted(o: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-/** Answers one review for the `which` webhook. */
-export function answerReview(which: WebhookKind, review: unknown): ReviewAnswer {
+/** Cross-resource checks of a schema-valid object (the cache-backed ones in cross.ts). */
+export type CrossCheck = (kind: string, obj: Record<string, unknown>) => { denials: ValidationIssue[]; warnings: string[] };
+
+/** Answers one review for the `which` webhook (`cross`: checks across resources, validating only). */
+export function answerReview(which: WebhookKind, review: unknown, cross?: CrossCheck): ReviewAnswer {
   const req = readRequest(review);
   if (typeof req === 'string') return { status: 400, message: `bad AdmissionReview: ${req}` };
   const reply = (response: Omit<AdmissionReviewResponse['response'], 'uid'>): ReviewAnswer => ({ status: 200, body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: req.uid, ...response } } });
@@ -91,15 +94,19 @@ export function answerReview(which: WebhookKind, review: unknown): ReviewAnswer 
   if (!info || req.object === undefined || (req.operation !== 'CREATE' && req.operation !== 'UPDATE')) return reply({ allowed: true });
   const result = validateResource(admitted(req.object));
   if (which === 'validate') {
-    if (result.ok) return reply({ allowed: true });
     const name = req.name || String((req.object.metadata as { name?: unknown } | undefined)?.name ?? '');
+    const x = result.ok && cross ? cross(info.kind, req.object) : { denials: [], warnings: [] };
+    const errors = result.ok ? x.denials : result.errors;
+    const warnings = x.warnings.length > 0 ? { warnings: x.warnings } : {};
+    if (errors.length === 0) return reply({ allowed: true, ...warnings });
     return reply({
+      ...warnings,
       allowed: false,
       status: {
         code: 422,
         reason: 'Invalid',
-        message: denialMessage(info.kind, info.group, name, result.errors),
-        details: { name, group: info.group, kind: info.plural, causes: result.errors.map((i) => ({ field: i.path, reason: 'FieldValueInvalid', message: i.message })) },
+        message: denialMessage(info.kind, info.group, name, errors),
+        details: { name, group: info.group, kind: info.plural, causes: errors.map((i) => ({ field: i.path, reason: 'FieldValueInvalid', message: i.message })) },
       },
     });
   }

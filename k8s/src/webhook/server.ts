@@ -7,7 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'winston';
 import type { ServingCert } from './certs.js';
-import { answerReview, type WebhookKind } from './review.js';
+import { answerReview, type CrossCheck, type WebhookKind } from './review.js';
 
 export interface WebhookServerOptions {
   cert: ServingCert;
@@ -16,6 +16,8 @@ export interface WebhookServerOptions {
   logger: Logger;
   /** Largest review accepted (default 3 MiB, kube-apiserver's own request limit). */
   bodyLimit?: string;
+  /** Checks across resources (validating webhook), e.g. over the cluster cache of cache.ts. */
+  cross?: CrossCheck;
 }
 
 /** A running webhook server. */
@@ -38,7 +40,7 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
   app.use(express.json({ limit: o.bodyLimit ?? '3mb', type: () => true, strict: true }));
   const review = (which: WebhookKind) => (req: Request, res: Response) => {
     const end = latency.startTimer({ webhook: which });
-    const a = answerReview(which, req.body);
+    const a = answerReview(which, req.body, o.cross);
     if (a.status === 400) {
       admissions.inc({ webhook: which, kind: '', operation: '', result: 'bad-request' });
       res.status(400).json({ error: a.message });

@@ -7,6 +7,7 @@ import { kubectl, kubectlPath } from '../testing/apiserver/kubectl.js';
 import { startTestApiServer, type TestApiServer } from '../testing/apiserver/server.js';
 import { ruleMatches, webhookAdmission } from '../testing/apiserver/webhook-caller.js';
 import { answerReview } from './review.js';
+import { crossResourceChecks } from './cross.js';
 import type { WebhookServer } from './server.js';
 import { installTestWebhook } from './testing.js';
 
@@ -69,6 +70,32 @@ describe('admission webhook: answerReview (pure)', () => {
   });
 });
 
+describe('admission webhook: cross-resource checks (pure)', () => {
+  const objs: Record<string, Record<string, unknown>[]> = {
+    AutoscalingPolicy: [{ metadata: { name: 'p', namespace: 'default' } }],
+    ModelInfer: [{ metadata: { name: 'a', namespace: 'default' } }, { metadata: { name: 'b', namespace: 'default' } }],
+    AutoscalingPolicyBinding: [{ metadata: { name: 'taken', namespace: 'default' }, spec: { policyRef: { name: 'p' }, scalingConfiguration: { target: { targetRef: { name: 'b' } } } } }],
+    ModelServer: [],
+  };
+  const cache = {
+    get: (k: string, ns: string, n: string) => (objs[k] ?? []).find((o) => (o.metadata as { name: string }).name === n && ns === 'default'),
+    list: (k: string, ns: string) => (ns === 'default' ? objs[k] ?? [] : []),
+  };
+  const binding = (name: string, policy: string, targets: string[]) => ({ metadata: { name, namespace: 'default' }, spec: { policyRef: { name: policy }, optimizerConfiguration: { params: targets.map((t) => ({ target: { targetRef: { name: t } }, maxReplicas: 2 })) } } });
+  it('binding: policy and targets must exist, a target is bound once (the binding itself may be updated)', () => {
+    expect(crossResourceChecks('AutoscalingPolicyBinding', binding('new', 'p', ['a']), cache)).to.deep.equal({ denials: [], warnings: [] });
+    const r = crossResourceChecks('AutoscalingPolicyBinding', binding('new', 'missing', ['a', 'nope', 'b']), cache);
+    expect(r.denials.map((d) => d.path)).to.deep.equal(['spec.policyRef.name', 'spec.optimizerConfiguration.params[1].target.targetRef.name', 'spec.optimizerConfiguration.params[2].target.targetRef.name']);
+    expect(r.denials[2].message).to.match(/already scaled by AutoscalingPolicyBinding "taken"/);
+    expect(crossResourceChecks('AutoscalingPolicyBinding', { ...objs.AutoscalingPolicyBinding[0] }, cache).denials).to.deep.equal([]);
+  });
+  it('route: a missing ModelServer is a warning, not a denial', () => {
+    const r = crossResourceChecks('ModelRoute', { metadata: { name: 'r', namespace: 'default' }, spec: { rules: [{ name: 'x', targetModels: [{ modelServerName: 'ghost' }] }] } }, cache);
+    expect(r.denials).to.deep.equal([]);
+    expect(r.warnings[0]).to.match(/^spec\.rules\[0\]\.targetModels\[0\]\.modelServerName: ModelServer "ghost" does not exist/);
+  });
+});
+
 describe('admission webhook over HTTPS, called by the test API server, driven with real kubectl', function () {
   this.timeout(60_000);
   let api: TestApiServer;
@@ -103,6 +130,17 @@ describe('admission webhook over HTTPS, called by the test API server, driven wi
     expect(again.code, again.stderr).to.equal(0);
     const after = JSON.parse((await kubectl(api, ['get', 'model', 'llama', '-n', 'default', '-o', 'json'])).stdout) as { metadata: { resourceVersion: string } };
     expect(after.metadata.resourceVersion).to.equal(stored.metadata.resourceVersion);
+  });
+
+  it('cross-resource: a binding to a missing policy is denied by kubectl with the path; a route to a missing server applies with a warning', async () => {
+    const b = (policy: string) => `apiVersion: registry.matrixinfer.ai/v1alpha1\nkind: AutoscalingPolicyBinding\nmetadata: { name: bind }\nspec:\n  policyRef: { name: ${policy} }\n  scalingConfiguration: { target: { targetRef: { kind: ModelInfer, name: plain } }, minReplicas: 1, maxReplicas: 2 }\n`;
+    const denied = await kubectl(api, ['apply', '-n', 'default', '-f', '-'], { input: b('nope') });
+    expect(denied.code).to.not.equal(0);
+    expect(denied.stderr).to.match(/denied the request: AutoscalingPolicyBinding\.registry\.matrixinfer\.ai "bind" is invalid: spec\.policyRef\.name: AutoscalingPolicy "nope" does not exist/);
+    const route = 'apiVersion: networking.matrixinfer.ai/v1alpha1\nkind: ModelRoute\nmetadata: { name: r }\nspec:\n  modelName: m\n  rules: [{ name: all, targetModels: [{ modelServerName: ghost }] }]\n';
+    const warned = await kubectl(api, ['apply', '-n', 'default', '-f', '-'], { input: route });
+    expect(warned.code, warned.stderr).to.equal(0);
+    expect(warned.stderr).to.match(/Warning: spec\.rules\[0\]\.targetModels\[0\]\.modelServerName: ModelServer "ghost" does not exist/);
   });
 
   it('2,000 malformed bodies: each gets a 400 or a well-formed review, and the server still answers', async () => {
@@ -141,7 +179,7 @@ describe('admission webhook over HTTPS, called by the test API server, driven wi
     const stop = new AbortController();
     const c = { out: [] as string[], err: [] as string[] };
     const io = { out: (t: string) => void c.out.push(t), err: (t: string) => void c.err.push(t), stdin: new PassThrough(), env: {}, nowMs: () => Date.now(), stop: stop.signal };
-    const done = runK8sCli(['webhook', '--port', '0', '--host', '127.0.0.1', '--dns-name', 'localhost', '--log-level', 'error'], io);
+    const done = runK8sCli(['webhook', '--port', '0', '--host', '127.0.0.1', '--dns-name', 'localhost', '--no-cross-checks', '--log-level', 'error'], io);
     const deadline = Date.now() + 20_000;
     while (c.out.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const line = JSON.parse(c.out[0]) as { webhook: string; caBundle: string };

@@ -9,6 +9,8 @@ import { parseDurationMs } from '@matrixinfer/schemas';
 import { generateServingCert, loadServingCert, type ServingCert } from '../../webhook/certs.js';
 import { startCertManager, type CertManager } from '../../webhook/cert-manager.js';
 import { startWebhookServer, type WebhookServer } from '../../webhook/server.js';
+import { startObjectCache } from '../../webhook/cache.js';
+import { crossResourceChecks } from '../../webhook/cross.js';
 import { loadKubeConfig } from './controller.js';
 
 interface WebhookFlags {
@@ -24,6 +26,7 @@ interface WebhookFlags {
   configuration: string;
   kubeconfig?: string;
   certValidity: string;
+  crossChecks: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -43,6 +46,7 @@ export function webhookCommand(io: CliIO): Command {
     .option('--configuration <name>', 'Validating- and MutatingWebhookConfiguration whose caBundle --tls-secret keeps current', 'matrixinfer')
     .option('--kubeconfig <file>', 'kubeconfig for --tls-secret (default KUBECONFIG, ~/.kube/config, then in-cluster)')
     .option('--cert-validity <duration>', 'serving certificate lifetime with --tls-secret or a generated pair, e.g. 720h', '720h')
+    .option('--no-cross-checks', 'skip the checks across resources (they read the cluster through --kubeconfig or the service account)')
     .option('--log-level <level>', 'error, warn, info or debug', 'info')
     .action(async (flags: WebhookFlags) => {
       const port = Number(flags.port);
@@ -78,7 +82,11 @@ export function webhookCommand(io: CliIO): Command {
       } else {
         cert = flags.tlsCertFile ? loadServingCert(flags.tlsCertFile, flags.tlsKeyFile!, flags.tlsCaFile) : await generateServingCert(names, ['127.0.0.1'], validityMs);
       }
-      const server = await startWebhookServer({ cert, port, host: flags.host, logger });
+      // Checks across resources read a cache of the cluster's objects, like an informer.
+      const cache = flags.crossChecks ? startObjectCache(loadKubeConfig(flags.kubeconfig), logger) : undefined;
+      if (cache) await cache.synced;
+      const cross = cache ? (kind: string, obj: Record<string, unknown>) => crossResourceChecks(kind, obj, cache) : undefined;
+      const server = await startWebhookServer({ cert, port, host: flags.host, logger, cross });
       live.server = server;
       io.out(JSON.stringify({ webhook: server.url, caBundle: Buffer.from(cert.ca).toString('base64'), certificates: flags.tlsSecret !== undefined ? `secret ${flags.tlsSecret}` : flags.tlsCertFile ? 'files' : 'generated' }));
       const ac = new AbortController();
@@ -89,6 +97,7 @@ export function webhookCommand(io: CliIO): Command {
       try {
         if (!ac.signal.aborted) await new Promise<void>((r) => ac.signal.addEventListener('abort', () => r(), { once: true }));
         await certs?.stop();
+        await cache?.stop();
         await server.close();
       } finally {
         process.off('SIGINT', onSignal);
