@@ -3,6 +3,7 @@
 // whose holder is gone (a dead pid on this host, or untouched for staleMs) is taken over.
 import { openSync, closeSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { pidAlive as alive } from '../runtime/pid-alive.js';
 
 interface Holder {
   pid: number;
@@ -18,15 +19,6 @@ export interface LockOptions {
   /** Told now and then who holds the lock while waiting. */
   onWait?: (holder: string) => void;
   now?: () => number;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readHolder(path: string): Holder | undefined {

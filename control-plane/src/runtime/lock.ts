@@ -3,15 +3,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from './errors.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { pidAlive as alive } from './pid-alive.js';
 
 /** Takes the data dir's lock; RuntimeError MI_ERR_DATA_DIR_BUSY when a live process holds it. Returns the release function. */
 export function lockDataDir(dataDir: string, pid = process.pid): () => void {
