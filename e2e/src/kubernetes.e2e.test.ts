@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { kubernetesComponents } from '@matrixinfer/k8s';
 import { kubectl, kubectlPath, startStandInKubelet, startTestApiServer, type StandInKubelet, type TestApiServer } from '@matrixinfer/k8s/testing';
-import { setKubernetesMode, startControlPlane, type ControlPlane } from '@matrixinfer/control-plane';
-import { connectNats } from '@matrixinfer/events';
+import { setKubernetesMode, startControlPlane, type AutoscalerDecisionData, type ControlPlane } from '@matrixinfer/control-plane';
+import { connectNats, decisionSubject } from '@matrixinfer/events';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -20,8 +20,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ChildSet, pidAlive } from './support/children.js';
 import { REPO_ROOT, runMi } from './support/mi.js';
-import { modelYaml } from './support/manifests.js';
-import { entryEndpoints, readRoute, routesKv } from './support/nats.js';
+import { autoscaledSimModel, inflightPolicy, modelYaml } from './support/manifests.js';
+import { ClosedLoopLoad } from './autoscaler-load.js';
+import { entryEndpoints, readRoute, readStream, routesKv } from './support/nats.js';
 import { waitFor } from './support/poll.js';
 import { fileLogger, startGatewayProcess, type GatewayProcess } from './support/system.js';
 
@@ -180,6 +181,43 @@ describe('Kubernetes mode end to end (real kubectl, test API server, stand-in ku
     expect(mi.status.updateRevision).to.equal(revision);
     for (const r of kubelet!.running()) if (r.pid) pids.add(r.pid);
     await k(['delete', 'modelinfer', PLAIN, '-n', NS]);
+    await waitFor('its Pods gone', async () => (await readyPods()).length === 0 || undefined, { timeoutMs: 30_000 });
+  });
+
+  it('the autoscaler under load scales a Model through the ModelInfer scale: replicas only (field manager matrixinfer-autoscaler), no new revision, no Pod restarted', async () => {
+    const AS = 'k8s-scale';
+    const ASI = `${AS}-sim`;
+    const policy = inflightPolicy({ name: 'inflight', target: 2, stableWindow: '6000ms', panicWindowPercent: '25' });
+    const model = autoscaledSimModel({ name: AS, policy: 'inflight', minReplicas: 1, maxReplicas: 3, itlMs: 20 });
+    await k(['apply', '-n', NS, '-f', '-'], [policy, model].map((o) => JSON.stringify(o)).join('\n'));
+    type Pod = Obj & { status?: { conditions?: { type: string; status: string }[] } };
+    const readyPods = async () => (await getJson<{ items: Pod[] }>(['get', 'pods', '-n', NS, '-l', `modelinfer.matrixinfer.ai/name=${ASI}`])).items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const first = await waitFor('one replica ready', async () => ((await readyPods()).length === 1 ? (await readyPods())[0] : undefined), { timeoutMs: 60_000 });
+    await waitFor('routed', async () => entryEndpoints(await readRoute(kv, AS)).length === 1 || undefined, { timeoutMs: 30_000 });
+    const revision = await waitFor('an update revision', async () => (await getJson<{ status?: { updateRevision?: string } }>(['get', 'modelinfer', ASI, '-n', NS])).status?.updateRevision, { timeoutMs: 20_000 });
+
+    const load = new ClosedLoopLoad(gw.url, AS, 120);
+    try {
+      load.set(5);
+      await waitFor('scaled up in Kubernetes', async () => ((await getJson<{ spec: { replicas: number } }>(['get', 'modelinfer', ASI, '-n', NS])).spec.replicas > 1) || undefined, { timeoutMs: 30_000, everyMs: 200 });
+      const pods = await waitFor('the new replicas ready', async () => {
+        const r = await readyPods();
+        return r.length >= 2 ? r : undefined;
+      }, { timeoutMs: 60_000 });
+      for (const r of kubelet!.running()) if (r.pid) pids.add(r.pid);
+      expect(pods.find((p) => p.metadata.name === first.metadata.name)?.metadata.uid, 'the first replica kept its Pod').to.equal(first.metadata.uid);
+      const mi = await getJson<{ spec: { replicas: number }; status: { updateRevision?: string }; metadata: { managedFields?: { manager: string; fieldsV1?: { 'f:spec'?: Record<string, unknown> } }[] } }>(['get', 'modelinfer', ASI, '-n', NS, '--show-managed-fields']);
+      expect(mi.status.updateRevision).to.equal(revision);
+      const autoscaler = mi.metadata.managedFields?.find((f) => f.manager === 'matrixinfer-autoscaler');
+      expect(autoscaler, JSON.stringify(mi.metadata.managedFields?.map((f) => f.manager))).to.not.equal(undefined);
+      expect(Object.keys(autoscaler!.fieldsV1?.['f:spec'] ?? {})).to.deep.equal(['f:replicas']);
+      const decisions = (await readStream<AutoscalerDecisionData>(nc, 'decisions', decisionSubject('autoscaler', NS, ASI))).map((e) => e.envelope.data);
+      expect(decisions.some((d) => d.valid && d.desiredReplicas > d.currentReplicas)).to.equal(true);
+    } finally {
+      await load.stop();
+    }
+    await k(['delete', 'model', AS, '-n', NS, '--wait=false']);
+    await k(['delete', 'autoscalingpolicy', 'inflight', '-n', NS, '--wait=false']);
     await waitFor('its Pods gone', async () => (await readyPods()).length === 0 || undefined, { timeoutMs: 30_000 });
   });
 
