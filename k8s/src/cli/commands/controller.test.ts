@@ -101,7 +101,7 @@ describe('mi controller --kubernetes (real mi entry, test API server, real nats-
     expect(await c.exit).to.equal(0);
   });
 
-  it('two replicas: one leads, the standby does nothing; SIGKILL the leader and the standby takes over; no event twice', async () => {
+  it('two replicas: one leads, the standby does nothing; SIGKILL the leader in the middle of a burst of changes and the standby takes over; no event lost or twice', async () => {
     const args = ['controller', '--kubernetes', '--kubeconfig', api.kubeconfigPath, '--nats-url', server.url, '--api-port', '0', '--lease-duration', '2', '--log-level', 'info'];
     const a = run(args, { POD_NAME: 'replica-a' });
     running.push(a.child);
@@ -115,6 +115,10 @@ describe('mi controller --kubernetes (real mi entry, test API server, real nats-
     await until('first ingested', async () => (await store.get('Model', 'default', 'first')) !== null);
     expect(b.err()).to.not.match(/started leading/);
 
+    // A burst of changes, and the leader dies in the middle of ingesting it.
+    const burst = Array.from({ length: 12 }, (_, i) => model(`burst-${i}`)).join('---\n');
+    const applying = kubectl(api, ['apply', '-f', '-'], { input: burst });
+    await until('the burst started arriving', async () => (await store.list('Model', 'default')).length > 1, 20_000);
     // The controller itself (mi's child) dies without a chance to release the lease.
     const controllerPid = Number(execFileSync('pgrep', ['-P', String(a.child.pid)]).toString().trim().split('\n')[0]);
     const killedAt = Date.now();
@@ -124,9 +128,12 @@ describe('mi controller --kubernetes (real mi entry, test API server, real nats-
     const tookMs = Date.now() - killedAt;
     expect((await kubectl(api, ['apply', '-f', '-'], { input: model('second') })).code).to.equal(0);
     await until('second ingested', async () => (await store.get('Model', 'default', 'second')) !== null);
+    expect((await applying).code).to.equal(0);
+    await until('the whole burst ingested', async () => (await store.list('Model', 'default')).filter((m) => m.metadata.name.startsWith('burst-')).length === 12, 20_000);
     // One version per Kubernetes resourceVersion and one decision per change, across the takeover.
     const desired = await (await jetstreamManager(nc)).streams.info('MI_DESIRED', { subjects_filter: 'mi.desired.model.>' });
     expect(desired.state.subjects).to.deep.include({ 'mi.desired.model.default.first': 1, 'mi.desired.model.default.second': 1 });
+    for (let i = 0; i < 12; i++) expect((desired.state.subjects as Record<string, number>)[`mi.desired.model.default.burst-${i}`], `burst-${i}`).to.equal(1);
     const decisions = await (await jetstreamManager(nc)).streams.info('MI_DECISIONS', { subjects_filter: 'mi.decisions.model.default.first' });
     expect(decisions.state.subjects).to.deep.equal({ 'mi.decisions.model.default.first': 1 });
     expect(tookMs, 'takeover after the leader died (ms)').to.be.below(15_000);
