@@ -2,7 +2,7 @@
 // (the fake-engine fixture, and the built-in simulator).
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { startLocalActuator, type LocalActuator } from './actuator.js';
 import { writePidFile } from './pidfile.js';
 import { processRunning, resolveSimulatorCommand } from './process.js';
 import { makeSpec } from './testing.js';
+import { startHubFixture } from '../download/testing.js';
 import type { CoreObjectReader } from '../api/core-store.js';
 import type { CoreObject } from '../api/core-objects.js';
 
@@ -291,6 +292,32 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     expect(readFileSync(actuator.instances()[0].logPath!, 'utf8')).to.match(/fake-engine\.cjs --served-model-name m --port \d+/);
     const { env } = (await (await fetch(`${ready.address}/env`)).json()) as { env: Record<string, string> };
     expect(env.FAKE_MARK).to.equal('sim');
+  });
+
+  it('a real engine gets its weights first: the template\'s mi download init containers run into <dataDir>/models, and the engine args point there', async () => {
+    const hub = await startHubFixture({ repo: 'org/tiny', files: { 'config.json': Buffer.from('{"a":1}'), 'model.safetensors': Buffer.from('weights') } });
+    const bin = mkdtempSync(join(tmpdir(), 'mi-engine-bin-'));
+    try {
+      // An "installed engine": a program on disk that runs the fake engine with its arguments.
+      const engine = join(bin, 'vllm');
+      writeFileSync(engine, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(FAKE_ENGINE)} "$@"\n`);
+      chmodSync(engine, 0o755);
+      actuator = await start({ engineInstalled: async () => true });
+      const template = { spec: { initContainers: [{ name: 'download-model', image: 'matrixinfer/mi:latest', command: ['mi', 'download'], args: ['--source', 'hf://org/tiny', '--output-dir', '/models/org/tiny'] }], containers: [{ name: 'engine', image: 'vllm/vllm-openai:v0.8.5' }] } };
+      await decide([spec('real', { command: [engine, 'serve', '/models/org/tiny'], args: ['--port', '$(PORT)', '--download-dir=/models/org/tiny'], env: { HF_ENDPOINT: hub.url }, template } as Partial<InstanceSpec>)]);
+      const ready = await waitFor('real ready', () => seen('real', 'ready') ?? seen('real', 'failed'));
+      expect(ready.phase, ready.reason).to.equal('ready');
+      expect(ready.simulatedEngine).to.equal(undefined);
+      const { argv } = (await (await fetch(`${ready.address}/env`)).json()) as { argv: string[] };
+      const local = join(dataDir, 'models', 'org', 'tiny');
+      expect(argv.slice(0, 2)).to.deep.equal(['serve', local]);
+      expect(argv).to.include(`--download-dir=${local}`);
+      expect(readFileSync(join(local, 'model.safetensors'), 'utf8')).to.equal('weights');
+      expect(readFileSync(actuator.instances()[0].logPath!, 'utf8')).to.match(/download-model: mi download --source hf:\/\/org\/tiny[\s\S]*\[2\/2\] model\.safetensors/);
+    } finally {
+      await hub.close();
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('a worker gets its entry port and the group size', async () => {

@@ -2,7 +2,8 @@
 // reports what it sees as InstanceObservations. Restart policy: CLEAN UP. On start it kills
 // the still-alive children a previous run recorded in <dataDir>/actuator/pids.json (after
 // checking they are ours), reports them `stopped`, then starts fresh from the latest decisions.
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'winston';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
@@ -20,7 +21,9 @@ import {
   type InstancesDecision,
 } from '@matrixinfer/events';
 import { followStream, type Follower } from './bus.js';
-import { buildLaunch, sameRoleReplica, standInSpec } from './command.js';
+import { buildLaunch, isSimulatorCommand, sameRoleReplica, standInSpec } from './command.js';
+import { localDownloads, withLocalModels } from './weights.js';
+import { runDownload } from '../download/download.js';
 import { engineProbe } from './engine-probe.js';
 import { InvalidActuatorOptionError, HealthTimeoutError } from './errors.js';
 import { describeChange, instanceKey, planActions, type RunningInstance } from './plan.js';
@@ -225,6 +228,16 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
           log.warn(`engine ${run.command[0]} is not installed on this machine: the built-in simulator runs in its place`, { instance: spec.name, modelInfer: spec.modelInfer, engine: spec.engine, command: run.command.join(' ') });
         }
         run = standIn;
+      } else if (!isSimulatorCommand(run.command)) {
+        // A real engine: its weights first, as the init containers do on Kubernetes.
+        const models = join(opts.dataDir, 'models');
+        const downloads = localDownloads(run, models);
+        if (downloads.length > 0) mkdirSync(dirname(m.logPath), { recursive: true });
+        for (const d of downloads) {
+          appendFileSync(m.logPath, `--- ${new Date(now()).toISOString()} ${d.name}: mi download --source ${d.source} --output-dir ${d.outputDir}\n`);
+          await runDownload({ source: d.source, outputDir: d.outputDir, env: { ...process.env, ...run.env }, log: (l) => appendFileSync(m.logPath!, `${l}\n`) });
+        }
+        run = withLocalModels(run, models);
       }
       const launch = buildLaunch(run, { port, simulator, entryAddress: '127.0.0.1', entryPort, groupSize, baseEnv: process.env });
       m.port = port;
