@@ -65,3 +65,16 @@ export function crossResourceChecks(kind: string, obj: K8sObject, cache: ObjectC
   }
   return out;
 }
+
+/** Whether deleting `obj` of `kind` would strand something: a policy still named by a binding. */
+export function deletionChecks(kind: string, obj: K8sObject, cache: ObjectCache): CrossResult {
+  const out: CrossResult = { denials: [], warnings: [] };
+  if (kind !== 'AutoscalingPolicy') return out;
+  const ns = obj.metadata?.namespace ?? 'default';
+  const name = obj.metadata?.name ?? '';
+  const users = cache.list('AutoscalingPolicyBinding', ns).filter((b) => (b.spec as { policyRef?: { name?: unknown } } | undefined)?.policyRef?.name === name);
+  if (users.length > 0) {
+    out.denials.push({ path: 'metadata.name', message: `AutoscalingPolicy "${name}" is used by AutoscalingPolicyBinding ${users.map((b) => `"${b.metadata?.name}"`).join(', ')}; delete or change those first` });
+  }
+  return out;
+}

@@ -35,6 +35,7 @@ interface Request {
   operation: string;
   name: string;
   object?: Record<string, unknown>;
+  oldObject?: Record<string, unknown>;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -64,8 +65,9 @@ function readRequest(review: unknown): Request | string {
   if (!isRecord(r.kind) || typeof r.kind.kind !== 'string' || typeof r.kind.group !== 'string') return 'request.kind must have group and kind strings';
   if (typeof r.operation !== 'string') return 'request.operation must be a string';
   if (r.object !== undefined && r.object !== null && !isRecord(r.object)) return 'request.object must be an object';
-  if (tooDeep(r.object, MAX_DEPTH)) return `request.object is nested deeper than ${MAX_DEPTH} levels`;
-  return { uid: r.uid, group: r.kind.group, kind: r.kind.kind, operation: r.operation, name: typeof r.name === 'string' ? r.name : '', object: isRecord(r.object) ? r.object : undefined };
+  if (r.oldObject !== undefined && r.oldObject !== null && !isRecord(r.oldObject)) return 'request.oldObject must be an object';
+  if (tooDeep(r.object, MAX_DEPTH) || tooDeep(r.oldObject, MAX_DEPTH)) return `request.object is nested deeper than ${MAX_DEPTH} levels`;
+  return { uid: r.uid, group: r.kind.group, kind: r.kind.kind, operation: r.operation, name: typeof r.name === 'string' ? r.name : '', object: isRecord(r.object) ? r.object : undefined, oldObject: isRecord(r.oldObject) ? r.oldObject : undefined };
 }
 
 /** `spec.backends[0].workers[1].type: must be one of …` lines as Kubernetes prints field errors. */
@@ -81,8 +83,8 @@ function admitted(o: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-/** Cross-resource checks of a schema-valid object (the cache-backed ones in cross.ts). */
-export type CrossCheck = (kind: string, obj: Record<string, unknown>) => { denials: ValidationIssue[]; warnings: string[] };
+/** Cross-resource checks of a schema-valid object, or of one being deleted (the cache-backed ones in cross.ts). */
+export type CrossCheck = (kind: string, obj: Record<string, unknown>, operation: 'CREATE' | 'UPDATE' | 'DELETE') => { denials: ValidationIssue[]; warnings: string[] };
 
 /** Answers one review for the `which` webhook (`cross`: checks across resources, validating only). */
 export function answerReview(which: WebhookKind, review: unknown, cross?: CrossCheck): ReviewAnswer {
@@ -90,12 +92,18 @@ export function answerReview(which: WebhookKind, review: unknown, cross?: CrossC
   if (typeof req === 'string') return { status: 400, message: `bad AdmissionReview: ${req}` };
   const reply = (response: Omit<AdmissionReviewResponse['response'], 'uid'>): ReviewAnswer => ({ status: 200, body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: req.uid, ...response } } });
   const info = OURS.get(`${req.group}/${req.kind}`);
-  // Not ours, or nothing to check (DELETE/CONNECT: no object rules yet).
+  // A delete that would strand something (a policy still in use) is refused with who uses it.
+  if (info && which === 'validate' && req.operation === 'DELETE' && req.oldObject !== undefined && cross) {
+    const x = cross(info.kind, req.oldObject, 'DELETE');
+    if (x.denials.length > 0) return reply({ allowed: false, status: { code: 422, reason: 'Invalid', message: `${info.kind}.${info.group} "${req.name}" cannot be deleted: ${x.denials.map((d) => d.message).join(', ')}` } });
+    return reply({ allowed: true, ...(x.warnings.length > 0 ? { warnings: x.warnings } : {}) });
+  }
+  // Not ours, or nothing to check (DELETE/CONNECT of other kinds).
   if (!info || req.object === undefined || (req.operation !== 'CREATE' && req.operation !== 'UPDATE')) return reply({ allowed: true });
   const result = validateResource(admitted(req.object));
   if (which === 'validate') {
     const name = req.name || String((req.object.metadata as { name?: unknown } | undefined)?.name ?? '');
-    const x = result.ok && cross ? cross(info.kind, req.object) : { denials: [], warnings: [] };
+    const x = result.ok && cross ? cross(info.kind, req.object, req.operation as 'CREATE' | 'UPDATE') : { denials: [], warnings: [] };
     const errors = result.ok ? x.denials : result.errors;
     const warnings = x.warnings.length > 0 ? { warnings: x.warnings } : {};
     if (errors.length === 0) return reply({ allowed: true, ...warnings });

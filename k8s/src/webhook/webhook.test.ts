@@ -9,6 +9,7 @@ import { ruleMatches, webhookAdmission } from '../testing/apiserver/webhook-call
 import { answerReview } from './review.js';
 import { crossResourceChecks } from './cross.js';
 import type { WebhookServer } from './server.js';
+import type { ObjectCache } from './cross.js';
 import { installTestWebhook } from './testing.js';
 
 const CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
@@ -99,7 +100,7 @@ describe('admission webhook: cross-resource checks (pure)', () => {
 describe('admission webhook over HTTPS, called by the test API server, driven with real kubectl', function () {
   this.timeout(60_000);
   let api: TestApiServer;
-  let hook: WebhookServer;
+  let hook: WebhookServer & { cache: ObjectCache };
   before(async function () {
     if (!kubectlPath()) this.skip();
     api = await startTestApiServer({ crds: readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(CRD_DIR, f)), namespaces: ['default'], admission: webhookAdmission });
@@ -141,6 +142,34 @@ describe('admission webhook over HTTPS, called by the test API server, driven wi
     const warned = await kubectl(api, ['apply', '-n', 'default', '-f', '-'], { input: route });
     expect(warned.code, warned.stderr).to.equal(0);
     expect(warned.stderr).to.match(/Warning: spec\.rules\[0\]\.targetModels\[0\]\.modelServerName: ModelServer "ghost" does not exist/);
+  });
+
+  it('deleting a policy a binding still uses is refused, naming the binding; once the binding is gone it goes', async () => {
+    const objs = [
+      'apiVersion: registry.matrixinfer.ai/v1alpha1\nkind: AutoscalingPolicy\nmetadata: { name: used }\nspec: { metrics: [{ metricName: gateway_in_flight, targetValue: 2 }] }\n',
+      'apiVersion: workload.matrixinfer.ai/v1alpha1\nkind: ModelInfer\nmetadata: { name: scaled }\nspec: { replicas: 1, template: { roles: [{ name: server, replicas: 1, entryTemplate: { spec: { containers: [{ name: e, image: "x:1" }] } } }] } }\n',
+      'apiVersion: registry.matrixinfer.ai/v1alpha1\nkind: AutoscalingPolicyBinding\nmetadata: { name: uses }\nspec:\n  policyRef: { name: used }\n  scalingConfiguration: { target: { targetRef: { kind: ModelInfer, name: scaled } }, minReplicas: 1, maxReplicas: 2 }\n',
+    ];
+    // The cache follows the API server: each object is applied once the previous one is in it.
+    for (const y of objs) {
+      let r = await kubectl(api, ['apply', '-n', 'default', '-f', '-'], { input: y });
+      for (let i = 0; r.code !== 0 && i < 40; i++) {
+        await new Promise((res) => setTimeout(res, 50));
+        r = await kubectl(api, ['apply', '-n', 'default', '-f', '-'], { input: y });
+      }
+      expect(r.code, r.stderr).to.equal(0);
+    }
+    for (let i = 0; hook.cache.get('AutoscalingPolicyBinding', 'default', 'uses') === undefined && i < 100; i++) await new Promise((res) => setTimeout(res, 20));
+    const refused = await kubectl(api, ['delete', 'autoscalingpolicy', 'used', '-n', 'default']);
+    expect(refused.code).to.not.equal(0);
+    expect(refused.stderr).to.match(/AutoscalingPolicy "used" is used by AutoscalingPolicyBinding "uses"; delete or change those first/);
+    expect((await kubectl(api, ['delete', 'autoscalingpolicybinding', 'uses', '-n', 'default'])).code).to.equal(0);
+    let gone = await kubectl(api, ['delete', 'autoscalingpolicy', 'used', '-n', 'default']);
+    for (let i = 0; gone.code !== 0 && i < 40; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      gone = await kubectl(api, ['delete', 'autoscalingpolicy', 'used', '-n', 'default']);
+    }
+    expect(gone.code, gone.stderr).to.equal(0);
   });
 
   it('2,000 malformed bodies: each gets a 400 or a well-formed review, and the server still answers', async () => {

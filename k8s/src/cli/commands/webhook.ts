@@ -10,7 +10,8 @@ import { generateServingCert, loadServingCert, type ServingCert } from '../../we
 import { startCertManager, type CertManager } from '../../webhook/cert-manager.js';
 import { startWebhookServer, type WebhookServer } from '../../webhook/server.js';
 import { startObjectCache } from '../../webhook/cache.js';
-import { crossResourceChecks } from '../../webhook/cross.js';
+import { crossResourceChecks, deletionChecks } from '../../webhook/cross.js';
+import type { CrossCheck } from '../../webhook/review.js';
 import { loadKubeConfig } from './controller.js';
 
 interface WebhookFlags {
@@ -85,7 +86,7 @@ export function webhookCommand(io: CliIO): Command {
       // Checks across resources read a cache of the cluster's objects, like an informer.
       const cache = flags.crossChecks ? startObjectCache(loadKubeConfig(flags.kubeconfig), logger) : undefined;
       if (cache) await cache.synced;
-      const cross = cache ? (kind: string, obj: Record<string, unknown>) => crossResourceChecks(kind, obj, cache) : undefined;
+      const cross: CrossCheck | undefined = cache ? (kind, obj, op) => (op === 'DELETE' ? deletionChecks(kind, obj, cache) : crossResourceChecks(kind, obj, cache)) : undefined;
       const server = await startWebhookServer({ cert, port, host: flags.host, logger, cross });
       live.server = server;
       io.out(JSON.stringify({ webhook: server.url, caBundle: Buffer.from(cert.ca).toString('base64'), certificates: flags.tlsSecret !== undefined ? `secret ${flags.tlsSecret}` : flags.tlsCertFile ? 'files' : 'generated' }));
