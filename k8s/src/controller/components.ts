@@ -14,6 +14,7 @@ import { INGEST_SOURCE, startIngest } from '../ingest/runner.js';
 import { startMirror } from '../mirror/runner.js';
 import { startScaleApplier } from '../scale/applier.js';
 import { startStatusWriter } from '../status/runner.js';
+import { startEventRecorder } from '../events/recorder.js';
 
 export interface KubernetesComponentsOptions {
   kubeConfig: KubeConfig;
@@ -50,6 +51,8 @@ export function kubernetesComponents(o: KubernetesComponentsOptions): ComponentS
     },
     // Children derived in the log appear in Kubernetes before the actuator needs their uid.
     { name: 'mirror', start: (c) => startMirror({ nc: c.nc, kubeConfig: o.kubeConfig, logger: c.logger, namespace: o.namespace }) },
+    // Decisions a person should see, as Kubernetes Events on their objects (`kubectl describe`).
+    { name: 'event-recorder', start: (c) => startEventRecorder({ nc: c.nc, kubeConfig: o.kubeConfig, logger: c.logger, namespace: o.namespace }) },
     // mi-status → each object's status subresource (what `kubectl get` and `kubectl wait` read).
     { name: 'status-writer', start: (c) => startStatusWriter({ nc: c.nc, kubeConfig: o.kubeConfig, logger: c.logger, namespace: o.namespace }) },
     // Last: everything that reacts to the resources it writes is already running.
