@@ -3,13 +3,12 @@
 // and Services, autoscaler decisions as ModelInfer scale, and `mi apply` refused (kubectl owns
 // the objects). Runs until SIGINT/SIGTERM, then stops its parts in reverse order.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Command } from 'commander';
 import winston from 'winston';
-import { BadArgumentError, setKubernetesMode, startControlPlane, type CliIO, type ComponentStarter } from '@matrixinfer/control-plane';
+import { BadArgumentError, ControlPlaneError, setKubernetesMode, startControlPlane, type CliIO, type ComponentStarter } from '@matrixinfer/control-plane';
 import { kubernetesComponents } from '../../controller/components.js';
 import { preflight } from '../../controller/preflight.js';
 import { leaderGate } from '../../controller/leader-gate.js';
@@ -52,9 +51,9 @@ function modeMarker(by: string): ComponentStarter {
 }
 
 /** Leadership was lost while running: the process exits non-zero. */
-export class LeadershipLostError extends BadArgumentError {
+export class LeadershipLostError extends ControlPlaneError {
   constructor(reason: string) {
-    super(`stopped: this replica lost the leader Lease (${reason}); restart it to stand by again`);
+    super('MI_ERR_LEADERSHIP_LOST', `stopped: this replica lost the leader Lease (${reason}); restart it to stand by again`);
     this.name = 'LeadershipLostError';
   }
 }
