@@ -2,7 +2,9 @@
 // (list-then-watch, like an informer): an AutoscalingPolicyBinding needs its policy and its
 // target ModelInfers to exist and a target can be bound once; a ModelRoute naming a ModelServer
 // that does not exist (yet) gets a warning, since `kubectl apply -f dir/` applies files in name
-// order. Pure over the cache.
+// order; so does a ModelServer whose selector matches no ModelInfer's instances. Pure over the
+// cache.
+import { INSTANCE_LABELS } from '@matrixinfer/events';
 import type { ValidationIssue } from '@matrixinfer/schemas';
 import type { K8sObject } from '../ingest/object.js';
 
@@ -35,6 +37,21 @@ export function bindingTargets(spec: unknown): { name: string; path: string }[] 
   return out;
 }
 
+// Instance labels whose values only exist once instances run (group, role replica, revision).
+const RUNTIME_LABELS = new Set<string>([INSTANCE_LABELS.group, INSTANCE_LABELS.roleId, INSTANCE_LABELS.revision, INSTANCE_LABELS.entry]);
+
+/** True when some role of some cached ModelInfer makes instances `matchLabels` can select. */
+export function selectsSomething(matchLabels: Record<string, string>, inferences: readonly K8sObject[]): boolean {
+  for (const mi of inferences) {
+    const roles = ((mi.spec as { template?: { roles?: { name?: string; entryTemplate?: { metadata?: { labels?: Record<string, string> } } }[] } } | undefined)?.template?.roles ?? []);
+    for (const r of roles) {
+      const labels: Record<string, string> = { ...(r.entryTemplate?.metadata?.labels ?? {}), [INSTANCE_LABELS.modelInfer]: mi.metadata?.name ?? '', [INSTANCE_LABELS.role]: r.name ?? '' };
+      if (Object.entries(matchLabels).every(([k, v]) => RUNTIME_LABELS.has(k) || labels[k] === v)) return true;
+    }
+  }
+  return false;
+}
+
 /** The cross-resource verdict on `obj` of `kind` (created or updated). */
 export function crossResourceChecks(kind: string, obj: K8sObject, cache: ObjectCache): CrossResult {
   const ns = obj.metadata?.namespace ?? 'default';
@@ -51,6 +68,12 @@ export function crossResourceChecks(kind: string, obj: K8sObject, cache: ObjectC
       if (cache.get('ModelInfer', ns, t.name) === undefined) out.denials.push({ path: t.path, message: `ModelInfer "${t.name}" does not exist in namespace ${ns}` });
       const taken = others.find((b) => bindingTargets(b.spec).some((o) => o.name === t.name));
       if (taken) out.denials.push({ path: t.path, message: `ModelInfer "${t.name}" is already scaled by AutoscalingPolicyBinding "${taken.metadata?.name}"; one binding per target` });
+    }
+  }
+  if (kind === 'ModelServer') {
+    const sel = (obj.spec as { workloadSelector?: { matchLabels?: Record<string, string> } } | undefined)?.workloadSelector?.matchLabels;
+    if (sel && typeof sel === 'object' && !selectsSomething(sel, cache.list('ModelInfer', ns))) {
+      out.warnings.push(`spec.workloadSelector.matchLabels: no ModelInfer in namespace ${ns} makes instances with these labels (yet); the server has no endpoints until one does`);
     }
   }
   if (kind === 'ModelRoute') {

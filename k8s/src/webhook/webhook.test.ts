@@ -90,6 +90,16 @@ describe('admission webhook: cross-resource checks (pure)', () => {
     expect(r.denials[2].message).to.match(/already scaled by AutoscalingPolicyBinding "taken"/);
     expect(crossResourceChecks('AutoscalingPolicyBinding', { ...objs.AutoscalingPolicyBinding[0] }, cache).denials).to.deep.equal([]);
   });
+  it('server: a selector no ModelInfer role can satisfy is a warning; runtime labels match anything', () => {
+    const withRoles = { ...cache, list: (k: string, ns: string) => (k === 'ModelInfer' ? [{ metadata: { name: 'a', namespace: 'default' }, spec: { template: { roles: [{ name: 'server', entryTemplate: { metadata: { labels: { app: 'x' } } } }] } } }] : cache.list(k, ns)) };
+    const server = (matchLabels: Record<string, string>) => ({ metadata: { name: 's', namespace: 'default' }, spec: { workloadSelector: { matchLabels } } });
+    expect(crossResourceChecks('ModelServer', server({ 'modelinfer.matrixinfer.ai/name': 'a' }), withRoles).warnings).to.deep.equal([]);
+    expect(crossResourceChecks('ModelServer', server({ app: 'x', 'modelinfer.matrixinfer.ai/revision': 'any' }), withRoles).warnings).to.deep.equal([]);
+    const w = crossResourceChecks('ModelServer', server({ app: 'other' }), withRoles);
+    expect(w.denials).to.deep.equal([]);
+    expect(w.warnings[0]).to.match(/^spec\.workloadSelector\.matchLabels: no ModelInfer in namespace default makes instances with these labels/);
+  });
+
   it('route: a missing ModelServer is a warning, not a denial', () => {
     const r = crossResourceChecks('ModelRoute', { metadata: { name: 'r', namespace: 'default' }, spec: { rules: [{ name: 'x', targetModels: [{ modelServerName: 'ghost' }] }] } }, cache);
     expect(r.denials).to.deep.equal([]);
