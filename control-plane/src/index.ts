@@ -22,5 +22,6 @@ export { startAutoscaler, readAutoscalerStatus, decide, splitByCost, toScalingPo
 export { ControlPlaneError } from './errors.js';
 export { setKubernetesMode, kubernetesModeGuard, KubernetesModeError, MODE_KEY, type ControlPlaneMode } from './api/mode.js';
 export { BadArgumentError } from './api/errors.js';
+export { pidAlive } from './runtime/pid-alive.js';
 export { describeError, exitCodeFor, EXIT } from './cli/exit.js';
 export { processIO, type CliIO, type GlobalOptions } from './cli/io.js';

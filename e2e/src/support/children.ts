@@ -14,14 +14,7 @@ export interface RunningChild {
 }
 
 /** True while a process with this pid exists (zombies of our own children excluded by the caller's wait). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { pidAlive } from '@matrixinfer/control-plane';
 
 /** Starts and tracks children; `killAll` SIGKILLs every process group it started. */
 export class ChildSet {
