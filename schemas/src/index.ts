@@ -3,6 +3,7 @@ export type * from './generated/types.js';
 export type { ValidationIssue, ValidationResult } from './issues.js';
 export { KINDS, kindInfo, resolveKind, type KindInfo, type KindName } from './registry.js';
 export { createResourceValidator, validateResource, type ResourceValidator } from './validate.js';
+export { updateIssues } from './rules/immutable.js';
 export { parseDurationMs } from './duration.js';
 export { parseQuantity, isQuantity, InvalidQuantityError } from './quantity.js';
 export { formatPath } from './paths.js';

@@ -87,6 +87,20 @@ describe('control-plane API (real nats-server)', function () {
     expect(unknown.json().error.code).to.equal('MI_ERR_UNKNOWN_KIND');
   });
 
+  it('refuses a change of an immutable field (also on dry run), writing nothing of the batch', async () => {
+    const route = (name: string, modelName: string) => `apiVersion: networking.matrixinfer.ai/v1alpha1\nkind: ModelRoute\nmetadata: { name: ${name} }\nspec:\n  modelName: ${modelName}\n  rules: [{ name: all, targetModels: [{ modelServerName: s }] }]\n`;
+    expect((await call('POST', '/apis/v1/apply', route('fixed', 'a'))).status).to.equal(200);
+    for (const q of ['', '?dryRun=true']) {
+      const r = await call('POST', `/apis/v1/apply${q}`, `${route('fresh', 'x')}---\n${route('fixed', 'b')}`);
+      expect(r.status, q).to.equal(422);
+      const [p] = r.json().error.problems;
+      expect(p).to.include({ kind: 'ModelRoute', name: 'fixed', index: 1, path: 'spec.modelName' });
+      expect(p.message).to.match(/^is immutable \(was "a", now "b"\)/);
+    }
+    expect((await call('GET', '/apis/v1/modelroutes/fresh')).status).to.equal(404);
+    expect((await call('GET', '/apis/v1/modelroutes/fixed')).json().spec.modelName).to.equal('a');
+  });
+
   it('validates without writing with ?dryRun=true', async () => {
     const r = await call('POST', '/apis/v1/apply?dryRun=true', model('dry-one', 1));
     expect(r.json()).to.deep.equal({ dryRun: true, results: [{ kind: 'Model', namespace: 'default', name: 'dry-one', result: 'valid' }] });
@@ -112,7 +126,7 @@ describe('control-plane API (real nats-server)', function () {
     expect((await call('GET', '/readyz')).status).to.equal(200);
     const m = await call('GET', '/metrics');
     expect(m.status).to.equal(200);
-    expect(m.text).to.match(/mi_api_requests_total\{method="POST",route="\/apis\/v1\/apply",code="422"\} 1/);
+    expect(m.text).to.match(/mi_api_requests_total\{method="POST",route="\/apis\/v1\/apply",code="422"\} 3/);
     expect(m.text).to.match(/mi_api_resources_applied_total\{kind="Model",result="created"\} \d+/);
   });
 });

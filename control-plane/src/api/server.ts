@@ -91,6 +91,7 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
       const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
       const docs = service.validate([{ text, source: 'request' }], { namespace: namespaceOf(req) });
       if (dryRun) {
+        await service.checkUpdates(docs);
         res.json({ dryRun: true, results: docs.map((d) => ({ ...service.identify(d.resource), result: 'valid' })) });
         return;
       }

@@ -2,7 +2,7 @@
 // (nothing is written when one is invalid), then apply them in order with optimistic
 // concurrency; read resources back with their materialized status from `mi-status`.
 import { DEFAULT_NAMESPACE, statusKey, type ApplyResult, type ResourceInput, type ResourceStore, type StoredResource } from '@matrixinfer/events';
-import { DocumentParseError, parseDocuments, resolveKind, validateResource, type AutoscalingPolicy, type ParsedDocument } from '@matrixinfer/schemas';
+import { DocumentParseError, parseDocuments, resolveKind, updateIssues, validateResource, type AutoscalingPolicy, type KindName, type ParsedDocument } from '@matrixinfer/schemas';
 import { validateScalingPolicy } from '../autoscaler/policy.js';
 import { classifyDocument, parseCoreObject, type CoreObject } from './core-objects.js';
 import { InvalidResourcesError, NotFoundError, type SubmitProblem } from './errors.js';
@@ -68,6 +68,8 @@ export interface ResourceService {
   validate(texts: ManifestText[], opts?: { namespace?: string }): ValidatedDoc[];
   /** Applies validated docs in order; stops at the first failure (earlier ones stay applied). */
   apply(docs: ValidatedDoc[]): Promise<ApplyOutcomeView[]>;
+  /** InvalidResourcesError when a doc would change an immutable field of what is stored (apply runs it first). */
+  checkUpdates(docs: ValidatedDoc[]): Promise<void>;
   /** One resource with its status; NotFoundError when absent. */
   get(kindInput: string, namespace: string | undefined, name: string): Promise<StoredResource>;
   /** Resources of a kind (every namespace when `namespace` is undefined), with status. */
@@ -196,13 +198,27 @@ export function createResourceService(opts: ResourceServiceOptions): ResourceSer
     const status = await opts.readStatus(statusKey(r.kind, r.metadata.namespace, r.metadata.name));
     return status === null || status === undefined ? r : { ...r, status };
   };
+  const checkUpdates = async (docs: ValidatedDoc[]): Promise<void> => {
+    const problems: SubmitProblem[] = [];
+    for (const d of docs) {
+      const id = identify(d.resource);
+      const stored = await store.get(id.kind, id.namespace, id.name);
+      if (stored === null) continue;
+      const issues = updateIssues(id.kind as KindName, stored as unknown as Record<string, unknown>, d.resource as unknown as Record<string, unknown>);
+      for (const i of issues) problems.push({ source: d.source, index: d.index, kind: id.kind, name: id.name, path: i.path, message: i.message });
+    }
+    if (problems.length > 0) throw new InvalidResourcesError(problems);
+  };
   return {
     validate: validateManifests,
     identify,
     ready: () => (opts.ready ? opts.ready() : true),
     checkWritable: async (what) => opts.guardWrite?.(what),
+    checkUpdates,
     async apply(docs) {
       await opts.guardWrite?.('apply');
+      // Every immutable field is checked before the first write, so a refused batch writes nothing.
+      await checkUpdates(docs);
       const out: ApplyOutcomeView[] = [];
       for (const d of docs) {
         // A resourceVersion in the document means "update exactly this version" (as kubectl

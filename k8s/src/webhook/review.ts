@@ -4,7 +4,7 @@
 // same messages on every path. Denials carry Kubernetes' field-error shape (one cause per
 // problem, all of them); the mutating answer is the JSON Patch that fills in the defaults.
 import jsonpatch from 'fast-json-patch';
-import { KINDS, validateResource, type ValidationIssue } from '@matrixinfer/schemas';
+import { KINDS, updateIssues, validateResource, type ValidationIssue } from '@matrixinfer/schemas';
 
 /** Which webhook a review came to. */
 export type WebhookKind = 'validate' | 'mutate';
@@ -83,6 +83,15 @@ function admitted(o: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
+// On UPDATE, fields that may not change are compared with the stored object (defaulted the same
+// way, so a default written out is no change). A stored object that no longer validates (an
+// older schema) is compared as it is.
+function immutableIssues(kind: (typeof KINDS)[number]['kind'], req: Request, now: Record<string, unknown>): ValidationIssue[] {
+  if (req.operation !== 'UPDATE' || req.oldObject === undefined) return [];
+  const old = validateResource(admitted(req.oldObject));
+  return updateIssues(kind, old.ok ? (old.resource as unknown as Record<string, unknown>) : req.oldObject, now);
+}
+
 /** Cross-resource checks of a schema-valid object, or of one being deleted (the cache-backed ones in cross.ts). */
 export type CrossCheck = (kind: string, obj: Record<string, unknown>, operation: 'CREATE' | 'UPDATE' | 'DELETE') => { denials: ValidationIssue[]; warnings: string[] };
 
@@ -104,7 +113,7 @@ export function answerReview(which: WebhookKind, review: unknown, cross?: CrossC
   if (which === 'validate') {
     const name = req.name || String((req.object.metadata as { name?: unknown } | undefined)?.name ?? '');
     const x = result.ok && cross ? cross(info.kind, req.object, req.operation as 'CREATE' | 'UPDATE') : { denials: [], warnings: [] };
-    const errors = result.ok ? x.denials : result.errors;
+    const errors = result.ok ? [...immutableIssues(info.kind, req, result.resource as unknown as Record<string, unknown>), ...x.denials] : result.errors;
     const warnings = x.warnings.length > 0 ? { warnings: x.warnings } : {};
     if (errors.length === 0) return reply({ allowed: true, ...warnings });
     return reply({

@@ -61,6 +61,24 @@ describe('admission webhook: answerReview (pure)', () => {
     expect(a.status === 400 && a.message).to.match(/nested deeper than 200 levels/);
   });
 
+  it('UPDATE: an immutable field changed is denied with the field named; other changes pass', () => {
+    const kind = { group: 'networking.matrixinfer.ai', version: 'v1alpha1', kind: 'ModelRoute' };
+    const route = (modelName: string, server = 's') => ({ apiVersion: 'networking.matrixinfer.ai/v1alpha1', kind: 'ModelRoute', metadata: { name: 'r', namespace: 'default' }, spec: { modelName, rules: [{ name: 'all', targetModels: [{ modelServerName: server }] }] } });
+    const update = (old: unknown, now: unknown) => {
+      const r = review(now, 'UPDATE', kind);
+      return { ...r, request: { ...r.request, oldObject: old } };
+    };
+    const denied = answerReview('validate', update(route('a'), route('b')));
+    if (denied.status !== 200) throw new Error('expected a review');
+    expect(denied.body.response.allowed).to.equal(false);
+    expect(denied.body.response.status!.details!.causes.map((c) => c.field)).to.deep.equal(['spec.modelName']);
+    expect(denied.body.response.status!.message).to.contain('spec.modelName: is immutable (was "a", now "b")');
+    const other = answerReview('validate', update(route('a'), route('a', 't')));
+    expect(other.status === 200 && other.body.response.allowed).to.equal(true);
+    // CREATE has nothing to compare with.
+    expect((answerReview('validate', review(route('b'), 'CREATE', kind)) as { body: { response: { allowed: boolean } } }).body.response.allowed).to.equal(true);
+  });
+
   it('fixture rules match as kube-apiserver does', () => {
     const attrs = { operation: 'CREATE' as const, resource: { group: 'registry.matrixinfer.ai', version: 'v1alpha1', resource: 'models' }, subResource: '', namespace: 'default' };
     expect(ruleMatches({ operations: ['CREATE', 'UPDATE'], apiGroups: ['registry.matrixinfer.ai'], apiVersions: ['*'], resources: ['models'] }, attrs)).to.equal(true);
@@ -152,6 +170,10 @@ describe('admission webhook over HTTPS, called by the test API server, driven wi
     const warned = await kubectl(api, ['apply', '-n', 'default', '-f', '-'], { input: route });
     expect(warned.code, warned.stderr).to.equal(0);
     expect(warned.stderr).to.match(/Warning: spec\.rules\[0\]\.targetModels\[0\]\.modelServerName: ModelServer "ghost" does not exist/);
+    // The stored route's modelName is immutable: kubectl shows the field and both values.
+    const renamed = await kubectl(api, ['apply', '-n', 'default', '-f', '-'], { input: route.replace('modelName: m', 'modelName: m2') });
+    expect(renamed.code).to.not.equal(0);
+    expect(renamed.stderr).to.match(/ModelRoute\.networking\.matrixinfer\.ai "r" is invalid: spec\.modelName: is immutable \(was "m", now "m2"\)/);
   });
 
   it('deleting a policy a binding still uses is refused, naming the binding; once the binding is gone it goes', async () => {
