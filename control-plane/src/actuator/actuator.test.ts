@@ -287,7 +287,7 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
     await decide([spec('real', { command: ['vllm', 'serve', 'org/m'], args: ['--port', '$(PORT)'], simulatorArgs: ['--served-model-name', 'm'], env: { FAKE_MARK: 'sim' } })]);
     const ready = await waitFor('real ready', () => seen('real', 'ready'));
     expect(ready.simulatedEngine).to.equal('vllm');
-    expect(probed[0]).to.deep.equal(['vllm', 'serve', 'org/m']);
+    expect(probed[0]).to.deep.equal(['vllm', 'serve', 'org/m', '--port', '$(PORT)']); // command and args: a script may sit in either
     // The simulator got the derived args (and its port), the spec's env stays.
     expect(readFileSync(actuator.instances()[0].logPath!, 'utf8')).to.match(/fake-engine\.cjs --served-model-name m --port \d+/);
     const { env } = (await (await fetch(`${ready.address}/env`)).json()) as { env: Record<string, string> };

@@ -24,7 +24,7 @@ import { followStream, type Follower } from './bus.js';
 import { buildLaunch, isSimulatorCommand, sameRoleReplica, standInSpec } from './command.js';
 import { localDownloads, withLocalModels } from './weights.js';
 import { runDownload } from '../download/download.js';
-import { engineProbe } from './engine-probe.js';
+import { engineProbe, engineProgram } from './engine-probe.js';
 import { InvalidActuatorOptionError, HealthTimeoutError } from './errors.js';
 import { describeChange, instanceKey, planActions, type RunningInstance } from './plan.js';
 import { drainEngine } from './drain.js';
@@ -221,11 +221,13 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
       let run = await resolveInstanceEnv(spec, opts.envSources);
       // A real engine's command where the engine is not installed: the simulator stands in, said loudly.
       const standIn = standInSpec(run);
-      if (standIn !== null && !(await engineInstalled(run.command))) {
-        m.simulatedEngine = run.command[0];
-        if (!warnedEngines.has(run.command[0])) {
-          warnedEngines.add(run.command[0]);
-          log.warn(`engine ${run.command[0]} is not installed on this machine: the built-in simulator runs in its place`, { instance: spec.name, modelInfer: spec.modelInfer, engine: spec.engine, command: run.command.join(' ') });
+      const argv = [...run.command, ...run.args];
+      if (standIn !== null && !(await engineInstalled(argv))) {
+        const engine = engineProgram(argv);
+        m.simulatedEngine = engine;
+        if (!warnedEngines.has(engine)) {
+          warnedEngines.add(engine);
+          log.warn(`engine ${engine} is not installed on this machine: the built-in simulator runs in its place`, { instance: spec.name, modelInfer: spec.modelInfer, engine: spec.engine, command: run.command.join(' ') });
         }
         run = standIn;
       } else if (!isSimulatorCommand(run.command)) {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { engineProbe, findProgram, pythonModuleOf } from './engine-probe.js';
+import { engineProbe, engineProgram, findProgram, pythonModuleOf } from './engine-probe.js';
 
 describe('actuator/engine-probe', () => {
   let dir: string;
@@ -36,5 +36,21 @@ describe('actuator/engine-probe', () => {
     if (findProgram('python3', process.env.PATH) === undefined) this.skip();
     expect(await probe(['python3', '-m', 'json.tool'])).to.equal(true);
     expect(await probe(['python3', '-m', 'sglang_not_installed_4711.launch_server'])).to.equal(false);
+  });
+
+  it('a sh -c script runs only when every command in it can (and bash FILE has its FILE)', async () => {
+    writeFileSync(join(dir, 'prep.sh'), 'exit 0\n');
+    const probe = engineProbe({ PATH: `${dir}:${process.env.PATH ?? ''}` });
+    expect(await probe(['sh', '-c', `cd /tmp && export A=1; bash ${join(dir, 'prep.sh')} leader; exec vllm serve m --port $(PORT)`])).to.equal(true);
+    expect(await probe(['sh', '-c', 'bash /vllm-workspace/examples/online_serving/multi-node-serving.sh leader; vllm serve m'])).to.equal(false);
+    expect(await probe(['sh', '-c', 'no-such-engine-4711 serve m'])).to.equal(false);
+    expect(await probe(['sh', '-c', ''])).to.equal(false);
+  });
+
+  it('names the engine of a command line as logs and conditions say it', () => {
+    expect(engineProgram(['vllm', 'serve', 'm'])).to.equal('vllm');
+    expect(engineProgram(['python3', '-m', 'sglang.launch_server'])).to.equal('sglang');
+    expect(engineProgram(['sh', '-c', 'bash x.sh; python3 -m vllm.entrypoints.openai.api_server'])).to.equal('vllm');
+    expect(engineProgram(['sh', '-c', 'bash x.sh worker'])).to.equal('bash');
   });
 });

@@ -1,10 +1,26 @@
 // Is an instance's engine installed on this machine? A program is found like a shell finds it
 // (an absolute or relative path, else each PATH directory), and `python -m <module>` also needs
-// the module importable by that python. Answers are cached by the caller's probe (one per
-// actuator), since a machine does not gain vLLM between two instances.
+// the module importable by that python. A `sh -c` script can run only when every command in it
+// can (and `bash FILE`'s FILE exists): a script written for an engine image
+// (`bash /vllm-workspace/…; python3 -m vllm…`) is not runnable here merely because sh is.
+// Answers are cached by the caller's probe (one per actuator), since a machine does not gain
+// vLLM between two instances.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { commandsOf, findEngine } from '../engine-cli/command-line.js';
+
+// Shell builtins and keywords: never a program to find.
+const BUILTINS = new Set(['cd', 'export', 'source', '.', 'set', 'unset', 'exec', 'eval', 'true', 'false', ':', 'echo', 'printf', 'test', '[', 'read', 'wait', 'trap', 'ulimit', 'umask', 'shift', 'exit', 'return', 'if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'do', 'done', 'case', 'esac', 'sleep']);
+const SHELL = /(^|\/)(sh|bash|dash|ash|zsh)$/;
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
 
 /** The executable `program` resolves to on `path`, or undefined. */
 export function findProgram(program: string, path: string | undefined): string | undefined {
@@ -42,21 +58,38 @@ function importable(python: string, module: string, env: NodeJS.ProcessEnv): Pro
   });
 }
 
-/** A cached probe: resolves to true when `argv` (program and arguments) can run here. */
+/** A cached probe: resolves to true when `argv` (program and arguments, or a `sh -c` script) can run here. */
 export function engineProbe(env: NodeJS.ProcessEnv = process.env): (argv: readonly string[]) => Promise<boolean> {
   const cache = new Map<string, Promise<boolean>>();
-  return (argv) => {
-    const module = pythonModuleOf(argv);
-    const key = `${argv[0] ?? ''}\0${module ?? ''}`;
+  const one = (cmd: readonly string[]): Promise<boolean> => {
+    if (BUILTINS.has(cmd[0] ?? '')) return Promise.resolve(true);
+    const module = pythonModuleOf(cmd);
+    // `bash FILE …`: the script file too (a shell with -c is split by commandsOf instead).
+    const script = SHELL.test(cmd[0] ?? '') && cmd[1] !== undefined && !cmd[1].startsWith('-') ? cmd[1] : undefined;
+    const key = `${cmd[0] ?? ''}\0${module ?? ''}\0${script ?? ''}`;
     let p = cache.get(key);
     if (p === undefined) {
       p = (async () => {
-        const program = findProgram(argv[0] ?? '', env.PATH);
+        const program = findProgram(cmd[0] ?? '', env.PATH);
         if (program === undefined) return false;
+        if (script !== undefined && !isFile(script)) return false;
         return module === undefined ? true : importable(program, module, env);
       })();
       cache.set(key, p);
     }
     return p;
   };
+  return async (argv) => {
+    const cmds = commandsOf(argv);
+    if (cmds.length === 0) return false;
+    for (const c of cmds) if (!(await one(c))) return false;
+    return true;
+  };
+}
+
+/** What to call the engine of `argv` in logs and conditions: `vllm`/`sglang` for their servers (also inside a script), else the program. */
+export function engineProgram(argv: readonly string[]): string {
+  const inv = findEngine(argv);
+  if (inv !== undefined) return inv.engine === 'SGLang' ? 'sglang' : 'vllm';
+  return commandsOf(argv)[0]?.[0] ?? argv[0] ?? '';
 }

@@ -45,4 +45,17 @@ describe('instance rendering', () => {
     role.entryTemplate.metadata = { annotations: { 'modelinfer.matrixinfer.ai/simulator-args': '{oops' } };
     expect(renderGroup(makeInfer('mi', 1, [role]), 0)[0].simulatorArgs).to.equal(undefined);
   });
+
+  it('a hand-written engine template (no annotation) gets its stand-in from its command line; other programs none', () => {
+    const role = makeRole('server');
+    const c = role.entryTemplate.spec.containers[0];
+    c.image = 'vllm/vllm-openai:latest';
+    c.command = ['sh', '-c', 'bash /vllm-workspace/serve.sh leader; python3 -m vllm.entrypoints.openai.api_server --port 8080 --model org/big'];
+    const [i] = renderGroup(makeInfer('mi', 1, [role]), 0);
+    expect(i.command).to.deep.equal(c.command);
+    expect(i.simulatorArgs).to.deep.equal(['--model', 'org/big', '--engine', 'vllm']);
+    c.image = 'nginx';
+    c.command = ['nginx', '-g', 'daemon off;'];
+    expect(renderGroup(makeInfer('mi', 1, [role]), 0)[0].simulatorArgs).to.equal(undefined);
+  });
 });

@@ -1,6 +1,7 @@
 // ModelInfer -> instances of one infer group: roles × role replicas × (entry + workers), stable
 // names `<mi>-<group>-<role>-<roleIdx>-<podIdx>`, revision = short hash of the role template.
 import { INSTANCE_LABELS, type InstanceSpec } from '@matrixinfer/events';
+import { standInArgs } from '../../engine-cli/command-line.js';
 import { contentHash } from '../hash.js';
 import { ENGINE_ANNOTATION, SIMULATOR_ARGS_ANNOTATION } from '../model/engine/labels.js';
 import { namespaceOf, type Container, type ModelInfer, type PodTemplate, type Role } from '../types.js';
@@ -110,7 +111,9 @@ export function renderGroup(mi: ModelInfer, group: number, incarnationOf: Incarn
         if (Object.keys(valueFrom).length > 0) spec.valueFrom = valueFrom;
         const envFrom = c?.envFrom;
         if (Array.isArray(envFrom) && envFrom.length > 0) spec.envFrom = structuredClone(envFrom) as Record<string, unknown>[];
-        const sim = simulatorArgsOf(template);
+        // A Model's templates carry the stand-in the Model controller derived; a hand-written
+        // template (MatrixInfer's own examples) gets one from its engine command line or image.
+        const sim = simulatorArgsOf(template) ?? (c?.command?.length ? standInArgs(c.command, c.args ?? [], c.image) : undefined);
         if (sim) spec.simulatorArgs = sim;
         const inc = incarnationOf(iname);
         if (inc > 0) spec.incarnation = inc;
