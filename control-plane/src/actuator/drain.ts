@@ -30,10 +30,12 @@ export async function engineBusy(address: string, timeoutMs = 1000): Promise<num
   }
 }
 
+// The signal lives as long as the actuator: a listener left on it per poll would pile up.
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const onAbort = () => (clearTimeout(t), resolve());
+    const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** Waits until the engine at `address` has no request running or waiting, within the bounds of `opts`. */
