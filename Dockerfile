@@ -12,6 +12,7 @@ COPY package.json package-lock.json ./
 COPY schemas/ schemas/
 COPY events/ events/
 COPY control-plane/ control-plane/
+COPY engine-sim/ engine-sim/
 COPY data-plane/ data-plane/
 COPY k8s/ k8s/
 # e2e is a workspace of the lock file, but none of its code runs in the image.

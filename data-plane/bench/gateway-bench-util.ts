@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { cpuSeconds } from './sim-bench-util.js';
+import { cpuSeconds, SIM_BIN } from '@matrixinfer/engine-sim/bench';
 
 /** data-plane/ folder (children run with it as cwd so tsx and workspace imports resolve). */
 export const DATA_PLANE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -103,7 +103,7 @@ export async function until(what: string, check: () => Promise<boolean>, timeout
  * gateway benchmarks name); its `info.url` is where it listens.
  */
 export async function startSimChild(model: string, extra: string[] = []): Promise<Child> {
-  const args = [join(DATA_PLANE_DIR, 'bin', 'mi-engine-sim.js'), '--profile', 'cpu-small', '--served-model-name', model, '--port', '0',
+  const args = [SIM_BIN, '--profile', 'cpu-small', '--served-model-name', model, '--port', '0',
     '--prefill-overhead-ms', '0', '--prefill-ms-per-token', '0', '--itl-ms', '0', '--time-scale', '1000', '--max-num-seqs', '1024',
     '--kv-blocks', '65536', '--max-model-len', '8192', ...extra];
   const proc = spawn(process.execPath, args, { cwd: DATA_PLANE_DIR, stdio: ['ignore', 'pipe', 'inherit'] });

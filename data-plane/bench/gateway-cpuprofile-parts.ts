@@ -7,7 +7,7 @@
 // Usage: node --import tsx bench/gateway-cpuprofile-parts.ts FILE.cpuprofile --rate 500 [--skip 3] [--until S] [--detail PART]
 //   --detail: the top functions by self time inside the parts whose name starts with PART.
 import { readFileSync } from 'node:fs';
-import { argValue } from './sim-bench-util.js';
+import { argValue } from '@matrixinfer/engine-sim/bench';
 
 interface ProfileNode {
   id: number;

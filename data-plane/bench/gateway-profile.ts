@@ -1,7 +1,7 @@
 // Profiles the gateway hot path: runs a gateway child (or, with --bare, the bare node:http +
 // undici proxy of bench/bare-proxy.ts, to compare part by part) with --cpu-prof under a fixed
 // load from the load generator, then stops it (the .cpuprofile lands in the given directory;
-// summarise it with bench/sim-cpuprofile.ts).
+// summarise it with engine-sim/bench/sim-cpuprofile.ts).
 // Usage (from data-plane/): node --import tsx bench/gateway-profile.ts [--stream] [--concurrency 64 | --rate R]
 //   [--duration 5] [--out DIR] [--interval µs (sampling, default 1000)] [--upstream undici|http] [--sim] [--bare]
 //   --sim: the upstream is mi-engine-sim with zero latencies (as in gateway-overhead.ts), not

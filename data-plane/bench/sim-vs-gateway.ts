@@ -11,9 +11,11 @@
 // cores, so req/s are what this machine gives with the load generator competing; the CPU per
 // request of each process is the steadier figure (capacity with a core of its own = 1e6 / µs).
 //
-// `--baseline DIR` also starts the simulator of another checkout (DIR = its data-plane folder,
-// e.g. an exported older commit) and measures it straight, alternating with this tree's, so a
-// before/after comparison comes from one run on the same machine state.
+// `--baseline DIR` also starts the simulator of another checkout (DIR = its engine-sim folder, or
+// its data-plane folder before the simulator had its own workspace; e.g. an exported older
+// commit) and measures it straight, alternating with this tree's, so a before/after comparison
+// comes from one run on the same machine state. This tree's simulator is the engine-sim
+// workspace's bin (`@matrixinfer/engine-sim/bench`).
 //
 // `--rate R` replaces the closed loop with an open loop of R requests/s: every target then serves
 // the same load, so CPU per request compares at equal batching (a closed loop gives a faster
@@ -29,7 +31,7 @@ import { connect } from '@nats-io/transport-node';
 import { startNatsServer } from '@matrixinfer/events/testing';
 import { modelEntry, putRoute, routesBucket, server } from '../src/gateway/testing.js';
 import { runTsJson, startTsChild, until, type Child } from './gateway-bench-util.js';
-import { argValue, cpuSeconds, loadAverage, machineJiffies, startSimChild, ZERO_LATENCY_ARGS, type SimChild } from './sim-bench-util.js';
+import { argValue, cpuSeconds, loadAverage, machineJiffies, startSimChild, ZERO_LATENCY_ARGS, type SimChild } from '@matrixinfer/engine-sim/bench';
 
 interface LoadResult {
   requests: number;

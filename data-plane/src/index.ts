@@ -2,8 +2,6 @@
 export { startGateway, type GatewayOptions, type GatewayHandle } from './gateway/gateway.js';
 export { CONFIG_KEYS as GATEWAY_CONFIG_KEYS, schedulerStatusKey, type ConfigStatus as GatewayConfigStatus } from './gateway/config-watcher.js';
 export { EXPLAIN_RESPONSE_HEADER, DECISION_EVENT_TYPE } from './gateway/decisions.js';
-export { startSimulator, type RunningSimulator, type StartSimulatorOptions } from './sim/simulator.js';
-export { PROFILES as SIM_PROFILES, type SimOptions, type SimOptionsInput } from './sim/config.js';
 export {
   createScheduler, createSchedulerSync, createDefaultRegistry, createRegistry, createPrefixIndex,
   parseSchedulerConfigText, DEFAULT_SCHEDULER_CONFIG, SCHEDULER_PROFILES, SCHEDULER_PROFILE_NAMES,
@@ -11,4 +9,3 @@ export {
   explainRecord, sampleDecision, wantsExplain, SchedulerConfigError,
   type ConfigurableScheduler, type SchedulerConfig, type PrefixIndex, type Placement,
 } from './scheduler/index.js';
-export { tokenize as simTokenize, detokenize as simDetokenize, applyChatTemplate as simApplyChatTemplate } from './sim/engine/tokenizer.js';

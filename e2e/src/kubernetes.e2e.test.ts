@@ -27,7 +27,7 @@ import { waitFor } from './support/poll.js';
 import { fileLogger, startGatewayProcess, type GatewayProcess } from './support/system.js';
 
 const CRD_DIR = join(REPO_ROOT, 'k8s', 'crds');
-const SIM = fileURLToPath(new URL('../../data-plane/bin/mi-engine-sim.js', import.meta.url));
+const SIM = fileURLToPath(new URL('../../engine-sim/bin/mi-engine-sim.js', import.meta.url));
 const MODEL = 'k8s-llama';
 const INFER = `${MODEL}-sim`;
 const NS = 'default';

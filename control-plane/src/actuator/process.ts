@@ -23,15 +23,15 @@ export function allocatePort(): Promise<number> {
 }
 
 /**
- * argv prefix that runs the built-in simulator: `[node, <data-plane>/bin/mi-engine-sim.js]`.
- * We only resolve a path to spawn; control-plane never imports data-plane code.
+ * argv prefix that runs the built-in simulator: `[node, <engine-sim>/bin/mi-engine-sim.js]`.
+ * We only resolve a path to spawn; control-plane never imports engine-sim code.
  */
 export function resolveSimulatorCommand(): string[] {
   const candidates: string[] = [];
   try {
-    // data-plane exports only its src/index.ts; its bin shim sits beside src/.
-    const entry = createRequire(import.meta.url).resolve('@matrixinfer/data-plane');
-    candidates.push(join(dirname(dirname(entry)), 'bin', 'mi-engine-sim.js'));
+    // engine-sim exports its package.json; its bin shim sits beside it.
+    const manifest = createRequire(import.meta.url).resolve('@matrixinfer/engine-sim/package.json');
+    candidates.push(join(dirname(manifest), 'bin', 'mi-engine-sim.js'));
   } catch {
     // fall through to the node_modules/.bin walk
   }

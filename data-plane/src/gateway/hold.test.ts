@@ -8,7 +8,7 @@ import { connect, type NatsConnection, type Subscription } from '@nats-io/transp
 import type { KV } from '@nats-io/kv';
 import type { GatewaySample } from '@matrixinfer/events';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
-import { startSimulator, type RunningSimulator } from '../sim/simulator.js';
+import { startSimulator, type RunningSimulator } from '@matrixinfer/engine-sim';
 import { startGateway, type GatewayHandle } from './gateway.js';
 import { modelEntry, putRoute, routesBucket, server, waitFor } from './testing.js';
 

@@ -8,7 +8,7 @@ import type { KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { RouteEndpoint, RouteServer } from '@matrixinfer/events';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
-import { startSimulator, type RunningSimulator } from '../sim/simulator.js';
+import { startSimulator, type RunningSimulator } from '@matrixinfer/engine-sim';
 import { startGateway, type GatewayHandle } from './gateway.js';
 import { modelEntry, putRoute, routesBucket, startFakeUpstream, waitFor, type FakeUpstream } from './testing.js';
 

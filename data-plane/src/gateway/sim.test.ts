@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
-import { startSimulator, type RunningSimulator } from '../sim/simulator.js';
+import { startSimulator, type RunningSimulator } from '@matrixinfer/engine-sim';
 import { startGateway, type GatewayHandle } from './gateway.js';
 import { modelEntry, putRoute, routesBucket, server, waitFor } from './testing.js';
 

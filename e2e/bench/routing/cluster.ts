@@ -17,7 +17,7 @@ import { startCollector, type Collector } from '@matrixinfer/control-plane';
 import { ChildSet, type RunningChild } from '../../src/support/children.js';
 import { parseEngineCounters, type EngineCounters } from './metrics.js';
 
-const SIM_BIN = fileURLToPath(new URL('../../../data-plane/bin/mi-engine-sim.js', import.meta.url));
+const SIM_BIN = fileURLToPath(new URL('../../../engine-sim/bin/mi-engine-sim.js', import.meta.url));
 const GATEWAY_BIN = fileURLToPath(new URL('../../../data-plane/bin/mi-gateway.js', import.meta.url));
 
 /** How the simulators and collector are set up. */

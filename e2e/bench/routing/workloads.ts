@@ -1,7 +1,7 @@
 // The three workloads of the routing-quality benchmark (issue 6), as pure seeded generators of
 // completion prompts sized in the simulator's tokens: every word is " " + three letters, which
 // the simulator's tokenizer counts as exactly one token (checked with simTokenize at build).
-import { simTokenize } from '@matrixinfer/data-plane';
+import { simTokenize } from '@matrixinfer/engine-sim';
 
 export type WorkloadName = 'shared' | 'random' | 'skewed';
 export const WORKLOAD_NAMES: readonly WorkloadName[] = ['shared', 'random', 'skewed'];

@@ -59,7 +59,7 @@ describe('Dockerfile (static checks)', () => {
   });
 
   it('keeps what `mi install --print` and the entry points read at run time', () => {
-    for (const p of ['k8s/deploy/base/kustomization.yaml', 'k8s/crds/kustomization.yml', 'control-plane/bin/mi.js', 'control-plane/src/cli/mi.ts', 'data-plane/bin/mi-gateway.js', 'k8s/bin/mi-k8s.js', 'examples/quickstart.yaml']) {
+    for (const p of ['k8s/deploy/base/kustomization.yaml', 'k8s/crds/kustomization.yml', 'control-plane/bin/mi.js', 'control-plane/src/cli/mi.ts', 'data-plane/bin/mi-gateway.js', 'engine-sim/bin/mi-engine-sim.js', 'k8s/bin/mi-k8s.js', 'examples/quickstart.yaml']) {
       expect(ignored(ignore, p), `${p} reaches the image`).to.equal(false);
     }
     for (const p of ['node_modules/x', 'data-plane/node_modules/x', '.git/HEAD', 'k8s/src/install/deploy.test.ts']) {

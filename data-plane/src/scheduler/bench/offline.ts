@@ -5,10 +5,7 @@
 // logic on this machine in seconds; the real benchmark is e2e/bench (HTTP, gateways, NATS).
 //   node --import tsx data-plane/src/scheduler/bench/offline.ts --profile default --workload shared --rate 150
 import { parseArgs } from 'node:util';
-import { PROFILES } from '../../sim/config.js';
-import { createEngineCore } from '../../sim/engine/core.js';
-import { createRng } from '../../sim/engine/rng.js';
-import { recordingListener, recordingSink, testRequest } from '../../sim/engine/testing.js';
+import { createEngineCore, createRng, PROFILES, recordingListener, recordingSink, testRequest } from '@matrixinfer/engine-sim/engine';
 import { applyPeerPlacement, encodePlacement } from '../placement.js';
 import { createPrefixIndex } from '../prefix-index.js';
 import { createScheduler, type ConfigurableScheduler } from '../scheduler.js';

@@ -13,7 +13,7 @@ import { instanceSpec } from '../../actuator/testdata.js';
 import { startStandInKubelet, type StandInKubelet } from './kubelet.js';
 
 const CRD = fileURLToPath(new URL('../../../crds/modelinfers.workload.matrixinfer.ai.yaml', import.meta.url));
-const SIM = fileURLToPath(new URL('../../../../data-plane/bin/mi-engine-sim.js', import.meta.url));
+const SIM = fileURLToPath(new URL('../../../../engine-sim/bin/mi-engine-sim.js', import.meta.url));
 const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
 
 async function until(cond: () => boolean, ms = 20_000): Promise<void> {
@@ -43,7 +43,7 @@ describe('stand-in kubelet + Kubernetes actuator (real simulators, real nats-ser
   let kubelet: StandInKubelet | undefined;
   const pids: number[] = [];
   before(async function () {
-    if (!existsSync(SIM) || !kubectlPath()) this.skip(); // the data-plane workspace or kubectl is missing
+    if (!existsSync(SIM) || !kubectlPath()) this.skip(); // the engine-sim workspace or kubectl is missing
     server = await startNatsServer();
     nc = await connect({ servers: server.url });
     await ensureStreams(await jetstreamManager(nc));

@@ -11,7 +11,7 @@ import { startContainer, type ContainerRunner } from './runner.js';
 /** Options of startStandInKubelet. */
 export interface StandInKubeletOptions {
   kubeConfig: KubeConfig;
-  /** argv prefix running the simulator, e.g. [process.execPath, <data-plane>/bin/mi-engine-sim.js]. */
+  /** argv prefix running the simulator, e.g. [process.execPath, <engine-sim>/bin/mi-engine-sim.js]. */
   simulatorCommand: string[];
   logger: Logger;
   /** Node name Pods are bound to (default `mi-node-0`). */

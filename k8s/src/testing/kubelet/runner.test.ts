@@ -6,7 +6,7 @@ import { startContainer, type ContainerRunner } from './runner.js';
 import { simulatorLaunch } from './launch.js';
 import type { ContainerRun } from './launch.js';
 
-const SIM = fileURLToPath(new URL('../../../../data-plane/bin/mi-engine-sim.js', import.meta.url));
+const SIM = fileURLToPath(new URL('../../../../engine-sim/bin/mi-engine-sim.js', import.meta.url));
 
 async function until(cond: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -35,7 +35,7 @@ describe('stand-in kubelet: container runner (real processes)', function () {
   });
 
   it('runs the engine simulator on its own loopback IP and turns Ready from its /health probe', async function () {
-    if (!existsSync(SIM)) this.skip(); // the data-plane workspace is not installed
+    if (!existsSync(SIM)) this.skip(); // the engine-sim workspace is not installed
     const ip = '127.0.3.7';
     const port = await freePort(ip);
     const launch = simulatorLaunch({ name: 'engine', image: 'sim', command: ['mi-engine-sim'], args: ['--model', 'm'], ports: [{ containerPort: port }] }, ip, [process.execPath, SIM], process.env)!;

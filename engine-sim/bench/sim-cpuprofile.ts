@@ -4,7 +4,7 @@
 // tsx runs TypeScript minified to one line per file (and wraps named arrow functions in
 // `__name(...)`, so V8 sees them as anonymous): positions in our .ts files are mapped back to
 // source lines by transforming the file again with tsx's esbuild options and reading the map.
-// Usage: node --import tsx bench/sim-cpuprofile.ts FILE.cpuprofile [--top 30] [--match src/sim]
+// Usage: node --import tsx bench/sim-cpuprofile.ts FILE.cpuprofile [--top 30] [--match engine-sim/src]
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { transformSync } from 'esbuild';

@@ -5,7 +5,9 @@
 // lora_requests_info timestamps and SGLang's gen_throughput (a wall-clock window) are
 // normalised. With zero modelled latency every duration metric is exactly 0 in model time, so
 // the rest of /metrics must match byte for byte.
-// Usage (from data-plane/): node --import tsx bench/sim-faithfulness.ts --baseline DIR
+// Usage (from engine-sim/): node --import tsx bench/sim-faithfulness.ts --baseline DIR
+//   (DIR holds the baseline's bin/mi-engine-sim.js: another checkout's engine-sim folder, or its
+//   data-plane folder for a commit from before the simulator had its own workspace)
 import { join } from 'node:path';
 import { argValue, startSimChild, ZERO_LATENCY_ARGS, type SimChild } from './sim-bench-util.js';
 
@@ -17,7 +19,7 @@ interface Case {
 }
 
 const BASELINE = argValue('baseline', '');
-if (!BASELINE) throw new Error('usage: sim-faithfulness.ts --baseline DIR (a data-plane folder of another checkout)');
+if (!BASELINE) throw new Error('usage: sim-faithfulness.ts --baseline DIR (the engine-sim folder of another checkout)');
 
 const chat = (content: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ model: 'm', messages: [{ role: 'user', content }], ...extra });
 const VLLM_CASES: Case[] = [

@@ -2,4 +2,4 @@
 // Runs the TypeScript entry point through tsx (no build step).
 import { register } from 'tsx/esm/api';
 register();
-await import('../src/sim/main.ts');
+await import('../src/main.ts');

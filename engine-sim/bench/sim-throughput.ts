@@ -12,7 +12,7 @@
 // The load generator shares the machine with the simulator (and on a 2-core box with whatever
 // else runs), so the figures are a lower bound for the simulator alone.
 //
-// Run: node --import tsx data-plane/bench/sim-throughput.ts [--duration-s 5] [--concurrency 64] [--tokens 64]
+// Run: node --import tsx engine-sim/bench/sim-throughput.ts [--duration-s 5] [--concurrency 64] [--tokens 64]
 //   [--cpu-prof DIR]  (run the simulator child under node --cpu-prof; the .cpuprofile lands in DIR)
 //   [--sim-bin PATH]  (another tree's bin/mi-engine-sim.js, e.g. the commit before a change)
 

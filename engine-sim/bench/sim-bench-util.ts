@@ -1,10 +1,12 @@
-// Shared plumbing of the simulator benchmarks: start `mi-engine-sim` as a child process with
-// zero modelled latency, and read a process's CPU time from /proc.
+// Shared plumbing of the simulator benchmarks (and of data-plane's gateway benchmarks, as
+// `@matrixinfer/engine-sim/bench`): start `mi-engine-sim` as a child process with zero modelled
+// latency, read a process's CPU time from /proc, read a `--name value` flag.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../bin/mi-engine-sim.js', import.meta.url));
+/** Path of this tree's `mi-engine-sim` bin (a .js shim; run it with node). */
+export const SIM_BIN = fileURLToPath(new URL('../bin/mi-engine-sim.js', import.meta.url));
 
 /** Simulator flags for a throughput run: every modelled latency 0, room for any concurrency. */
 export const ZERO_LATENCY_ARGS = ['--profile', 'cpu-small', '--prefill-overhead-ms', '0', '--prefill-ms-per-token', '0',
@@ -19,7 +21,7 @@ export interface SimChild {
 }
 
 /** Starts the simulator bin (`bin`, default this tree's) on a free port with `args`; `nodeArgs` (e.g. --cpu-prof) go to node. */
-export async function startSimChild(args: readonly string[], nodeArgs: readonly string[] = [], bin = BIN): Promise<SimChild> {
+export async function startSimChild(args: readonly string[], nodeArgs: readonly string[] = [], bin = SIM_BIN): Promise<SimChild> {
   const child = spawn(process.execPath, [...nodeArgs, bin, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, parseCli } from './cli-args.js';
 import { resolveOptions } from './config.js';
 
-const BIN = fileURLToPath(new URL('../../bin/mi-engine-sim.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/mi-engine-sim.js', import.meta.url));
 
 /** Starts the CLI and resolves with its URL once it prints the listening line. */
 function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; exit: Promise<number | null> }> {
