@@ -55,9 +55,21 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-/** The body to send upstream: the original bytes when the model stays, else re-serialized. */
-export function upstreamBody(raw: Buffer, parsed: ParsedBody, upstreamModel: string): Buffer {
-  if (upstreamModel === parsed.model) return raw;
+/**
+ * Asks the engine for the usage event of a stream (stream_options.include_usage); true when
+ * the client had not asked, so the body changed and the event must not reach the client.
+ */
+export function askForUsage(parsed: ParsedBody): boolean {
+  const so = parsed.json.stream_options;
+  const opts = typeof so === 'object' && so !== null && !Array.isArray(so) ? (so as Record<string, unknown>) : {};
+  if (opts.include_usage === true) return false;
+  parsed.json.stream_options = { ...opts, include_usage: true };
+  return true;
+}
+
+/** The body to send upstream: the original bytes when nothing changed (model, or `changed` fields), else re-serialized. */
+export function upstreamBody(raw: Buffer, parsed: ParsedBody, upstreamModel: string, changed = false): Buffer {
+  if (upstreamModel === parsed.model && !changed) return raw;
   parsed.json.model = upstreamModel;
   return Buffer.from(JSON.stringify(parsed.json));
 }

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { isPdSet, schedulePd } from '../scheduler/pd.js';
 import type { EndpointView, RequestInfo } from '../scheduler/types.js';
-import { estimateTokens, parseBody, promptText, upstreamBody, type ParsedBody } from './body.js';
+import { askForUsage, estimateTokens, parseBody, promptText, upstreamBody, type ParsedBody } from './body.js';
 import { bodyTooLarge, GatewayError, noEndpoint, rateLimited, sendGatewayError, upstreamFailed, upstreamTimeout } from './errors.js';
 import { clientHeaders, upstreamHeaders } from './headers.js';
 import { serverHasAdapter, type Holdable } from './hold-queue.js';
@@ -15,6 +15,7 @@ import { PdFlow, type PdHost } from './pd-flow.js';
 import type { ProxyContext } from './proxy-context.js';
 import { resolve, type Resolution } from './routing.js';
 import type { OutgoingHeaders, UpstreamHandler } from './upstream.js';
+import { budgetExhaustedEvents, StreamMeter } from './stream-meter.js';
 import { TailKeeper } from './usage.js';
 import { attach, flushDue, resOnDrain, retryDue, timeoutFired, type ListenerTarget } from './exchange-listeners.js';
 
@@ -24,6 +25,7 @@ const CLIENT_CLOSED = 499;
 // Abort reasons are shared constants: creating an Error captures a stack, which costs.
 const TIMEOUT_ERROR = new Error('upstream timeout');
 const CLIENT_GONE_ERROR = new Error('client closed the connection');
+const BUDGET_ERROR = new Error('output token budget exhausted');
 
 /** Per-request state machine: read body -> route -> attempt(s) -> pipe -> finish. */
 export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarget {
@@ -57,6 +59,10 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
   private status = 0;
   private ttfbMs = -1;
   private tail: TailKeeper | null = null;
+  /** A stream on a route with an output-token limit: counted (and cut) as it passes. */
+  private meter: StreamMeter | null = null;
+  /** The meter cut the stream: the closing events go out and the upstream is aborted. */
+  private cut = false;
   /** Body chunks received this tick, written to the client as one chunk at the end of the tick. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -160,6 +166,8 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
       this.held = true;
       return;
     }
+    // Output limits are enforced on the stream itself, whether or not the client asked for usage.
+    if (parsed.stream && r.entry.rateLimit?.outputTokensPerUnit && this.meter === null) this.meter = new StreamMeter(askForUsage(parsed));
     const info: RequestInfo = {
       requestId: this.requestId,
       model: parsed.model,
@@ -175,7 +183,7 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     ctx.decisions?.decided(info, sched, r.entry.namespace, this.res);
     if (sched.candidates.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
     this.candidates = sched.candidates;
-    this.body = upstreamBody(raw, parsed, r.upstreamModel);
+    this.body = upstreamBody(raw, parsed, r.upstreamModel, this.meter?.strip === true);
     this.headers = upstreamHeaders(this.req.headers, this.requestId, this.body.length);
     this.applyPolicy();
   }
@@ -286,6 +294,8 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     }
     if (statusCode >= 500) this.ctx.metrics.upstreamError('status');
     this.resumeFn = resume;
+    // Only an event stream is metered; an engine's error body goes through as it is.
+    if (statusCode !== 200) this.meter = null;
     this.res.writeHead(statusCode, clientHeaders(rawHeaders, this.requestId, this.current!.id, this.resolution!.routeLabel));
     this.tail = new TailKeeper();
     return true;
@@ -316,7 +326,9 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
       this.pendingBytes = 0;
       return;
     }
-    if (this.res.write(this.takePending())) return;
+    const out = this.takePending();
+    if (this.cut) return this.endCut(out);
+    if (this.res.write(out)) return;
     this.blocked = true;
     if (!this.waitingDrain) {
       this.waitingDrain = true;
@@ -326,13 +338,38 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
 
   private takePending(): Buffer {
     const p = this.pending;
-    const out = p.length === 1 ? p[0] : Buffer.concat(p, this.pendingBytes);
+    let out = p.length === 1 ? p[0] : Buffer.concat(p, this.pendingBytes);
     p.length = 0;
     this.pendingBytes = 0;
+    if (this.meter !== null) out = this.metered(out);
     // The tail keeps what was written (all chunks of a tick in one), so the final write usually
     // holds the usage event and `[DONE]` together and usage is read from it alone.
     this.tail!.push(out);
     return out;
+  }
+
+  // Counts the tokens of `out` against the output budget (charged as they pass, so concurrent
+  // streams share it) and cuts at the event that uses the last one.
+  private metered(out: Buffer): Buffer {
+    const rl = this.resolution!.entry.rateLimit;
+    const nowMs = this.ctx.nowMs();
+    const budget = Math.max(0, Math.floor(this.ctx.limiter.outputAvailable(this.model, rl, nowMs)));
+    const m = this.meter!.feed(out, budget);
+    if (m.tokens > 0) this.ctx.limiter.charge(this.model, rl, m.tokens, nowMs);
+    if (!m.exhausted) return m.out;
+    this.cut = true;
+    return Buffer.concat([m.out, budgetExhaustedEvents(this.model)]);
+  }
+
+  // The budget ran out mid-stream: the last events and the closing error go out, the engine stops.
+  private endCut(out: Buffer): void {
+    this.res.end(out);
+    const abort = this.abortFn;
+    this.releaseCurrent(true, this.status);
+    abort?.(BUDGET_ERROR);
+    const counted = this.meter?.counted ?? 0;
+    this.ctx.metrics.forModel(this.model).tokensOut.inc(counted);
+    this.finish(this.status, 0, counted);
   }
 
   /** The upstream body ended. */
@@ -347,16 +384,23 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     }
     this.releaseCurrent(status < 500, status);
     if (this.done) return;
-    if (this.pendingBytes > 0) this.res.end(this.takePending());
+    let last = this.pendingBytes > 0 ? this.takePending() : null;
+    if (this.cut) return this.endCut(last!);
+    const meter = this.meter;
+    const rest = meter?.rest();
+    if (rest !== undefined && rest.length > 0) last = last === null ? rest : Buffer.concat([last, rest]);
+    if (last !== null) this.res.end(last);
     else this.res.end();
-    const usage = this.tail ? this.tail.usage() : null;
+    // A metered stream charged its tokens as they passed: only the engine's exact count beyond them is left.
+    const usage = meter !== null ? meter.usage : this.tail ? this.tail.usage() : null;
     if (usage) {
       const c = this.ctx.metrics.forModel(this.model);
       c.tokensIn.inc(usage.promptTokens);
       c.tokensOut.inc(usage.completionTokens);
-      this.ctx.limiter.charge(this.model, this.resolution!.entry.rateLimit, usage.completionTokens, this.ctx.nowMs());
-    }
-    this.finish(status, usage?.promptTokens ?? 0, usage?.completionTokens ?? 0);
+      const owed = meter !== null ? usage.completionTokens - meter.counted : usage.completionTokens;
+      this.ctx.limiter.charge(this.model, this.resolution!.entry.rateLimit, owed, this.ctx.nowMs());
+    } else if (meter !== null) this.ctx.metrics.forModel(this.model).tokensOut.inc(meter.counted);
+    this.finish(status, usage?.promptTokens ?? 0, usage?.completionTokens ?? meter?.counted ?? 0);
   }
 
   /** Connection failure, abort (client gone, timeout), or a body broken mid-way. */

@@ -127,6 +127,13 @@ export class RateLimiter {
     if (config.global) this.note(model, 0, outputTokens);
   }
 
+  /** Output tokens left now for `model` (Infinity without an output limit; negative in debt). */
+  outputAvailable(model: string, config: RouteRateLimit | undefined, nowMs: number): number {
+    if (!config) return Infinity;
+    const b = this.bucketsFor(model, config, nowMs);
+    return b.output ? b.output.available(nowMs) : Infinity;
+  }
+
   /** What this replica took for global limits since the last call (then forgotten). */
   drainUnshared(): Consumption[] {
     const out = [...this.unshared.values()];
