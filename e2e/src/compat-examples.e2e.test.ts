@@ -3,27 +3,22 @@
 // is replaced by the simulator (said in the Model's status as Simulated), and the Model becomes
 // routable: the official openai client gets a chat completion through the gateway.
 import { expect } from 'chai';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { ChildSet } from './support/children.js';
-import { REPO_ROOT, miOk } from './support/mi.js';
+import { COMPAT_EXAMPLES, miOk, skipWithoutCompatCorpus } from './support/mi.js';
 import { entryEndpoints, readRoute } from './support/nats.js';
 import { waitFor } from './support/poll.js';
 import { startE2eSystem, type E2eSystem } from './support/system.js';
 
-const CORPUS = join(REPO_ROOT, '..', 'shared', 'compat', 'matrixinfer', 'examples', 'model');
+const CORPUS = join(COMPAT_EXAMPLES, 'model');
 /** The example with a real typo (`replicase`): rejected, covered by the dry-run suite. */
 const TYPO = 'Qwen2.5-Coder-32B-Instruct.yaml';
 
 describe('MatrixInfer Model examples on one machine (mi apply, simulator standing in, gateway)', function () {
   this.timeout(120_000);
-  if (!existsSync(CORPUS)) {
-    it('needs ../shared/compat/matrixinfer/examples', function () {
-      this.skip(); // the compatibility corpus lives beside the repository, not in it
-    });
-    return;
-  }
+  if (skipWithoutCompatCorpus(CORPUS)) return;
   const children = new ChildSet();
   let e: E2eSystem;
   const pids = new Set<number>();

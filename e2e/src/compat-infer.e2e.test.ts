@@ -7,17 +7,16 @@
 // user would (engine image, `vllm serve` command line, those labels) and then the examples as
 // they are; the official openai client is served through the gateway on every route.
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { ChildSet } from './support/children.js';
 import { writeManifest } from './support/manifests.js';
-import { REPO_ROOT, miOk } from './support/mi.js';
+import { COMPAT_EXAMPLES, miOk, skipWithoutCompatCorpus } from './support/mi.js';
 import { entryEndpoints, readRoute } from './support/nats.js';
 import { waitFor } from './support/poll.js';
 import { startE2eSystem, type E2eSystem } from './support/system.js';
 
-const CORPUS = join(REPO_ROOT, '..', 'shared', 'compat', 'matrixinfer', 'examples');
+const CORPUS = COMPAT_EXAMPLES;
 const example = (dir: string, file: string): string => join(CORPUS, dir, file);
 
 interface InferStatus {
@@ -44,12 +43,7 @@ function backing(name: string, roles: { name: string; labels: Record<string, str
 
 describe('MatrixInfer ModelInfer and gateway examples on one machine (mi apply, simulator standing in, gateway)', function () {
   this.timeout(120_000);
-  if (!existsSync(CORPUS)) {
-    it('needs ../shared/compat/matrixinfer/examples', function () {
-      this.skip(); // the compatibility corpus lives beside the repository, not in it
-    });
-    return;
-  }
+  if (skipWithoutCompatCorpus(CORPUS)) return;
   const children = new ChildSet();
   let e: E2eSystem;
   let client: OpenAI;

@@ -1,5 +1,6 @@
 // The `mi` CLI as a person runs it: a child process (the package's bin), against the test NATS.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,4 +48,16 @@ export async function miOk(natsUrl: string, args: string[], opts: { stdin?: stri
   const r = await runMi(natsUrl, args, opts);
   if (r.code !== 0) throw new Error(`mi ${args.join(' ')} ${r.timedOut ? `did not exit within ${opts.timeoutMs ?? 30_000} ms (killed)` : `exited ${r.code}`}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;
+}
+
+/** MatrixInfer's own examples (../shared/compat/matrixinfer/examples), beside the repository. */
+export const COMPAT_EXAMPLES = join(REPO_ROOT, '..', 'shared', 'compat', 'matrixinfer', 'examples');
+
+/** Inside a describe: true when the corpus is missing, after registering one skipped test that says so. */
+export function skipWithoutCompatCorpus(dir: string = COMPAT_EXAMPLES): boolean {
+  if (existsSync(dir)) return false;
+  it('needs ../shared/compat/matrixinfer/examples', function () {
+    this.skip(); // the compatibility corpus lives beside the repository, not in it
+  });
+  return true;
 }
