@@ -141,6 +141,32 @@ describe('autoscaler/decide', () => {
     expect(after.reason).to.match(/left panic/);
   });
 
+  it('leaving panic does not scale down while the stable window still holds the load before the burst', () => {
+    // Stable 6 s, panic 1.5 s, hold 2 s (the e2e test's policy): the burst is at 5, then
+    // steady at 5. When the hold ends the stable average still mixes in the old level of 2,
+    // so scaling down would flap; the panic decisions count as recommendations instead.
+    const p = policy({
+      metrics: [{ name: 'inflight', target: 2 }],
+      stableWindowMs: 6 * S,
+      scaleDown: { percent: 100, periodMs: 1 * S, stabilizationWindowMs: 6 * S },
+      panic: { percent: 1000, windowMs: 1.5 * S, thresholdPercent: 200, holdMs: 2 * S },
+    });
+    let state = emptyScalerState();
+    const out: ScaleDecision[] = [];
+    let replicas = 1;
+    for (let ms = 500; ms <= 30 * S; ms += 500) {
+      const inflight = ms <= 10 * S ? 2 : 5;
+      const r = decide(p, bounds, { currentReplicas: replicas, samples: [{ timeMs: ms, values: { inflight } }] }, state, ms);
+      state = r.nextState;
+      out.push(r.decision);
+      if (r.decision.valid) replicas = r.decision.desiredReplicas;
+    }
+    const after = out.slice(20).map(desired);
+    expect(Math.max(...after), 'scaled up for the burst').to.equal(3);
+    const firstUp = after.indexOf(3);
+    expect(after.slice(firstUp), JSON.stringify(out.slice(20 + firstUp).map((d) => (d.valid ? [d.desiredReplicas, d.reason] : d.reason)))).to.deep.equal(after.slice(firstUp).map(() => 3));
+  });
+
   it('panic growth is capped by the panic percent', () => {
     const p = policy({ panic: { percent: 200, windowMs: 6 * S, thresholdPercent: 200, holdMs: 60 * S } });
     const ds = run([{ at: 60 * S, replicas: 2, waiting: 20 }, { at: 66 * S, replicas: 2, waiting: 400 }], p);

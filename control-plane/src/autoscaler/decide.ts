@@ -113,6 +113,10 @@ export function decide(policy: ScalingPolicy, bounds: ScalingBounds, obs: Observ
     const cap = Math.max(current + 1, Math.floor((current * panic.percent) / 100));
     const want = clamp(Math.min(cap, Math.max(current, panicWant, stableWant)));
     const capped = Math.max(panicWant, stableWant) > cap ? ` (growth capped at ${panic.percent}% of ${current})` : '';
+    // What panic chose is this tick's recommendation: when the hold ends, the scale-down
+    // stabilization window then keeps it until the stable average no longer mixes in the
+    // load from before the burst (otherwise leaving panic would scale down, then up again).
+    next.recommendations[next.recommendations.length - 1] = { timeMs: nowMs, replicas: want };
     return decided(want, 'panic', `panic: ${describeInputs(inputs, 'panicAverage')} over the last ${panicWindowMs} ms asks for ${panicWant} replicas; never scaling down while panicking${capped}`, inputs);
   }
 
