@@ -90,13 +90,16 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     async close() {
       if (closed) return;
       closed = true;
+      process.removeListener('exit', onExit);
       await server.stop();
       rmSync(storeDir, { recursive: true, force: true });
     },
   };
-  // A test process that dies must not leave a server behind.
-  process.once('exit', () => {
+  // A test process that dies must not leave a server behind; a closed server needs no guard
+  // (one listener per server would pile up over a long suite).
+  const onExit = () => {
     if (running) child.kill('SIGKILL');
-  });
+  };
+  process.once('exit', onExit);
   return server;
 }
