@@ -66,10 +66,23 @@ export interface RouteServer {
   trafficPolicy?: {
     timeoutMs?: number;
     retry?: { attempts: number; retryIntervalMs: number };
+    /** No byte for this long ends an attempt (0: off); absent: the gateway's default. */
+    streamIdleTimeoutMs?: number;
+    /** Passive outlier ejection; absent fields: the gateway's defaults. */
+    outlierDetection?: RouteOutlierDetection;
   };
   kvConnector?: { type: 'http' | 'lmcache' | 'nixl' | 'mooncake' };
   /** Endpoints ready now, sorted by id. */
   endpoints: RouteEndpoint[];
+}
+
+/** A ModelServer's `trafficPolicy.outlierDetection`, durations in milliseconds. */
+export interface RouteOutlierDetection {
+  consecutive5xx?: number;
+  consecutiveGatewayFailure?: number;
+  baseEjectionTimeMs?: number;
+  maxEjectionTimeMs?: number;
+  maxEjectionPercent?: number;
 }
 
 /** The value stored under one key of `mi-routes`. */

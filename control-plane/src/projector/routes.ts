@@ -1,7 +1,7 @@
 // ModelRoutes + ModelServers + ready instances -> one RouteEntry per model name and per LoRA
 // adapter name. Pure and deterministic: sorted arrays, no timestamps, so the same state always
 // encodes to the same bytes (encodeRouteEntry sorts keys).
-import { INSTANCE_LABELS, type EndpointObservation, type InstanceObservation, type InstanceSpec, type RouteEndpoint, type RouteEntry, type RouteRule, type RouteServer } from '@matrixinfer/events';
+import { INSTANCE_LABELS, type EndpointObservation, type InstanceObservation, type InstanceSpec, type RouteEndpoint, type RouteEntry, type RouteOutlierDetection, type RouteRule, type RouteServer } from '@matrixinfer/events';
 import { nsKey, resourceKey } from '../controllers/keys.js';
 import { namespaceOf, type ModelRoute, type ModelServer } from '../controllers/types.js';
 import { durationMs } from './duration.js';
@@ -91,6 +91,20 @@ export function routeServerOf(state: ProjectorState, server: ModelServer, index?
     const timeoutMs = durationMs(tp.timeout);
     if (timeoutMs !== undefined) policy.timeoutMs = timeoutMs;
     if (tp.retry && (tp.retry.attempts ?? 0) > 0) policy.retry = { attempts: tp.retry.attempts!, retryIntervalMs: durationMs(tp.retry.retryInterval) ?? 0 };
+    const idleMs = durationMs(tp.streamIdleTimeout);
+    if (idleMs !== undefined) policy.streamIdleTimeoutMs = idleMs;
+    const od = tp.outlierDetection;
+    if (od) {
+      const o: RouteOutlierDetection = {};
+      if (od.consecutive5xx !== undefined) o.consecutive5xx = od.consecutive5xx;
+      if (od.consecutiveGatewayFailure !== undefined) o.consecutiveGatewayFailure = od.consecutiveGatewayFailure;
+      const base = durationMs(od.baseEjectionTime);
+      if (base !== undefined) o.baseEjectionTimeMs = base;
+      const max = durationMs(od.maxEjectionTime);
+      if (max !== undefined) o.maxEjectionTimeMs = max;
+      if (od.maxEjectionPercent !== undefined) o.maxEjectionPercent = od.maxEjectionPercent;
+      policy.outlierDetection = o;
+    }
     if (Object.keys(policy).length > 0) rs.trafficPolicy = policy;
   }
   if (server.spec.kvConnector?.type) rs.kvConnector = { type: server.spec.kvConnector.type };

@@ -2,6 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { RouteTable } from './route-table.js';
 import type { LoadBook } from './load.js';
+import type { OutlierBook } from './outliers.js';
 
 /** Writes a JSON response. */
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -34,13 +35,14 @@ export function debugRoutes(table: RouteTable): unknown {
 }
 
 /** /debug/endpoints: every endpoint of the table with the load this replica sees. */
-export function debugEndpoints(table: RouteTable, load: LoadBook, nowMs: number): unknown {
+export function debugEndpoints(table: RouteTable, load: LoadBook, outliers: OutlierBook, nowMs: number): unknown {
   const seen = load.debug(nowMs);
+  const outlier = outliers.debug(nowMs);
   const endpoints: Record<string, unknown> = {};
   for (const { entry } of table.entries.values()) {
     for (const server of Object.values(entry.servers)) {
       for (const ep of server.endpoints) {
-        endpoints[ep.id] = { address: ep.address, modelServer: server.name, namespace: server.namespace, role: ep.role, ...(seen[ep.id] ?? { inFlight: 0, peerInFlight: 0 }) };
+        endpoints[ep.id] = { address: ep.address, modelServer: server.name, namespace: server.namespace, role: ep.role, ...(seen[ep.id] ?? { inFlight: 0, peerInFlight: 0 }), ...(outlier[ep.id] ? { outlier: outlier[ep.id] } : {}) };
       }
     }
   }

@@ -15,6 +15,7 @@ export type GatewayErrorCode =
   | 'MI_ERR_RATE_LIMITED'
   | 'MI_ERR_UPSTREAM'
   | 'MI_ERR_UPSTREAM_TIMEOUT'
+  | 'MI_ERR_UPSTREAM_STALLED'
   | 'MI_ERR_NOT_FOUND'
   | 'MI_ERR_CONFIG'
   | 'MI_ERR_PD_UNSUPPORTED';
@@ -122,6 +123,17 @@ export function upstreamFailed(message: string, cause?: unknown): GatewayError {
 /** 504: the ModelServer's timeout expired before the upstream answered. */
 export function upstreamTimeout(timeoutMs: number): GatewayError {
   return new GatewayError('MI_ERR_UPSTREAM_TIMEOUT', 504, 'timeout_error', `upstream did not answer within ${timeoutMs} ms`);
+}
+
+/** 504: the engine sent no byte for the stream-idle timeout (and no other endpoint took over). */
+export function upstreamStalled(endpoint: string, idleMs: number): GatewayError {
+  return new GatewayError('MI_ERR_UPSTREAM_STALLED', 504, 'timeout_error', `upstream ${endpoint} sent nothing for ${idleMs} ms (stream idle timeout)`);
+}
+
+/** The SSE events that end a stream the engine stopped sending mid-way. */
+export function streamStalledEvents(idleMs: number): Buffer {
+  const error = { error: { message: `the engine sent nothing for ${idleMs} ms: the stream was ended here`, type: 'timeout_error', code: 'stream_idle_timeout', param: null } };
+  return Buffer.from(`data: ${JSON.stringify(error)}\n\ndata: [DONE]\n\n`);
 }
 
 /** 404 for paths the gateway does not serve. */

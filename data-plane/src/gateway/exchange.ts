@@ -7,9 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { isPdSet, schedulePd } from '../scheduler/pd.js';
 import type { EndpointView, RequestInfo } from '../scheduler/types.js';
 import { askForUsage, estimateTokens, parseBody, promptText, upstreamBody, type ParsedBody } from './body.js';
-import { bodyTooLarge, GatewayError, noEndpoint, rateLimited, sendGatewayError, upstreamFailed, upstreamTimeout } from './errors.js';
+import { bodyTooLarge, GatewayError, noEndpoint, rateLimited, sendGatewayError, streamStalledEvents, upstreamFailed, upstreamStalled, upstreamTimeout } from './errors.js';
 import { clientHeaders, upstreamHeaders } from './headers.js';
 import { serverHasAdapter, type Holdable } from './hold-queue.js';
+import type { IdleWatched } from './idle-watch.js';
+import { outcomeOf, type AttemptOutcome } from './outliers.js';
 import { pdProtocol } from './pd.js';
 import { PdFlow, type PdHost } from './pd-flow.js';
 import type { ProxyContext } from './proxy-context.js';
@@ -26,9 +28,10 @@ const CLIENT_CLOSED = 499;
 const TIMEOUT_ERROR = new Error('upstream timeout');
 const CLIENT_GONE_ERROR = new Error('client closed the connection');
 const BUDGET_ERROR = new Error('output token budget exhausted');
+const STALLED_ERROR = new Error('stream idle timeout');
 
 /** Per-request state machine: read body -> route -> attempt(s) -> pipe -> finish. */
-export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarget {
+export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarget, IdleWatched {
   readonly ctx: ProxyContext;
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
@@ -73,6 +76,16 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
   private heldBody: { raw: Buffer; parsed: ParsedBody; text: string } | null = null;
   /** Set by the HoldQueue when first held (0: never held). */
   holdDeadlineMs = 0;
+  /** Stream-idle timeout of this request's ModelServer (0: off); IdleWatch reads it. */
+  idleLimitMs = 0;
+  /** IdleWatch's coarse clock at the attempt's last byte. */
+  lastByteMs = 0;
+  /** The attempt in flight was ended by the stream-idle timeout. */
+  private stalled = false;
+  /** The client asked for an event stream. */
+  private streaming = false;
+  /** The engine's status line and headers, written with the first body bytes (so a stall before them can still fail over). */
+  private head: string[] | null = null;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, path: string) {
     this.ctx = ctx;
@@ -155,7 +168,8 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
   private place(raw: Buffer, parsed: ParsedBody, text: string, nowMs: number, random: number): void {
     const ctx = this.ctx;
     const r = this.resolution!;
-    const views = ctx.load.views(r.server, nowMs);
+    // Endpoints this gateway ejected as outliers get nothing (unless no other is left).
+    const views = ctx.outliers.filter(ctx.load.views(r.server, nowMs), nowMs);
     // A LoRA adapter goes only to endpoints that report it loaded; until one does, it waits.
     if (views.length === 0 || (r.adapter !== undefined && !serverHasAdapter(r.server, r.adapter))) {
       if (ctx.hold === undefined) return this.fail(noEndpoint(this.model, r.server.name));
@@ -178,6 +192,7 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
       random,
     };
     this.requestInfo = info;
+    this.streaming = parsed.stream;
     if (isPdSet(views)) return this.placePd(info, views, parsed);
     const sched = ctx.scheduler.schedule(info, views);
     ctx.decisions?.decided(info, sched, r.entry.namespace, this.res);
@@ -206,6 +221,7 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
   private applyPolicy(): void {
     const policy = this.resolution!.server.trafficPolicy;
     this.maxAttempts = 1 + (policy?.retry?.attempts ?? 0);
+    this.idleLimitMs = policy?.streamIdleTimeoutMs ?? this.ctx.streamIdleTimeoutMs;
     if (policy?.timeoutMs !== undefined && policy.timeoutMs > 0) this.timer = setTimeout(timeoutFired, policy.timeoutMs, this);
     this.tryNext();
   }
@@ -243,7 +259,9 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
   /** One upstream attempt with the current body and headers. */
   private send(ep: EndpointView): void {
     this.current = ep;
+    this.stalled = false;
     this.ctx.load.acquire(ep.id);
+    if (this.idleLimitMs > 0) this.ctx.idle.add(this);
     try {
       this.ctx.upstream.post(ep.address, this.path, this.headers!, this.body!, this);
     } catch (err) {
@@ -251,13 +269,21 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     }
   }
 
-  private releaseCurrent(ok: boolean, status: number): void {
+  // `outcome` is what outlier detection counts (null: not the endpoint's doing, e.g. the client left).
+  private releaseCurrent(ok: boolean, status: number, outcome: AttemptOutcome | null = outcomeOf(status)): void {
     const ep = this.current;
     if (ep === null) return;
     this.current = null;
     this.abortFn = null;
-    this.ctx.load.release(ep.id);
-    this.ctx.scheduler.observe(this.requestInfo!, ep, { ok, status });
+    const ctx = this.ctx;
+    if (this.idleLimitMs > 0) ctx.idle.remove(this);
+    ctx.load.release(ep.id);
+    ctx.scheduler.observe(this.requestInfo!, ep, { ok, status });
+    if (outcome === null) return;
+    const ejection = ctx.outliers.observe(this.resolution!.server, ep.id, outcome, ctx.nowMs());
+    if (ejection === null) return;
+    ctx.metrics.ejections.labels(ejection.modelServer, ejection.rule).inc();
+    ctx.logger.warn('endpoint ejected', { requestId: this.requestId, model: this.model, ...ejection });
   }
 
   private retryOrFail(err: GatewayError): void {
@@ -276,11 +302,12 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
   /** The attempt is on a socket; keep its abort for client disconnects and timeouts. */
   onConnect(abort: (err?: Error) => void): void {
     this.abortFn = abort;
-    if (this.clientGone || this.timedOut || this.done) abort(this.timedOut ? TIMEOUT_ERROR : CLIENT_GONE_ERROR);
+    if (this.clientGone || this.timedOut || this.done || this.stalled) abort(this.timedOut ? TIMEOUT_ERROR : this.stalled ? STALLED_ERROR : CLIENT_GONE_ERROR);
   }
 
   /** Status line: a retriable 5xx is drained and dropped; anything else goes to the client. */
   onHeaders(statusCode: number, rawHeaders: Array<Buffer | string>, resume: () => void): boolean {
+    this.lastByteMs = this.ctx.idle.nowMs;
     if (statusCode < 200) return true; // 1xx informational: the final status follows
     if (this.done || this.clientGone) {
       this.abortFn?.(CLIENT_GONE_ERROR);
@@ -296,13 +323,14 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     this.resumeFn = resume;
     // Only an event stream is metered; an engine's error body goes through as it is.
     if (statusCode !== 200) this.meter = null;
-    this.res.writeHead(statusCode, clientHeaders(rawHeaders, this.requestId, this.current!.id, this.resolution!.routeLabel));
+    this.head = clientHeaders(rawHeaders, this.requestId, this.current!.id, this.resolution!.routeLabel);
     this.tail = new TailKeeper();
     return true;
   }
 
   /** A body chunk: forwarded with backpressure (false pauses the upstream until 'drain'). */
   onData(chunk: Buffer): boolean {
+    this.lastByteMs = this.ctx.idle.nowMs;
     if (this.discarding) return true;
     if (this.ttfbMs < 0) this.ttfbMs = performance.now() - this.startMs;
     // The HTTP parser hands over every SSE event (every upstream chunk) of one socket read
@@ -327,6 +355,7 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
       return;
     }
     const out = this.takePending();
+    this.commit();
     if (this.cut) return this.endCut(out);
     if (this.res.write(out)) return;
     this.blocked = true;
@@ -334,6 +363,13 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
       this.waitingDrain = true;
       this.res.once('drain', resOnDrain);
     }
+  }
+
+  // The status line goes out with the first body bytes.
+  private commit(): void {
+    if (this.head === null) return;
+    this.res.writeHead(this.status, this.head);
+    this.head = null;
   }
 
   private takePending(): Buffer {
@@ -363,6 +399,7 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
 
   // The budget ran out mid-stream: the last events and the closing error go out, the engine stops.
   private endCut(out: Buffer): void {
+    this.commit();
     this.res.end(out);
     const abort = this.abortFn;
     this.releaseCurrent(true, this.status);
@@ -389,6 +426,7 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     const meter = this.meter;
     const rest = meter?.rest();
     if (rest !== undefined && rest.length > 0) last = last === null ? rest : Buffer.concat([last, rest]);
+    this.commit();
     if (last !== null) this.res.end(last);
     else this.res.end();
     // A metered stream charged its tokens as they passed: only the engine's exact count beyond them is left.
@@ -405,10 +443,24 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
 
   /** Connection failure, abort (client gone, timeout), or a body broken mid-way. */
   onError(err: Error): void {
-    const failedId = this.current?.id;
-    this.releaseCurrent(false, this.status);
+    const failedId = this.current?.id ?? '';
+    const stalled = this.stalled;
+    this.stalled = false;
+    this.releaseCurrent(false, this.status, this.clientGone || this.timedOut || this.cut ? null : 'local');
     this.discarding = false;
     if (this.done) return;
+    if (!this.res.headersSent) {
+      // Nothing of this attempt reached the client: forget it, so another attempt starts clean.
+      this.head = null;
+      this.pending.length = 0;
+      this.pendingBytes = 0;
+    }
+    if (stalled && !this.clientGone && !this.timedOut) {
+      this.ctx.metrics.upstreamError('stalled');
+      if (this.res.headersSent) return this.endStalled();
+      this.status = 0;
+      return this.retryOrFail(upstreamStalled(failedId, this.idleLimitMs));
+    }
     if (this.res.headersSent) {
       // The status line is out: the only honest signal left is cutting the connection.
       this.res.destroy();
@@ -424,6 +476,31 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     this.ctx.metrics.upstreamError('connect');
     this.status = 0;
     this.retryOrFail(upstreamFailed(`upstream ${failedId} failed: ${err.message}`, err));
+  }
+
+  /** IdleWatch: the engine sent nothing for the stream-idle timeout; end the attempt (onError goes on). */
+  onIdle(): void {
+    if (this.done || this.current === null) return;
+    this.stalled = true;
+    this.abortFn?.(STALLED_ERROR);
+  }
+
+  // A stream the engine stopped mid-way: when it stopped between two events, it ends with an
+  // error event and [DONE] the client can read; otherwise only cutting the connection is honest.
+  private endStalled(): void {
+    const out = this.pendingBytes > 0 ? this.takePending() : null;
+    const tail = this.tail?.bytes(2);
+    const atBoundary = tail !== undefined && (tail.length === 0 || (tail[tail.length - 2] === 0x0a && tail[tail.length - 1] === 0x0a));
+    if (!this.streaming || this.status !== 200 || !atBoundary) {
+      this.res.destroy();
+      return this.finish(504);
+    }
+    const events = streamStalledEvents(this.idleLimitMs);
+    this.commit();
+    this.res.end(out === null ? events : Buffer.concat([out, events]));
+    const counted = this.meter?.counted ?? 0;
+    if (counted > 0) this.ctx.metrics.forModel(this.model).tokensOut.inc(counted);
+    this.finish(this.status, 0, counted);
   }
 
   /** The client socket drained: let the upstream flow again. */

@@ -10,10 +10,12 @@ import { errorBody, pathNotFound } from './errors.js';
 import { Exchange } from './exchange.js';
 import type { ProxyContext } from './proxy-context.js';
 import { HoldQueue } from './hold-queue.js';
+import { IdleWatch } from './idle-watch.js';
 import { LoadBook } from './load.js';
 import { createGatewayLogger, type LogLevel } from './log.js';
 import { GatewayMetrics } from './metrics.js';
 import { connectGatewayNats, type NatsConnection } from './nats.js';
+import { OutlierBook } from './outliers.js';
 import { RateLimiter } from './rate-limit.js';
 import { EMPTY_TABLE, type RouteTable } from './route-table.js';
 import { RouteWatcher, type TableHolder } from './route-watcher.js';
@@ -71,6 +73,11 @@ export interface GatewayOptions {
   holdTimeoutMs?: number;
   /** Requests held per model at most; more get 503 at once. Default 256. */
   maxHeldPerModel?: number;
+  /**
+   * Stream-idle timeout (ms) of ModelServers that set no `trafficPolicy.streamIdleTimeout`:
+   * an attempt with no byte from the engine for this long is ended. Default 30000; 0: off.
+   */
+  streamIdleTimeoutMs?: number;
 }
 
 /** A running gateway. */
@@ -89,9 +96,16 @@ export interface GatewayHandle {
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const DEFAULT_HOLD_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_HELD = 256;
+const DEFAULT_STREAM_IDLE_MS = 30_000;
 /** Retry-After of the "model is starting" 503s: a replica usually needs seconds, not minutes. */
 const HOLD_RETRY_AFTER_S = 5;
 const SAMPLE_MAX_AGE_MS = 30_000;
+
+function endpointIdsOf(table: RouteTable): Set<string> {
+  const out = new Set<string>();
+  for (const { entry } of table.entries.values()) for (const s of Object.values(entry.servers)) for (const ep of s.endpoints) out.add(ep.id);
+  return out;
+}
 
 function addressesOf(table: RouteTable): Set<string> {
   const out = new Set<string>();
@@ -107,6 +121,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   if (!(holdTimeoutMs >= 0)) throw new RangeError(`holdTimeoutMs must be >= 0, got ${holdTimeoutMs}`);
   const maxHeld = options.maxHeldPerModel ?? DEFAULT_MAX_HELD;
   if (!Number.isInteger(maxHeld) || maxHeld < 1) throw new RangeError(`maxHeldPerModel must be an integer >= 1, got ${maxHeld}`);
+  const streamIdleTimeoutMs = options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_MS;
+  if (!(streamIdleTimeoutMs >= 0)) throw new RangeError(`streamIdleTimeoutMs must be >= 0, got ${streamIdleTimeoutMs}`);
   const logger = createGatewayLogger(options.logLevel ?? 'info', name);
   const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger);
   const holder: TableHolder = { table: EMPTY_TABLE, ready: false };
@@ -125,8 +141,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const upstream = createUpstream(options.upstream ?? 'undici');
   const rateShare = new RateShare({ nc, gateway: name, limiter, holder, logger, nowMs: Date.now, periodMs: options.rateSharePeriodMs });
   const bootstrapPorts = new BootstrapPorts();
+  const outliers = new OutlierBook();
+  const idle = new IdleWatch(Date.now);
   const ctx: ProxyContext = {
     bootstrapPorts,
+    outliers,
+    idle,
+    streamIdleTimeoutMs,
     holder,
     scheduler: scheduling.scheduler,
     decisions: scheduling.decisions,
@@ -177,6 +198,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       const addresses = addressesOf(table);
       upstream.retain(addresses);
       bootstrapPorts.retain(addresses);
+      outliers.retain(endpointIdsOf(table));
       limiter.retain((m) => table.entries.has(m));
       scheduling.onSwap(table);
       hold?.onTable(table);
@@ -237,7 +259,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         case '/debug/scheduler':
           return sendJson(res, 200, scheduling.debug());
         case '/debug/endpoints':
-          return sendJson(res, 200, debugEndpoints(holder.table, load, Date.now()));
+          return sendJson(res, 200, debugEndpoints(holder.table, load, outliers, Date.now()));
         case '/debug/ratelimits':
           return sendJson(res, 200, { models: limiter.debug(Date.now()) });
       }
@@ -268,6 +290,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         clearInterval(publisher);
         watcher.stop();
         hold?.close();
+        idle.close();
         await new Promise<void>((r) => {
           server.close(() => r());
           server.closeIdleConnections();

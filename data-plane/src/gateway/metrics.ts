@@ -26,6 +26,8 @@ export class GatewayMetrics {
   private readonly inFlight: FastGauge;
   readonly retries: Counter<string>;
   private readonly upstreamErrors: Counter<'kind'>;
+  /** Outlier ejections by ModelServer and rule. */
+  readonly ejections: Counter<'model_server' | 'rule'>;
   private readonly children = new Map<string, ModelChildren>();
 
   constructor(defaultMetrics = false) {
@@ -39,6 +41,7 @@ export class GatewayMetrics {
     this.inFlight = new FastGauge({ name: 'mi_gateway_in_flight_requests', help: 'Requests being proxied now', labelNames: ['model'], registry });
     this.retries = new Counter({ name: 'mi_gateway_retries_total', help: 'Upstream attempts retried on another endpoint', registers });
     this.upstreamErrors = new Counter({ name: 'mi_gateway_upstream_errors_total', help: 'Failed upstream attempts by kind', labelNames: ['kind'], registers });
+    this.ejections = new Counter({ name: 'mi_gateway_outlier_ejections_total', help: 'Endpoints ejected by passive outlier detection, by ModelServer and rule', labelNames: ['model_server', 'rule'], registers });
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'mi_gateway_' });
   }
 
@@ -70,7 +73,7 @@ export class GatewayMetrics {
   }
 
   /** Counts one failed upstream attempt: `connect`, `status` (5xx), `timeout`. */
-  upstreamError(kind: 'connect' | 'status' | 'timeout'): void {
+  upstreamError(kind: 'connect' | 'status' | 'timeout' | 'stalled'): void {
     this.upstreamErrors.labels(kind).inc();
   }
 }

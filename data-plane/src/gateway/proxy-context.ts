@@ -4,11 +4,13 @@ import type { Logger } from 'winston';
 import type { Scheduler } from '../scheduler/types.js';
 import type { DecisionTap } from './decisions.js';
 import type { HoldQueue } from './hold-queue.js';
+import type { IdleWatch } from './idle-watch.js';
 import type { LoadBook } from './load.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { BootstrapPorts } from './pd-legs.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { TableHolder } from './route-watcher.js';
+import type { OutlierBook } from './outliers.js';
 import type { ModelStatsBook } from './stats.js';
 import type { UpstreamClient } from './upstream.js';
 
@@ -31,6 +33,12 @@ export interface ProxyContext {
   hold?: HoldQueue;
   /** Explain header and sampled decision events (decisions.ts); absent: neither. */
   decisions?: DecisionTap;
+  /** Passive outlier ejection of this gateway's endpoints. */
+  outliers: OutlierBook;
+  /** Stalled-attempt detection (stream-idle timeout). */
+  idle: IdleWatch;
+  /** Stream-idle timeout of ModelServers that set none (ms; 0: off). */
+  streamIdleTimeoutMs: number;
   /** SGLang prefill servers' bootstrap ports (disaggregated serving). */
   bootstrapPorts: BootstrapPorts;
 }

@@ -19,6 +19,10 @@ export interface FakeMode {
   bulkBytes?: number;
   /** Extra top-level fields of a non-streamed answer (e.g. a PD prefill's kv_transfer_params). */
   jsonExtra?: Record<string, unknown>;
+  /** Never answer (the connection stays open), as a frozen engine. */
+  stall?: boolean;
+  /** A stream stops after this many tokens and stays open. */
+  stallAfterTokens?: number;
 }
 
 export interface FakeUpstream {
@@ -59,6 +63,7 @@ export async function startFakeUpstream(id: string, mode: FakeMode = {}): Promis
     res.on('close', done);
     const model = String(body.model);
     const start = (): void => {
+      if (m.stall === true) return;
       if (m.status !== undefined && m.status >= 400) {
         const payload = JSON.stringify({ error: { message: `fake ${id} failing`, type: 'InternalServerError', param: null, code: m.status } });
         res.writeHead(m.status, { 'content-type': 'application/json' });
@@ -97,6 +102,7 @@ export async function startFakeUpstream(id: string, mode: FakeMode = {}): Promis
       const next = (): void => {
         if (res.destroyed) return;
         if (i === 0 && chat) res.write(chunk(id, model, object, { index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }, includeUsage ? null : undefined));
+        if (m.stallAfterTokens !== undefined && i >= m.stallAfterTokens) return;
         if (i < n) {
           const tok = `t${i} `;
           res.write(chunk(id, model, object, chat ? { index: 0, delta: { content: tok }, finish_reason: null } : { index: 0, text: tok, finish_reason: null }, includeUsage ? null : undefined));

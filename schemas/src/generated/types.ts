@@ -710,6 +710,8 @@ export interface TrafficPolicy {
   timeout?: Duration;
   retry?: RetryPolicy;
   healthCheck?: HealthCheck;
+  streamIdleTimeout?: Duration;
+  outlierDetection?: OutlierDetection;
 }
 export interface RetryPolicy {
   /**
@@ -732,6 +734,25 @@ export interface HealthCheck {
    * Passed probes in a row that make it healthy again.
    */
   healthyThreshold?: number;
+}
+/**
+ * Passive outlier ejection in each gateway, as Envoy's: an endpoint with too many failures in a row gets no traffic from that gateway for a growing interval.
+ */
+export interface OutlierDetection {
+  /**
+   * 5xx answers or local failures (connection errors, stalls) in a row that eject an endpoint; 0 turns this rule off.
+   */
+  consecutive5xx?: number;
+  /**
+   * 502/503/504 answers or local failures in a row that eject an endpoint; 0 turns this rule off.
+   */
+  consecutiveGatewayFailure?: number;
+  baseEjectionTime?: Duration;
+  maxEjectionTime?: Duration;
+  /**
+   * No ejection once this share of the ModelServer's endpoints is ejected (one is always allowed, the last one never).
+   */
+  maxEjectionPercent?: number;
 }
 export interface KvConnector {
   type?: 'http' | 'lmcache' | 'nixl' | 'mooncake';

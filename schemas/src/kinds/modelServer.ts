@@ -61,6 +61,25 @@ export const modelServerKind: KindSchema = {
         timeout: { $ref: '#/definitions/Duration', description: 'Upstream timeout of one request, e.g. "30s".' },
         retry: { $ref: '#/definitions/RetryPolicy' },
         healthCheck: { $ref: '#/definitions/HealthCheck' },
+        streamIdleTimeout: {
+          $ref: '#/definitions/Duration',
+          default: '30s',
+          description: 'No byte from the engine for this long (the wait for the first byte included) ends the attempt: retried on another endpoint when nothing reached the client yet, else the stream ends with an SSE error event. "0s" turns it off.',
+        },
+        outlierDetection: { $ref: '#/definitions/OutlierDetection' },
+      },
+    },
+    OutlierDetection: {
+      title: 'OutlierDetection',
+      type: 'object',
+      additionalProperties: false,
+      description: "Passive outlier ejection in each gateway, as Envoy's: an endpoint with too many failures in a row gets no traffic from that gateway for a growing interval.",
+      properties: {
+        consecutive5xx: { type: 'integer', minimum: 0, maximum: 1000, default: 5, description: '5xx answers or local failures (connection errors, stalls) in a row that eject an endpoint; 0 turns this rule off.' },
+        consecutiveGatewayFailure: { type: 'integer', minimum: 0, maximum: 1000, default: 3, description: '502/503/504 answers or local failures in a row that eject an endpoint; 0 turns this rule off.' },
+        baseEjectionTime: { $ref: '#/definitions/Duration', default: '10s', description: 'Ejection time is this times the number of times the endpoint was ejected.' },
+        maxEjectionTime: { $ref: '#/definitions/Duration', default: '300s', description: 'Upper bound of one ejection.' },
+        maxEjectionPercent: { type: 'integer', minimum: 0, maximum: 100, default: 50, description: 'No ejection once this share of the ModelServer\'s endpoints is ejected (one is always allowed, the last one never).' },
       },
     },
     HealthCheck: {
