@@ -2,22 +2,19 @@
 // per-request state lives in one object of stable shape that is itself the upstream handler
 // (no response stream, promise or AbortController per request). Backpressure both ways: a full
 // client socket pauses the upstream until 'drain'; a client that goes away aborts the upstream.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import { isPdSet, schedulePd } from '../scheduler/pd.js';
+// The intake (body, routing, holding, fail/finish) is the base class, exchange-intake.ts.
+import type { IncomingMessage } from 'node:http';
+import type { PdPair } from '../scheduler/pd.js';
 import type { EndpointView, RequestInfo } from '../scheduler/types.js';
-import { askForUsage, estimateTokens, parseBody, promptText, upstreamBody, type ParsedBody } from './body.js';
-import { bodyTooLarge, GatewayError, noEndpoint, rateLimited, sendGatewayError, streamStalledEvents, upstreamFailed, upstreamStalled, upstreamTimeout } from './errors.js';
+import { bodyTooLarge, streamStalledEvents, upstreamFailed, upstreamStalled, upstreamTimeout, type GatewayError } from './errors.js';
+import { RequestIntake } from './exchange-intake.js';
 import { clientHeaders, upstreamHeaders } from './headers.js';
-import { serverHasAdapter, type Holdable } from './hold-queue.js';
 import type { IdleWatched } from './idle-watch.js';
 import { outcomeOf, type AttemptOutcome } from './outliers.js';
-import { pdProtocol } from './pd.js';
+import type { PdProtocol } from './pd.js';
 import { PdFlow, type PdHost } from './pd-flow.js';
-import type { ProxyContext } from './proxy-context.js';
-import { resolve, type Resolution } from './routing.js';
-import type { OutgoingHeaders, UpstreamHandler } from './upstream.js';
-import { budgetExhaustedEvents, StreamMeter } from './stream-meter.js';
+import type { UpstreamHandler } from './upstream.js';
+import { budgetExhaustedEvents } from './stream-meter.js';
 import { TailKeeper } from './usage.js';
 import { attach, flushDue, resOnDrain, retryDue, timeoutFired, type ListenerTarget } from './exchange-listeners.js';
 
@@ -31,39 +28,16 @@ const BUDGET_ERROR = new Error('output token budget exhausted');
 const STALLED_ERROR = new Error('stream idle timeout');
 
 /** Per-request state machine: read body -> route -> attempt(s) -> pipe -> finish. */
-export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarget, IdleWatched {
-  readonly ctx: ProxyContext;
-  private readonly req: IncomingMessage;
-  private readonly res: ServerResponse;
-  readonly path: string;
-  readonly requestId: string;
-  private readonly startMs: number;
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private model = '';
-  private resolution: Resolution | null = null;
-  private requestInfo: RequestInfo | null = null;
-  /** Disaggregated request: runs the prefill side of each attempt (null: aggregated). */
-  private pd: PdFlow | null = null;
-  private candidates: EndpointView[] = [];
-  private body: Buffer | null = null;
-  private headers: OutgoingHeaders | null = null;
-  private attempt = 0;
+export class Exchange extends RequestIntake implements UpstreamHandler, PdHost, ListenerTarget, IdleWatched {
   private maxAttempts = 1;
   private current: EndpointView | null = null;
   private abortFn: ((err?: Error) => void) | null = null;
   private resumeFn: (() => void) | null = null;
   private discarding = false;
   private waitingDrain = false;
-  private timer: NodeJS.Timeout | null = null;
   private timedOut = false;
   private clientGone = false;
-  private done = false;
-  private status = 0;
-  private ttfbMs = -1;
   private tail: TailKeeper | null = null;
-  /** A stream on a route with an output-token limit: counted (and cut) as it passes. */
-  private meter: StreamMeter | null = null;
   /** The meter cut the stream: the closing events go out and the upstream is aborted. */
   private cut = false;
   /** Body chunks received this tick, written to the client as one chunk at the end of the tick. */
@@ -72,30 +46,14 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
   private flushQueued = false;
   /** The client socket is full: the upstream stays paused until 'drain'. */
   private blocked = false;
-  private held = false;
-  private heldBody: { raw: Buffer; parsed: ParsedBody; text: string } | null = null;
-  /** Set by the HoldQueue when first held (0: never held). */
-  holdDeadlineMs = 0;
   /** Stream-idle timeout of this request's ModelServer (0: off); IdleWatch reads it. */
   idleLimitMs = 0;
   /** IdleWatch's coarse clock at the attempt's last byte. */
   lastByteMs = 0;
   /** The attempt in flight was ended by the stream-idle timeout. */
   private stalled = false;
-  /** The client asked for an event stream. */
-  private streaming = false;
   /** The engine's status line and headers, written with the first body bytes (so a stall before them can still fail over). */
   private head: string[] | null = null;
-
-  constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, path: string) {
-    this.ctx = ctx;
-    this.req = req;
-    this.res = res;
-    this.path = path;
-    const given = req.headers['x-request-id'];
-    this.requestId = typeof given === 'string' && given.length > 0 && given.length <= 200 ? given : randomUUID();
-    this.startMs = performance.now();
-  }
 
   /** Begins reading the body; everything after happens on events. */
   start(): void {
@@ -109,27 +67,6 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     // Listeners are shared module functions: the emitter is `this` in a listener, and it
     // carries its Exchange, so no closure is created per request.
     attach(this, this.req, this.res);
-  }
-
-  /** A request body chunk: buffered up to the cap. */
-  onBodyChunk(chunk: Buffer): void {
-    if (this.done) return;
-    this.size += chunk.length;
-    if (this.size > this.ctx.maxBodyBytes) {
-      this.chunks = [];
-      this.res.shouldKeepAlive = false;
-      this.fail(bodyTooLarge(this.ctx.maxBodyBytes));
-      return;
-    }
-    this.chunks.push(chunk);
-  }
-
-  /** The request body is complete: route it. */
-  onBodyEnd(): void {
-    if (this.done) return;
-    const raw = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
-    this.chunks = [];
-    this.route(raw);
   }
 
   /** The client connection closed: if the response was not finished, cancel the upstream. */
@@ -146,104 +83,13 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     if (!this.done && this.current === null) this.finish(CLIENT_CLOSED);
   }
 
-  private route(raw: Buffer): void {
-    const ctx = this.ctx;
-    const parsed = parseBody(raw);
-    if (parsed instanceof GatewayError) return this.fail(parsed);
-    this.model = parsed.model;
-    const nowMs = ctx.nowMs();
-    const random = ctx.random();
-    const r = resolve(ctx.holder.table, { model: parsed.model, path: this.path, headers: this.req.headers, random });
-    if (r instanceof GatewayError) return this.fail(r);
-    this.resolution = r;
-    ctx.stats.begin(this.model, r.entry.namespace);
-    ctx.metrics.forModel(this.model).inFlight.inc();
-    const text = promptText(parsed.json);
-    const admission = ctx.limiter.admit(this.model, r.entry.rateLimit, estimateTokens(text), nowMs);
-    if (!admission.ok) return this.fail(rateLimited(this.model, admission.retryAfterS));
-    this.place(raw, parsed, text, nowMs, random);
-  }
-
-  /** Endpoint choice and first attempt; with no ready endpoint the request is held (hold-queue.ts). */
-  private place(raw: Buffer, parsed: ParsedBody, text: string, nowMs: number, random: number): void {
-    const ctx = this.ctx;
-    const r = this.resolution!;
-    // Endpoints this gateway ejected as outliers get nothing (unless no other is left).
-    const views = ctx.outliers.filter(ctx.load.views(r.server, nowMs), nowMs);
-    // A LoRA adapter goes only to endpoints that report it loaded; until one does, it waits.
-    if (views.length === 0 || (r.adapter !== undefined && !serverHasAdapter(r.server, r.adapter))) {
-      if (ctx.hold === undefined) return this.fail(noEndpoint(this.model, r.server.name));
-      const refused = ctx.hold.offer(this, this.model, r.entry.namespace, r.adapter !== undefined);
-      if (refused !== null) return this.fail(refused);
-      // Kept for the release: the body is routed again against the table that brought an endpoint.
-      this.heldBody = { raw, parsed, text };
-      this.held = true;
-      return;
-    }
-    // Output limits are enforced on the stream itself, whether or not the client asked for usage.
-    if (parsed.stream && r.entry.rateLimit?.outputTokensPerUnit && this.meter === null) this.meter = new StreamMeter(askForUsage(parsed));
-    const info: RequestInfo = {
-      requestId: this.requestId,
-      model: parsed.model,
-      adapter: r.adapter,
-      headers: this.req.headers,
-      promptText: text,
-      nowMs,
-      random,
-    };
-    this.requestInfo = info;
-    this.streaming = parsed.stream;
-    if (isPdSet(views)) return this.placePd(info, views, parsed);
-    const sched = ctx.scheduler.schedule(info, views);
-    ctx.decisions?.decided(info, sched, r.entry.namespace, this.res);
-    if (sched.candidates.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
-    this.candidates = sched.candidates;
-    this.body = upstreamBody(raw, parsed, r.upstreamModel, this.meter?.strip === true);
-    this.headers = upstreamHeaders(this.req.headers, this.requestId, this.body.length);
-    this.applyPolicy();
-  }
-
-  /** Disaggregated endpoints: prefill/decode pairs are the candidates (pd-flow.ts runs the prefill side). */
-  private placePd(info: RequestInfo, views: EndpointView[], parsed: ParsedBody): void {
-    const ctx = this.ctx;
-    const r = this.resolution!;
-    const protocol = pdProtocol(r.server);
-    if (typeof protocol !== 'string') return this.fail(protocol);
-    const sched = schedulePd((q, e) => ctx.scheduler.schedule(q, e), info, views);
-    ctx.decisions?.decided(info, sched.decode, r.entry.namespace, this.res);
-    if (sched.pairs.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
-    this.candidates = sched.pairs.map((p) => p.decode);
-    this.pd = new PdFlow(this, protocol, sched.pairs, parsed.json, r.upstreamModel);
-    this.applyPolicy();
-  }
-
   /** The ModelServer's timeout and retries, then the first attempt. */
-  private applyPolicy(): void {
+  protected applyPolicy(): void {
     const policy = this.resolution!.server.trafficPolicy;
     this.maxAttempts = 1 + (policy?.retry?.attempts ?? 0);
     this.idleLimitMs = policy?.streamIdleTimeoutMs ?? this.ctx.streamIdleTimeoutMs;
     if (policy?.timeoutMs !== undefined && policy.timeoutMs > 0) this.timer = setTimeout(timeoutFired, policy.timeoutMs, this);
     this.tryNext();
-  }
-
-  /** Held request: an endpoint became ready; resolve against the new table and go on. */
-  holdReleased(): void {
-    const b = this.heldBody;
-    this.held = false;
-    this.heldBody = null;
-    if (this.done || b === null) return;
-    const random = this.ctx.random();
-    const r = resolve(this.ctx.holder.table, { model: b.parsed.model, path: this.path, headers: this.req.headers, random });
-    if (r instanceof GatewayError) return this.fail(r);
-    this.resolution = r;
-    this.place(b.raw, b.parsed, b.text, this.ctx.nowMs(), random);
-  }
-
-  /** Held request: the wait expired (or the gateway closes). */
-  holdExpired(err: GatewayError): void {
-    this.held = false;
-    this.heldBody = null;
-    this.fail(err);
   }
 
   /** Sends the next attempt to the next candidate. */
@@ -575,44 +421,8 @@ export class Exchange implements UpstreamHandler, Holdable, PdHost, ListenerTarg
     this.finish(status);
   }
 
-  /** Answers with an OpenAI-shaped error (or cuts the stream if the status line is out). */
-  private fail(err: GatewayError): void {
-    if (this.done) return;
-    if (this.res.headersSent) this.res.destroy();
-    else sendGatewayError(this.res, err, this.requestId, this.resolution?.routeLabel);
-    this.finish(err.status);
-    if (err.status >= 500 && this.ctx.logger.isWarnEnabled()) {
-      this.ctx.logger.warn('request failed', { requestId: this.requestId, model: this.model, code: err.code, error: err.message });
-    }
-  }
-
-  private finish(status: number, inputTokens = 0, outputTokens = 0): void {
-    if (this.done) return;
-    this.done = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const ctx = this.ctx;
-    const durationMs = performance.now() - this.startMs;
-    // Only routable model names become label values; anything else is counted under ''.
-    const label = this.resolution ? this.model : '';
-    const c = ctx.metrics.forModel(label);
-    ctx.metrics.countRequest(c, label, status);
-    c.duration.observe(durationMs / 1000);
-    if (this.ttfbMs >= 0) c.ttfb.observe(this.ttfbMs / 1000);
-    if (this.resolution) {
-      c.inFlight.dec();
-      ctx.stats.end(this.model, this.resolution.entry.namespace, inputTokens, outputTokens);
-    }
-    if (ctx.logRequests) {
-      ctx.logger.info('request', {
-        requestId: this.requestId,
-        model: this.model,
-        route: this.resolution?.routeLabel,
-        endpoint: this.status > 0 ? this.candidates[(this.attempt - 1) % this.candidates.length]?.id : undefined,
-        attempts: this.attempt,
-        status,
-        durationMs: Math.round(durationMs * 1000) / 1000,
-      });
-    }
+  /** The PD flow of a disaggregated request, with this Exchange as its host. */
+  protected pdFlow(protocol: PdProtocol, pairs: PdPair[], json: Record<string, unknown>, upstreamModel: string): PdFlow {
+    return new PdFlow(this, protocol, pairs, json, upstreamModel);
   }
 }
