@@ -109,7 +109,7 @@ describe('projector', () => {
         inferenceEngine: 'SGLang',
         workloadSelector: { matchLabels: { app: 'x' } },
         workloadPort: { port: 8000 },
-        trafficPolicy: { timeout: '30s', retry: { attempts: 2, retryInterval: '500ms' } },
+        trafficPolicy: { timeout: '30s', retry: { attempts: 2, retryInterval: '500ms' }, streamIdleTimeout: '5s', outlierDetection: { consecutive5xx: 7, baseEjectionTime: '2s', maxEjectionPercent: 30 } },
       },
     };
     const route: ModelRoute = {
@@ -140,7 +140,7 @@ describe('projector', () => {
       namespace: 'default',
       engine: 'SGLang',
       model: 'upstream',
-      trafficPolicy: { timeoutMs: 30_000, retry: { attempts: 2, retryIntervalMs: 500 } },
+      trafficPolicy: { timeoutMs: 30_000, retry: { attempts: 2, retryIntervalMs: 500 }, streamIdleTimeoutMs: 5000, outlierDetection: { consecutive5xx: 7, baseEjectionTimeMs: 2000, maxEjectionPercent: 30 } },
       endpoints: [],
     });
     expect(e.rateLimit).to.deep.equal({ unit: 'minute', inputTokensPerUnit: 1000, global: true });
