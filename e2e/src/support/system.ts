@@ -67,9 +67,9 @@ export interface GatewayProcess {
   url: string;
 }
 
-/** Starts one `mi-gateway` child on a free port and waits for its /healthz. */
-export async function startGatewayProcess(children: ChildSet, natsUrl: string, name: string): Promise<GatewayProcess> {
-  const child = children.spawn(name, process.execPath, [GATEWAY_BIN, '--port', '0', '--workers', '1', '--nats-url', natsUrl, '--name', name, '--log-level', 'warn'], { cwd: REPO_ROOT });
+/** Starts one `mi-gateway` child on a free port (with `extraArgs`) and waits for its /healthz. */
+export async function startGatewayProcess(children: ChildSet, natsUrl: string, name: string, extraArgs: string[] = []): Promise<GatewayProcess> {
+  const child = children.spawn(name, process.execPath, [GATEWAY_BIN, '--port', '0', '--workers', '1', '--nats-url', natsUrl, '--name', name, '--log-level', 'warn', ...extraArgs], { cwd: REPO_ROOT });
   // The gateway prints one JSON line with its URL once it listens.
   const url = await waitFor(
     `${name} to print its URL`,
@@ -100,7 +100,7 @@ export interface E2eSystem {
 }
 
 /** Starts an E2eSystem whose gateway is named `name` (also the data dir prefix and the client name). */
-export async function startE2eSystem(children: ChildSet, name: string): Promise<E2eSystem> {
+export async function startE2eSystem(children: ChildSet, name: string, gatewayArgs: string[] = []): Promise<E2eSystem> {
   const server = await startNatsServer();
   const dataDir = mkdtempSync(join(tmpdir(), `mi-${name}-`));
   let sys: InProcessControlPlane | undefined;
@@ -109,7 +109,7 @@ export async function startE2eSystem(children: ChildSet, name: string): Promise<
   let kv: KV;
   try {
     sys = await startInProcessControlPlane(server.url, dataDir);
-    gw = await startGatewayProcess(children, server.url, `gw-${name}`);
+    gw = await startGatewayProcess(children, server.url, `gw-${name}`, gatewayArgs);
     nc = await connectNats({ url: server.url, name });
     kv = await routesKv(nc);
   } catch (err) {
