@@ -13,6 +13,11 @@
 //   [--loadgen node|wrk]  closed-loop rows from the Node.js generator (default) or from wrk (C,
 //                     Debian package): ours costs as much CPU as the upstream and competes with
 //                     every target for the two cores; wrk costs a fraction (wrk-load.ts)
+//   [--features]      also measure the cost of the live-serving guards: one gateway with the
+//                     stream-idle timeout off serving a route without an output limit
+//                     (features-off), against one with the timeout on (30 s) serving a route
+//                     whose output-token limit meters every stream (features-on); outlier
+//                     bookkeeping runs in both (it cannot be turned off)
 //   [--baseline DIR]  also measure the gateway of another checkout (A/B of a hot-path change:
 //                     `git worktree add DIR REV && ln -s $PWD/../node_modules DIR/node_modules`)
 import { spawn } from 'node:child_process';
@@ -43,6 +48,7 @@ if (LOADGEN !== 'node' && LOADGEN !== 'wrk') throw new Error(`--loadgen must be 
 if (LOADGEN === 'wrk') requireWrk();
 const UPSTREAM = arg('upstream', 'sim');
 const BASELINE = arg('baseline', '');
+const FEATURES = process.argv.includes('--features');
 if (UPSTREAM !== 'sim' && UPSTREAM !== 'minimal') throw new Error(`--upstream must be sim or minimal, not ${UPSTREAM}`);
 for (const m of MODES) if (m !== 'json' && m !== 'stream') throw new Error(`--modes takes json,stream, not ${m}`);
 for (const c of CLIENTS) if (c !== 'undici' && c !== 'http') throw new Error(`--clients takes undici,http, not ${c}`);
@@ -97,16 +103,27 @@ try {
   const nc = await connect({ servers: nats.url });
   const kv = await routesBucket(nc);
   await putRoute(kv, modelEntry('bench', [server('bench-srv', [{ id: 'up-0', url: upstreamUrl }])]));
+  // A limit no run reaches: every stream is metered, none is refused.
+  if (FEATURES) await putRoute(kv, modelEntry('bench-guarded', [server('bench-guarded-srv', [{ id: 'up-0', url: upstreamUrl }])], undefined, { rateLimit: { outputTokensPerUnit: 1e12, unit: 'second' } }));
   await nc.close();
 
   // CPU is charged to the proxy process of each target (the upstream itself for `direct`).
-  const targets: Array<{ name: string; url: string; pid: number }> = [{ name: 'direct', url: upstreamUrl, pid: upstream.proc.pid! }];
+  const targets: Array<{ name: string; url: string; pid: number; model?: string }> = [{ name: 'direct', url: upstreamUrl, pid: upstream.proc.pid! }];
   for (const client of CLIENTS) {
     const gw = await startTsChild('src/gateway/main.ts', ['--port', '0', '--workers', '1', '--nats-url', nats.url, '--name', `bench-${client}`, '--log-level', 'off', '--upstream', client]);
     children.push(gw);
     const url = String(gw.info.url);
     await until(`gateway ${client} routes bench`, async () => (await (await fetch(`${url}/v1/models`)).text()).includes('"bench"'));
     targets.push({ name: `gateway(${client})`, url, pid: gw.proc.pid! });
+  }
+  if (FEATURES) {
+    const on = await startTsChild('src/gateway/main.ts', ['--port', '0', '--workers', '1', '--nats-url', nats.url, '--name', 'bench-features-on', '--log-level', 'off']);
+    const off = await startTsChild('src/gateway/main.ts', ['--port', '0', '--workers', '1', '--nats-url', nats.url, '--name', 'bench-features-off', '--log-level', 'off', '--stream-idle-timeout-ms', '0']);
+    children.push(on, off);
+    await until('features-on gateway routes bench-guarded', async () => (await (await fetch(`${String(on.info.url)}/v1/models`)).text()).includes('"bench-guarded"'));
+    await until('features-off gateway routes bench', async () => (await (await fetch(`${String(off.info.url)}/v1/models`)).text()).includes('"bench"'));
+    targets.push({ name: 'gateway(features-on)', url: String(on.info.url), pid: on.proc.pid!, model: 'bench-guarded' });
+    targets.push({ name: 'gateway(features-off)', url: String(off.info.url), pid: off.proc.pid! });
   }
   if (BASELINE !== '') {
     const gw = await startTsChild(join(BASELINE, 'data-plane', 'src', 'gateway', 'main.ts'), ['--port', '0', '--nats-url', nats.url, '--name', 'bench-baseline', '--log-level', 'off', '--upstream', 'undici']);
@@ -136,7 +153,7 @@ try {
   // every target serves both modes for a while before anything is measured.
   for (const t of targets) {
     for (const stream of [false, true]) {
-      await runTsJson<LoadResult>('bench/gateway-loadgen.ts', ['--url', t.url, '--model', 'bench', ...(stream ? ['--stream'] : []), '--concurrency', '16', '--duration', '2', '--warmup', '0']);
+      await runTsJson<LoadResult>('bench/gateway-loadgen.ts', ['--url', t.url, '--model', t.model ?? 'bench', ...(stream ? ['--stream'] : []), '--concurrency', '16', '--duration', '2', '--warmup', '0']);
     }
   }
 
@@ -148,14 +165,14 @@ try {
       // Rotate the order every round so no target always runs right after the same neighbour.
       const order = targets.map((_, i) => targets[(i + round) % targets.length]);
       for (const t of order) {
-        const base = ['--url', t.url, '--model', 'bench', ...(stream ? ['--stream'] : [])];
+        const base = ['--url', t.url, '--model', t.model ?? 'bench', ...(stream ? ['--stream'] : [])];
         for (const load of [
           ['--rate', RATE],
           ['--concurrency', conc],
         ]) {
           const r =
             LOADGEN === 'wrk' && load[0] === '--concurrency'
-              ? await runWrk(t.url, writeWrkScript(dir, 'bench', stream), Number(conc), Number(DURATION), t.pid)
+              ? await runWrk(t.url, writeWrkScript(dir, t.model ?? 'bench', stream), Number(conc), Number(DURATION), t.pid)
               : await runTsJson<LoadResult>('bench/gateway-loadgen.ts', [...base, ...load, '--duration', DURATION, '--cpu-pid', String(t.pid)]);
           const cpuUsPerReq = (r.targetCpuMs * 1000) / Math.max(1, r.requests + r.errors);
           const row = { target: t.name, stream, load: `${load[0].slice(2)}=${load[1]}`, cpuUsPerReq, ...r };
@@ -209,6 +226,19 @@ try {
     const capacity = (name: string, s: boolean, load: string) => 1e6 / pick(name, s, load)!.cpuUsPerReq;
     if (json && nginxJson) console.log(`  ${g}: json c=64 CPU-capacity / nginx = ${(capacity(g, false, 'concurrency=64') / capacity('nginx', false, 'concurrency=64')).toFixed(2)}`);
     if (stream) console.log(`  ${g}: stream c=32 CPU-capacity / direct upstream = ${(capacity(g, true, 'concurrency=32') / capacity('direct', true, 'concurrency=32')).toFixed(2)}`);
+  }
+  if (FEATURES) {
+    // Per-round pairs as well as medians: on this shared machine one noisy round moves a median.
+    for (const st of modes) {
+      for (const load of [`rate=${RATE}`, `concurrency=${st ? 32 : 64}`]) {
+        const on = pick('gateway(features-on)', st, load)!.cpuUsPerReq;
+        const off = pick('gateway(features-off)', st, load)!.cpuUsPerReq;
+        const perRound = (n: string) => runs.filter((x) => x.target === n && x.stream === st && x.load === load).map((x) => x.cpuUsPerReq);
+        const offs = perRound('gateway(features-off)');
+        const pairs = perRound('gateway(features-on)').map((v, i) => `${v.toFixed(0)}/${offs[i].toFixed(0)}`);
+        console.log(`  live-serving guards: ${st ? 'stream' : 'json'} ${load} CPU µs/req on ${on.toFixed(0)} vs off ${off.toFixed(0)} = ${(on / off).toFixed(2)}x (rounds on/off: ${pairs.join(', ')})`);
+      }
+    }
   }
 } finally {
   if (nginx) await stopProc(nginx);

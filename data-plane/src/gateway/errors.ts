@@ -12,6 +12,7 @@ export type GatewayErrorCode =
   | 'MI_ERR_MODEL_STARTING'
   | 'MI_ERR_ADAPTER_NOT_LOADED'
   | 'MI_ERR_HOLD_QUEUE_FULL'
+  | 'MI_ERR_SHED'
   | 'MI_ERR_RATE_LIMITED'
   | 'MI_ERR_UPSTREAM'
   | 'MI_ERR_UPSTREAM_TIMEOUT'
@@ -97,15 +98,25 @@ export function adapterNotLoaded(adapter: string, waitedMs: number, retryAfterS:
   );
 }
 
-/** 503 at once: the bounded queue of requests held for a starting model is full. */
+/** 429 at once: the bounded queue of requests held for a starting model is full. */
 export function holdQueueFull(model: string, max: number, retryAfterS: number): GatewayError {
   return new GatewayError(
     'MI_ERR_HOLD_QUEUE_FULL',
-    503,
-    'ServiceUnavailableError',
+    429,
+    'rate_limit_error',
     `model \`${model}\` has no ready replica yet: it is starting (scale from zero) and ${max} requests already wait for it; retry later`,
     { retryAfterS },
   );
+}
+
+/** 429: a held request of a lower priority band was shed to make room for a higher one. */
+export function shedForPriority(model: string, band: string, retryAfterS: number): GatewayError {
+  return new GatewayError('MI_ERR_SHED', 429, 'rate_limit_error', `model \`${model}\` has no ready replica yet and its queue is full: this ${band}-priority request was shed for a higher-priority one; retry later`, { retryAfterS });
+}
+
+/** 400: the x-mi-priority header names no band. */
+export function badPriority(value: string): GatewayError {
+  return new GatewayError('MI_ERR_BAD_REQUEST', 400, 'invalid_request_error', `x-mi-priority must be one of high, normal, low (got "${value}")`, { param: 'x-mi-priority' });
 }
 
 /** 429: token rate limit of the model's route exhausted. */

@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { isPdSet, schedulePd, type PdPair } from '../scheduler/pd.js';
 import type { EndpointView, RequestInfo } from '../scheduler/types.js';
 import { askForUsage, estimateTokens, parseBody, promptText, upstreamBody, type ParsedBody } from './body.js';
-import { bodyTooLarge, GatewayError, noEndpoint, rateLimited, sendGatewayError } from './errors.js';
+import { badPriority, bodyTooLarge, GatewayError, noEndpoint, rateLimited, sendGatewayError } from './errors.js';
 import { upstreamHeaders } from './headers.js';
-import { serverHasAdapter, type Holdable } from './hold-queue.js';
+import { DEFAULT_PRIORITY, priorityOf, serverHasAdapter, type Holdable } from './hold-queue.js';
 import { pdProtocol, type PdProtocol } from './pd.js';
 import type { PdFlow } from './pd-flow.js';
 import type { ProxyContext } from './proxy-context.js';
@@ -45,6 +45,8 @@ export abstract class RequestIntake implements Holdable {
   protected heldBody: { raw: Buffer; parsed: ParsedBody; text: string } | null = null;
   /** Set by the HoldQueue when first held (0: never held). */
   holdDeadlineMs = 0;
+  /** Priority band while held (x-mi-priority); HoldQueue reads it. */
+  holdPriority = DEFAULT_PRIORITY;
   /** The client asked for an event stream. */
   protected streaming = false;
 
@@ -83,6 +85,12 @@ export abstract class RequestIntake implements Holdable {
     const ctx = this.ctx;
     const parsed = parseBody(raw);
     if (parsed instanceof GatewayError) return this.fail(parsed);
+    const header = this.req.headers['x-mi-priority'];
+    if (header !== undefined) {
+      const band = priorityOf(header);
+      if (band === null) return this.fail(badPriority(String(header)));
+      this.holdPriority = band;
+    }
     this.model = parsed.model;
     const nowMs = ctx.nowMs();
     const random = ctx.random();

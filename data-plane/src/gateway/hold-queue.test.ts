@@ -9,6 +9,7 @@ import { modelEntry, server } from './testing.js';
 
 class FakeHeld implements Holdable {
   holdDeadlineMs = 0;
+  holdPriority = 1;
   released = 0;
   expired: GatewayError | null = null;
   constructor(
@@ -128,16 +129,35 @@ describe('HoldQueue', () => {
     expect(a.expired!.code).to.equal('MI_ERR_MODEL_STARTING');
   });
 
-  it('refuses past the bound with 503 MI_ERR_HOLD_QUEUE_FULL, per model', async () => {
+  it('refuses past the bound with 429 MI_ERR_HOLD_QUEUE_FULL, per model', async () => {
     for (let i = 0; i < 3; i++) expect(q.offer(new FakeHeld(`h${i}`, log), 'm', 'default')).to.equal(null);
     const err = q.offer(new FakeHeld('over', log), 'm', 'default');
     expect(err!.code).to.equal('MI_ERR_HOLD_QUEUE_FULL');
-    expect(err!.status).to.equal(503);
+    expect(err!.status).to.equal(429);
     expect(err!.retryAfterS).to.equal(5);
     expect(err!.message).to.contain('it is starting (scale from zero) and 3 requests already wait');
     expect(q.offer(new FakeHeld('n', log), 'n', 'default')).to.equal(null);
     expect(await metric('mi_gateway_hold_rejected_total', 'm')).to.equal(1);
     expect(await metric('mi_gateway_held_requests', 'm')).to.equal(3);
+  });
+
+  it('priority bands: a full queue sheds its lowest band newest first for a higher band, refuses an equal or lower one, and releases band by band', async () => {
+    const band = (name: string, p: number) => Object.assign(new FakeHeld(name, log), { holdPriority: p });
+    const lowOld = band('low-old', 2);
+    const lowNew = band('low-new', 2);
+    const normal = band('normal', 1);
+    for (const h of [lowOld, normal, lowNew]) expect(q.offer(h, 'm', 'default')).to.equal(null);
+    expect(q.offer(band('low-late', 2), 'm', 'default')!.code, 'same band: refused').to.equal('MI_ERR_HOLD_QUEUE_FULL');
+    const high = band('high', 0);
+    expect(q.offer(high, 'm', 'default')).to.equal(null);
+    expect(lowNew.expired!.code).to.equal('MI_ERR_SHED');
+    expect(lowNew.expired!.status).to.equal(429);
+    expect(lowNew.expired!.message).to.contain('low-priority request was shed');
+    expect(lowOld.expired).to.equal(null);
+    expect(await metric('mi_gateway_hold_shed_total', 'm')).to.equal(1);
+    log.length = 0;
+    q.onTable(table(['m', 1]));
+    expect(log).to.deep.equal(['released high', 'released normal', 'released low-old']);
   });
 
   it('a request that throws on release still gets an answer, and the ones after it are released', () => {

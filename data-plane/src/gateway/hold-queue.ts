@@ -6,27 +6,43 @@
 // into the normal scheduling path; past the wait they get 503 "model is starting". A request
 // for a LoRA adapter that no ready endpoint has loaded yet waits the same way (503 "adapter not
 // loaded" past the wait) until the endpoint controller's load shows up in the table.
+// Priority bands (`x-mi-priority: high|normal|low`): release goes band by band, and a full
+// queue sheds its lowest band first (the newest request of it) to make room for a higher one.
 // Not the hot path: nothing here runs for a request that finds an endpoint.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RouteEndpoint, RouteEntry, RouteServer } from '@matrixinfer/events';
-import { adapterNotLoaded, holdQueueFull, modelStarting, upstreamFailed, type GatewayError } from './errors.js';
+import { adapterNotLoaded, holdQueueFull, modelStarting, shedForPriority, upstreamFailed, type GatewayError } from './errors.js';
 import type { RouteTable } from './route-table.js';
 
 /** A held request, as the queue sees it (the Exchange implements it). */
 export interface Holdable {
   /** Absolute deadline set when first held (0 before); kept if the request is held again. */
   holdDeadlineMs: number;
+  /** Band: 0 high, 1 normal, 2 low (see PRIORITY_BANDS). */
+  holdPriority: number;
   /** A ready endpoint appeared: route and schedule again. */
   holdReleased(): void;
   /** The wait is over (or the gateway closes): answer with `err`. */
   holdExpired(err: GatewayError): void;
 }
 
+/** The bands a request can name in `x-mi-priority`, highest first (the index is the band). */
+export const PRIORITY_BANDS = ['high', 'normal', 'low'] as const;
+/** The band of a request that names none. */
+export const DEFAULT_PRIORITY = 1;
+
+/** The band of an `x-mi-priority` header value; null when it names no band. */
+export function priorityOf(header: string | string[] | undefined): number | null {
+  if (header === undefined) return DEFAULT_PRIORITY;
+  const i = (PRIORITY_BANDS as readonly string[]).indexOf(String(header).trim().toLowerCase());
+  return i < 0 ? null : i;
+}
+
 /** Options of a HoldQueue; `timeoutMs` > 0 (0 means "no holding" and is decided by the caller). */
 export interface HoldQueueOptions {
   /** Longest wait of one request for a ready endpoint. */
   timeoutMs: number;
-  /** Requests held per model at most; one more gets 503 at once. */
+  /** Requests held per model at most; one more gets 429 at once (or sheds a lower band). */
   maxPerModel: number;
   /** Retry-After (seconds) sent with the 503s. */
   retryAfterS: number;
@@ -48,6 +64,7 @@ interface ModelHold {
   released: Counter.Internal;
   expired: Counter.Internal;
   rejected: Counter.Internal;
+  shed: Counter.Internal;
 }
 
 function hasAdapter(ep: RouteEndpoint, adapter: string): boolean {
@@ -69,6 +86,13 @@ export function hasReadyEndpoint(entry: RouteEntry): boolean {
   return false;
 }
 
+// The request a full queue sheds first: the lowest band's newest.
+function lowestNewest(items: Set<Holdable>): Holdable | null {
+  let out: Holdable | null = null;
+  for (const x of items) if (out === null || x.holdPriority >= out.holdPriority) out = x;
+  return out;
+}
+
 function expiryDue(q: HoldQueue, h: ModelHold): void {
   q.expireDue(h);
 }
@@ -81,6 +105,7 @@ export class HoldQueue {
   private readonly releasedTotal: Counter<'model'>;
   private readonly expiredTotal: Counter<'model'>;
   private readonly rejectedTotal: Counter<'model'>;
+  private readonly shedTotal: Counter<'model'>;
   private closed = false;
 
   constructor(opts: HoldQueueOptions) {
@@ -91,7 +116,8 @@ export class HoldQueue {
     this.heldGauge = new Gauge({ name: 'mi_gateway_held_requests', help: 'Requests held now because their model has no ready endpoint (scale from zero)', labelNames: ['model'], registers });
     this.releasedTotal = new Counter({ name: 'mi_gateway_hold_released_total', help: 'Held requests released to scheduling when an endpoint became ready', labelNames: ['model'], registers });
     this.expiredTotal = new Counter({ name: 'mi_gateway_hold_expired_total', help: 'Held requests answered 503 because no endpoint became ready in time', labelNames: ['model'], registers });
-    this.rejectedTotal = new Counter({ name: 'mi_gateway_hold_rejected_total', help: 'Requests answered 503 at once because the hold queue of their model was full', labelNames: ['model'], registers });
+    this.rejectedTotal = new Counter({ name: 'mi_gateway_hold_rejected_total', help: 'Requests answered 429 at once because the hold queue of their model was full', labelNames: ['model'], registers });
+    this.shedTotal = new Counter({ name: 'mi_gateway_hold_shed_total', help: 'Held requests of a lower priority band answered 429 to make room for a higher one', labelNames: ['model'], registers });
   }
 
   private state(model: string, namespace: string, adapter: boolean): ModelHold {
@@ -107,6 +133,7 @@ export class HoldQueue {
         released: this.releasedTotal.labels(model),
         expired: this.expiredTotal.labels(model),
         rejected: this.rejectedTotal.labels(model),
+        shed: this.shedTotal.labels(model),
       };
       this.models.set(model, h);
     }
@@ -123,8 +150,14 @@ export class HoldQueue {
     const h = this.state(model, namespace, adapter);
     if (this.closed) return modelStarting(model, 0, this.opts.retryAfterS);
     if (h.items.size >= this.opts.maxPerModel) {
-      h.rejected.inc();
-      return holdQueueFull(model, this.opts.maxPerModel, this.opts.retryAfterS);
+      const victim = lowestNewest(h.items);
+      if (victim === null || victim.holdPriority <= item.holdPriority) {
+        h.rejected.inc();
+        return holdQueueFull(model, this.opts.maxPerModel, this.opts.retryAfterS);
+      }
+      h.items.delete(victim);
+      h.shed.inc();
+      victim.holdExpired(shedForPriority(model, PRIORITY_BANDS[victim.holdPriority] ?? String(victim.holdPriority), this.opts.retryAfterS));
     }
     const now = this.opts.nowMs();
     if (item.holdDeadlineMs === 0) item.holdDeadlineMs = now + this.opts.timeoutMs;
@@ -168,7 +201,8 @@ export class HoldQueue {
         continue;
       }
       if (held && !hasReadyEndpoint(held.entry)) continue;
-      const batch = [...h.items];
+      // Band by band, arrival order within a band (sort is stable; the set is in arrival order).
+      const batch = [...h.items].sort((a, b) => a.holdPriority - b.holdPriority);
       h.items.clear();
       h.gauge.set(0);
       this.disarm(h);

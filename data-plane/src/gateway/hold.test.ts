@@ -19,11 +19,11 @@ interface Answer {
   ms: number;
 }
 
-async function chat(gw: GatewayHandle, model: string, signal?: AbortSignal): Promise<Answer> {
+async function chat(gw: GatewayHandle, model: string, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<Answer> {
   const t0 = performance.now();
   const r = await request(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ model, max_tokens: 4, messages: [{ role: 'user', content: 'wake up' }] }),
     signal,
   });
@@ -130,7 +130,7 @@ describe('gateway e2e: holding requests for scale from zero', function () {
     expect(text).to.match(/^mi_gateway_requests_total\{model="cold-exp",code="503"\} 1$/m);
   });
 
-  it('queue bound: one over the bound gets 503 at once; aborted clients leave the queue and never reach an engine', async () => {
+  it('queue bound: one over the bound gets 429 at once; aborted clients leave the queue and never reach an engine', async () => {
     await putRoute(kv, modelEntry('cold-b', [server('cold-b-srv', [], { model: 'sim-small' })]));
     const gw = await gateway('gw-bound', { holdTimeoutMs: 15_000, maxHeldPerModel: 2 });
     await waitFor('entry loaded', () => gw.table().entries.has('cold-b'));
@@ -139,8 +139,9 @@ describe('gateway e2e: holding requests for scale from zero', function () {
     await waitFor('2 held', async () => (await metric(gw, 'mi_gateway_held_requests', 'cold-b')) === 2);
 
     const over = await chat(gw, 'cold-b');
-    expectStarting(over, 'cold-b');
-    expect(over.body.error!.message).to.contain('2 requests already wait');
+    expect(over.status).to.equal(429);
+    expect(over.headers['retry-after']).to.equal('5');
+    expect(over.body.error!.message).to.contain('model `cold-b` has no ready replica yet: it is starting (scale from zero) and 2 requests already wait');
     expect(over.ms).to.be.lessThan(1000);
     expect(await metric(gw, 'mi_gateway_hold_rejected_total', 'cold-b')).to.equal(1);
 
@@ -158,6 +159,24 @@ describe('gateway e2e: holding requests for scale from zero', function () {
     expect(await metric(gw, 'mi_gateway_hold_expired_total', 'cold-b')).to.equal(0);
     // And the queue is usable again: a request now goes straight through.
     expect((await chat(gw, 'cold-b')).status).to.equal(200);
+  });
+
+  it('priority: a full queue sheds a held low-priority request for a high one, which is served once an endpoint appears; a bad band is a 400', async () => {
+    await putRoute(kv, modelEntry('cold-p', [server('cold-p-srv', [], { model: 'sim-small' })]));
+    const gw = await gateway('gw-prio', { holdTimeoutMs: 15_000, maxHeldPerModel: 1 });
+    await waitFor('entry loaded', () => gw.table().entries.has('cold-p'));
+    const low = chat(gw, 'cold-p', undefined, { 'x-mi-priority': 'low' });
+    await waitFor('low held', async () => (await metric(gw, 'mi_gateway_held_requests', 'cold-p')) === 1);
+    const high = chat(gw, 'cold-p', undefined, { 'x-mi-priority': 'HIGH' });
+    const shed = await low;
+    expect(shed.status).to.equal(429);
+    expect(shed.headers['retry-after']).to.equal('5');
+    expect(shed.body.error!.message).to.contain('low-priority request was shed for a higher-priority one');
+    await putRoute(kv, modelEntry('cold-p', [server('cold-p-srv', [{ id: 'sim-0', url: sim.url }], { model: 'sim-small' })]));
+    expect((await high).status).to.equal(200);
+    const bad = await chat(gw, 'cold-p', undefined, { 'x-mi-priority': 'urgent' });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error!.message).to.equal('x-mi-priority must be one of high, normal, low (got "urgent")');
   });
 
   it('closing the gateway answers held requests 503 instead of dropping them', async () => {
