@@ -49,6 +49,8 @@ export abstract class RequestIntake implements Holdable {
   holdPriority = DEFAULT_PRIORITY;
   /** The client asked for an event stream. */
   protected streaming = false;
+  /** Input tokens admitted on the chars/4 estimate. */
+  protected inputEstimate = 0;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, path: string) {
     this.ctx = ctx;
@@ -100,7 +102,9 @@ export abstract class RequestIntake implements Holdable {
     ctx.stats.begin(this.model, r.entry.namespace);
     ctx.metrics.forModel(this.model).inFlight.inc();
     const text = promptText(parsed.json);
-    const admission = ctx.limiter.admit(this.model, r.entry.rateLimit, estimateTokens(text), nowMs);
+    // Admitted on an estimate; the engine's exact prompt_tokens settles the difference (exchange.ts).
+    this.inputEstimate = estimateTokens(text);
+    const admission = ctx.limiter.admit(this.model, r.entry.rateLimit, this.inputEstimate, nowMs);
     if (!admission.ok) return this.fail(rateLimited(this.model, admission.retryAfterS));
     this.place(raw, parsed, text, nowMs, random);
   }
@@ -121,8 +125,10 @@ export abstract class RequestIntake implements Holdable {
       this.held = true;
       return;
     }
-    // Output limits are enforced on the stream itself, whether or not the client asked for usage.
-    if (parsed.stream && r.entry.rateLimit?.outputTokensPerUnit && this.meter === null) this.meter = new StreamMeter(askForUsage(parsed));
+    // Token limits are enforced on the stream itself, whether or not the client asked for usage
+    // (an input limit needs the engine's usage too, to settle the estimate).
+    const rl = r.entry.rateLimit;
+    if (parsed.stream && (rl?.outputTokensPerUnit || rl?.inputTokensPerUnit) && this.meter === null) this.meter = new StreamMeter(askForUsage(parsed));
     const info: RequestInfo = {
       requestId: this.requestId,
       model: parsed.model,

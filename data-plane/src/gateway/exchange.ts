@@ -282,7 +282,10 @@ export class Exchange extends RequestIntake implements UpstreamHandler, PdHost, 
       c.tokensIn.inc(usage.promptTokens);
       c.tokensOut.inc(usage.completionTokens);
       const owed = meter !== null ? usage.completionTokens - meter.counted : usage.completionTokens;
-      this.ctx.limiter.charge(this.model, this.resolution!.entry.rateLimit, owed, this.ctx.nowMs());
+      const rl = this.resolution!.entry.rateLimit;
+      const nowMs = this.ctx.nowMs();
+      this.ctx.limiter.charge(this.model, rl, owed, nowMs);
+      this.ctx.limiter.chargeInput(this.model, rl, usage.promptTokens - this.inputEstimate, nowMs);
     } else if (meter !== null) this.ctx.metrics.forModel(this.model).tokensOut.inc(meter.counted);
     this.finish(status, usage?.promptTokens ?? 0, usage?.completionTokens ?? meter?.counted ?? 0);
   }

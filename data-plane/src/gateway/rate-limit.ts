@@ -127,6 +127,18 @@ export class RateLimiter {
     if (config.global) this.note(model, 0, outputTokens);
   }
 
+  /**
+   * Charges input tokens the engine counted beyond the estimate admitted (its usage is exact:
+   * the model's own tokenizer). Over-estimates are not refunded.
+   */
+  chargeInput(model: string, config: RouteRateLimit | undefined, inputTokens: number, nowMs: number): void {
+    if (!config || inputTokens <= 0) return;
+    const b = this.bucketsFor(model, config, nowMs);
+    if (!b.input) return;
+    b.input.take(inputTokens, nowMs);
+    if (config.global) this.note(model, inputTokens, 0);
+  }
+
   /** Output tokens left now for `model` (Infinity without an output limit; negative in debt). */
   outputAvailable(model: string, config: RouteRateLimit | undefined, nowMs: number): number {
     if (!config) return Infinity;
