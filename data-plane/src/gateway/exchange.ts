@@ -50,6 +50,8 @@ export class Exchange extends RequestIntake implements UpstreamHandler, PdHost, 
   idleLimitMs = 0;
   /** IdleWatch's coarse clock at the attempt's last byte. */
   lastByteMs = 0;
+  /** IdleWatch's index of this attempt (-1: not watched). */
+  idleSlot = -1;
   /** The attempt in flight was ended by the stream-idle timeout. */
   private stalled = false;
   /** The engine's status line and headers, written with the first body bytes (so a stall before them can still fail over). */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { IdleWatch, type IdleWatched } from './idle-watch.js';
 
 function watched(limit: number, log: string[], name: string): IdleWatched {
-  return { idleLimitMs: limit, lastByteMs: 0, onIdle: () => log.push(name) };
+  return { idleLimitMs: limit, lastByteMs: 0, idleSlot: -1, onIdle: () => log.push(name) };
 }
 
 describe('gateway/idle-watch', () => {
@@ -23,6 +23,23 @@ describe('gateway/idle-watch', () => {
     w.remove(busy);
     w.sweep(10_000);
     expect(log).to.deep.equal(['quiet']);
+  });
+
+  it('removes from the middle, ignores a double add or remove', () => {
+    const w = new IdleWatch(() => 0, 0);
+    const log: string[] = [];
+    const xs = ['a', 'b', 'c', 'd'].map((n) => watched(100, log, n));
+    for (const x of xs) w.add(x);
+    w.add(xs[0]);
+    expect(w.size).to.equal(4);
+    w.remove(xs[1]);
+    w.remove(xs[1]);
+    expect(w.size).to.equal(3);
+    xs[3].lastByteMs = 50;
+    w.sweep(120);
+    expect(log.sort()).to.deep.equal(['a', 'c']);
+    expect(w.size).to.equal(1);
+    expect(xs.map((x) => x.idleSlot)).to.deep.equal([-1, -1, -1, 0]);
   });
 
   it('counts silence from add, on the coarse clock of the last sweep', () => {

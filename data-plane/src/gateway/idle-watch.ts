@@ -1,6 +1,8 @@
 // Stream-idle timeouts without a timer per request: attempts in flight register here, note
 // the coarse clock on every byte (a field store, no clock read per chunk), and one sweep every
 // `periodMs` ends those that have been silent past their limit. Precision: one period.
+// The watched set is an array with each member's index kept on the member (swap-remove): no
+// hashing per attempt on the hot path.
 
 /** An attempt in flight that can stall. */
 export interface IdleWatched {
@@ -8,6 +10,8 @@ export interface IdleWatched {
   idleLimitMs: number;
   /** The watch's coarse clock at the last byte (or at the start of the attempt). */
   lastByteMs: number;
+  /** Position in the watch (-1: not watched); only the watch writes it. */
+  idleSlot: number;
   /** Called once when the limit passed; the attempt is already unregistered. */
   onIdle(): void;
 }
@@ -16,7 +20,7 @@ export interface IdleWatched {
 export class IdleWatch {
   /** Coarse now: what attempts store on each byte. */
   nowMs: number;
-  private readonly active = new Set<IdleWatched>();
+  private readonly active: IdleWatched[] = [];
   private readonly clock: () => number;
   private timer: NodeJS.Timeout | null = null;
 
@@ -33,27 +37,36 @@ export class IdleWatch {
   /** Starts watching an attempt, counting its silence from now. */
   add(x: IdleWatched): void {
     x.lastByteMs = this.nowMs;
-    this.active.add(x);
+    if (x.idleSlot >= 0) return;
+    x.idleSlot = this.active.length;
+    this.active.push(x);
   }
 
   /** Stops watching (the attempt ended, or it is between attempts). */
   remove(x: IdleWatched): void {
-    this.active.delete(x);
+    const i = x.idleSlot;
+    if (i < 0) return;
+    const last = this.active.pop()!;
+    if (last !== x) {
+      this.active[i] = last;
+      last.idleSlot = i;
+    }
+    x.idleSlot = -1;
   }
 
   /** Attempts watched now. */
   get size(): number {
-    return this.active.size;
+    return this.active.length;
   }
 
   /** Advances the coarse clock and ends every attempt silent for its limit or longer. */
   sweep(nowMs: number): void {
     this.nowMs = nowMs;
-    if (this.active.size === 0) return;
+    if (this.active.length === 0) return;
     const stalled: IdleWatched[] = [];
     for (const x of this.active) if (nowMs - x.lastByteMs >= x.idleLimitMs) stalled.push(x);
     for (const x of stalled) {
-      this.active.delete(x);
+      this.remove(x);
       x.onIdle();
     }
   }
@@ -62,6 +75,7 @@ export class IdleWatch {
   close(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    this.active.clear();
+    for (const x of this.active) x.idleSlot = -1;
+    this.active.length = 0;
   }
 }
