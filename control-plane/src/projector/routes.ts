@@ -90,7 +90,8 @@ export function routeServerOf(state: ProjectorState, server: ModelServer, index?
     const policy: NonNullable<RouteServer['trafficPolicy']> = {};
     const timeoutMs = durationMs(tp.timeout);
     if (timeoutMs !== undefined) policy.timeoutMs = timeoutMs;
-    if (tp.retry && (tp.retry.attempts ?? 0) > 0) policy.retry = { attempts: tp.retry.attempts!, retryIntervalMs: durationMs(tp.retry.retryInterval) ?? 0 };
+    // An explicit retry policy travels even at 0 attempts: without one the gateway's default applies.
+    if (tp.retry) policy.retry = { attempts: tp.retry.attempts ?? 0, retryIntervalMs: durationMs(tp.retry.retryInterval) ?? 0 };
     const idleMs = durationMs(tp.streamIdleTimeout);
     if (idleMs !== undefined) policy.streamIdleTimeoutMs = idleMs;
     const od = tp.outlierDetection;

@@ -88,7 +88,9 @@ export class Exchange extends RequestIntake implements UpstreamHandler, PdHost, 
   /** The ModelServer's timeout and retries, then the first attempt. */
   protected applyPolicy(): void {
     const policy = this.resolution!.server.trafficPolicy;
-    this.maxAttempts = 1 + (policy?.retry?.attempts ?? 0);
+    // Without a retry policy the gateway still fails over, but only to other endpoints.
+    const retry = policy?.retry;
+    this.maxAttempts = 1 + (retry !== undefined ? retry.attempts : Math.min(this.ctx.defaultRetryAttempts, this.candidates.length - 1));
     this.idleLimitMs = policy?.streamIdleTimeoutMs ?? this.ctx.streamIdleTimeoutMs;
     if (policy?.timeoutMs !== undefined && policy.timeoutMs > 0) this.timer = setTimeout(timeoutFired, policy.timeoutMs, this);
     this.tryNext();

@@ -78,6 +78,11 @@ export interface GatewayOptions {
    * an attempt with no byte from the engine for this long is ended. Default 30000; 0: off.
    */
   streamIdleTimeoutMs?: number;
+  /**
+   * Retries of ModelServers without `trafficPolicy.retry`, each to another endpoint (so at most
+   * endpoints - 1). Default 2; 0: no failover without a policy.
+   */
+  defaultRetryAttempts?: number;
 }
 
 /** A running gateway. */
@@ -97,6 +102,7 @@ const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const DEFAULT_HOLD_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_HELD = 256;
 const DEFAULT_STREAM_IDLE_MS = 30_000;
+const DEFAULT_RETRY_ATTEMPTS = 2;
 /** Retry-After of the "model is starting" 503s: a replica usually needs seconds, not minutes. */
 const HOLD_RETRY_AFTER_S = 5;
 const SAMPLE_MAX_AGE_MS = 30_000;
@@ -123,6 +129,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   if (!Number.isInteger(maxHeld) || maxHeld < 1) throw new RangeError(`maxHeldPerModel must be an integer >= 1, got ${maxHeld}`);
   const streamIdleTimeoutMs = options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_MS;
   if (!(streamIdleTimeoutMs >= 0)) throw new RangeError(`streamIdleTimeoutMs must be >= 0, got ${streamIdleTimeoutMs}`);
+  const defaultRetryAttempts = options.defaultRetryAttempts ?? DEFAULT_RETRY_ATTEMPTS;
+  if (!Number.isInteger(defaultRetryAttempts) || defaultRetryAttempts < 0) throw new RangeError(`defaultRetryAttempts must be an integer >= 0, got ${defaultRetryAttempts}`);
   const logger = createGatewayLogger(options.logLevel ?? 'info', name);
   const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger);
   const holder: TableHolder = { table: EMPTY_TABLE, ready: false };
@@ -148,6 +156,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     outliers,
     idle,
     streamIdleTimeoutMs,
+    defaultRetryAttempts,
     holder,
     scheduler: scheduling.scheduler,
     decisions: scheduling.decisions,

@@ -26,7 +26,7 @@ describe('gateway: input-token limits settle on the engine count', function () {
     nats = await startNatsServer();
     nc = await connect({ servers: nats.url });
     kv = await routesBucket(nc);
-    fake = await startFakeUpstream('dense');
+    fake = await startFakeUpstream('dense', { densePromptTokens: true });
     gw = await startGateway({ port: 0, natsUrl: nats.url, name: 'gw-input', logLevel: 'off' });
     await gw.ready;
   });

@@ -45,11 +45,12 @@ const program = new Command('mi-gateway')
   .option('--no-share-peers', 'do not share prefix placements and in-flight counts with peer gateways')
   .addOption(new Option('--hold-timeout-ms <ms>', 'longest wait of a request for a model with no ready replica (scale from zero); 0: 503 at once').default(60_000).argParser(nonNegativeInt))
   .addOption(new Option('--max-held <n>', 'requests held per model at most while it starts').default(256).argParser(nonNegativeInt))
+  .addOption(new Option('--default-retry-attempts <n>', 'retries, each to another endpoint, for ModelServers without trafficPolicy.retry; 0: none').default(2).argParser(nonNegativeInt))
   .addOption(new Option('--stream-idle-timeout-ms <ms>', 'no byte from the engine for this long ends an attempt, for ModelServers that set no trafficPolicy.streamIdleTimeout; 0: off').default(30_000).argParser(nonNegativeInt))
   .addOption(new Option('--workers <n>', 'gateway worker processes on the one port (default: one per core; 1: in-process, no cluster)').env('MI_GATEWAY_WORKERS').argParser(positiveInt));
 
 program.parse();
-const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; workers?: number }>();
+const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; workers?: number }>();
 const workers = o.workers ?? availableParallelism();
 const baseName = o.name ?? `gateway-${process.pid}`;
 
@@ -73,6 +74,7 @@ try {
     holdTimeoutMs: o.holdTimeoutMs,
     maxHeldPerModel: o.maxHeld,
     streamIdleTimeoutMs: o.streamIdleTimeoutMs,
+    defaultRetryAttempts: o.defaultRetryAttempts,
   });
 } catch (err) {
   // Only main decides to exit: a clear one-line reason (no NATS, port taken) and status 1.

@@ -46,7 +46,7 @@ describe('gateway: output-token limits enforced on the stream (engine simulator)
     sim = await startSimulator({ profile: 'cpu-small', port: 0, model: 'sim-small', seed: 1 });
     const srv = () => server('srv', [{ id: 'sim-0', url: sim.url }], { model: 'sim-small' });
     await putRoute(kv, modelEntry('limited', [srv()], undefined, { rateLimit: { outputTokensPerUnit: 20, unit: 'hour' } }));
-    await putRoute(kv, modelEntry('roomy', [srv()], undefined, { rateLimit: { outputTokensPerUnit: 100_000, unit: 'hour' } }));
+    await putRoute(kv, modelEntry('roomy', [srv()], undefined, { rateLimit: { outputTokensPerUnit: 100_000, unit: 'month' } }));
     gw = await startGateway({ port: 0, natsUrl: nats.url, name: 'gw-output-limit', logLevel: 'off' });
     await gw.ready;
     await waitFor('routes', async () => (await fetch(`${gw.url}/v1/models`)).ok);
@@ -84,7 +84,8 @@ describe('gateway: output-token limits enforced on the stream (engine simulator)
     const asked = await streamChat(gw.url, 'roomy', 12, true);
     expect(asked.sse.tokens).to.equal(12);
     expect(asked.sse.usage?.completion_tokens).to.equal(12);
-    // Both were charged exactly (the engine's count): 24 of the budget are gone.
+    // Both were charged exactly (the engine's count): 24 of the budget are gone (a month-long
+    // bucket refills under 0.04 tokens a second, so a slow run does not blur the count).
     const debug = (await (await fetch(`${gw.url}/debug/ratelimits`)).json()) as { models: Record<string, { output?: number }> };
     expect(debug.models.roomy.output).to.be.within(100_000 - 25, 100_000 - 24);
   });

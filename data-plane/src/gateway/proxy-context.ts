@@ -37,6 +37,8 @@ export interface ProxyContext {
   outliers: OutlierBook;
   /** Stalled-attempt detection (stream-idle timeout). */
   idle: IdleWatch;
+  /** Retries (to other endpoints) of ModelServers without a retry policy. */
+  defaultRetryAttempts: number;
   /** Stream-idle timeout of ModelServers that set none (ms; 0: off). */
   streamIdleTimeoutMs: number;
   /** SGLang prefill servers' bootstrap ports (disaggregated serving). */

@@ -81,7 +81,7 @@ describe('gateway: stream-idle timeout and outlier ejection', function () {
 
   it('a frozen engine with no retry left: 504 with the stall named, in the OpenAI error shape', async () => {
     const frozen = await fake('frozen-only', { stall: true });
-    await route('alone', [frozen], { streamIdleTimeoutMs: IDLE_MS });
+    await route('alone', [frozen], { streamIdleTimeoutMs: IDLE_MS, retry: { attempts: 0, retryIntervalMs: 0 } });
     const started = Date.now();
     const r = await post('alone', false);
     expect(r.status).to.equal(504);
@@ -102,6 +102,17 @@ describe('gateway: stream-idle timeout and outlier ejection', function () {
     expect(events[3]).to.equal('data: [DONE]');
     expect(events).to.have.length(4);
     expect(halting.received.length, 'bytes had reached the client: no retry').to.equal(1);
+  });
+
+  it('without a retry policy the gateway still fails over to another endpoint, never back to the same one', async () => {
+    const down = await fake('down', { status: 503 });
+    const up = await fake('up');
+    await route('nopolicy', [down, up], undefined);
+    for (let i = 0; i < 10; i++) expect(await post('nopolicy', i % 2 === 0)).to.deep.include({ status: 200, endpoint: 'up' });
+    const lone = await fake('lone', { status: 500 });
+    await route('lonely', [lone], undefined);
+    expect((await post('lonely', false)).status).to.equal(500);
+    expect(lone.received.length, 'one endpoint: nothing to fail over to').to.equal(1);
   });
 
   it('five 5xx in a row eject an endpoint (consecutive_5xx); requests keep succeeding on the other', async () => {

@@ -23,6 +23,12 @@ export interface FakeMode {
   stall?: boolean;
   /** A stream stops after this many tokens and stays open. */
   stallAfterTokens?: number;
+  /**
+   * prompt_tokens reported: one per character of the JSON-encoded prompt (a tokenizer far
+   * denser than the gateway's chars/4 estimate). Default: 1, below any estimate, so input-limit
+   * tests count only what the gateway estimated.
+   */
+  densePromptTokens?: boolean;
 }
 
 export interface FakeUpstream {
@@ -85,7 +91,7 @@ export async function startFakeUpstream(id: string, mode: FakeMode = {}): Promis
       }
       const n = m.tokens ?? 3;
       const chat = req.url === '/v1/chat/completions';
-      const promptTokens = JSON.stringify(chat ? body.messages : body.prompt).length;
+      const promptTokens = m.densePromptTokens === true ? JSON.stringify(chat ? body.messages : body.prompt).length : 1;
       const usage = { prompt_tokens: promptTokens, completion_tokens: n, total_tokens: promptTokens + n };
       if (body.stream !== true) {
         const text = Array.from({ length: n }, (_, i) => `t${i}`).join(' ');
