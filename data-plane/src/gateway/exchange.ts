@@ -129,8 +129,13 @@ export class Exchange extends RequestIntake implements UpstreamHandler, PdHost, 
     if (this.idleLimitMs > 0) ctx.idle.remove(this);
     ctx.load.release(ep.id);
     ctx.scheduler.observe(this.requestInfo!, ep, { ok, status });
-    if (outcome === null) return;
-    const ejection = ctx.outliers.observe(this.resolution!.server, ep.id, outcome, ctx.nowMs());
+    if (outcome !== null) this.countOutcome(ep.id, outcome);
+  }
+
+  /** Outlier detection counts one attempt's outcome on an endpoint (and logs an ejection). */
+  private countOutcome(endpointId: string, outcome: AttemptOutcome): void {
+    const ctx = this.ctx;
+    const ejection = ctx.outliers.observe(this.resolution!.server, endpointId, outcome, ctx.nowMs());
     if (ejection === null) return;
     ctx.metrics.ejections.labels(ejection.modelServer, ejection.rule).inc();
     ctx.logger.warn('endpoint ejected', { requestId: this.requestId, model: this.model, ...ejection });
@@ -406,6 +411,12 @@ export class Exchange extends RequestIntake implements UpstreamHandler, PdHost, 
     this.body = body;
     this.headers = upstreamHeaders(this.req.headers, this.requestId, body.length);
     this.send(decode);
+  }
+
+  /** A prefill leg ended on `endpointId` (status 0: no answer); a leg the client or the timeout ended is not counted. */
+  prefillOutcome(endpointId: string, status: number): void {
+    if (status > 0) return this.countOutcome(endpointId, outcomeOf(status));
+    if (!this.clientGone && !this.timedOut && !this.done) this.countOutcome(endpointId, 'local');
   }
 
   /** A failed prefill: another pair if attempts are left, else the error. */

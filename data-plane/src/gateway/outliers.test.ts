@@ -90,6 +90,16 @@ describe('gateway/outliers', () => {
     expect(book.ejectedNow(20_000)).to.equal(0);
   });
 
+  it('filter keeps every view when an ejection would leave a disaggregated role empty', () => {
+    const book = new OutlierBook();
+    const s = pool(4, { consecutiveGatewayFailure: 1 });
+    const views = [endpoint('e0', { role: 'prefill' }), endpoint('e1', { role: 'decode' }), endpoint('e2', { role: 'decode' })];
+    book.observe(s, 'e0', 'local', 0);
+    expect(book.filter(views, 1), 'the only prefill is ejected').to.equal(views);
+    book.observe(s, 'e1', 'local', 0);
+    expect(book.filter([endpoint('e3', { role: 'prefill' }), views[1], views[2]], 1).map((v) => v.id)).to.deep.equal(['e3', 'e2']);
+  });
+
   it('retain forgets endpoints that left every table, ejected or not', () => {
     const book = new OutlierBook();
     const s = pool(3, { consecutiveGatewayFailure: 1 });

@@ -132,7 +132,10 @@ export class OutlierBook {
     return { endpoint: endpointId, modelServer: server.name, rule, failures, durationMs, times: r.times };
   }
 
-  /** Views without the endpoints ejected now; all of them when none would be left (Envoy's panic). */
+  /**
+   * Views without the endpoints ejected now; all of them when none would be left, or when a
+   * role (prefill, decode) would be left without an endpoint (Envoy's panic).
+   */
   filter(views: EndpointView[], nowMs: number): EndpointView[] {
     if (this.ejectedCount === 0) return views;
     let out: EndpointView[] | null = null;
@@ -142,7 +145,9 @@ export class OutlierBook {
       else if (!ejected && out !== null) out.push(views[i]);
     }
     if (out === null) return views;
-    return out.length > 0 ? out : views;
+    if (out.length === 0) return views;
+    for (const v of views) if (v.role !== 'both' && !out.some((o) => o.role === v.role)) return views;
+    return out;
   }
 
   /** True while the endpoint is ejected at `nowMs`. */

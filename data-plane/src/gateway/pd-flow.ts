@@ -25,6 +25,8 @@ export interface PdHost {
   sendDecode(decode: EndpointView, body: Buffer): void;
   /** The prefill leg failed in a way worth another pair (connection error, 5xx, no KV params). */
   prefillFailed(err: GatewayError, kind: 'connect' | 'status' | 'timeout'): void;
+  /** Outlier detection: a prefill leg on `endpointId` ended with `status` (0: no answer). */
+  prefillOutcome(endpointId: string, status: number): void;
   /** The prefill engine refused the request (4xx): its answer goes to the client as is. */
   relay(status: number, rawHeaders: Array<Buffer | string>, body: Buffer, endpoint: string): void;
 }
@@ -118,5 +120,6 @@ export class PdFlow implements PrefillOwner {
   private release(prefill: EndpointView, ok: boolean, status: number): void {
     this.host.ctx.load.release(prefill.id);
     this.host.ctx.scheduler.observe(this.host.info, prefill, { ok, status });
+    this.host.prefillOutcome(prefill.id, status);
   }
 }

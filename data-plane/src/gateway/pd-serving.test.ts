@@ -115,10 +115,10 @@ describe('gateway: prefill/decode disaggregated serving', function () {
     const p1 = await fake('f-p1');
     const d1 = await fake('f-d1');
     const srv = pdServer('f-srv', [
-      { id: 'p0', url: p0.url, role: 'prefill', group: 'a' },
-      { id: 'd0', url: d0.url, role: 'decode', group: 'a' },
-      { id: 'p1', url: p1.url, role: 'prefill', group: 'b' },
-      { id: 'd1', url: d1.url, role: 'decode', group: 'b' },
+      { id: 'fo-p0', url: p0.url, role: 'prefill', group: 'a' },
+      { id: 'fo-d0', url: d0.url, role: 'decode', group: 'a' },
+      { id: 'fo-p1', url: p1.url, role: 'prefill', group: 'b' },
+      { id: 'fo-d1', url: d1.url, role: 'decode', group: 'b' },
     ], { trafficPolicy: { retry: { attempts: 2, retryIntervalMs: 0 } } });
     await route('failover', srv);
     // Pair order is the scheduler's: send until the failing pair was tried first a few times.
@@ -127,11 +127,16 @@ describe('gateway: prefill/decode disaggregated serving', function () {
       const r = await post(gw.url, chat('failover'));
       sent++;
       expect(r.status, r.text).to.equal(200);
-      expect(r.headers['x-mi-endpoint']).to.equal('d1');
+      expect(r.headers['x-mi-endpoint']).to.equal('fo-d1');
     }
     expect(p0.received.length, 'the failing prefill was tried').to.be.at.least(3);
     expect(d0.received, 'a decode whose prefill partner failed is never called').to.have.length(0);
     expect(p1.received.length).to.equal(sent);
+    // Three gateway failures in a row eject the prefill endpoint: it gets nothing more.
+    const debug = (await (await fetch(`${gw.url}/debug/endpoints`)).json()) as { endpoints: Record<string, { outlier?: { ejected: boolean } }> };
+    expect(debug.endpoints['fo-p0'].outlier?.ejected).to.equal(true);
+    for (let i = 0; i < 10; i++) expect((await post(gw.url, chat('failover'))).status).to.equal(200);
+    expect(p0.received.length, 'ejected: no more prefill legs').to.equal(3);
   });
 
   it('mooncake is answered 501 with a clear message', async () => {
