@@ -11,7 +11,7 @@ function policy(over: Partial<ScalingPolicy> = {}): ScalingPolicy {
     stableWindowMs: 60 * S,
     scaleUp: { instances: 4, percent: 100, periodMs: 15 * S, stabilizationWindowMs: 0 },
     scaleDown: { percent: 50, periodMs: 60 * S, stabilizationWindowMs: 120 * S },
-    panic: { percent: 1000, windowMs: 6 * S, thresholdPercent: 200, holdMs: 60 * S },
+    panic: { percent: 1000, windowMs: 6 * S, thresholdPercent: 200, holdMs: 60 * S, periodMs: 0 },
     ...over,
   };
 }
@@ -149,7 +149,7 @@ describe('autoscaler/decide', () => {
       metrics: [{ name: 'inflight', target: 2 }],
       stableWindowMs: 6 * S,
       scaleDown: { percent: 100, periodMs: 1 * S, stabilizationWindowMs: 6 * S },
-      panic: { percent: 1000, windowMs: 1.5 * S, thresholdPercent: 200, holdMs: 2 * S },
+      panic: { percent: 1000, windowMs: 1.5 * S, thresholdPercent: 200, holdMs: 2 * S, periodMs: 0 },
     });
     let state = emptyScalerState();
     const out: ScaleDecision[] = [];
@@ -168,12 +168,23 @@ describe('autoscaler/decide', () => {
   });
 
   it('panic growth is capped by the panic percent', () => {
-    const p = policy({ panic: { percent: 200, windowMs: 6 * S, thresholdPercent: 200, holdMs: 60 * S } });
+    const p = policy({ panic: { percent: 200, windowMs: 6 * S, thresholdPercent: 200, holdMs: 60 * S, periodMs: 0 } });
     const ds = run([{ at: 60 * S, replicas: 2, waiting: 20 }, { at: 66 * S, replicas: 2, waiting: 400 }], p);
     const d = expectValid(ds[1]);
     expect(d.mode).to.equal('panic');
     expect(d.desiredReplicas).to.equal(4);
     expect(d.reason).to.match(/capped/);
+  });
+
+  it('with panicPolicy.period the growth cap holds over the period, not per decision', () => {
+    const p = policy({ panic: { percent: 200, windowMs: 6 * S, thresholdPercent: 200, holdMs: 60 * S, periodMs: 10 * S } });
+    // 2 replicas, a huge burst: 2 -> 4 (200% of 2), then within the same 10 s still at most 4.
+    const ds = run([{ at: 60 * S, replicas: 2, waiting: 20 }, { at: 66 * S, replicas: 2, waiting: 400 }, { at: 70 * S, replicas: 4, waiting: 400 }, { at: 77 * S, replicas: 4, waiting: 400 }], p);
+    expect(ds.slice(1).map(desired)).to.deep.equal([4, 4, 8]);
+    expect(expectValid(ds[2]).reason).to.match(/capped at 200% of 2 per 10000 ms/);
+    // Without a period every decision may double: 2 -> 4 -> 8.
+    const free = run([{ at: 60 * S, replicas: 2, waiting: 20 }, { at: 66 * S, replicas: 2, waiting: 400 }, { at: 70 * S, replicas: 4, waiting: 400 }], policy({ panic: { percent: 200, windowMs: 6 * S, thresholdPercent: 200, holdMs: 60 * S, periodMs: 0 } }));
+    expect(free.slice(1).map(desired)).to.deep.equal([4, 8]);
   });
 
   it('keeps one replica during the scale-to-zero grace period', () => {

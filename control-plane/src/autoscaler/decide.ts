@@ -55,7 +55,7 @@ export function decide(policy: ScalingPolicy, bounds: ScalingBounds, obs: Observ
   const next: ScalerState = {
     samples,
     recommendations: state.recommendations.filter((r) => r.timeMs > nowMs - keepMs),
-    changes: state.changes.filter((c) => c.timeMs > nowMs - Math.max(policy.scaleUp.periodMs, policy.scaleDown.periodMs)),
+    changes: state.changes.filter((c) => c.timeMs > nowMs - Math.max(policy.scaleUp.periodMs, policy.scaleDown.periodMs, policy.panic?.periodMs ?? 0)),
     panicUntilMs: state.panicUntilMs,
     lastActiveMs,
   };
@@ -110,9 +110,11 @@ export function decide(policy: ScalingPolicy, bounds: ScalingBounds, obs: Observ
   const clamp = (n: number) => Math.min(bounds.maxReplicas, Math.max(bounds.minReplicas, n));
 
   if (inPanic && panic) {
-    const cap = Math.max(current + 1, Math.floor((current * panic.percent) / 100));
+    // The cap is on the count `periodMs` ago, so several decisions within a period share it.
+    const base = panic.periodMs > 0 ? replicasAt(current, next.changes, nowMs - panic.periodMs) : current;
+    const cap = Math.max(current, Math.max(base + 1, Math.floor((base * panic.percent) / 100)));
     const want = clamp(Math.min(cap, Math.max(current, panicWant, stableWant)));
-    const capped = Math.max(panicWant, stableWant) > cap ? ` (growth capped at ${panic.percent}% of ${current})` : '';
+    const capped = Math.max(panicWant, stableWant) > cap ? ` (growth capped at ${panic.percent}% of ${base}${panic.periodMs > 0 ? ` per ${panic.periodMs} ms` : ''})` : '';
     // What panic chose is this tick's recommendation: when the hold ends, the scale-down
     // stabilization window then keeps it until the stable average no longer mixes in the
     // load from before the burst (otherwise leaving panic would scale down, then up again).

@@ -42,7 +42,7 @@ describe('autoscaler policy translation', () => {
       stableWindowMs: 60_000,
       scaleUp: { periodMs: 15_000, selectPolicy: 'Max', stabilizationWindowMs: 0, instances: 4, percent: 100 },
       scaleDown: { periodMs: 15_000, selectPolicy: 'Max', stabilizationWindowMs: 60_000, percent: 50 },
-      panic: { percent: 1000, windowMs: 6_000, thresholdPercent: 200, holdMs: 60_000 },
+      panic: { percent: 1000, windowMs: 6_000, thresholdPercent: 200, holdMs: 60_000, periodMs: 0 },
     });
   });
 
@@ -52,7 +52,7 @@ describe('autoscaler policy translation', () => {
         {
           tolerancePercent: 5,
           behavior: {
-            scaleUp: { stablePolicy: { instances: 2, period: '30s', selectPolicy: 'And', stabilizationWindow: '10s' }, panicPolicy: { percent: 300, panicThresholdPercent: 150, panicModeHold: '2m' } },
+            scaleUp: { stablePolicy: { instances: 2, period: '30s', selectPolicy: 'And', stabilizationWindow: '10s' }, panicPolicy: { percent: 300, panicThresholdPercent: 150, panicModeHold: '2m', period: '5s' } },
             scaleDown: { instances: 1, percent: 20, period: '1m', stabilizationWindow: '5m' },
           },
         },
@@ -63,7 +63,7 @@ describe('autoscaler policy translation', () => {
     expect(p.stableWindowMs).to.equal(4000);
     expect(p.scaleUp).to.deep.equal({ periodMs: 30_000, selectPolicy: 'Min', stabilizationWindowMs: 10_000, instances: 2 });
     expect(p.scaleDown).to.deep.equal({ periodMs: 60_000, selectPolicy: 'Max', stabilizationWindowMs: 300_000, instances: 1, percent: 20 });
-    expect(p.panic).to.deep.equal({ percent: 300, windowMs: 1000, thresholdPercent: 150, holdMs: 120_000 });
+    expect(p.panic).to.deep.equal({ percent: 300, windowMs: 1000, thresholdPercent: 150, holdMs: 120_000, periodMs: 5000 });
   });
 
   const metricCases: { name: string; metricName: string; canonical: string }[] = [

@@ -112,11 +112,10 @@ function translate(policy: AutoscalingPolicy): { policy: ScalingPolicy; issues: 
     windowMs: Math.max(1, Math.round((stableWindowMs * (Number.isFinite(panicPct) ? panicPct : POLICY_DEFAULTS.panicWindowPercent)) / 100)),
     thresholdPercent: pp?.panicThresholdPercent ?? POLICY_DEFAULTS.panicThresholdPercent,
     holdMs: duration(pp?.panicModeHold, 'spec.behavior.scaleUp.panicPolicy.panicModeHold', issues, POLICY_DEFAULTS.panicHoldMs),
+    periodMs: duration(pp?.period, 'spec.behavior.scaleUp.panicPolicy.period', issues, 0),
   };
   if (panic.thresholdPercent <= 100) issues.push({ path: 'spec.behavior.scaleUp.panicPolicy.panicThresholdPercent', message: 'must be above 100 (panic means more than the current replicas are needed)' });
   if (panic.percent < 100) issues.push({ path: 'spec.behavior.scaleUp.panicPolicy.percent', message: 'must be at least 100 (it caps growth while panicking)' });
-  // panicPolicy.period is accepted but unused: the growth cap applies to every decision.
-  if (pp?.period !== undefined) duration(pp.period, 'spec.behavior.scaleUp.panicPolicy.period', issues, 0);
 
   const tolerancePercent = spec.tolerancePercent ?? POLICY_DEFAULTS.tolerancePercent;
   if (tolerancePercent < 0 || tolerancePercent > 100) issues.push({ path: 'spec.tolerancePercent', message: 'must be from 0 to 100' });

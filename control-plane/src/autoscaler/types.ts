@@ -28,6 +28,8 @@ export interface PanicRule {
   thresholdPercent: number;
   /** Stay in panic at least this long after the last panic trigger. */
   holdMs: number;
+  /** The growth cap holds over this period (0: per decision): at most percent% of the count a period ago. */
+  periodMs: number;
 }
 
 /** The policy after defaulting and unit parsing. */
