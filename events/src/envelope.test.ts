@@ -34,7 +34,7 @@ describe('envelope', () => {
         err = e;
       }
       expect(err).to.be.instanceOf(InvalidEventError);
-      expect((err as InvalidEventError).code).to.equal(ERROR_CODES.invalidEvent);
+      expect((err as InstanceType<typeof InvalidEventError>).code).to.equal(ERROR_CODES.invalidEvent);
       expect((err as Error).message).to.contain(tc.says);
     });
   }

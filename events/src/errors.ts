@@ -1,6 +1,6 @@
 // Typed errors of @matrixinfer/events. Callers branch on `code` (stable, part of the public
 // interface), never on messages, which are written for people.
-import { CodedError, codedError } from '@matrixinfer/schemas';
+import { CodedError, codedErrors, codedFamily } from '@matrixinfer/schemas';
 
 /** Stable error codes of the events package. */
 export const ERROR_CODES = {
@@ -16,13 +16,7 @@ export const ERROR_CODES = {
 export type MiEventsErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
 /** Base of every error this package throws on purpose. */
-export class MiEventsError extends CodedError {
-  override readonly name: string = 'MiEventsError';
-  declare readonly code: MiEventsErrorCode;
-  constructor(code: MiEventsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export const MiEventsError = codedFamily(CodedError, 'MiEventsError', ERROR_CODES);
 
 /** A write expected one revision of a subject and the log held another (409-style). */
 export class ConflictError extends MiEventsError {
@@ -49,9 +43,19 @@ export class ConflictError extends MiEventsError {
   }
 }
 
-/** The resource (or message) asked for does not exist. */
-export const NotFoundError = codedError(MiEventsError, 'NotFoundError', ERROR_CODES.notFound);
-export type NotFoundError = InstanceType<typeof NotFoundError>;
+/** The MiEventsError family, one class per stable code; `instanceof` each or branch on `code`. */
+export const { NotFoundError, InvalidEventError, InvalidResourceError, PublishError, StreamSetupError } = codedErrors(MiEventsError, {
+  /** The resource (or message) asked for does not exist. */
+  NotFoundError: ERROR_CODES.notFound,
+  /** Bytes on a stream are not a valid event envelope. */
+  InvalidEventError: ERROR_CODES.invalidEvent,
+  /** A resource handed to the resource log lacks what the log needs (kind, name, ...). */
+  InvalidResourceError: ERROR_CODES.invalidResource,
+  /** A JetStream publish failed for a reason other than a conflict. */
+  PublishError: ERROR_CODES.publishFailed,
+  /** Creating or updating a stream or bucket failed (e.g. an incompatible existing config). */
+  StreamSetupError: ERROR_CODES.streamSetup,
+});
 
 /** NATS could not be reached; the message says which URL was tried and how to fix it. */
 export class NatsUnavailableError extends MiEventsError {
@@ -62,22 +66,6 @@ export class NatsUnavailableError extends MiEventsError {
     this.url = url;
   }
 }
-
-/** Bytes on a stream are not a valid event envelope. */
-export const InvalidEventError = codedError(MiEventsError, 'InvalidEventError', ERROR_CODES.invalidEvent);
-export type InvalidEventError = InstanceType<typeof InvalidEventError>;
-
-/** A resource handed to the resource log lacks what the log needs (kind, name, ...). */
-export const InvalidResourceError = codedError(MiEventsError, 'InvalidResourceError', ERROR_CODES.invalidResource);
-export type InvalidResourceError = InstanceType<typeof InvalidResourceError>;
-
-/** A JetStream publish failed for a reason other than a conflict. */
-export const PublishError = codedError(MiEventsError, 'PublishError', ERROR_CODES.publishFailed);
-export type PublishError = InstanceType<typeof PublishError>;
-
-/** Creating or updating a stream or bucket failed (e.g. an incompatible existing config). */
-export const StreamSetupError = codedError(MiEventsError, 'StreamSetupError', ERROR_CODES.streamSetup);
-export type StreamSetupError = InstanceType<typeof StreamSetupError>;
 
 /** True when `err` is one of ours with the given code. */
 export function hasCode(err: unknown, code: MiEventsErrorCode): boolean {

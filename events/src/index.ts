@@ -6,7 +6,7 @@ export * from './samples.js';
 export * from './workload.js';
 export * from './endpoints.js';
 export * from './errors.js';
-export { CodedError, codedError, type CodedErrorBase, type CodedErrorClass, type CodedErrorOptions } from '@matrixinfer/schemas';
+export { CodedError, codedError, codedErrors, codedFamily, type CodedErrorBase, type CodedErrorClass, type CodedErrorClasses, type CodedErrorOptions, type CodedFamily } from '@matrixinfer/schemas';
 export * from './envelope.js';
 export * from './connect.js';
 export * from './setup.js';

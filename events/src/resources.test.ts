@@ -152,7 +152,7 @@ describe('resources (resource log on a real nats-server)', () => {
     expect(again.resource.metadata.uid).to.not.equal(created.resource.metadata.uid);
     const err = await store.delete('Model', 'team-a', 'never-was').catch((e: unknown) => e);
     expect(err).to.be.instanceOf(NotFoundError);
-    expect((err as NotFoundError).code).to.equal(ERROR_CODES.notFound);
+    expect((err as InstanceType<typeof NotFoundError>).code).to.equal(ERROR_CODES.notFound);
   });
 
   it('a republished message id is stored once', async () => {

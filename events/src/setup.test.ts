@@ -55,7 +55,7 @@ describe('setup (streams and buckets on a real nats-server)', () => {
     expect(await ensureStream(jsm, spec)).to.equal('created');
     const err = await ensureStream(jsm, { ...spec, storage: 'file' }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(StreamSetupError);
-    expect((err as StreamSetupError).code).to.equal('MI_ERR_STREAM_SETUP');
+    expect((err as InstanceType<typeof StreamSetupError>).code).to.equal('MI_ERR_STREAM_SETUP');
   });
 
   it('creates the KV buckets with history 5, idempotently, and they open', async () => {

@@ -15,4 +15,4 @@ export { DNS_LABEL_PATTERN, QUANTITY_PATTERN } from './kinds/common.js';
 export { parseDocuments, type ParsedDocument } from './parse.js';
 export { formatValidation } from './format.js';
 export { toYaml } from './yaml.js';
-export { CodedError, codedError, type CodedErrorBase, type CodedErrorClass, type CodedErrorOptions } from './coded-error.js';
+export { CodedError, codedError, codedErrors, codedFamily, type CodedErrorBase, type CodedErrorClass, type CodedErrorClasses, type CodedErrorOptions, type CodedFamily } from './coded-error.js';

@@ -21,7 +21,7 @@ export interface KubeObjects {
   modelInferOwner(namespace: string, name: string): Promise<Owner | undefined>;
 }
 
-function wrap(what: string, err: unknown): K8sApiRequestError {
+function wrap(what: string, err: unknown): InstanceType<typeof K8sApiRequestError> {
   const status = apiStatusOf(err);
   return new K8sApiRequestError(`${what}: ${status !== undefined ? `HTTP ${status}` : (err as Error).message}`, { cause: err });
 }

@@ -1,6 +1,6 @@
 // Typed errors of the test API server. ApiStatusError carries the Kubernetes Status the HTTP
 // layer sends back; every refusal of a request is one (the cores throw it, handlers map it).
-import { CodedError, codedError } from '@matrixinfer/schemas';
+import { CodedError, codedErrors } from '@matrixinfer/schemas';
 import type { Status } from './status-types.js';
 
 /** Stable codes of test API server errors. */
@@ -26,6 +26,9 @@ export class ApiStatusError extends TestApiServerError {
   }
 }
 
-/** A CRD file or option given to startTestApiServer is unusable (fails at start-up). */
-export const InvalidTestApiServerOptionError = codedError(TestApiServerError, 'InvalidTestApiServerOptionError', TEST_APISERVER_ERROR_CODES.invalidOption);
-export type InvalidTestApiServerOptionError = InstanceType<typeof InvalidTestApiServerOptionError>;
+/** The TestApiServerError family, one class per stable code; `instanceof` each or branch on `code`. */
+export const { InvalidTestApiServerOptionError } = codedErrors(TestApiServerError, {
+  /** A CRD file or option given to startTestApiServer is unusable (fails at start-up). */
+  InvalidTestApiServerOptionError: TEST_APISERVER_ERROR_CODES.invalidOption,
+});
+
