@@ -4,6 +4,7 @@
 // fails loudly, never with a silent default).
 import { isQuantity, parseDurationMs, parseQuantity, type AutoscalingPolicy, type AutoscalingPolicyBinding, type StablePolicy } from '@matrixinfer/schemas';
 import type { CostParam } from './cost.js';
+import { affordableReplicas, minimumCost } from './budget.js';
 import { InvalidScalingPolicyError } from './errors.js';
 import { resolveMetric } from './metrics.js';
 import type { RateRule, ScalingBounds, ScalingPolicy } from './types.js';
@@ -145,6 +146,8 @@ export interface BindingPlan {
   costExpansionRatePercent: number;
   /** Bounds of the whole binding (sums over the members for an optimizer). */
   bounds: ScalingBounds;
+  /** Cost ceiling per hour (spec.budget), when set. */
+  maxCostPerHour?: number;
 }
 
 /**
@@ -152,14 +155,18 @@ export interface BindingPlan {
  * scaleToZeroGracePeriod from its Model backend when known; the binding's annotation wins,
  * then the longest member grace, then 30 s. Throws InvalidScalingPolicyError.
  */
-export function toBindingPlan(binding: AutoscalingPolicyBinding, graceMsOf: (target: string) => number | undefined = () => undefined): BindingPlan {
+export function toBindingPlan(
+  binding: AutoscalingPolicyBinding,
+  graceMsOf: (target: string) => number | undefined = () => undefined,
+  costOf: (target: string) => number | undefined = () => undefined,
+): BindingPlan {
   const issues: Issue[] = [];
   const spec = binding.spec;
   const sc = spec.scalingConfiguration;
   const oc = spec.optimizerConfiguration;
   if ((sc === undefined) === (oc === undefined)) issues.push({ path: 'spec', message: 'must set exactly one of scalingConfiguration and optimizerConfiguration' });
   let targets: CostParam[] = [];
-  if (sc) targets = [{ target: sc.target.targetRef.name, cost: 0, minReplicas: sc.minReplicas ?? POLICY_DEFAULTS.minReplicas, maxReplicas: sc.maxReplicas }];
+  if (sc) targets = [{ target: sc.target.targetRef.name, cost: costOf(sc.target.targetRef.name) ?? 0, minReplicas: sc.minReplicas ?? POLICY_DEFAULTS.minReplicas, maxReplicas: sc.maxReplicas }];
   else if (oc) targets = oc.params.map((p) => ({ target: p.target.targetRef.name, cost: p.cost ?? 0, minReplicas: p.minReplicas ?? 0, maxReplicas: p.maxReplicas }));
   const base = sc ? 'spec.scalingConfiguration' : 'spec.optimizerConfiguration.params';
   targets.forEach((t, i) => {
@@ -175,6 +182,8 @@ export function toBindingPlan(binding: AutoscalingPolicyBinding, graceMsOf: (tar
   }
   const rate = oc?.costExpansionRatePercent ?? POLICY_DEFAULTS.costExpansionRatePercent;
   if (rate < 100) issues.push({ path: 'spec.optimizerConfiguration.costExpansionRatePercent', message: 'must be at least 100' });
+  const maxCost = spec.budget?.maxCostPerHour;
+  if (maxCost !== undefined) budgetIssues(targets, maxCost, sc ? "the target Model backend's scalingCost" : 'optimizerConfiguration.params[].cost', issues);
 
   const graceKey = `metadata.annotations["${ANNOTATIONS.scaleToZeroGracePeriod}"]`;
   const fromMembers = targets.map((t) => graceMsOf(t.target)).filter((g): g is number => g !== undefined);
@@ -194,7 +203,18 @@ export function toBindingPlan(binding: AutoscalingPolicyBinding, graceMsOf: (tar
       maxReplicas: targets.reduce((a, t) => a + t.maxReplicas, 0),
       scaleToZeroGraceMs: grace,
     },
+    ...(maxCost === undefined ? {} : { maxCostPerHour: maxCost }),
   };
+}
+
+// A ceiling that cannot bind (nothing costs anything) or cannot be met (the minimums cost more)
+// is a mistake in the binding, said at once rather than ignored or broken at run time.
+function budgetIssues(targets: readonly CostParam[], maxCost: number, costFrom: string, issues: Issue[]): void {
+  const path = 'spec.budget.maxCostPerHour';
+  if (!Number.isFinite(maxCost) || maxCost < 0) issues.push({ path, message: 'must be a number of at least 0' });
+  else if (targets.every((t) => t.cost === 0)) issues.push({ path, message: `has nothing to limit: every target costs 0 (set ${costFrom})` });
+  else if (minimumCost(targets) > maxCost) issues.push({ path, message: `is below the cost of the minReplicas (${minimumCost(targets)} per hour)` });
+  else if (affordableReplicas(targets, maxCost) === 0) issues.push({ path, message: `pays for no replica (the cheapest costs ${Math.min(...targets.map((t) => t.cost))} per hour)` });
 }
 
 /** A Model backend's scaleToZeroGracePeriod in ms (default 30 s), or undefined when unparsable. */

@@ -858,6 +858,7 @@ export interface AutoscalingPolicyBindingSpec {
   policyRef: LocalObjectReference;
   scalingConfiguration?: ScalingConfiguration;
   optimizerConfiguration?: OptimizerConfiguration;
+  budget?: ScalingBudget;
 }
 export interface LocalObjectReference {
   name: Name;
@@ -905,6 +906,15 @@ export interface OptimizerParam {
   cost?: number;
   minReplicas?: number;
   maxReplicas: number;
+}
+/**
+ * A cost ceiling: the replicas the binding runs never cost more than this per hour.
+ */
+export interface ScalingBudget {
+  /**
+   * Ceiling in the unit of the cost fields, read as cost per replica per hour (optimizerConfiguration.params[].cost, or the target Model backend's scalingCost).
+   */
+  maxCostPerHour: number;
 }
 export interface AutoscalingPolicyBindingStatus {
   observedGeneration?: number;

@@ -17,6 +17,7 @@ export const autoscalingPolicyBindingKind: KindSchema = {
         policyRef: { $ref: '#/definitions/LocalObjectReference' },
         scalingConfiguration: { $ref: '#/definitions/ScalingConfiguration' },
         optimizerConfiguration: { $ref: '#/definitions/OptimizerConfiguration' },
+        budget: { $ref: '#/definitions/ScalingBudget' },
       },
       'x-kubernetes-validations': [
         {
@@ -24,6 +25,20 @@ export const autoscalingPolicyBindingKind: KindSchema = {
           message: 'set exactly one of scalingConfiguration and optimizerConfiguration',
         },
       ],
+    },
+    ScalingBudget: {
+      title: 'ScalingBudget',
+      type: 'object',
+      description: 'A cost ceiling: the replicas the binding runs never cost more than this per hour.',
+      required: ['maxCostPerHour'],
+      additionalProperties: false,
+      properties: {
+        maxCostPerHour: {
+          type: 'number',
+          minimum: 0,
+          description: "Ceiling in the unit of the cost fields, read as cost per replica per hour (optimizerConfiguration.params[].cost, or the target Model backend's scalingCost).",
+        },
+      },
     },
     LocalObjectReference: {
       title: 'LocalObjectReference',

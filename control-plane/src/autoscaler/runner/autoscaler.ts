@@ -263,6 +263,14 @@ export function bindingStatus(data: AutoscalerDecisionData, time: string, lastSc
         : { type: 'Active', status: 'False', reason: CONDITION_REASONS[data.invalidReason ?? ''] ?? 'Invalid', message: data.reason },
     ],
   };
+  const b = data.budget;
+  if (b) {
+    (st.conditions as unknown[]).push(
+      b.limited
+        ? { type: 'BudgetLimited', status: 'True', reason: 'OverBudget', message: `the load asks for ${b.wantedReplicas} replicas; the budget of ${b.maxCostPerHour}/h pays for ${b.affordableReplicas} (now ${b.costPerHour}/h)` }
+        : { type: 'BudgetLimited', status: 'False', reason: 'WithinBudget', message: `${b.costPerHour}/h of ${b.maxCostPerHour}/h` },
+    );
+  }
   if (lastScaleTime) st.lastScaleTime = lastScaleTime;
   return st;
 }

@@ -2,10 +2,11 @@
 // optimizer binding the cost split over its ModelInfers. Pure: the loop does the I/O with
 // what this returns (decision event data, ModelInfer writes). Also rebuilds a unit's window
 // state from the sample book, so a restarted autoscaler does not start blind.
+import { affordableReplicas, costOf, fitToBudget, type BudgetOutcome } from '../budget.js';
 import { splitByCost } from '../cost.js';
 import { decide } from '../decide.js';
 import { ANY_METRIC_PREFIX } from '../metrics.js';
-import { emptyScalerState, type MetricInputs, type ScaleMode, type ScalerState, type TargetSample } from '../types.js';
+import { emptyScalerState, type MetricInputs, type ScaleMode, type ScalerState, type ScalingBounds, type TargetSample } from '../types.js';
 import { aggregateAt, sumSamples, type SampleBook } from './book.js';
 import type { ScaleUnit, Topology } from './topology.js';
 
@@ -39,6 +40,8 @@ export interface AutoscalerDecisionData {
   demand: number;
   /** Per ModelInfer: replicas now and wanted (one entry for a single target). */
   replicas: Record<string, { current: number; desired: number }>;
+  /** The binding's cost ceiling at this tick, when it has one. */
+  budget?: BudgetOutcome;
 }
 
 /** A ModelInfer replica change to apply. */
@@ -79,6 +82,14 @@ export function currentReplicas(unit: Extract<ScaleUnit, { ok: true }>, topology
   return { byTarget };
 }
 
+/** The unit's bounds with its cost ceiling applied: maxReplicas at most what the budget pays for. */
+export function effectiveBounds(unit: Extract<ScaleUnit, { ok: true }>): ScalingBounds {
+  const { bounds, maxCostPerHour, targets } = unit.plan;
+  if (maxCostPerHour === undefined) return bounds;
+  const affordable = affordableReplicas(targets, maxCostPerHour) ?? bounds.minReplicas;
+  return affordable >= bounds.maxReplicas ? bounds : { ...bounds, maxReplicas: Math.max(bounds.minReplicas, affordable) };
+}
+
 /** How far back a unit's decisions look. */
 export function keepMsOf(unit: Extract<ScaleUnit, { ok: true }>): number {
   const p = unit.policy;
@@ -95,7 +106,7 @@ export function rebuildState(unit: Extract<ScaleUnit, { ok: true }>, ctx: StepCo
   const first = tickStartMs - Math.ceil(keepMsOf(unit) / tickMs) * tickMs;
   for (let t = first; t < tickStartMs; t += tickMs) {
     const s = unitSample(unit, ctx, t);
-    state = decide(unit.policy, unit.plan.bounds, { currentReplicas: current, samples: s ? [s] : [] }, state, t).nextState;
+    state = decide(unit.policy, effectiveBounds(unit), { currentReplicas: current, samples: s ? [s] : [] }, state, t).nextState;
   }
   return { ...state, changes: [] };
 }
@@ -151,7 +162,9 @@ export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, 
   if ('missing' in cur) return { data: failed(unit, tickStartMs, 'target-missing', `ModelInfer ${cur.missing} not found in namespace ${unit.namespace}`), writes: [], nextState: state };
   const total = Object.values(cur.byTarget).reduce((a, b) => a + b, 0);
   const sample = unitSample(unit, ctx, tickStartMs);
-  const { decision, nextState } = decide(unit.policy, unit.plan.bounds, { currentReplicas: total, samples: sample ? [sample] : [] }, state, tickStartMs);
+  const observation = { currentReplicas: total, samples: sample ? [sample] : [] };
+  const bounds = effectiveBounds(unit);
+  const { decision, nextState } = decide(unit.policy, bounds, observation, state, tickStartMs);
   const unknown = unknownMetricsOf(unit.policy.metrics, sample);
   const unknownText = unknown.length === 0 ? '' : `metric(s) ${unknown.join(', ')} not exposed by any endpoint of the target`;
   if (!decision.valid) {
@@ -172,6 +185,19 @@ export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, 
     const split = splitByCost(unit.plan.targets, decision.desiredReplicas, unit.plan.costExpansionRatePercent, cur.byTarget);
     desiredBy = split.replicas;
     reason = `${reason}; split: ${split.reason}`;
+  }
+  let budget: BudgetOutcome | undefined;
+  const maxCost = unit.plan.maxCostPerHour;
+  if (maxCost !== undefined) {
+    const fitted = fitToBudget(unit.plan.targets, desiredBy, maxCost);
+    if (Object.entries(fitted).some(([t, n]) => desiredBy[t] !== n)) reason = `${reason}; re-bought cheapest first to stay within the budget`;
+    desiredBy = fitted;
+    // What the same tick decides without the ceiling (the state is not kept): the load's own wish.
+    const free = bounds === unit.plan.bounds ? decision : decide(unit.policy, unit.plan.bounds, observation, state, tickStartMs).decision;
+    const wanted = free.valid ? free.desiredReplicas : decision.desiredReplicas;
+    const costPerHour = costOf(unit.plan.targets, desiredBy);
+    budget = { maxCostPerHour: maxCost, costPerHour, wantedReplicas: wanted, affordableReplicas: bounds.maxReplicas, limited: wanted > decision.desiredReplicas };
+    if (budget.limited) reason = `${reason}; budget: the load asks for ${wanted} replicas, ${maxCost}/h pays for ${bounds.maxReplicas} (now ${costPerHour}/h)`;
   }
   const replicas: AutoscalerDecisionData['replicas'] = {};
   const writes: ReplicaWrite[] = [];
@@ -198,11 +224,12 @@ export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, 
     replicas,
   };
   if (unknown.length > 0) data.unknownMetrics = unknown;
+  if (budget) data.budget = budget;
   return { data, writes, nextState };
 }
 
 /** What must differ for a repeated decision to be published again (besides desired != current). */
 export function decisionSignature(d: AutoscalerDecisionData): string {
   const head = d.reason.split(':')[0];
-  return [d.valid, d.mode ?? '-', d.currentReplicas, d.desiredReplicas, d.invalidReason ?? '-', head].join('|');
+  return [d.valid, d.mode ?? '-', d.currentReplicas, d.desiredReplicas, d.invalidReason ?? '-', head, d.budget?.limited ?? '-'].join('|');
 }

@@ -38,14 +38,16 @@ function ns(r: { metadata: { namespace?: string } }): string {
   return r.metadata.namespace ?? 'default';
 }
 
-function graceLookup(namespace: string, infers: Map<string, ModelInfer>, models: Map<string, Model>): (target: string) => number | undefined {
+type Backend = Model['spec']['backends'][number];
+
+// The Model backend a ModelInfer was derived from (its labels name both), if any.
+function backendLookup(namespace: string, infers: Map<string, ModelInfer>, models: Map<string, Model>): (target: string) => Backend | undefined {
   return (target) => {
     const mi = infers.get(`${namespace}/${target}`);
     const modelName = mi?.metadata.labels?.[MODEL_LABEL];
     const backendName = mi?.metadata.labels?.[BACKEND_LABEL];
     if (!modelName || !backendName) return undefined;
-    const backend = models.get(`${namespace}/${modelName}`)?.spec.backends.find((b) => b.name === backendName);
-    return backend ? graceMsOfBackend(backend.scaleToZeroGracePeriod) : undefined;
+    return models.get(`${namespace}/${modelName}`)?.spec.backends.find((b) => b.name === backendName);
   };
 }
 
@@ -102,7 +104,15 @@ export function buildTopology(resources: Iterable<StoredResource>): Topology {
     const fallbackName = b.spec.scalingConfiguration?.target.targetRef.name ?? b.metadata.name;
     const fail = (error: string): void => void units.push({ ok: false, namespace, name: fallbackName, binding: b.metadata.name, error });
     try {
-      const plan = toBindingPlan(b, graceLookup(namespace, infers, models));
+      const backendOf = backendLookup(namespace, infers, models);
+      const plan = toBindingPlan(
+        b,
+        (t) => {
+          const backend = backendOf(t);
+          return backend ? graceMsOfBackend(backend.scaleToZeroGracePeriod) : undefined;
+        },
+        (t) => backendOf(t)?.scalingCost,
+      );
       const policyRes = policies.get(`${namespace}/${plan.policy}`);
       if (!policyRes) {
         fail(`AutoscalingPolicy ${plan.policy} not found in namespace ${namespace}`);
