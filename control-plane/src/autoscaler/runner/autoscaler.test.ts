@@ -282,6 +282,35 @@ describe('autoscaler runner on nats-server', function () {
     loads.delete('opt-a');
   });
 
+  it('budget that pays for 3 replicas under load that wants 5: 3 replicas, a BudgetLimited condition, decisions that say so', async () => {
+    await store.apply(modelInfer('budget', 1));
+    await store.apply({
+      apiVersion: 'registry.matrixinfer.ai/v1alpha1',
+      kind: 'AutoscalingPolicyBinding',
+      metadata: { name: 'budget', namespace: 'default' },
+      spec: {
+        policyRef: { name: 'fast' },
+        budget: { maxCostPerHour: 30 },
+        optimizerConfiguration: { params: [{ target: { targetRef: { kind: 'ModelInfer', name: 'budget' } }, cost: 10, minReplicas: 1, maxReplicas: 8 }] },
+      },
+    });
+    loads.set('budget', () => 50); // 50 waiting at 10 per replica: 5 replicas
+    running.push(await startAutoscaler({ nc, logger, tickMs: TICK, ensure: false }));
+    await until('scale-up to 3', async () => (await replicas('budget')) === 3, 8000);
+    await sleep(1500); // the load still asks for 5: the count must stay at 3
+    expect(await replicas('budget')).to.equal(3);
+    const limited = (await decisions('budget')).filter((d) => d.valid && d.budget?.limited);
+    expect(limited.length).to.be.greaterThan(0);
+    expect(limited[limited.length - 1].budget).to.deep.equal({ maxCostPerHour: 30, costPerHour: 30, wantedReplicas: 5, affordableReplicas: 3, limited: true });
+    expect(limited[limited.length - 1].reason).to.match(/budget: the load asks for 5 replicas, 30\/h pays for 3/);
+    type Cond = { type: string; status: string; reason: string; message: string };
+    const cond = await until('BudgetLimited condition', async () =>
+      (await status.get('autoscalingpolicybinding.default.budget'))?.json<{ conditions: Cond[] }>().conditions.find((c) => c.type === 'BudgetLimited' && c.status === 'True'),
+    );
+    expect(cond).to.include({ reason: 'OverBudget', message: 'the load asks for 5 replicas; the budget of 30/h pays for 3 (now 30/h)' });
+    loads.delete('budget');
+  });
+
   it('restart rebuilds the windows from MI_METRICS: the first decision uses pre-restart samples', async () => {
     await store.apply(modelInfer('restart', 3));
     await store.apply(binding('restart', 1, 10));
