@@ -5,23 +5,17 @@
 // 500 ms tick so the test takes well under a minute. A second Model at zero replicas gets a
 // burst of 50 requests, which the gateway holds until the autoscaler has woken it.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { defaultComponents, startAutoscaler, startControlPlane, type AutoscalerDecisionData, type ControlPlane } from '@matrixinfer/control-plane';
-import { connectNats, createResourceStore, decisionSubject, type ResourceStore } from '@matrixinfer/events';
-import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import type { AutoscalerDecisionData } from '@matrixinfer/control-plane';
+import { decisionSubject, type ResourceStore } from '@matrixinfer/events';
 import type { ModelInfer } from '@matrixinfer/schemas';
 import { ClosedLoopLoad } from './autoscaler-load.js';
-import { ChildSet } from './support/children.js';
+import { startAutoscaledSystem, type AutoscaledSystem } from './support/autoscaled.js';
 import { autoscaledSimModel, inflightPolicy } from './support/manifests.js';
 import { miOk } from './support/mi.js';
-import { entryEndpoints, readRoute, readStream, routesKv } from './support/nats.js';
+import { entryEndpoints, readRoute, readStream } from './support/nats.js';
 import { waitFor } from './support/poll.js';
-import { fileLogger, startGatewayProcess, type GatewayProcess } from './support/system.js';
 
 const MODEL = 'e2e-scale';
 const INFER = `${MODEL}-sim`;
@@ -31,32 +25,22 @@ const PANIC_MS = 1500;
 
 describe('autoscaler end to end (simulator replicas, gateway load)', function () {
   this.timeout(120_000);
-  const children = new ChildSet();
-  let server: TestNatsServer;
-  let dataDir: string;
-  let cp: ControlPlane | undefined;
-  let gw: GatewayProcess;
+  let sys: AutoscaledSystem;
+  let gw: AutoscaledSystem['gw'];
   let nc: NatsConnection;
   let kv: KV;
   let store: ResourceStore;
+  let server: AutoscaledSystem['server'];
   let load: ClosedLoopLoad | undefined;
 
-  const replicas = async () => ((await store.get('ModelInfer', 'default', INFER))?.spec as ModelInfer['spec'] | undefined)?.replicas;
+  const replicas = () => sys.replicas(INFER);
   const ready = async () => entryEndpoints(await readRoute(kv, MODEL)).length;
-  const decisions = async () => (await readStream<AutoscalerDecisionData>(nc, 'decisions', decisionSubject('autoscaler', 'default', INFER))).map((e) => e.envelope.data);
+  const decisions = () => sys.decisions(INFER);
 
   before(async function () {
     this.timeout(90_000);
-    server = await startNatsServer();
-    dataDir = mkdtempSync(join(tmpdir(), 'mi-e2e-autoscaler-'));
-    const logger = fileLogger(dataDir, 'control-plane');
-    // The default composition, with a faster autoscaler tick.
-    const components = defaultComponents().map((c) => (c.name !== 'autoscaler' ? c : { name: c.name, start: (ctx: { nc: NatsConnection; logger: typeof logger }) => startAutoscaler({ nc: ctx.nc, logger: ctx.logger, tickMs: TICK_MS, ensure: false }) }));
-    cp = await startControlPlane({ natsUrl: server.url, dataDir, apiPort: 0, logger, components });
-    gw = await startGatewayProcess(children, server.url, 'gw-autoscale');
-    nc = await connectNats({ url: server.url, name: 'e2e-autoscaler' });
-    kv = await routesKv(nc);
-    store = createResourceStore({ js: jetstream(nc), jsm: await jetstreamManager(nc), source: 'e2e' });
+    sys = await startAutoscaledSystem('autoscaler', TICK_MS);
+    ({ gw, nc, kv, store, server } = sys);
     await store.apply(inflightPolicy({ name: 'inflight', target: 2, stableWindow: `${STABLE_MS}ms`, panicWindowPercent: String((PANIC_MS / STABLE_MS) * 100) }));
     await store.apply(autoscaledSimModel({ name: MODEL, policy: 'inflight', minReplicas: 1, maxReplicas: 4, itlMs: 20 }));
     await waitFor('one ready replica routed', async () => (await ready()) === 1 || undefined, { timeoutMs: 60_000 });
@@ -65,11 +49,7 @@ describe('autoscaler end to end (simulator replicas, gateway load)', function ()
   after(async function () {
     this.timeout(60_000);
     await load?.stop();
-    await nc?.close().catch(() => undefined);
-    await children.killAll();
-    await cp?.stop().catch(() => undefined);
-    await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await sys?.stop();
   });
 
   it('a model at zero replicas: a burst of 50 requests is held by the gateway and all complete once it has scaled from zero', async () => {
