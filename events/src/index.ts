@@ -5,6 +5,7 @@ export * from './routes.js';
 export * from './samples.js';
 export * from './workload.js';
 export * from './endpoints.js';
+export * from './scale.js';
 export * from './errors.js';
 export { CodedError, codedError, codedErrors, codedFamily, type CodedErrorBase, type CodedErrorClass, type CodedErrorClasses, type CodedErrorOptions, type CodedFamily } from '@matrixinfer/schemas';
 export * from './envelope.js';

@@ -10,6 +10,8 @@ export interface CostParam {
   cost: number;
   minReplicas: number;
   maxReplicas: number;
+  /** A workload other than a ModelInfer, scaled through its scale subresource (Kubernetes mode). */
+  ref?: { apiVersion: string; kind: string };
 }
 
 export interface CostSplit {

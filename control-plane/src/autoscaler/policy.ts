@@ -166,11 +166,12 @@ export function toBindingPlan(
   const oc = spec.optimizerConfiguration;
   if ((sc === undefined) === (oc === undefined)) issues.push({ path: 'spec', message: 'must set exactly one of scalingConfiguration and optimizerConfiguration' });
   let targets: CostParam[] = [];
-  if (sc) targets = [{ target: sc.target.targetRef.name, cost: costOf(sc.target.targetRef.name) ?? 0, minReplicas: sc.minReplicas ?? POLICY_DEFAULTS.minReplicas, maxReplicas: sc.maxReplicas }];
-  else if (oc) targets = oc.params.map((p) => ({ target: p.target.targetRef.name, cost: p.cost ?? 0, minReplicas: p.minReplicas ?? 0, maxReplicas: p.maxReplicas }));
+  if (sc) targets = [withRef({ target: sc.target.targetRef.name, cost: costOf(sc.target.targetRef.name) ?? 0, minReplicas: sc.minReplicas ?? POLICY_DEFAULTS.minReplicas, maxReplicas: sc.maxReplicas }, sc.target.targetRef)];
+  else if (oc) targets = oc.params.map((p) => withRef({ target: p.target.targetRef.name, cost: p.cost ?? 0, minReplicas: p.minReplicas ?? 0, maxReplicas: p.maxReplicas }, p.target.targetRef));
   const base = sc ? 'spec.scalingConfiguration' : 'spec.optimizerConfiguration.params';
   targets.forEach((t, i) => {
     const path = sc ? base : `${base}[${i}]`;
+    if (t.ref && t.ref.apiVersion === '') issues.push({ path: `${path}.target.targetRef.apiVersion`, message: `is required for kind ${t.ref.kind}` });
     if (t.minReplicas < 0) issues.push({ path: `${path}.minReplicas`, message: 'must not be negative' });
     if (t.maxReplicas < 1) issues.push({ path: `${path}.maxReplicas`, message: 'must be at least 1' });
     if (t.minReplicas > t.maxReplicas) issues.push({ path: `${path}.minReplicas`, message: `must not be greater than maxReplicas (${t.maxReplicas})` });
@@ -205,6 +206,13 @@ export function toBindingPlan(
     },
     ...(maxCost === undefined ? {} : { maxCostPerHour: maxCost }),
   };
+}
+
+// A target that is not a ModelInfer keeps its kind and API version: the autoscaler reads its
+// count from scale observations and the Kubernetes applier patches its scale subresource.
+function withRef(t: CostParam, ref: { kind?: string; apiVersion?: string }): CostParam {
+  const kind = ref.kind ?? 'ModelInfer';
+  return kind === 'ModelInfer' ? t : { ...t, ref: { kind, apiVersion: ref.apiVersion ?? '' } };
 }
 
 // A ceiling that cannot bind (nothing costs anything) or cannot be met (the minimums cost more)

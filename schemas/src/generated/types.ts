@@ -877,15 +877,15 @@ export interface ScalingTarget {
   };
 }
 /**
- * The scaled workload, as a Kubernetes object reference (we read kind and name).
+ * The scaled workload, as a Kubernetes object reference: a ModelInfer (the default), or in Kubernetes mode anything with a scale subresource (apps/v1 Deployment, StatefulSet, ...).
  */
 export interface TargetRef {
-  kind?: 'ModelInfer';
+  kind?: string;
   name: Name;
   /**
-   * The ModelInfer API version, when given.
+   * Required for kinds other than ModelInfer (workload.matrixinfer.ai/v1alpha1 when given for a ModelInfer).
    */
-  apiVersion?: 'workload.matrixinfer.ai/v1alpha1';
+  apiVersion?: string;
   namespace?: Name;
   uid?: string;
   resourceVersion?: string;

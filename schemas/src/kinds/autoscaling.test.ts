@@ -40,6 +40,14 @@ describe('AutoscalingPolicyBinding schema', () => {
     expectValid(doc);
   });
 
+  it('takes any workload with a scale subresource as the target (a Deployment, a StatefulSet)', () => {
+    for (const [apiVersion, kind] of [['apps/v1', 'Deployment'], ['apps/v1', 'StatefulSet'], ['example.com/v1beta1', 'Engine']]) {
+      const doc = base();
+      Object.assign(getAt(doc, 'spec.scalingConfiguration.target.targetRef') as Record<string, unknown>, { apiVersion, kind });
+      expectValid(doc);
+    }
+  });
+
   runInvalidCases(base, [
     {
       name: 'both configurations',
@@ -50,7 +58,10 @@ describe('AutoscalingPolicyBinding schema', () => {
     { name: 'neither configuration', unset: ['spec.scalingConfiguration'], path: 'spec', message: '(got neither)' },
     { name: 'min above max', set: { 'spec.scalingConfiguration.minReplicas': 9 }, path: 'spec.scalingConfiguration.minReplicas', message: 'must not be greater than maxReplicas (9 > 4)' },
     { name: 'missing policyRef', unset: ['spec.policyRef'], path: 'spec.policyRef', message: 'is required' },
-    { name: 'target kind unknown', set: { 'spec.scalingConfiguration.target.targetRef.kind': 'Deployment' }, path: 'spec.scalingConfiguration.target.targetRef.kind', message: 'must be one of "ModelInfer"' },
+    { name: 'target kind not a kind', set: { 'spec.scalingConfiguration.target.targetRef.kind': 'deployment' }, path: 'spec.scalingConfiguration.target.targetRef.kind', message: 'must be a Kubernetes kind' },
+    { name: 'Deployment without apiVersion', set: { 'spec.scalingConfiguration.target.targetRef.kind': 'Deployment' }, path: 'spec.scalingConfiguration.target.targetRef.apiVersion', message: 'is required for kind Deployment (e.g. apps/v1' },
+    { name: 'ModelInfer of another API', set: { 'spec.scalingConfiguration.target.targetRef.apiVersion': 'apps/v1' }, path: 'spec.scalingConfiguration.target.targetRef.apiVersion', message: 'must be workload.matrixinfer.ai/v1alpha1 for a ModelInfer (got "apps/v1")' },
+    { name: 'apiVersion malformed', set: { 'spec.scalingConfiguration.target.targetRef.apiVersion': 'apps/1' }, path: 'spec.scalingConfiguration.target.targetRef.apiVersion', message: 'must be an API version' },
     { name: 'metric uri relative', set: { 'spec.scalingConfiguration.target.metricEndpoint.uri': 'metrics' }, path: 'spec.scalingConfiguration.target.metricEndpoint.uri', message: 'starting with "/"' },
     { name: 'policy name with dot', set: { 'spec.policyRef.name': 'a.b' }, path: 'spec.policyRef.name', message: 'DNS-1123' },
     { name: 'target in another namespace', set: { 'spec.scalingConfiguration.target.targetRef.namespace': 'prod' }, path: 'spec.scalingConfiguration.target.targetRef.namespace', message: 'own namespace "default" (got "prod")' },

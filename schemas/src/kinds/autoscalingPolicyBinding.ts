@@ -68,13 +68,19 @@ export const autoscalingPolicyBindingKind: KindSchema = {
     TargetRef: {
       title: 'TargetRef',
       type: 'object',
-      description: 'The scaled workload, as a Kubernetes object reference (we read kind and name).',
+      description:
+        'The scaled workload, as a Kubernetes object reference: a ModelInfer (the default), or in Kubernetes mode anything with a scale subresource (apps/v1 Deployment, StatefulSet, ...).',
       required: ['name'],
       additionalProperties: false,
       properties: {
-        kind: { type: 'string', enum: ['ModelInfer'], default: 'ModelInfer' },
+        kind: { type: 'string', pattern: '^[A-Z][A-Za-z0-9]*$', default: 'ModelInfer', 'x-message': 'must be a Kubernetes kind such as ModelInfer or Deployment' },
         name: { $ref: '#/definitions/Name' },
-        apiVersion: { type: 'string', enum: ['workload.matrixinfer.ai/v1alpha1'], description: 'The ModelInfer API version, when given.' },
+        apiVersion: {
+          type: 'string',
+          pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?v[0-9]+((alpha|beta)[0-9]+)?$',
+          'x-message': 'must be an API version such as apps/v1 or workload.matrixinfer.ai/v1alpha1',
+          description: 'Required for kinds other than ModelInfer (workload.matrixinfer.ai/v1alpha1 when given for a ModelInfer).',
+        },
         namespace: { $ref: '#/definitions/Name', description: "Must be the binding's own namespace when given." },
         uid: { type: 'string' },
         resourceVersion: { type: 'string' },

@@ -44,10 +44,12 @@ export function autoscalingPolicyBindingRules(doc: { spec?: unknown; metadata?: 
   const refs: Array<[unknown, string]> = [[scaling?.target, 'spec.scalingConfiguration.target']];
   arr(optimizer?.params).forEach((p, i) => refs.push([obj(p)?.target, childPath('spec.optimizerConfiguration.params', i, 'target')]));
   for (const [target, path] of refs) {
-    const refNs = str(obj(obj(target)?.targetRef)?.namespace);
+    const ref = obj(obj(target)?.targetRef);
+    const refNs = str(ref?.namespace);
     if (refNs !== undefined && ns !== undefined && refNs !== ns) {
       out.push({ path: childPath(path, 'targetRef', 'namespace'), message: `must be the binding's own namespace "${ns}" (got "${refNs}")` });
     }
+    out.push(...targetKindIssues(ref, childPath(path, 'targetRef')));
   }
   const params = arr(optimizer?.params);
   const seen = new Map<string, number>();
@@ -61,4 +63,21 @@ export function autoscalingPolicyBindingRules(doc: { spec?: unknown; metadata?: 
     else out.push({ path: childPath(path, 'target', 'targetRef', 'name'), message: `duplicate target "${target}" (also used by ${childPath('spec.optimizerConfiguration.params', first)})` });
   });
   return out;
+}
+
+const MODELINFER_API = 'workload.matrixinfer.ai/v1alpha1';
+
+// A ModelInfer is ours (its API version is known); any other kind is found through its
+// apiVersion, so it must be given (as HPA's scaleTargetRef requires).
+function targetKindIssues(ref: Record<string, unknown> | undefined, path: string): ValidationIssue[] {
+  if (ref === undefined) return [];
+  const kind = str(ref.kind) ?? 'ModelInfer';
+  const apiVersion = str(ref.apiVersion);
+  if (kind === 'ModelInfer' && apiVersion !== undefined && apiVersion !== MODELINFER_API) {
+    return [{ path: childPath(path, 'apiVersion'), message: `must be ${MODELINFER_API} for a ModelInfer (got "${apiVersion}")` }];
+  }
+  if (kind !== 'ModelInfer' && apiVersion === undefined) {
+    return [{ path: childPath(path, 'apiVersion'), message: `is required for kind ${kind} (e.g. apps/v1 for a Deployment or StatefulSet)` }];
+  }
+  return [];
 }

@@ -22,8 +22,11 @@ import {
   makeEvent,
   openKv,
   publishEvent,
+  SCALE_OBSERVED,
   resourceChange,
+  scaleTargetKey,
   statusKey,
+  type ScaleObservation,
   type StoredResource,
 } from '@matrixinfer/events';
 import type { ModelInfer } from '@matrixinfer/schemas';
@@ -32,7 +35,7 @@ import { startTail, type Tail } from '../../controllers/runner/tail.js';
 import type { ScalerState } from '../types.js';
 import { addSample, createSampleBook, pruneBook } from './book.js';
 import { startMetricsFeed, type MetricsFeed } from './feed.js';
-import { AUTOSCALER_DECISION, decisionSignature, keepMsOf, rebuildState, stepUnit, type AutoscalerDecisionData, type ReplicaWrite, type StepContext } from './step.js';
+import { AUTOSCALER_DECISION, currentReplicas, decisionSignature, keepMsOf, rebuildState, stepUnit, type AutoscalerDecisionData, type ReplicaWrite, type StepContext } from './step.js';
 import { buildTopology, type ScaleUnit } from './topology.js';
 
 const SOURCE = 'autoscaler';
@@ -102,8 +105,23 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
       else resources.delete(change.key);
     },
   });
+  // What Kubernetes mode reads of targets that are not ModelInfers (their scale subresource).
+  const scales = new Map<string, ScaleObservation>();
+  let scaleTail: Tail | undefined;
   let feed: MetricsFeed | undefined;
   try {
+    scaleTail = await startTail({
+      js,
+      stream: STREAMS.observed,
+      filter: `${SUBJECT_ROOT}.observed.scale.>`,
+      logger,
+      onEvent: async (ev) => {
+        const o = ev.envelope.data as ScaleObservation | null;
+        if (ev.envelope.type !== SCALE_OBSERVED || !o || typeof o.kind !== 'string' || typeof o.name !== 'string' || typeof o.namespace !== 'string') return;
+        scales.set(scaleTargetKey(o.namespace, o.kind, o.name), o);
+      },
+    });
+    await scaleTail.caughtUp;
     await tail.caughtUp;
     const units = buildTopology(resources.values()).units;
     const replayMs = Math.max(opts.minReplayMs ?? 60_000, ...units.filter((u) => u.ok).map((u) => keepMsOf(u))) + staleMs + tickMs;
@@ -111,6 +129,7 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
     await feed.caughtUp;
   } catch (err) {
     await feed?.stop();
+    await scaleTail?.stop();
     await tail.stop();
     throw err;
   }
@@ -146,6 +165,8 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
   }
 
   async function apply(w: ReplicaWrite): Promise<void> {
+    // Another kind lives only in Kubernetes: the scale applier patches it from the decision.
+    if (w.ref) return;
     const key = `ModelInfer/${w.namespace}/${w.target}`;
     const mi = resources.get(key) as unknown as (ModelInfer & StoredResource) | undefined;
     if (!mi) return;
@@ -166,7 +187,8 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
     let mem = memory.get(key);
     if (unit.ok && (!mem || mem.version !== unit.version)) {
       // New binding, changed policy or a restart: rebuild the windows from the sample book.
-      const current = unit.plan.targets.reduce((a, t) => a + (ctx.topology.infers.get(`${unit.namespace}/${t.target}`)?.spec.replicas ?? 1), 0);
+      const cur = currentReplicas(unit, ctx.topology);
+      const current = 'byTarget' in cur ? Object.values(cur.byTarget).reduce((a, b) => a + b, 0) : unit.plan.targets.length;
       mem = { version: unit.version, state: rebuildState(unit, ctx, current, tickStart, tickMs) };
       memory.set(key, mem);
     }
@@ -192,7 +214,7 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
   let lastShadowed = '';
   async function tickOnce(): Promise<void> {
     const tickStart = Math.floor(now() / tickMs) * tickMs;
-    const topology = buildTopology(resources.values());
+    const topology = buildTopology(resources.values(), scales);
     const ctx: StepContext = { topology, book, staleMs };
     const okUnits = topology.units.filter((u) => u.ok);
     const keep = Math.max(opts.minReplayMs ?? 60_000, ...okUnits.map((u) => keepMsOf(u)));
@@ -238,6 +260,7 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
       if (timer) clearTimeout(timer);
       await running?.catch(() => undefined);
       await feed?.stop();
+      await scaleTail?.stop();
       await tail.stop();
     },
   };

@@ -5,6 +5,7 @@
 import { affordableReplicas, costOf, fitToBudget, type BudgetOutcome } from '../budget.js';
 import { splitByCost } from '../cost.js';
 import { decide } from '../decide.js';
+import { scaleTargetKey } from '@matrixinfer/events';
 import { ANY_METRIC_PREFIX } from '../metrics.js';
 import { emptyScalerState, type MetricInputs, type ScaleMode, type ScalerState, type ScalingBounds, type TargetSample } from '../types.js';
 import { aggregateAt, sumSamples, type SampleBook } from './book.js';
@@ -42,6 +43,8 @@ export interface AutoscalerDecisionData {
   replicas: Record<string, { current: number; desired: number }>;
   /** The binding's cost ceiling at this tick, when it has one. */
   budget?: BudgetOutcome;
+  /** Targets that are not ModelInfers, by name: the Kubernetes applier patches their scale subresource. */
+  targetRefs?: Record<string, { apiVersion: string; kind: string }>;
 }
 
 /** A ModelInfer replica change to apply. */
@@ -50,6 +53,8 @@ export interface ReplicaWrite {
   target: string;
   from: number;
   to: number;
+  /** Set for a target that is not a ModelInfer: the Kubernetes scale applier writes it, not the store. */
+  ref?: { apiVersion: string; kind: string };
 }
 
 export interface StepResult {
@@ -67,7 +72,8 @@ export interface StepContext {
 
 /** The unit's sample at `atMs` (summed over its members), or null when nothing recent is known. */
 export function unitSample(unit: Extract<ScaleUnit, { ok: true }>, ctx: StepContext, atMs: number): TargetSample | null {
-  const samples = unit.plan.targets.map((t) => aggregateAt(ctx.book, unit.namespace, t.target, ctx.topology.models.get(`${unit.namespace}/${t.target}`) ?? [], atMs, ctx.staleMs));
+  // Engine and gateway samples name ModelInfers; another kind's load comes from external metrics.
+  const samples = unit.plan.targets.map((t) => (t.ref ? null : aggregateAt(ctx.book, unit.namespace, t.target, ctx.topology.models.get(`${unit.namespace}/${t.target}`) ?? [], atMs, ctx.staleMs)));
   return samples.length === 1 ? samples[0] : sumSamples(atMs, samples);
 }
 
@@ -75,8 +81,17 @@ export function unitSample(unit: Extract<ScaleUnit, { ok: true }>, ctx: StepCont
 export function currentReplicas(unit: Extract<ScaleUnit, { ok: true }>, topology: Topology): { byTarget: Record<string, number> } | { missing: string } {
   const byTarget: Record<string, number> = {};
   for (const t of unit.plan.targets) {
+    if (t.ref) {
+      const seen = topology.scales.get(scaleTargetKey(unit.namespace, t.ref.kind, t.target));
+      if (seen?.specReplicas === undefined) {
+        const why = seen?.error ?? 'no scale observation: targets other than ModelInfer are scaled in Kubernetes mode (mi controller --kubernetes reads their scale subresource)';
+        return { missing: `${t.ref.kind} ${t.target} (${t.ref.apiVersion}) cannot be read in namespace ${unit.namespace}: ${why}` };
+      }
+      byTarget[t.target] = seen.specReplicas;
+      continue;
+    }
     const mi = topology.infers.get(`${unit.namespace}/${t.target}`);
-    if (!mi) return { missing: t.target };
+    if (!mi) return { missing: `ModelInfer ${t.target} not found in namespace ${unit.namespace}` };
     byTarget[t.target] = mi.spec.replicas ?? 1;
   }
   return { byTarget };
@@ -159,7 +174,7 @@ function reportedValues(policyMetrics: readonly { name: string }[], sample: Targ
 export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, tickStartMs: number): StepResult {
   if (!unit.ok) return { data: failed(unit, tickStartMs, 'invalid-binding', unit.error), writes: [], nextState: state };
   const cur = currentReplicas(unit, ctx.topology);
-  if ('missing' in cur) return { data: failed(unit, tickStartMs, 'target-missing', `ModelInfer ${cur.missing} not found in namespace ${unit.namespace}`), writes: [], nextState: state };
+  if ('missing' in cur) return { data: failed(unit, tickStartMs, 'target-missing', cur.missing), writes: [], nextState: state };
   const total = Object.values(cur.byTarget).reduce((a, b) => a + b, 0);
   const sample = unitSample(unit, ctx, tickStartMs);
   const observation = { currentReplicas: total, samples: sample ? [sample] : [] };
@@ -205,7 +220,7 @@ export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, 
     const from = cur.byTarget[t.target];
     const to = desiredBy[t.target] ?? from;
     replicas[t.target] = { current: from, desired: to };
-    if (to !== from) writes.push({ namespace: unit.namespace, target: t.target, from, to });
+    if (to !== from) writes.push({ namespace: unit.namespace, target: t.target, from, to, ...(t.ref ? { ref: t.ref } : {}) });
   }
   const data: AutoscalerDecisionData = {
     namespace: unit.namespace,
@@ -225,6 +240,8 @@ export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, 
   };
   if (unknown.length > 0) data.unknownMetrics = unknown;
   if (budget) data.budget = budget;
+  const refs = unit.plan.targets.filter((t) => t.ref);
+  if (refs.length > 0) data.targetRefs = Object.fromEntries(refs.map((t) => [t.target, { ...t.ref! }]));
   return { data, writes, nextState };
 }
 

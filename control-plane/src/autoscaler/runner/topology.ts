@@ -2,7 +2,7 @@
 // translated policy (or why it cannot be used), the ModelInfers it writes, and which client
 // model names feed each target's gateway load (ModelRoute -> ModelServer -> ModelInfer).
 // Pure: the runner rebuilds it from its resource map each tick.
-import { INSTANCE_LABELS, type StoredResource } from '@matrixinfer/events';
+import { INSTANCE_LABELS, type ScaleObservation, type StoredResource } from '@matrixinfer/events';
 import type { AutoscalingPolicy, AutoscalingPolicyBinding, Model, ModelInfer, ModelRoute, ModelServer } from '@matrixinfer/schemas';
 import { BACKEND_LABEL, MODEL_LABEL } from '../../controllers/model/expand.js';
 import { AutoscalerError } from '../errors.js';
@@ -28,6 +28,8 @@ export interface Topology {
   units: ScaleUnit[];
   /** `<ns>/<name>` -> ModelInfer (with resourceVersion). */
   infers: Map<string, ModelInfer>;
+  /** `<ns>/<Kind>/<name>` -> the last /scale read of a target that is not a ModelInfer (Kubernetes mode). */
+  scales: Map<string, ScaleObservation>;
   /** Unusable bindings whose name a usable unit decides for (logged, not published). */
   shadowed: Extract<ScaleUnit, { ok: false }>[];
   /** Client model names (with the target's share of their traffic) per `<ns>/<ModelInfer>`. */
@@ -79,8 +81,8 @@ function modelShares(routes: ModelRoute[], servers: Map<string, ModelServer>, in
   return out;
 }
 
-/** Builds the topology from the live desired resources. */
-export function buildTopology(resources: Iterable<StoredResource>): Topology {
+/** Builds the topology from the live desired resources and the scale observations of other targets. */
+export function buildTopology(resources: Iterable<StoredResource>, scales: Map<string, ScaleObservation> = new Map()): Topology {
   const infers = new Map<string, ModelInfer>();
   const servers = new Map<string, ModelServer>();
   const models = new Map<string, Model>();
@@ -137,5 +139,5 @@ export function buildTopology(resources: Iterable<StoredResource>): Topology {
   const usable = new Set(units.filter((u) => u.ok).map((u) => `${u.namespace}/${u.name}`));
   const kept = units.filter((u) => u.ok || !usable.has(`${u.namespace}/${u.name}`));
   const shadowed = units.filter((u): u is Extract<ScaleUnit, { ok: false }> => !u.ok && usable.has(`${u.namespace}/${u.name}`));
-  return { units: kept, shadowed, infers, models: modelShares(routes, servers, infers) };
+  return { units: kept, shadowed, infers, scales, models: modelShares(routes, servers, infers) };
 }
