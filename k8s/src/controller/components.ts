@@ -2,7 +2,8 @@
 // autoscaler, collector and endpoint controller as the embedded default, with the local
 // actuator replaced by the Kubernetes one, and the Kubernetes edges added: the ingest (CRDs →
 // MI_DESIRED), the mirror (derived children → Kubernetes), the status write-back (mi-status →
-// status subresources) and the scale applier (autoscaler decisions → the ModelInfer scale).
+// status subresources), the scale observer (bound Deployments' /scale → MI_OBSERVED) and the
+// scale applier (autoscaler decisions → ModelInfer replicas or another kind's scale subresource).
 // Only ingest and actuation differ from one machine.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { defaultComponents, type ComponentStarter } from '@matrixinfer/control-plane';
@@ -13,6 +14,7 @@ import { startFinalizer } from '../finalizer/runner.js';
 import { INGEST_SOURCE, startIngest } from '../ingest/runner.js';
 import { startMirror } from '../mirror/runner.js';
 import { startScaleApplier } from '../scale/applier.js';
+import { startScaleObserver } from '../scale/observer.js';
 import { startStatusWriter } from '../status/runner.js';
 import { startEventRecorder } from '../events/recorder.js';
 
@@ -49,6 +51,8 @@ export function kubernetesComponents(o: KubernetesComponentsOptions): ComponentS
         return s;
       },
     },
+    // The current count of bound Deployments, StatefulSets, ... for the autoscaler.
+    { name: 'scale-observer', start: (c) => startScaleObserver({ nc: c.nc, kubeConfig: o.kubeConfig, logger: c.logger, namespace: o.namespace }) },
     // Children derived in the log appear in Kubernetes before the actuator needs their uid.
     { name: 'mirror', start: (c) => startMirror({ nc: c.nc, kubeConfig: o.kubeConfig, logger: c.logger, namespace: o.namespace }) },
     // Decisions a person should see, as Kubernetes Events on their objects (`kubectl describe`).

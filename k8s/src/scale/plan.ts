@@ -1,5 +1,5 @@
-// Pure core of the scale applier: which ModelInfer replica counts an autoscaler decision asks
-// the API server for. On Kubernetes the object is the source of truth, so the autoscaler's
+// Pure core of the scale applier: which replica counts an autoscaler decision asks the API
+// server for (ModelInfers, and other kinds through their scale subresource). On Kubernetes the object is the source of truth, so the autoscaler's
 // decision is applied there (spec.replicas only) and comes back through ingest like any edit.
 import type { AutoscalerDecisionData } from '@matrixinfer/control-plane';
 
@@ -12,6 +12,8 @@ export interface ReplicaApply {
   name: string;
   replicas: number;
   reason: string;
+  /** Set for a workload that is not a ModelInfer: written through its scale subresource. */
+  ref?: { apiVersion: string; kind: string };
 }
 
 /**
@@ -26,7 +28,10 @@ export function replicaApplies(data: AutoscalerDecisionData, decidedAtMs: number
   for (const name of Object.keys(data.replicas ?? {}).sort()) {
     const r = data.replicas[name];
     if (!Number.isInteger(r?.desired) || r.desired < 0 || r.desired === r.current) continue;
-    out.push({ namespace: data.namespace, name, replicas: r.desired, reason: data.reason });
+    const ref = data.targetRefs?.[name];
+    const a: ReplicaApply = { namespace: data.namespace, name, replicas: r.desired, reason: data.reason };
+    if (ref && typeof ref.kind === 'string' && typeof ref.apiVersion === 'string') a.ref = { apiVersion: ref.apiVersion, kind: ref.kind };
+    out.push(a);
   }
   return out;
 }
