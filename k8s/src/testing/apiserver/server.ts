@@ -27,6 +27,8 @@ import type { KObject } from './types.js';
 /** What the admission factory may read: the webhook configurations currently stored. */
 export interface AdmissionContext {
   webhookConfigurations(kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration'): KObject[];
+  /** Labels of a stored namespace (for webhooks' namespaceSelector), undefined when it does not exist. */
+  namespaceLabels(name: string): Record<string, string> | undefined;
 }
 
 /** Options of startTestApiServer. */
@@ -106,6 +108,10 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
   let ipSeq = 0;
   const ctx: AdmissionContext = {
     webhookConfigurations: (kind) => store.list(resourceKey({ group: 'admissionregistration.k8s.io', plural: kind === 'ValidatingWebhookConfiguration' ? 'validatingwebhookconfigurations' : 'mutatingwebhookconfigurations' })).map((o) => ({ ...o, apiVersion: 'admissionregistration.k8s.io/v1', kind })),
+    namespaceLabels: (name) => {
+      const ns = store.get(resourceKey({ group: '', plural: 'namespaces' }), '', name);
+      return ns ? ((ns.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {}) : undefined;
+    },
   };
   // The core and the controllers need each other: the core pokes them after every change.
   const ref: { controllers?: InServerControllers } = {};

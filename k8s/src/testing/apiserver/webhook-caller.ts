@@ -3,13 +3,21 @@
 // (operations, apiGroups, apiVersions, resources incl. subresources, scope) get an
 // AdmissionReview v1 over HTTPS, trusting only the configuration's caBundle, within its
 // timeoutSeconds; a call that fails obeys failurePolicy (Fail denies, Ignore skips). Mutating
-// answers are JSON Patches applied in order; warnings are collected. Not modelled: namespace
-// and object selectors, matchConditions, reinvocation, service references (tests use url).
+// answers are JSON Patches applied in order; warnings are collected. namespaceSelector and
+// objectSelector are applied as kube-apiserver applies them (see selectorsAdmit). Not
+// modelled: matchConditions, reinvocation, service references (tests use url).
 import { request } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import jsonpatch from 'fast-json-patch';
 import type { AdmissionAttributes, AdmissionCaller, AdmissionOutcome } from './admission-types.js';
+import { formatLabelSelector, matchLabels, parseLabelSelector } from './selectors.js';
 import type { AdmissionContext } from './server.js';
+
+/** A metav1.LabelSelector; absent or empty selects everything. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
 
 interface Rule {
   operations?: string[];
@@ -25,6 +33,8 @@ interface Webhook {
   rules?: Rule[];
   failurePolicy?: 'Fail' | 'Ignore';
   timeoutSeconds?: number;
+  namespaceSelector?: LabelSelector;
+  objectSelector?: LabelSelector;
 }
 
 const has = (list: string[] | undefined, v: string) => (list ?? []).some((x) => x === '*' || x === v);
@@ -43,6 +53,33 @@ export function ruleMatches(rule: Rule, a: Pick<AdmissionAttributes, 'operation'
   if (!resourceOk) return false;
   const scope = rule.scope ?? '*';
   return scope === '*' || (scope === 'Namespaced' ? a.namespace !== '' : a.namespace === '');
+}
+
+/** True when `labels` satisfy `sel` (an unparsable selector selects nothing, as a rejected configuration would). */
+export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!sel) return true;
+  const parsed = parseLabelSelector(formatLabelSelector(sel));
+  return parsed.ok && matchLabels(parsed.value, labels);
+}
+
+type Labelled = { metadata?: { labels?: Record<string, string> } } | null | undefined;
+
+/**
+ * Whether a webhook's selectors let a request through, as kube-apiserver decides: the object
+ * selector is matched against the new object's labels or the old one's (either suffices, so a
+ * delete or a label change is still seen); the namespace selector against the labels of the
+ * request's namespace, of the object itself when it is a Namespace, and not at all for other
+ * cluster-scoped objects.
+ */
+export function selectorsAdmit(w: { namespaceSelector?: LabelSelector; objectSelector?: LabelSelector }, a: Pick<AdmissionAttributes, 'namespace' | 'resource'> & { object?: unknown; oldObject?: unknown }, namespaceLabels: (name: string) => Record<string, string> | undefined): boolean {
+  const labelsOf = (o: unknown) => (o as Labelled)?.metadata?.labels ?? {};
+  // An absent object (the old one on CREATE, the new one on DELETE) matches nothing.
+  const objectMatches = (o: unknown) => o !== undefined && o !== null && selectorMatches(w.objectSelector, labelsOf(o));
+  if (w.objectSelector && !objectMatches(a.object) && !objectMatches(a.oldObject)) return false;
+  if (!w.namespaceSelector) return true;
+  if (a.resource.group === '' && a.resource.resource === 'namespaces') return selectorMatches(w.namespaceSelector, labelsOf(a.object ?? a.oldObject));
+  if (a.namespace === '') return true;
+  return selectorMatches(w.namespaceSelector, namespaceLabels(a.namespace) ?? {});
 }
 
 function post(url: string, ca: string | undefined, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
@@ -68,6 +105,7 @@ export function webhookAdmission(ctx: AdmissionContext): AdmissionCaller {
     for (const cfg of ctx.webhookConfigurations(kind)) {
       for (const w of ((cfg as { webhooks?: Webhook[] }).webhooks ?? [])) {
         if (!(w.rules ?? []).some((r) => ruleMatches(r, a))) continue;
+        if (!selectorsAdmit(w, { ...a, object }, (n) => ctx.namespaceLabels(n))) continue;
         const uid = randomUUID();
         const review = {
           apiVersion: 'admission.k8s.io/v1',
