@@ -5,7 +5,7 @@ import type { EngineSample, ExternalQueryResult, ExternalSample, GatewaySample, 
 import { emptyScalerState, type ScalerState } from '../types.js';
 import { addSample, createSampleBook, externalAt, type SampleBook } from './book.js';
 import { decodeSample } from './decode.js';
-import { rebuildState, stepUnit, type StepContext } from './step.js';
+import { decisionSignature, rebuildState, stepUnit, type StepContext } from './step.js';
 import { buildTopology, type ScaleUnit } from './topology.js';
 
 const Q = 'sum(rate(http_requests_total[1m]))';
@@ -184,6 +184,16 @@ describe('autoscaler runner: external (PromQL) samples', () => {
       expect(r.data).to.include({ valid: true, currentReplicas: 0, desiredReplicas: 1 });
       expect(r.data.reason).to.match(/^scale from zero: 4 request\(s\) held by gateways.*; query:rps .* unavailable: down/);
       expect(r.writes).to.have.length(1);
+    });
+
+    it('a hold whose cause changes has another signature (published at once, not at the next heartbeat)', () => {
+      const u = setup({ replicas: 2 });
+      const stale = stepUnit(u.unit, u.ctx, emptyScalerState(), 10_000).data;
+      addExt(u.book, ext('b', 12_000, [err('MI_ERR_EXTERNAL_NOT_CONFIGURED', 'no URL')]));
+      const notConfigured = stepUnit(u.unit, u.ctx, emptyScalerState(), 12_000).data;
+      expect(stale.externalProblems?.[0].code).to.equal('MI_ERR_EXTERNAL_NO_SAMPLE');
+      expect(decisionSignature(notConfigured)).not.to.equal(decisionSignature(stale));
+      expect(decisionSignature(stepUnit(u.unit, u.ctx, emptyScalerState(), 14_000).data)).to.equal(decisionSignature(notConfigured));
     });
 
     it('rebuilding after a restart skips the ticks that held, as the live loop did', () => {

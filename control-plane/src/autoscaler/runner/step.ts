@@ -247,5 +247,7 @@ function describeProblems(problems: readonly ExternalProblem[]): string {
 /** What must differ for a repeated decision to be published again (besides desired != current). */
 export function decisionSignature(d: AutoscalerDecisionData): string {
   const head = d.reason.split(':')[0];
-  return [d.valid, d.mode ?? '-', d.currentReplicas, d.desiredReplicas, d.invalidReason ?? '-', head].join('|');
+  // A hold whose cause changes (no sample yet -> Prometheus down) is published again at once.
+  const external = (d.externalProblems ?? []).map((p) => `${p.metric}=${p.code}`).join(',');
+  return [d.valid, d.mode ?? '-', d.currentReplicas, d.desiredReplicas, d.invalidReason ?? '-', head, external].join('|');
 }
