@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Makes a fresh checkout runnable: installs npm packages from the lock file when they are
 // missing or older than the lock, and nats-server via apt when it is missing (root only).
+// With --tests (what `npm test` passes) also prometheus, for the Prometheus e2e test (which
+// skips, saying so, when it is missing and cannot be installed).
 // Uses only Node built-ins because it runs before node_modules exists.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -31,11 +33,33 @@ function ensureNatsServer() {
     process.exit(1);
   }
   say('nats-server is missing: installing it with apt-get…');
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'nats-server'], {
+  aptInstall('nats-server');
+}
+
+let aptUpdated = false;
+function aptInstall(pkg) {
+  if (!aptUpdated) execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  aptUpdated = true;
+  execFileSync('apt-get', ['install', '-y', '-qq', pkg], {
     stdio: 'inherit',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
+}
+
+// Only the Prometheus e2e test needs it: a missing one is a warning, never a failed set-up.
+function ensurePrometheus() {
+  if (has('prometheus')) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !has('apt-get')) {
+    say('prometheus is missing (the Prometheus e2e test will be skipped). Install it: `sudo apt-get install prometheus`.');
+    return;
+  }
+  say('prometheus is missing: installing it with apt-get (for the Prometheus e2e test)…');
+  try {
+    aptInstall('prometheus');
+  } catch (err) {
+    say(`could not install prometheus (${err.message}); the Prometheus e2e test will be skipped.`);
+  }
 }
 
 const [major] = process.versions.node.split('.').map(Number);
@@ -44,4 +68,5 @@ if (major < 20) {
   process.exit(1);
 }
 ensureNatsServer();
+if (process.argv.includes('--tests')) ensurePrometheus();
 ensureNpmPackages();

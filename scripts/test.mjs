@@ -16,7 +16,7 @@ function run(label, cmd, args) {
 }
 
 rmSync(stats, { force: true });
-let ok = run('set-up', 'node', ['scripts/setup.mjs']);
+let ok = run('set-up', 'node', ['scripts/setup.mjs', '--tests']);
 if (!ok) process.exit(1);
 ok = run('lint (eslint)', 'npx', ['eslint', '.']) && ok;
 ok = run('types (tsc --noEmit)', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) && ok;

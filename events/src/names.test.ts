@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { decisionSubject, desiredSubject, isSubjectToken, metricsSubject, observedSubject, parseSubject, statusKey } from './names.js';
+import { decisionSubject, desiredSubject, externalMetricsSubject, isSubjectToken, metricsSubject, observedSubject, parseSubject, statusKey } from './names.js';
 import { decodeRouteEntry, encodeRouteEntry, stableStringify, type RouteEntry } from './routes.js';
 import { GATEWAY_SAMPLE, decodeSample, encodeSample } from './samples.js';
 
@@ -9,6 +9,7 @@ describe('names (subjects are public interface)', () => {
     { name: 'observed with instance', subject: observedSubject('ModelInfer', 'ns', 'mi', 'mi-0-prefill-0-0'), parsed: { stream: 'observed', category: 'modelinfer', namespace: 'ns', name: 'mi', instance: 'mi-0-prefill-0-0' } },
     { name: 'decisions', subject: decisionSubject('autoscaler', 'ns', 'b'), parsed: { stream: 'decisions', category: 'autoscaler', namespace: 'ns', name: 'b' } },
     { name: 'metrics', subject: metricsSubject('engine', 'ns', 'ep-1'), parsed: { stream: 'metrics', category: 'engine', namespace: 'ns', name: 'ep-1' } },
+    { name: 'external metrics', subject: externalMetricsSubject('ns', 'b-1'), parsed: { stream: 'metrics', category: 'external', namespace: 'ns', name: 'b-1' } },
   ];
   for (const tc of cases) {
     it(`builds and parses ${tc.name} subjects`, () => {
@@ -19,6 +20,7 @@ describe('names (subjects are public interface)', () => {
   it('builds the documented subject shapes', () => {
     expect(desiredSubject('Model', 'default', 'llama')).to.equal('mi.desired.model.default.llama');
     expect(statusKey('ModelRoute', 'ns', 'r')).to.equal('modelroute.ns.r');
+    expect(externalMetricsSubject('default', 'llama-b0')).to.equal('mi.metrics.external.default.llama-b0');
   });
 
   for (const bad of ['a.b', 'a*', '>', 'has space', '']) {

@@ -59,6 +59,11 @@ export function metricsSubject(source: string, namespace: string, name: string):
   return `${SUBJECT_ROOT}.metrics.${token(source, 'source')}.${token(namespace, 'namespace')}.${token(name, 'name')}`;
 }
 
+/** `mi.metrics.external.<namespace>.<binding>`: the external (PromQL) metric values of one AutoscalingPolicyBinding. */
+export function externalMetricsSubject(namespace: string, binding: string): string {
+  return metricsSubject('external', namespace, binding);
+}
+
 /** Key of a resource's entry in the `mi-status` bucket: `<kind>.<namespace>.<name>`. */
 export function statusKey(kind: string, namespace: string, name: string): string {
   return `${kind.toLowerCase()}.${token(namespace, 'namespace')}.${token(name, 'name')}`;

@@ -50,16 +50,41 @@ export interface GatewaySample {
   held?: number;
 }
 
+/** Why one external query gave no value: a stable code (MI_ERR_EXTERNAL_*) and a message in words. */
+export interface ExternalQueryError {
+  code: string;
+  message: string;
+}
+
+/** One PromQL query of a policy, evaluated at the sample's time: its value (the target's total) or why there is none. */
+export type ExternalQueryResult =
+  | { metricName: string; query: string; value: number }
+  | { metricName: string; query: string; error: ExternalQueryError };
+
+/**
+ * The external metrics of one AutoscalingPolicyBinding at `timeMs` (subject
+ * `mi.metrics.external.<namespace>.<binding>`, published by the control plane's external-metrics
+ * poller): one result per policy metric that has a `query`.
+ */
+export interface ExternalSample {
+  binding: string;
+  policy: string;
+  timeMs: number;
+  results: ExternalQueryResult[];
+}
+
 /** Envelope type of an engine sample on `mi.metrics.engine.…`. */
 export const ENGINE_SAMPLE = 'metrics.engine.sample';
 /** Envelope type of a gateway sample on `mi.metrics.gateway.…`. */
 export const GATEWAY_SAMPLE = 'metrics.gateway.sample';
+/** Envelope type of an external-metrics sample on `mi.metrics.external.…`. */
+export const EXTERNAL_SAMPLE = 'metrics.external.sample';
 
 /**
  * Serializes a sample inside the standard event envelope (architecture: every payload has one).
  * Samples are high-volume and never deduplicated, so the id is the subject plus the sample time.
  */
-export function encodeSample(type: typeof ENGINE_SAMPLE | typeof GATEWAY_SAMPLE, source: string, subject: string, sample: EngineSample | GatewaySample): string {
+export function encodeSample(type: typeof ENGINE_SAMPLE | typeof GATEWAY_SAMPLE | typeof EXTERNAL_SAMPLE, source: string, subject: string, sample: EngineSample | GatewaySample | ExternalSample): string {
   return JSON.stringify({ id: `${subject}@${sample.timeMs}`, type, time: new Date(sample.timeMs).toISOString(), source, subject, data: sample });
 }
 

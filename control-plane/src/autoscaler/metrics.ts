@@ -8,6 +8,9 @@ export type MetricSource = 'engine' | 'gateway' | 'any';
 /** Prefix of an any-metric's key in TargetSample.values (keeps engine family names apart from canonical names). */
 export const ANY_METRIC_PREFIX = 'custom:';
 
+/** Prefix of an external (PromQL) metric's key in TargetSample.values: `query:<metricName>`. */
+export const QUERY_METRIC_PREFIX = 'query:';
+
 export interface MetricInfo {
   /** Canonical name: the key in TargetSample.values. */
   name: string;

@@ -104,6 +104,13 @@ describe('autoscaler policy translation', () => {
     { name: 'bad period', p: policy({ behavior: { scaleDown: { period: '10 seconds' } } }), path: 'spec.behavior.scaleDown.period', message: /not a duration/ },
     { name: 'frozen rate', p: policy({ behavior: { scaleDown: { instances: 0, percent: 0 } } }), path: 'spec.behavior.scaleDown', message: /could never change/ },
     { name: 'panic threshold 100', p: policy({ behavior: { scaleUp: { panicPolicy: { panicThresholdPercent: 100 } } } }), path: 'spec.behavior.scaleUp.panicPolicy.panicThresholdPercent', message: /above 100/ },
+    { name: 'blank query', p: policy({ metrics: [{ metricName: 'q', query: '  ', targetValue: 1 }] }), path: 'spec.metrics[0].query', message: /PromQL expression, not blank/ },
+    {
+      name: 'two queries with one label',
+      p: policy({ metrics: [{ metricName: 'depth', query: 'sum(a)', targetValue: 1 }, { metricName: 'depth', query: 'sum(b)', targetValue: 1 }] }),
+      path: 'spec.metrics[1].metricName',
+      message: /same metric \(query:depth\)/,
+    },
   ];
   for (const tc of errorCases) {
     it(`rejects ${tc.name} with its path`, () => {
@@ -128,6 +135,15 @@ describe('autoscaler policy translation', () => {
     expect(names('vllm:e2e_request_latency_seconds@p90')).to.deep.equal(['custom:vllm:e2e_request_latency_seconds@p90']);
     // Known engine names still map to the normalized fields (vLLM and SGLang alike).
     expect(names('vllm:num_requests_waiting')).to.deep.equal(['waiting']);
+  });
+
+  it('a metric with a query is external: keyed query:<metricName> (any label, even a canonical name), the query kept', () => {
+    const p = toScalingPolicy(policy({ metrics: [{ metricName: 'waiting', targetValue: 5 }, { metricName: 'waiting', query: ' sum(rate(x_total[1m])) ', targetValue: '500m' }, { metricName: 'queue depth', query: 'scalar(q)', targetValue: 2 }] }));
+    expect(p.metrics).to.deep.equal([
+      { name: 'waiting', target: 5 },
+      { name: 'query:waiting', target: 0.5, query: 'sum(rate(x_total[1m]))' },
+      { name: 'query:queue depth', target: 2, query: 'scalar(q)' },
+    ]);
   });
 });
 

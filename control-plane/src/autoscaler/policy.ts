@@ -6,8 +6,8 @@ import { isQuantity, parseDurationMs, parseQuantity, type AutoscalingPolicy, typ
 import type { CostParam } from './cost.js';
 import { affordableReplicas, minimumCost } from './budget.js';
 import { InvalidScalingPolicyError } from './errors.js';
-import { resolveMetric } from './metrics.js';
-import type { RateRule, ScalingBounds, ScalingPolicy } from './types.js';
+import { QUERY_METRIC_PREFIX, resolveMetric } from './metrics.js';
+import type { MetricTarget, RateRule, ScalingBounds, ScalingPolicy } from './types.js';
 
 /** Annotations for the knobs the resources have no field for (Knative names them the same way). */
 export const ANNOTATIONS = {
@@ -76,12 +76,18 @@ function annotation(r: { metadata: { annotations?: Record<string, string> } }, k
 function translate(policy: AutoscalingPolicy): { policy: ScalingPolicy; issues: Issue[] } {
   const issues: Issue[] = [];
   const spec = policy.spec;
-  const metrics = (spec.metrics ?? []).map((m, i) => {
-    const r = resolveMetric(m.metricName);
-    if ('error' in r) issues.push({ path: `spec.metrics[${i}].metricName`, message: r.error });
+  const metrics = (spec.metrics ?? []).map((m, i): MetricTarget => {
     // targetValue is a Kubernetes quantity (10, "5", "500m"); the autoscaler computes with its number.
     const target = isQuantity(m.targetValue) ? parseQuantity(m.targetValue) : Number.NaN;
     if (!(target > 0)) issues.push({ path: `spec.metrics[${i}].targetValue`, message: 'must be a quantity greater than 0' });
+    if (m.query !== undefined) {
+      // External metric: metricName is only the label of the query's result.
+      if (m.query.trim() === '') issues.push({ path: `spec.metrics[${i}].query`, message: 'must be a PromQL expression, not blank' });
+      if (m.metricName.trim() === '') issues.push({ path: `spec.metrics[${i}].metricName`, message: 'must not be blank (it labels the query result)' });
+      return { name: `${QUERY_METRIC_PREFIX}${m.metricName.trim()}`, target, query: m.query.trim() };
+    }
+    const r = resolveMetric(m.metricName);
+    if ('error' in r) issues.push({ path: `spec.metrics[${i}].metricName`, message: r.error });
     return { name: 'metric' in r ? r.metric.name : m.metricName, target };
   });
   if (metrics.length === 0) issues.push({ path: 'spec.metrics', message: 'at least one metric is needed' });

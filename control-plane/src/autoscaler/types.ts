@@ -4,8 +4,11 @@
 
 /** One metric the policy scales on: the target is per ready replica (like HPA AverageValue). */
 export interface MetricTarget {
+  /** Key in TargetSample.values (`query:<metricName>` for an external metric). */
   name: string;
   target: number;
+  /** External metric: the PromQL query whose result is the target's total (see ../external). */
+  query?: string;
 }
 
 /** Rate limit of one direction: at most max(instances, percent% of current) per period. */

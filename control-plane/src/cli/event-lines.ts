@@ -26,6 +26,13 @@ export function summarize(env: Envelope): string {
   } else if (env.type === 'metrics.gateway') {
     // A bare gateway sample (GatewaySample): one gateway's load for one model.
     s = `${String(d.gateway)} ${String(d.model)} in flight ${String(d.inFlight)}, ${Number(d.requestsPerSecond).toFixed(1)} req/s`;
+  } else if (env.type === 'metrics.external.sample' && Array.isArray(d.results)) {
+    // An ExternalSample: each PromQL query of a binding's policy, its value or its error code.
+    const results = (d.results as Record<string, unknown>[]).map((r) => {
+      const e = r.error as { code?: unknown } | undefined;
+      return `${String(r.metricName)} ${e ? `error ${String(e.code)}` : `= ${String(r.value)}`}`;
+    });
+    s = `${String(d.binding)}: ${results.join(', ')}`;
   } else if (typeof d.phase === 'string') {
     // Observation: phase of an instance, where it listens, why.
     s = [str(d.instance), d.phase, str(d.address), str(d.reason)].filter(Boolean).join(' ');

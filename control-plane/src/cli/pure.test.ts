@@ -46,6 +46,8 @@ describe('cli pure helpers', () => {
     expect(summarize(applied)).to.equal('Model/llama generation 3');
     const obs = makeEvent('workload.instance.observed', 't', 's', { instance: 'i-0', phase: 'failed', reason: 'exited with code 1' });
     expect(summarize(obs)).to.equal('i-0 failed exited with code 1');
+    const ext = makeEvent('metrics.external.sample', 't', 's', { binding: 'llama-sim', timeMs: 1, results: [{ metricName: 'rps', query: 'sum(x)', value: 3.5 }, { metricName: 'depth', query: 'q', error: { code: 'MI_ERR_EXTERNAL_UNREACHABLE', message: 'down' } }] });
+    expect(summarize(ext)).to.equal('llama-sim: rps = 3.5, depth error MI_ERR_EXTERNAL_UNREACHABLE');
     const long = makeEvent('x', 't', 's', { reason: 'y'.repeat(500) });
     expect(summarize(long)).to.have.length(160);
   });

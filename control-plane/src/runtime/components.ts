@@ -8,6 +8,7 @@ import { startAutoscaler } from '../autoscaler/runner/index.js';
 import { startCollector } from '../collector/collector.js';
 import { startControllers } from '../controllers/index.js';
 import { startEndpointController } from '../controllers/endpoints/runner.js';
+import { startExternalMetrics } from '../external/runner.js';
 import { startProjector } from '../projector/index.js';
 
 /** What a running part offers the composition: a way to stop it. */
@@ -27,13 +28,21 @@ export interface ComponentStarter {
   start(ctx: ComponentContext): Promise<RunningComponent>;
 }
 
-/** The embedded default: controllers, projector, autoscaler, local actuator, collector, endpoint controller. */
-export function defaultComponents(): ComponentStarter[] {
+/** Settings of the default parts. */
+export interface DefaultComponentsOptions {
+  /** Prometheus base URL for policy metrics with a PromQL `query` (`--prometheus-url`, env MI_PROMETHEUS_URL); absent: such policies hold, saying it is not configured. */
+  prometheusUrl?: string;
+}
+
+/** The embedded default: controllers, projector, autoscaler, external metrics, local actuator, collector, endpoint controller. */
+export function defaultComponents(opts: DefaultComponentsOptions = {}): ComponentStarter[] {
   return [
     // Streams and buckets are ensured once by startControlPlane before any part starts.
     { name: 'controllers', start: (c) => startControllers({ nc: c.nc, logger: c.logger, ensure: false }) },
     { name: 'projector', start: (c) => startProjector({ nc: c.nc, logger: c.logger, ensure: false }) },
     { name: 'autoscaler', start: (c) => startAutoscaler({ nc: c.nc, logger: c.logger, ensure: false }) },
+    // PromQL queries of policies -> mi.metrics.external.<ns>.<binding>, read by the autoscaler.
+    { name: 'external-metrics', start: (c) => startExternalMetrics({ nc: c.nc, logger: c.logger, prometheusUrl: opts.prometheusUrl }) },
     // Signals are handled by `mi up`, which stops everything in order.
     // env valueFrom/envFrom read the Secrets and ConfigMaps `mi apply` stored (bucket mi-secrets).
     { name: 'actuator', start: async (c) => startLocalActuator({ nc: c.nc, dataDir: c.dataDir, logger: c.logger, handleSignals: false, envSources: await openCoreObjectStore(c.nc, { ensure: true }) }) },

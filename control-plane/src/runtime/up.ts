@@ -8,7 +8,7 @@ import { BUCKETS, openKv } from '@matrixinfer/events';
 import { validateManifests } from '../api/service.js';
 import type { Model } from '../controllers/types.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
-import type { ComponentStarter } from './components.js';
+import { defaultComponents, type ComponentStarter } from './components.js';
 import type { ManagedChild } from './child.js';
 import { findGatewayBin, startGateways, type GatewayChild } from './gateways.js';
 import { lockDataDir } from './lock.js';
@@ -33,6 +33,8 @@ export interface UpOptions {
   schedulerConfig?: string;
   /** Parts of the control plane (tests pass a subset); default all. */
   components?: ComponentStarter[];
+  /** Prometheus base URL for policy metrics with a PromQL query (used by the default parts). */
+  prometheusUrl?: string;
 }
 
 /** Where a person reads what `mi up` is doing. */
@@ -107,8 +109,9 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
     } else {
       io.out(`nats-server     ${natsUrl} (given; not started by mi up)`);
     }
-    cp = await startControlPlane({ natsUrl, dataDir, apiPort: opts.apiPort, logger, components: opts.components });
+    cp = await startControlPlane({ natsUrl, dataDir, apiPort: opts.apiPort, logger, components: opts.components ?? defaultComponents({ prometheusUrl: opts.prometheusUrl }) });
     io.out(`control plane   ${cp.api.url} (API /apis/v1, /healthz, /metrics; ${cp.components.join(', ')})`);
+    if (opts.prometheusUrl !== undefined) io.out(`prometheus      ${opts.prometheusUrl} (PromQL queries of AutoscalingPolicies)`);
     if (opts.schedulerConfig !== undefined) {
       // Gateways validate it (the control plane does not import the data plane) and report the
       // outcome under scheduler.status.<gateway>; a bad value leaves them on their start-up config.

@@ -28,11 +28,13 @@ export interface KubernetesComponentsOptions {
   actuatorRetryMs?: number;
   /** How often objects being deleted are checked for leftovers (default 1 s). */
   finalizerCheckMs?: number;
+  /** Prometheus base URL for AutoscalingPolicy metrics with a PromQL query (default none). */
+  prometheusUrl?: string;
 }
 
 /** The parts of `mi controller --kubernetes`, in start order. */
 export function kubernetesComponents(o: KubernetesComponentsOptions): ComponentStarter[] {
-  const shared = defaultComponents().filter((c) => c.name !== 'actuator');
+  const shared = defaultComponents({ prometheusUrl: o.prometheusUrl }).filter((c) => c.name !== 'actuator');
   return [
     ...shared,
     {

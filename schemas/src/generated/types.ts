@@ -212,9 +212,13 @@ export interface AutoscalingPolicySpec {
 }
 export interface AutoscalingMetric {
   /**
-   * Engine metric, e.g. vllm:num_requests_waiting.
+   * Engine metric, e.g. vllm:num_requests_waiting; with query, only the label of the query's result.
    */
   metricName: string;
+  /**
+   * PromQL instant query; its result (a scalar, or the sum of an instant vector) is the total over the target, so replicas = ceil(total / targetValue).
+   */
+  query?: string;
   targetValue: Quantity;
 }
 export interface AutoscalingBehavior {

@@ -21,7 +21,26 @@ describe('AutoscalingPolicy schema', () => {
     { name: 'period not a duration', set: { 'spec.behavior.scaleUp.stablePolicy.period': '15' }, path: 'spec.behavior.scaleUp.stablePolicy.period', message: 'must be a duration' },
     { name: 'duplicate metric', set: { 'spec.metrics[1].metricName': 'vllm:num_requests_waiting' }, path: 'spec.metrics[1].metricName', message: 'duplicate metricName' },
     { name: 'panic policy on scale down', set: { 'spec.behavior.scaleDown.panicPolicy': {} }, path: 'spec.behavior.scaleDown.panicPolicy', message: 'is not a known field' },
+    { name: 'empty query', set: { 'spec.metrics[0].query': '' }, path: 'spec.metrics[0].query', message: 'must not be empty' },
+    { name: 'blank query', set: { 'spec.metrics[0].query': '   ' }, path: 'spec.metrics[0].query', message: 'must be a PromQL expression, not blank' },
+    { name: 'query not a string', set: { 'spec.metrics[0].query': 5 }, path: 'spec.metrics[0].query', message: 'must be a string' },
+    { name: 'query without metricName', set: { 'spec.metrics[0]': { query: 'sum(up)', targetValue: 1 } }, path: 'spec.metrics[0].metricName', message: 'is required' },
   ]);
+
+  describe('external metric (query)', () => {
+    it('accepts a PromQL query next to engine metrics; metricName is only its label', () => {
+      const doc = base();
+      const metrics = getAt(doc, 'spec.metrics') as Record<string, unknown>[];
+      metrics.push({ metricName: 'queue depth (prom)', query: 'sum(rate(http_requests_total{job="api"}[1m]))', targetValue: '500m' });
+      const r = expectValid(doc);
+      expect(getAt(r, `spec.metrics[${metrics.length - 1}].query`)).to.equal('sum(rate(http_requests_total{job="api"}[1m]))');
+    });
+
+    it('leaves query out when not given (every existing policy stays as it was)', () => {
+      const r = expectValid(base());
+      for (const m of getAt(r, 'spec.metrics') as Record<string, unknown>[]) expect(m).not.to.have.property('query');
+    });
+  });
 });
 
 describe('AutoscalingPolicyBinding schema', () => {

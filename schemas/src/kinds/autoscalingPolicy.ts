@@ -24,7 +24,14 @@ export const autoscalingPolicyKind: KindSchema = {
       required: ['metricName', 'targetValue'],
       additionalProperties: false,
       properties: {
-        metricName: { type: 'string', minLength: 1, description: 'Engine metric, e.g. vllm:num_requests_waiting.' },
+        metricName: { type: 'string', minLength: 1, description: 'Engine metric, e.g. vllm:num_requests_waiting; with query, only the label of the query\'s result.' },
+        // External metric: a PromQL expression evaluated by the Prometheus the control plane is
+        // pointed at (--prometheus-url). Its result is the target's total, like any other metric.
+        query: {
+          type: 'string',
+          minLength: 1,
+          description: 'PromQL instant query; its result (a scalar, or the sum of an instant vector) is the total over the target, so replicas = ceil(total / targetValue).',
+        },
         // A Kubernetes quantity as MatrixInfer has it (10, "5", "500m"); must be above 0 (rules).
         targetValue: { $ref: '#/definitions/Quantity', description: 'Desired average per replica: a quantity such as 10, "5" or "500m".' },
       },

@@ -14,11 +14,13 @@ export function policySpecRules(spec: unknown, path: string): ValidationIssue[] 
     if (isQuantity(v) && !(parseQuantity(v) > 0)) {
       out.push({ path: childPath(path, 'metrics', i, 'targetValue'), message: `must be greater than 0 (got ${JSON.stringify(v)})` });
     }
+    const q = obj(m)?.query;
+    if (typeof q === 'string' && q.trim() === '') out.push({ path: childPath(path, 'metrics', i, 'query'), message: 'must be a PromQL expression, not blank' });
   });
   return out;
 }
 
-/** AutoscalingPolicy rules: each metric named once, targets above 0. */
+/** AutoscalingPolicy rules: each metric named once, targets above 0, queries not blank. */
 export function autoscalingPolicyRules(doc: { spec?: unknown }): ValidationIssue[] {
   return policySpecRules(doc.spec, 'spec');
 }

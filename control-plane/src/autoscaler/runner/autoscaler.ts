@@ -271,6 +271,7 @@ const CONDITION_REASONS: Record<string, string> = {
   'no-metrics': 'NoMetrics',
   'invalid-binding': 'InvalidBinding',
   'target-missing': 'TargetMissing',
+  'external-metric-unavailable': 'ExternalMetricUnavailable',
 };
 
 /** AutoscalingPolicyBinding status (schema fields) from a decision. */

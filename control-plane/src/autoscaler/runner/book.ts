@@ -3,10 +3,12 @@
 // TargetSample per target and tick that decide() consumes: at a time T, the newest sample of
 // each endpoint (gateway) not older than the staleness bound, summed. Because it is a function
 // of the book and T only, a restarted autoscaler rebuilds the same per-tick samples from the
-// replayed stream. Pure data structure; no I/O.
-import type { EngineSample, GatewaySample } from '@matrixinfer/events';
-import { ANY_METRIC_PREFIX } from '../metrics.js';
-import type { TargetSample } from '../types.js';
+// replayed stream. External (PromQL) samples are kept per binding and read by `externalAt`.
+// Pure data structure; no I/O.
+import type { EngineSample, ExternalSample, GatewaySample } from '@matrixinfer/events';
+import { EXTERNAL_ERROR_CODES } from '../../external/errors.js';
+import { ANY_METRIC_PREFIX, QUERY_METRIC_PREFIX } from '../metrics.js';
+import type { MetricTarget, TargetSample } from '../types.js';
 import type { DecodedSample } from './decode.js';
 
 export interface SampleBook {
@@ -14,6 +16,8 @@ export interface SampleBook {
   engine: Map<string, Map<string, EngineSample[]>>;
   /** `<ns>/<model>` -> gateway -> samples, oldest first. */
   gateway: Map<string, Map<string, GatewaySample[]>>;
+  /** `<ns>/<binding>` -> '' -> external samples, oldest first (one poller stream per binding). */
+  external: Map<string, Map<string, ExternalSample[]>>;
 }
 
 /** A model whose gateway load counts towards a target, with the target's share of its traffic (0-1). */
@@ -24,7 +28,7 @@ export interface ModelShare {
 
 /** An empty book. */
 export function createSampleBook(): SampleBook {
-  return { engine: new Map(), gateway: new Map() };
+  return { engine: new Map(), gateway: new Map(), external: new Map() };
 }
 
 function insert<T extends { timeMs: number }>(outer: Map<string, Map<string, T[]>>, key: string, inner: string, s: T): void {
@@ -41,7 +45,8 @@ function insert<T extends { timeMs: number }>(outer: Map<string, Map<string, T[]
 /** Adds one decoded sample. */
 export function addSample(book: SampleBook, d: DecodedSample): void {
   if (d.source === 'engine') insert(book.engine, `${d.namespace}/${d.sample.target}`, d.sample.endpoint, d.sample);
-  else insert(book.gateway, `${d.namespace}/${d.sample.model}`, d.sample.gateway, d.sample);
+  else if (d.source === 'gateway') insert(book.gateway, `${d.namespace}/${d.sample.model}`, d.sample.gateway, d.sample);
+  else insert(book.external, `${d.namespace}/${d.sample.binding}`, '', d.sample);
 }
 
 function pruneMap<T extends { timeMs: number }>(outer: Map<string, Map<string, T[]>>, beforeMs: number): void {
@@ -60,6 +65,7 @@ function pruneMap<T extends { timeMs: number }>(outer: Map<string, Map<string, T
 export function pruneBook(book: SampleBook, beforeMs: number): void {
   pruneMap(book.engine, beforeMs);
   pruneMap(book.gateway, beforeMs);
+  pruneMap(book.external, beforeMs);
 }
 
 function latestIn<T extends { timeMs: number }>(list: readonly T[], sinceMs: number, atMs: number): T | null {
@@ -143,5 +149,48 @@ export function sumSamples(atMs: number, samples: readonly (TargetSample | null)
   }
   const out: TargetSample = { timeMs: atMs, values };
   if (demand > 0) out.demand = demand;
+  return out;
+}
+
+/** Why an external metric has no value at a tick: the query, a stable code and the error in words. */
+export interface ExternalProblem {
+  /** Key of the metric (`query:<metricName>`). */
+  metric: string;
+  query: string;
+  code: string;
+  message: string;
+}
+
+/** External metric values of a binding at one tick, and the query metrics that have none. */
+export interface ExternalReading {
+  values: Record<string, number>;
+  problems: ExternalProblem[];
+}
+
+/**
+ * The binding's query metrics at `atMs`, from its newest external sample not after `atMs`: each
+ * query's value keyed `query:<metricName>`, or a problem when that sample is older than
+ * `staleMs` (or missing), lacks the query, or reports an error for it.
+ */
+export function externalAt(book: SampleBook, namespace: string, binding: string, metrics: readonly MetricTarget[], atMs: number, staleMs: number): ExternalReading {
+  const out: ExternalReading = { values: {}, problems: [] };
+  const queries = metrics.filter((m): m is MetricTarget & { query: string } => m.query !== undefined);
+  if (queries.length === 0) return out;
+  const list = book.external.get(`${namespace}/${binding}`)?.get('') ?? [];
+  let newest: ExternalSample | undefined;
+  for (let i = list.length - 1; i >= 0 && newest === undefined; i--) if (list[i].timeMs <= atMs) newest = list[i];
+  for (const m of queries) {
+    const problem = (code: string, message: string) => out.problems.push({ metric: m.name, query: m.query, code, message });
+    if (newest === undefined || newest.timeMs <= atMs - staleMs) {
+      const age = newest === undefined ? 'none at all' : `the newest is ${atMs - newest.timeMs} ms old`;
+      problem(EXTERNAL_ERROR_CODES.noSample, `no result from the external-metrics poller in the last ${staleMs} ms (${age})`);
+      continue;
+    }
+    const label = m.name.slice(QUERY_METRIC_PREFIX.length);
+    const r = newest.results.find((x) => x.metricName === label && x.query === m.query);
+    if (r === undefined) problem(EXTERNAL_ERROR_CODES.noSample, 'the external-metrics poller has not evaluated this query yet');
+    else if ('error' in r) problem(r.error.code, r.error.message);
+    else out.values[m.name] = r.value;
+  }
   return out;
 }

@@ -1,9 +1,12 @@
 // Tolerant decoding of MI_METRICS messages: samples are published as bare JSON today, and may
 // later be wrapped in the event envelope `{ id, type, time, source, subject, data }`. Both are
 // accepted; anything else is reported as null (the caller counts and skips it).
-import { parseSubject, type EngineSample, type GatewaySample } from '@matrixinfer/events';
+import { parseSubject, type EngineSample, type ExternalSample, type GatewaySample } from '@matrixinfer/events';
 
-export type DecodedSample = { source: 'engine'; namespace: string; sample: EngineSample } | { source: 'gateway'; namespace: string; sample: GatewaySample };
+export type DecodedSample =
+  | { source: 'engine'; namespace: string; sample: EngineSample }
+  | { source: 'gateway'; namespace: string; sample: GatewaySample }
+  | { source: 'external'; namespace: string; sample: ExternalSample };
 
 const decoder = new TextDecoder();
 
@@ -17,6 +20,13 @@ function num(o: Record<string, unknown>, k: string): boolean {
 
 function str(o: Record<string, unknown>, k: string): boolean {
   return typeof o[k] === 'string' && o[k] !== '';
+}
+
+// One result of an external sample: a finite value, or an error with a code and a message.
+function isExternalResult(v: unknown): boolean {
+  if (!isObject(v) || !str(v, 'metricName') || !str(v, 'query')) return false;
+  if (num(v, 'value')) return true;
+  return isObject(v.error) && str(v.error, 'code') && typeof v.error.message === 'string';
 }
 
 /** The sample object of a payload: the payload itself, or its `data` when it is an envelope. */
@@ -45,6 +55,10 @@ export function decodeSample(subject: string, data: Uint8Array | string): Decode
   if (parsed.category === 'gateway') {
     if (!str(s, 'model') || !str(s, 'gateway') || !num(s, 'inFlight')) return null;
     return { source: 'gateway', namespace: parsed.namespace, sample: s as unknown as GatewaySample };
+  }
+  if (parsed.category === 'external') {
+    if (!str(s, 'binding') || !Array.isArray(s.results) || !s.results.every(isExternalResult)) return null;
+    return { source: 'external', namespace: parsed.namespace, sample: s as unknown as ExternalSample };
   }
   return null;
 }

@@ -8,7 +8,7 @@ import { decide } from '../decide.js';
 import { scaleTargetKey } from '@matrixinfer/events';
 import { ANY_METRIC_PREFIX } from '../metrics.js';
 import { emptyScalerState, type MetricInputs, type ScaleMode, type ScalerState, type ScalingBounds, type TargetSample } from '../types.js';
-import { aggregateAt, sumSamples, type SampleBook } from './book.js';
+import { aggregateAt, externalAt, sumSamples, type ExternalProblem, type SampleBook } from './book.js';
 import type { ScaleUnit, Topology } from './topology.js';
 
 /** Event type of an autoscaler decision on `mi.decisions.autoscaler.<ns>.<name>`. */
@@ -29,8 +29,10 @@ export interface AutoscalerDecisionData {
   desiredReplicas: number;
   /** In words. */
   reason: string;
-  /** For a decision that could not be made: the code (no-data, no-metrics, unknown-metric, invalid-binding, target-missing). */
+  /** For a decision that could not be made: the code (no-data, no-metrics, unknown-metric, invalid-binding, target-missing, external-metric-unavailable). */
   invalidReason?: string;
+  /** Query metrics without a value at this tick (why the autoscaler holds: external-metric-unavailable). */
+  externalProblems?: ExternalProblem[];
   /** Per metric: window averages, targets and the replicas each asks for. */
   inputs: Record<string, MetricInputs>;
   /** Policy metrics read from the engines' /metrics that no endpoint of the target exposed at this tick. */
@@ -77,6 +79,29 @@ export function unitSample(unit: Extract<ScaleUnit, { ok: true }>, ctx: StepCont
   return samples.length === 1 ? samples[0] : sumSamples(atMs, samples);
 }
 
+/** What a unit observes at `atMs`: its sample with the binding's query values added, and the query metrics that have none. */
+export interface UnitObservation {
+  sample: TargetSample | null;
+  problems: ExternalProblem[];
+}
+
+/** The unit's sample at `atMs` plus its external (PromQL) values, keyed `query:<metricName>` (the binding's total, not summed again). */
+export function unitObservation(unit: Extract<ScaleUnit, { ok: true }>, ctx: StepContext, atMs: number): UnitObservation {
+  const sample = unitSample(unit, ctx, atMs);
+  const ext = externalAt(ctx.book, unit.namespace, unit.plan.binding, unit.policy.metrics, atMs, ctx.staleMs);
+  if (Object.keys(ext.values).length === 0) return { sample, problems: ext.problems };
+  const merged: TargetSample = sample ? { ...sample, values: { ...sample.values, ...ext.values } } : { timeMs: atMs, values: ext.values };
+  return { sample: merged, problems: ext.problems };
+}
+
+/**
+ * True when a tick must hold (publish external-metric-unavailable, decide nothing): a query metric
+ * has no value. Requests held by gateways still wake a target at zero (scale-from-zero needs no metric).
+ */
+export function mustHold(obs: UnitObservation, current: number): boolean {
+  return obs.problems.length > 0 && !(current === 0 && (obs.sample?.demand ?? 0) > 0);
+}
+
 /** Replicas each member ModelInfer has (spec.replicas), or the first missing target. */
 export function currentReplicas(unit: Extract<ScaleUnit, { ok: true }>, topology: Topology): { byTarget: Record<string, number> } | { missing: string } {
   const byTarget: Record<string, number> = {};
@@ -120,8 +145,10 @@ export function rebuildState(unit: Extract<ScaleUnit, { ok: true }>, ctx: StepCo
   let state = emptyScalerState();
   const first = tickStartMs - Math.ceil(keepMsOf(unit) / tickMs) * tickMs;
   for (let t = first; t < tickStartMs; t += tickMs) {
-    const s = unitSample(unit, ctx, t);
-    state = decide(unit.policy, effectiveBounds(unit), { currentReplicas: current, samples: s ? [s] : [] }, state, t).nextState;
+    const obs = unitObservation(unit, ctx, t);
+    // As live: a tick that held decided nothing.
+    if (mustHold(obs, current)) continue;
+    state = decide(unit.policy, effectiveBounds(unit), { currentReplicas: current, samples: obs.sample ? [obs.sample] : [] }, state, t).nextState;
   }
   return { ...state, changes: [] };
 }
@@ -176,7 +203,17 @@ export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, 
   const cur = currentReplicas(unit, ctx.topology);
   if ('missing' in cur) return { data: failed(unit, tickStartMs, 'target-missing', cur.missing), writes: [], nextState: state };
   const total = Object.values(cur.byTarget).reduce((a, b) => a + b, 0);
-  const sample = unitSample(unit, ctx, tickStartMs);
+  const obs = unitObservation(unit, ctx, tickStartMs);
+  const sample = obs.sample;
+  if (mustHold(obs, total)) {
+    // Missing data never scales: the replicas stay as they are (no scale-down, never to zero).
+    const data = failed(unit, tickStartMs, 'external-metric-unavailable', `external-metric-unavailable: holding ${total} replicas; ${describeProblems(obs.problems)}`, cur.byTarget);
+    data.policy = unit.plan.policy;
+    data.externalProblems = obs.problems;
+    data.values = reportedValues(unit.policy.metrics, sample);
+    data.demand = sample?.demand ?? 0;
+    return { data, writes: [], nextState: state };
+  }
   const observation = { currentReplicas: total, samples: sample ? [sample] : [] };
   const bounds = effectiveBounds(unit);
   const { decision, nextState } = decide(unit.policy, bounds, observation, state, tickStartMs);
@@ -194,6 +231,7 @@ export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, 
   let desiredBy: Record<string, number>;
   // Other metrics decided; the missing ones are named, never silently left out.
   let reason = unknownText === '' ? decision.reason : `${decision.reason}; ${unknownText}`;
+  if (obs.problems.length > 0) reason = `${reason}; ${describeProblems(obs.problems)}`;
   if (unit.plan.mode === 'single') {
     desiredBy = { [unit.plan.targets[0].target]: decision.desiredReplicas };
   } else {
@@ -242,11 +280,18 @@ export function stepUnit(unit: ScaleUnit, ctx: StepContext, state: ScalerState, 
   if (budget) data.budget = budget;
   const refs = unit.plan.targets.filter((t) => t.ref);
   if (refs.length > 0) data.targetRefs = Object.fromEntries(refs.map((t) => [t.target, { ...t.ref! }]));
+  if (obs.problems.length > 0) data.externalProblems = obs.problems;
   return { data, writes, nextState };
+}
+
+function describeProblems(problems: readonly ExternalProblem[]): string {
+  return problems.map((p) => `${p.metric} (${p.query}) unavailable: ${p.message} [${p.code}]`).join('; ');
 }
 
 /** What must differ for a repeated decision to be published again (besides desired != current). */
 export function decisionSignature(d: AutoscalerDecisionData): string {
   const head = d.reason.split(':')[0];
-  return [d.valid, d.mode ?? '-', d.currentReplicas, d.desiredReplicas, d.invalidReason ?? '-', head, d.budget?.limited ?? '-'].join('|');
+  // A hold whose cause changes (no sample yet -> Prometheus down) is published again at once.
+  const external = (d.externalProblems ?? []).map((p) => `${p.metric}=${p.code}`).join(',');
+  return [d.valid, d.mode ?? '-', d.currentReplicas, d.desiredReplicas, d.invalidReason ?? '-', head, d.budget?.limited ?? '-', external].join('|');
 }

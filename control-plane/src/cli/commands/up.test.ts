@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BadArgumentError } from '../../api/errors.js';
 import { resolveUpOptions } from './up.js';
 
 describe('mi up options', () => {
@@ -44,6 +45,18 @@ describe('mi up options', () => {
     const bad = join(dir, 'sched-bad.yaml');
     writeFileSync(bad, 'scheduler: [1, 2]\n');
     expect(() => resolveUpOptions({ quickstart: true, config: bad }, {}, {})).to.throw(/scheduler must be a profile name or a mapping with scorers/);
+  });
+
+  it('takes the Prometheus URL from --prometheus-url, the config file, then MI_PROMETHEUS_URL; none by default; a bad one fails at start-up', () => {
+    expect(resolveUpOptions({ quickstart: true }, {}, {}).prometheusUrl).to.equal(undefined);
+    const env = { MI_PROMETHEUS_URL: 'http://env:9090' };
+    expect(resolveUpOptions({ quickstart: true }, {}, env).prometheusUrl).to.equal('http://env:9090/');
+    const file = join(dir, 'prom.yaml');
+    writeFileSync(file, 'prometheusUrl: http://file:9090/prom\n');
+    expect(resolveUpOptions({ quickstart: true, config: file }, {}, env).prometheusUrl).to.equal('http://file:9090/prom');
+    expect(resolveUpOptions({ quickstart: true, config: file, prometheusUrl: 'https://flag:443' }, {}, env).prometheusUrl).to.equal('https://flag/');
+    expect(() => resolveUpOptions({ quickstart: true, prometheusUrl: 'localhost:9090' }, {}, {})).to.throw(BadArgumentError, /--prometheus-url "localhost:9090" must be http:\/\/ or https:\/\//);
+    expect(() => resolveUpOptions({ quickstart: true }, {}, { MI_PROMETHEUS_URL: 'not a url' })).to.throw(BadArgumentError, /is not a URL/);
   });
 
   it('rejects bad values with the flag name', () => {

@@ -1,11 +1,13 @@
 // `mi up [--config FILE] [--gateways N] [--nats-url URL] [--data-dir DIR] [--no-quickstart]
-// [--api-port P] [--gateway-port P]`: what `npm start` runs. Ctrl-C stops everything it started.
+// [--api-port P] [--gateway-port P] [--prometheus-url URL]`: what `npm start` runs. Ctrl-C stops everything it started.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { parse } from 'yaml';
 import { BadArgumentError } from '../../api/errors.js';
+import { ExternalMetricsError } from '../../external/errors.js';
+import { parsePrometheusUrl } from '../../external/runner.js';
 import { defaultApiPort } from '../../runtime/control-plane.js';
 import { startUp, type UpOptions } from '../../runtime/up.js';
 import type { CliIO, GlobalOptions } from '../io.js';
@@ -21,6 +23,7 @@ interface UpFlags {
   gatewayPort?: string;
   natsPort?: string;
   apply?: string[];
+  prometheusUrl?: string;
 }
 
 /** Keys a `--config` file may set (flags win over the file, the file over env and defaults). */
@@ -35,6 +38,8 @@ interface UpConfigFile {
   apply?: string[];
   /** Scheduler config of every gateway (a mapping) or a profile name; written to mi-config key `scheduler`. */
   scheduler?: unknown;
+  /** Prometheus base URL for policy metrics with a PromQL query. */
+  prometheusUrl?: string;
 }
 
 /** mi-config key the gateways watch for their scheduler config (data-plane config-watcher.ts). */
@@ -58,6 +63,18 @@ function port(v: string | number | undefined, what: string, dflt: number): numbe
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new BadArgumentError(`${what} must be a port number (0-65535), got ${JSON.stringify(v)}`);
   return n;
+}
+
+// Bad configuration fails at start-up: the URL is checked here, before anything starts.
+function prometheusUrl(v: unknown): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string') throw new BadArgumentError(`--prometheus-url must be a URL, got ${JSON.stringify(v)}`);
+  try {
+    return parsePrometheusUrl(v);
+  } catch (err) {
+    if (err instanceof ExternalMetricsError) throw new BadArgumentError(err.message);
+    throw err;
+  }
 }
 
 function readConfig(file: string | undefined): UpConfigFile {
@@ -90,6 +107,7 @@ export function resolveUpOptions(flags: UpFlags, globals: GlobalOptions, env: Re
     natsPort: port(flags.natsPort ?? file.natsPort, '--nats-port', 4222),
     apply: [...(quickstart ? [QUICKSTART] : []), ...extra],
     schedulerConfig: schedulerConfigText(file.scheduler, flags.config ?? ''),
+    prometheusUrl: prometheusUrl(flags.prometheusUrl ?? file.prometheusUrl ?? (env.MI_PROMETHEUS_URL || undefined)),
   };
 }
 
@@ -99,7 +117,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function upCommand(io: CliIO, globals: () => GlobalOptions): Command {
   return new Command('up')
     .description('start nats-server (unless --nats-url/NATS_URL), the control plane, gateways and the quickstart model')
-    .option('--config <file>', 'YAML/JSON file with natsUrl, dataDir, gateways, apiPort, gatewayPort, quickstart, apply, scheduler')
+    .option('--config <file>', 'YAML/JSON file with natsUrl, dataDir, gateways, apiPort, gatewayPort, quickstart, apply, scheduler, prometheusUrl')
     .option('--gateways <n>', 'gateway replicas (ports --gateway-port, +1, ...)')
     .option('--data-dir <dir>', 'where JetStream data, instance logs and logs live (default ./.mi-data)')
     .option('--no-quickstart', 'do not apply examples/quickstart.yaml')
@@ -107,6 +125,7 @@ export function upCommand(io: CliIO, globals: () => GlobalOptions): Command {
     .option('--gateway-port <port>', 'first gateway port (env MI_GATEWAY_PORT, default 8080)')
     .option('--nats-port <port>', 'port of the nats-server mi up starts (default 4222)')
     .option('--apply <file>', 'also apply this manifest at start; repeatable', collect)
+    .option('--prometheus-url <url>', 'Prometheus for AutoscalingPolicy metrics with a PromQL query (env MI_PROMETHEUS_URL; default none)')
     .action(async (flags: UpFlags) => {
       const opts = resolveUpOptions(flags, globals(), io.env);
       const ac = new AbortController();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Command } from 'commander';
 import winston from 'winston';
-import { BadArgumentError, ControlPlaneError, setKubernetesMode, startControlPlane, type CliIO, type ComponentStarter } from '@matrixinfer/control-plane';
+import { BadArgumentError, ControlPlaneError, parsePrometheusUrl, setKubernetesMode, startControlPlane, type CliIO, type ComponentStarter } from '@matrixinfer/control-plane';
 import { kubernetesComponents } from '../../controller/components.js';
 import { preflight } from '../../controller/preflight.js';
 import { leaderGate } from '../../controller/leader-gate.js';
@@ -23,6 +23,7 @@ interface ControllerFlags {
   leaderElect: boolean;
   leaseNamespace?: string;
   leaseDuration: string;
+  prometheusUrl?: string;
 }
 
 /** The kubeconfig to use: the named file, else KUBECONFIG / ~/.kube/config, else in-cluster. */
@@ -45,6 +46,16 @@ function parsePort(v: string | undefined): number | undefined {
   return n;
 }
 
+// A bad Prometheus URL fails before anything starts.
+function prometheusUrlOf(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  try {
+    return parsePrometheusUrl(v);
+  } catch (err) {
+    throw new BadArgumentError((err as Error).message);
+  }
+}
+
 /** Marks the shared NATS as Kubernetes mode, so every `mi apply` and API replica refuses writes. */
 function modeMarker(by: string): ComponentStarter {
   return { name: 'mode', start: async (c) => (await setKubernetesMode(c.nc, by), { stop: async () => undefined }) };
@@ -60,7 +71,7 @@ export class LeadershipLostError extends ControlPlaneError {
 
 // Every part of Kubernetes mode, behind the leader Lease unless --no-leader-elect.
 function parts(by: string, kubeConfig: KubeConfig, flags: ControllerFlags, env: CliIO['env'], leaseDurationMs: number, onLost: (reason: string) => void): ComponentStarter {
-  const inner = [modeMarker(by), ...kubernetesComponents({ kubeConfig, namespace: flags.namespace })];
+  const inner = [modeMarker(by), ...kubernetesComponents({ kubeConfig, namespace: flags.namespace, prometheusUrl: flags.prometheusUrl })];
   if (!flags.leaderElect) return { name: 'kubernetes', start: async (c) => startAll(inner, c) };
   const namespace = flags.leaseNamespace ?? env.POD_NAMESPACE ?? 'default';
   // client-go's proportions: renew deadline 2/3 of the lease, retry period 2/15.
@@ -91,10 +102,12 @@ export function controllerCommand(io: CliIO): Command {
     .option('--no-leader-elect', 'run without the leader Lease (only ever one replica!)')
     .option('--lease-namespace <ns>', 'namespace of the leader Lease matrixinfer-controller (default env POD_NAMESPACE, else default)')
     .option('--lease-duration <seconds>', 'how long a standby waits for a silent leader before taking over', '15')
+    .option('--prometheus-url <url>', 'Prometheus for AutoscalingPolicy metrics with a PromQL query (env MI_PROMETHEUS_URL; default none)')
     .action(async (flags: ControllerFlags) => {
       if (!flags.kubernetes) throw new BadArgumentError('mi controller only runs in Kubernetes mode: pass --kubernetes (on one machine, `mi up` runs the control plane)');
       const kubeConfig = loadKubeConfig(flags.kubeconfig);
       const apiPort = parsePort(flags.apiPort);
+      flags.prometheusUrl = prometheusUrlOf(flags.prometheusUrl ?? (io.env.MI_PROMETHEUS_URL || undefined));
       await preflight(kubeConfig, flags.namespace);
       const by = io.env.POD_NAME ?? `mi-controller@${hostname()}-${process.pid}`;
       const leaseSeconds = Number(flags.leaseDuration);

@@ -1,0 +1,96 @@
+// A real Prometheus for e2e tests (the Debian package `prometheus`): a free loopback port, a
+// temp config that scrapes every second, a temp TSDB, and file-based service discovery so a
+// test can point it at the engine endpoints the running system reports. Stopped and removed
+// by the test's hooks.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildSet, RunningChild } from './children.js';
+import { waitFor } from './poll.js';
+
+/** The prometheus binary on PATH (or the Debian package's), or null when not installed. */
+export function findPrometheus(): string | null {
+  const r = spawnSync('sh', ['-c', 'command -v prometheus || ls /usr/bin/prometheus'], { encoding: 'utf8' });
+  const path = r.status === 0 ? r.stdout.trim().split('\n')[0] : '';
+  return path === '' ? null : path;
+}
+
+/** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+export interface TestPrometheus {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  child: RunningChild;
+  /** Replaces the scrape targets of job `job` (host:port list); Prometheus picks the file up within about a second. */
+  setTargets(targets: string[]): void;
+  /** SIGTERMs Prometheus and waits for it to exit (the temp dir stays until `remove`). */
+  stop(): Promise<void>;
+  /** Stops it if running and deletes its config and TSDB. */
+  remove(): Promise<void>;
+}
+
+/** Starts Prometheus scraping `job` every second from file-discovered targets; resolves once /-/ready answers. */
+export async function startPrometheus(children: ChildSet, bin: string, job: string): Promise<TestPrometheus> {
+  const dir = mkdtempSync(join(tmpdir(), 'mi-e2e-prometheus-'));
+  const targetsFile = join(dir, 'targets.json');
+  const setTargets = (targets: string[]) => {
+    writeFileSync(`${targetsFile}.tmp`, JSON.stringify([{ targets, labels: { job } }]));
+    renameSync(`${targetsFile}.tmp`, targetsFile); // atomic: Prometheus never reads half a file
+  };
+  setTargets([]);
+  const config = [
+    'global:',
+    '  scrape_interval: 1s',
+    '  scrape_timeout: 1s',
+    '  evaluation_interval: 1s',
+    'scrape_configs:',
+    `  - job_name: ${job}`,
+    '    file_sd_configs:',
+    `      - files: ['${targetsFile}']`,
+    '        refresh_interval: 1s',
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'prometheus.yml'), config);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = children.spawn('prometheus', bin, [
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--log.level=warn',
+  ]);
+  const stop = () => children.stop(child, 5000);
+  try {
+    await waitFor(
+      'prometheus /-/ready',
+      async () => {
+        if (!child.running()) throw new Error(`prometheus exited: ${child.output()}`);
+        return (await fetch(`${url}/-/ready`)).ok;
+      },
+      { timeoutMs: 30_000, everyMs: 200, describe: () => child.output() },
+    );
+  } catch (err) {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    url,
+    child,
+    setTargets,
+    stop,
+    async remove() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
