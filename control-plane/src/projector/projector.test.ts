@@ -161,6 +161,25 @@ describe('projector', () => {
     expect(conflicts).to.deep.equal(['lora name beta of ModelRoute default/a is already routed by ModelRoute default/b']);
   });
 
+  it("a ModelServer's own LoRA adapters are routed by every route that targets it", () => {
+    const server = (name: string, adapters: string[]): ModelServer => ({
+      apiVersion: 'networking.matrixinfer.ai/v1alpha1',
+      kind: 'ModelServer',
+      metadata: { name, namespace: 'default' },
+      spec: { inferenceEngine: 'vLLM', workloadSelector: { matchLabels: { app: name } }, loraAdapters: adapters.map((a) => ({ name: a, artifactURL: `hf://org/${a}` })) },
+    });
+    const route: ModelRoute = {
+      apiVersion: 'networking.matrixinfer.ai/v1alpha1',
+      kind: 'ModelRoute',
+      metadata: { name: 'base', namespace: 'default' },
+      spec: { modelName: 'base', loraAdapters: ['sql'], rules: [{ name: 'all', targetModels: [{ modelServerName: 'a' }, { modelServerName: 'b' }] }] },
+    };
+    const { entries } = projectRoutes(build([res(server('a', ['chat', 'sql'])), res(server('b', ['code'])), res(route)]));
+    expect([...entries.keys()].sort()).to.deep.equal(['base', 'chat', 'code', 'sql']);
+    expect(entries.get('code')).to.include({ kind: 'lora', route: 'base' });
+    expect(Object.keys(entries.get('code')!.servers).sort()).to.deep.equal(['a', 'b']);
+  });
+
   it('projects ModelInfer and Model status: Active once a replica is ready', () => {
     const { events, instances } = scenario(makeModel('llama', [{ minReplicas: 2 }]));
     const s = build(events);

@@ -135,6 +135,22 @@ export function isKvKey(k: string): boolean {
 }
 
 /**
+ * The adapter names a route serves: its own `loraAdapters`, and those of the ModelServers it
+ * targets (a server that loads an adapter on its endpoints makes it routable), sorted, once each.
+ */
+export function loraNamesOf(state: ProjectorState, route: ModelRoute): string[] {
+  const ns = namespaceOf(route);
+  const names = new Set(route.spec.loraAdapters ?? []);
+  for (const rule of route.spec.rules ?? []) {
+    for (const t of rule.targetModels ?? []) {
+      const server = state.resources.get(resourceKey('ModelServer', ns, t.modelServerName))?.resource as ModelServer | undefined;
+      for (const a of server?.spec.loraAdapters ?? []) names.add(a.name);
+    }
+  }
+  return [...names].sort();
+}
+
+/**
  * Every routing entry, by key. When two routes claim one name, a model name beats a LoRA
  * adapter name, then the first route by namespace/name wins (the loser is reported).
  */
@@ -155,7 +171,7 @@ export function projectRoutes(state: ProjectorState): { entries: Map<string, Rou
   const claims: { name: string; kind: 'model' | 'lora'; route: ModelRoute }[] = [];
   for (const route of routes) {
     if (route.spec.modelName) claims.push({ name: route.spec.modelName, kind: 'model', route });
-    for (const a of [...(route.spec.loraAdapters ?? [])].sort()) claims.push({ name: a, kind: 'lora', route });
+    for (const a of loraNamesOf(state, route)) claims.push({ name: a, kind: 'lora', route });
   }
   // Model claims first, each group in route order: the first claim of a name wins.
   for (const c of [...claims.filter((c) => c.kind === 'model'), ...claims.filter((c) => c.kind === 'lora')]) {

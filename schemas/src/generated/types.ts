@@ -693,6 +693,10 @@ export interface ModelServerSpec {
   workloadPort?: WorkloadPort;
   trafficPolicy?: TrafficPolicy;
   kvConnector?: KvConnector;
+  /**
+   * LoRA adapters every selected endpoint loads live (vLLM and SGLang load/unload APIs), in addition to those of the Model backend it came from; routed by every ModelRoute that targets this server.
+   */
+  loraAdapters?: LoraAdapter[];
 }
 export interface WorkloadSelector {
   matchLabels: StringMap;

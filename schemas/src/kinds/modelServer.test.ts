@@ -16,7 +16,15 @@ describe('ModelServer schema', () => {
     expect(getAt(r, 'spec.trafficPolicy.outlierDetection')).to.deep.equal({ consecutive5xx: 2, consecutiveGatewayFailure: 3, baseEjectionTime: '10s', maxEjectionTime: '300s', maxEjectionPercent: 50 });
   });
 
+  it('accepts LoRA adapters to load on its endpoints', () => {
+    const m = base() as { spec: Record<string, unknown> };
+    m.spec.loraAdapters = [{ name: 'sql', artifactURL: 'hf://org/sql-lora' }];
+    expect(getAt(expectValid(m), 'spec.loraAdapters[0].name')).to.equal('sql');
+  });
+
   runInvalidCases(base, [
+    { name: 'adapter twice', set: { 'spec.loraAdapters': [{ name: 'a', artifactURL: 'hf://o/a' }, { name: 'a', artifactURL: 'hf://o/b' }] }, path: 'spec.loraAdapters[1].name', message: 'duplicate LoRA adapter name' },
+    { name: 'adapter without artifact', set: { 'spec.loraAdapters': [{ name: 'a' }] }, path: 'spec.loraAdapters[0].artifactURL', message: 'is required' },
     { name: 'unknown engine', set: { 'spec.inferenceEngine': 'TGI' }, path: 'spec.inferenceEngine', message: 'must be one of "vLLM", "SGLang" (got "TGI")' },
     { name: 'port zero', set: { 'spec.workloadPort.port': 0 }, path: 'spec.workloadPort.port', message: 'between 1 and 65535 (got 0)' },
     { name: 'timeout as number', set: { 'spec.trafficPolicy.timeout': 30 }, path: 'spec.trafficPolicy.timeout', message: 'must be a string (got 30)' },

@@ -20,6 +20,14 @@ export const modelServerKind: KindSchema = {
         workloadPort: { $ref: '#/definitions/WorkloadPort', description: 'Port of the engines; when omitted, the port each endpoint was observed on.' },
         trafficPolicy: { $ref: '#/definitions/TrafficPolicy' },
         kvConnector: { $ref: '#/definitions/KvConnector' },
+        loraAdapters: {
+          type: 'array',
+          items: { $ref: '#/definitions/LoraAdapter' },
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['name'],
+          description:
+            'LoRA adapters every selected endpoint loads live (vLLM and SGLang load/unload APIs), in addition to those of the Model backend it came from; routed by every ModelRoute that targets this server.',
+        },
       },
     },
     WorkloadSelector: {

@@ -20,6 +20,7 @@ export function modelServerRules(doc: { spec?: unknown }): ValidationIssue[] {
   if (prefill && decode && Object.keys(prefill).length > 0 && sameLabels(prefill, decode)) {
     out.push({ path: `${base}.decodeLabels`, message: 'must differ from prefillLabels, or every pod would be both prefill and decode' });
   }
+  out.push(...uniqueBy(arr(obj(doc.spec)?.loraAdapters), 'name', 'spec.loraAdapters', 'LoRA adapter name'));
   return out;
 }
 

@@ -122,6 +122,31 @@ describe('endpoint controller (real nats-server, simulator processes)', function
     await waitFor('observation lists chat only', () => lastObs('m-b-1')?.adapters?.join() === 'chat');
   });
 
+  it("a ModelServer's own adapters are loaded into the endpoints it selects, next to the Model's, and unloaded when removed", async () => {
+    const [a, b] = await Promise.all([sim(), sim()]);
+    await applyModel({ loraAdapters: [{ name: 'sql', artifactURL: 'hf://org/sql' }] });
+    const labelled = async (instance: string, address: string, tier: string) => {
+      const o: InstanceObservation = { instance, namespace: 'default', modelInfer: 'm-b', phase: 'ready', revision: 'r1', labels: { tier }, address, timeMs: Date.now() };
+      await publishEnvelope(js(), INSTANCE_OBSERVATION, 'test', observedSubject('instance', 'default', 'm-b', instance), o, Date.now());
+    };
+    await labelled('m-b-0', a.address, 'gold');
+    await labelled('m-b-1', b.address, 'basic');
+    const server = (adapters: { name: string; artifactURL: string }[]) => ({
+      apiVersion: 'networking.matrixinfer.ai/v1alpha1',
+      kind: 'ModelServer',
+      metadata: { name: 'gold', namespace: 'default' },
+      spec: { inferenceEngine: 'vLLM', workloadSelector: { matchLabels: { tier: 'gold' } }, loraAdapters: adapters },
+    });
+    await publishEnvelope(js(), RESOURCE_APPLIED, 'test', desiredSubject('ModelServer', 'default', 'gold'), server([{ name: 'legal', artifactURL: 'hf://org/legal' }]), Date.now());
+    await start();
+    await waitFor('gold endpoint serves sql and legal', async () => (await listed(a.address)).join() === 'legal,sql');
+    await waitFor('basic endpoint serves sql only', async () => (await listed(b.address)).join() === 'sql');
+    const d = decisions.find((x) => x.instance === 'm-b-0' && x.adapter === 'legal')!;
+    expect(d.reason).to.match(/\(Model default\/m backend b, ModelServer default\/gold\)$/);
+    await publishEnvelope(js(), RESOURCE_APPLIED, 'test', desiredSubject('ModelServer', 'default', 'gold'), server([]), Date.now());
+    await waitFor('legal unloaded from the gold endpoint', async () => (await listed(a.address)).join() === 'sql');
+  });
+
   it('repairs drift: an adapter the engine lost is reloaded (repair), one it should not have is unloaded; a restarted engine gets its adapters back', async () => {
     const a = await sim();
     await applyModel({ loraAdapters: [{ name: 'sql', artifactURL: 'hf://org/sql' }] });

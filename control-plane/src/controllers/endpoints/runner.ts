@@ -24,7 +24,7 @@ import type { Logger } from 'winston';
 import { followStream, publishEnvelope, type Follower } from '../../actuator/bus.js';
 import { nsKey } from '../keys.js';
 import type { Model } from '../types.js';
-import { desiredOfModels, type DesiredLora } from './desired.js';
+import { desiredOfEndpoint, desiredOfModels, serverLoraOf, type DesiredLora, type ServerLora } from './desired.js';
 import { createHttpEngineApi, type EngineApi } from './engine-api.js';
 import { DEFAULT_HEALTH, foldProbe, healthPolicyProblems, initialHealth, type HealthPolicy, type HealthState } from './health.js';
 import { DEFAULT_LORA_RETRY, emptyLoraMemory, noteObserved, noteResult, planLora, type LoraAction, type LoraMemory, type LoraRetryPolicy } from './lora-plan.js';
@@ -94,6 +94,7 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
   const models = new Map<string, Model>();
   const servers = new Map<string, ServerHealth>();
   let desired = new Map<string, DesiredLora>();
+  const serverLora = new Map<string, ServerLora>();
   let stopped = false;
 
   const policyOf = (run: Run): HealthPolicy => healthOfEndpoint(servers.values(), run.obs.namespace, run.obs.labels ?? {}, defaults);
@@ -141,7 +142,7 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
   }
 
   async function reconcile(run: Run): Promise<void> {
-    const want = desired.get(nsKey(run.obs.namespace, run.obs.modelInfer));
+    const want = desiredOfEndpoint(desired.get(nsKey(run.obs.namespace, run.obs.modelInfer)), serverLora.values(), run.obs.namespace, run.obs.labels ?? {});
     if (!want || run.reconciling || !run.health.healthy || run.adapters === undefined || !current(run)) return;
     run.reconciling = true;
     try {
@@ -210,6 +211,10 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
 
   function onModels(): void {
     desired = desiredOfModels(models.values());
+    reconcileAll();
+  }
+
+  function reconcileAll(): void {
     for (const run of runs.values()) void reconcile(run).catch((err: Error) => log.error('lora reconcile failed', { instance: run.obs.instance, error: err.message }));
   }
 
@@ -227,6 +232,11 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
       const r = resource(e);
       if (!r) return;
       for (const p of applyServer(servers, r.ns, r.name, r.live, defaults)) log.warn('ModelServer health check ignored', { modelServer: `${r.ns}/${r.name}`, problem: p });
+      const lora = serverLoraOf(r.ns, r.name, r.live);
+      const had = serverLora.has(nsKey(r.ns, r.name));
+      if (lora) serverLora.set(nsKey(r.ns, r.name), lora);
+      else serverLora.delete(nsKey(r.ns, r.name));
+      if (lora || had) reconcileAll();
     }, onBad));
     followers.push(await followStream(opts.nc, STREAMS.desired, 'mi.desired.model.>', 'last-per-subject', (e) => {
       const r = resource(e);
