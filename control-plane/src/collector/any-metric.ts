@@ -9,6 +9,8 @@
 //                             `name@mean`        mean observation since the previous scrape (0 without any)
 //                             `name@p50|p90|p95|p99`  quantile of the observations since the previous scrape
 // Counters and histograms need a previous scrape: the first scrape of a process has only gauges.
+// With `match` (a binding's additionalMatchLabels) only series carrying every one of those
+// labels with that value count; a family without such a series is left out (not 0).
 import type { PromSample } from './prometheus.js';
 
 /** Metric type from a `# TYPE` line. */
@@ -37,8 +39,18 @@ interface Hist {
   buckets: Map<number, number>;
 }
 
+/** Labels a series must carry (label -> exact value); empty matches every series. */
+export type LabelMatch = Readonly<Record<string, string>>;
+
+/** True when `labels` carries every label of `match` with exactly that value. */
+export function matchesLabels(labels: Readonly<Record<string, string>>, match: LabelMatch | undefined): boolean {
+  if (match === undefined) return true;
+  for (const k in match) if (labels[k] !== match[k]) return false;
+  return true;
+}
+
 // Collapses samples into per-family totals: scalar families by name, histograms by family.
-function fold(s: ParsedScrape): { scalars: Map<string, number>; hists: Map<string, Hist> } {
+function fold(s: ParsedScrape, match: LabelMatch | undefined): { scalars: Map<string, number>; hists: Map<string, Hist> } {
   const scalars = new Map<string, number>();
   const hists = new Map<string, Hist>();
   const hist = (name: string): Hist => {
@@ -48,6 +60,7 @@ function fold(s: ParsedScrape): { scalars: Map<string, number>; hists: Map<strin
   };
   for (const x of s.samples) {
     if (!Number.isFinite(x.value) && x.value !== Infinity) continue;
+    if (!matchesLabels(x.labels, match)) continue;
     const base = /^(.*)_(bucket|sum|count)$/.exec(x.name);
     if (base && s.types.get(base[1]) === 'histogram') {
       const h = hist(base[1]);
@@ -103,11 +116,11 @@ export function bucketQuantile(q: number, buckets: ReadonlyMap<number, number>):
   return prevBound;
 }
 
-/** Values of every family of `cur` (see the file comment for keys); rates need `prev` of the same process. */
-export function anyMetricValues(prev: ParsedScrape | undefined, cur: ParsedScrape): Record<string, number> {
+/** Values of every family of `cur` (see the file comment for keys), series filtered by `match`; rates need `prev` of the same process. */
+export function anyMetricValues(prev: ParsedScrape | undefined, cur: ParsedScrape, match?: LabelMatch): Record<string, number> {
   const out: Record<string, number> = {};
-  const c = fold(cur);
-  const p = prev === undefined ? undefined : fold(prev);
+  const c = fold(cur, match);
+  const p = prev === undefined ? undefined : fold(prev, match);
   const dtS = prev === undefined ? 0 : (cur.timeMs - prev.timeMs) / 1000;
   for (const [name, v] of c.scalars) {
     if (!isCounter(cur.types, name)) out[name] = v;

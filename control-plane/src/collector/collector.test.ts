@@ -8,7 +8,7 @@ import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testin
 import { decodeSample, INSTANCE_OBSERVATION, desiredSubject, observedSubject, type EngineSample, type InstanceObservation } from '@matrixinfer/events';
 import { publishEnvelope } from '../actuator/bus.js';
 import { startCollector, type Collector } from './collector.js';
-import { SGLANG, VLLM_MODELS_WITH_LORA, VLLM_V1 } from './fixtures.js';
+import { DCGM, SGLANG, VLLM_MODELS_WITH_LORA, VLLM_V1 } from './fixtures.js';
 
 const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
 
@@ -29,10 +29,10 @@ interface Fixture {
   models?: unknown;
 }
 
-async function fixtureEngine(body: string, models?: unknown): Promise<Fixture> {
+async function fixtureEngine(body: string, models?: unknown, path = '/metrics'): Promise<Fixture> {
   const f = { body, models } as Fixture;
   f.server = createServer((req, res) => {
-    if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(f.body);
+    if (req.url === path) res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(f.body);
     else if (req.url === '/v1/models' && f.models !== undefined) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(f.models));
     else res.writeHead(404).end();
   });
@@ -78,6 +78,7 @@ describe('collector/startCollector (real nats-server, fixture engines)', functio
     for (const f of fixtures.splice(0)) f.server.close();
     samples = [];
     await (await jetstreamManager(nc)).streams.purge('MI_OBSERVED');
+    await (await jetstreamManager(nc)).streams.purge('MI_DESIRED');
   });
 
   async function observe(instance: string, phase: InstanceObservation['phase'], address?: string, labels: Record<string, string> = {}): Promise<void> {
@@ -149,6 +150,56 @@ describe('collector/startCollector (real nats-server, fixture engines)', functio
     await waitFor('good still sampled', () => of('good').length >= 2);
     expect(of('dead')).to.have.length(0);
     expect(of('odd')).to.have.length(0);
+  });
+
+  const portOf = (f: Fixture): number => Number(new URL(f.address).port);
+  async function bind(name: string, target: Record<string, unknown>): Promise<void> {
+    await publishEnvelope(jetstream(nc), 'resource.applied', 'test', desiredSubject('AutoscalingPolicyBinding', 'default', name), {
+      apiVersion: 'registry.matrixinfer.ai/v1alpha1',
+      kind: 'AutoscalingPolicyBinding',
+      metadata: { name, namespace: 'default' },
+      spec: { policyRef: { name: 'p' }, scalingConfiguration: { target: { targetRef: { name: 'mi1' }, ...target }, maxReplicas: 4 } },
+    }, Date.now());
+  }
+
+  it("a binding's metricEndpoint is scraped besides the engine's /metrics; additionalMatchLabels filter custom, not the normalized fields", async () => {
+    const engine = await fixtureEngine(VLLM_V1);
+    // A DCGM-exporter-like sidecar on another port of the same host.
+    const dcgm = await fixtureEngine(DCGM, undefined, '/gpu/metrics');
+    fixtures.push(engine, dcgm);
+    await bind('b-gpu', { metricEndpoint: { port: portOf(dcgm), uri: '/gpu/metrics' }, additionalMatchLabels: { gpu: '0' } });
+    collector = await startCollector({ nc, logger, intervalMs: 100 });
+    await observe('e1', 'ready', engine.address);
+    const s = await waitFor('a sample with GPU values', () => of('e1').find((x) => x.custom?.DCGM_FI_DEV_GPU_UTIL !== undefined));
+    expect(s.metricsUrl).to.equal(`http://127.0.0.1:${portOf(dcgm)}/gpu/metrics`);
+    expect(s.custom?.DCGM_FI_DEV_GPU_UTIL).to.equal(87); // gpu="0" only (gpu="1" reads 13)
+    expect(s.custom?.DCGM_FI_DEV_FB_USED).to.equal(30000);
+    // The engine's families carry no gpu label: filtered out of custom...
+    expect(s.custom).to.not.have.property('vllm:num_requests_waiting');
+    // ...while the normalized fields stay the endpoint's whole load (the gateway routes on them).
+    expect(s).to.include({ waiting: 2, running: 3, engine: 'vLLM' });
+  });
+
+  it('a failing metricEndpoint is counted; samples still flow without its families; an engine serving metrics only there is normalized from it', async () => {
+    const engine = await fixtureEngine(VLLM_V1);
+    const dead = await fixtureEngine('');
+    await new Promise<void>((r) => dead.server.close(() => r()));
+    fixtures.push(engine);
+    await bind('b-dead', { metricEndpoint: { port: portOf(dead) } });
+    collector = await startCollector({ nc, logger, intervalMs: 100, scrapeTimeoutMs: 500 });
+    await observe('e2', 'ready', engine.address);
+    await waitFor('bound failures', () => collector!.stats().boundScrapeFailures >= 2);
+    const s = await waitFor('a sample', () => of('e2')[0]);
+    expect(s.custom?.['vllm:num_requests_waiting']).to.equal(2);
+    expect(s.custom).to.not.have.property('DCGM_FI_DEV_GPU_UTIL');
+    // Now the engine's default /metrics has nothing of vLLM, its metrics port does.
+    const odd = await fixtureEngine('process_cpu_seconds_total 1\n');
+    const metricsPort = await fixtureEngine(SGLANG);
+    fixtures.push(odd, metricsPort);
+    await bind('b-dead', { metricEndpoint: { port: portOf(metricsPort) } });
+    await observe('e3', 'ready', odd.address);
+    const t = await waitFor('a sample normalized from the metricEndpoint', () => of('e3')[0]);
+    expect(t).to.include({ engine: 'SGLang', waiting: 7, address: odd.address });
   });
 
   it('rejects an invalid interval at start-up', async () => {
