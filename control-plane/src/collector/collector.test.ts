@@ -1,5 +1,7 @@
 // Integration test of the collector: a real nats-server, fixture engine servers on listen(0).
 import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import winston from 'winston';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -81,8 +83,8 @@ describe('collector/startCollector (real nats-server, fixture engines)', functio
     await (await jetstreamManager(nc)).streams.purge('MI_DESIRED');
   });
 
-  async function observe(instance: string, phase: InstanceObservation['phase'], address?: string, labels: Record<string, string> = {}): Promise<void> {
-    const obs: InstanceObservation = { instance, namespace: 'default', modelInfer: 'mi1', phase, revision: 'r1', labels, address, timeMs: Date.now() };
+  async function observe(instance: string, phase: InstanceObservation['phase'], address?: string, labels: Record<string, string> = {}, pid?: number): Promise<void> {
+    const obs: InstanceObservation = { instance, namespace: 'default', modelInfer: 'mi1', phase, revision: 'r1', labels, address, timeMs: Date.now(), ...(pid === undefined ? {} : { pid }) };
     await publishEnvelope(jetstream(nc), INSTANCE_OBSERVATION, 'test', observedSubject('instance', 'default', 'mi1', instance), obs, Date.now());
   }
   const of = (endpoint: string): EngineSample[] => samples.filter((s) => s.sample.endpoint === endpoint).map((s) => s.sample);
@@ -200,6 +202,36 @@ describe('collector/startCollector (real nats-server, fixture engines)', functio
     await observe('e3', 'ready', odd.address);
     const t = await waitFor('a sample normalized from the metricEndpoint', () => of('e3')[0]);
     expect(t).to.include({ engine: 'SGLang', waiting: 7, address: odd.address });
+  });
+
+  it('a local replica (loopback address, pid of its process group) gets cpuCores and memoryBytes from /proc', async function () {
+    if (process.platform !== 'linux') this.skip();
+    // A real engine-like child in its own process group, as the local actuator starts one,
+    // serving /metrics and spinning half of the time.
+    const script = `
+      const body = ${JSON.stringify(VLLM_V1)};
+      const srv = require('node:http').createServer((q, r) => { if (q.url === '/metrics') r.end(body); else { r.statusCode = 404; r.end(); } });
+      srv.listen(0, '127.0.0.1', () => process.stdout.write(srv.address().port + '\\n'));
+      setInterval(() => { const t = Date.now(); while (Date.now() - t < 10) {} }, 20);`;
+    const child: ChildProcess = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+      const address = `http://127.0.0.1:${line.toString().trim()}`;
+      collector = await startCollector({ nc, logger, intervalMs: 100 });
+      await observe('local', 'ready', address, {}, child.pid);
+      const s = await waitFor('a sample with a CPU rate', () => of('local').find((x) => x.cpuCores !== undefined));
+      expect(s.memoryBytes).to.be.greaterThan(10 * 1024 * 1024);
+      expect(s.cpuCores).to.be.within(0.05, 1.5);
+      // The same engine observed without a pid (a Kubernetes actuator's view): no resource fields.
+      await observe('remote', 'ready', address);
+      const r = await waitFor('a sample without a pid', () => of('remote')[0]);
+      expect(r).to.not.have.property('memoryBytes');
+      expect(r).to.not.have.property('cpuCores');
+    } finally {
+      const gone = once(child, 'exit');
+      process.kill(-child.pid!, 'SIGKILL');
+      await gone;
+    }
   });
 
   it('rejects an invalid interval at start-up', async () => {

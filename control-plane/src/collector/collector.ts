@@ -17,6 +17,8 @@ import { anyMetricValues, parsePrometheusTypes, type LabelMatch, type ParsedScra
 import { applyBindingEvent, boundMetricsUrl, targetScrapeOf, type BindingTargets } from './bindings.js';
 import { applyObservation, applyServerEvent, modelServerOf, type Endpoint, type ServerSelector } from './endpoints.js';
 import { InvalidCollectorOptionError } from './errors.js';
+import { readClockTicks, readProcessGroups } from './proc-reader.js';
+import { isLoopbackAddress, resourceUsage, type GroupSnapshot } from './proc.js';
 import { buildEngineSample, normalizeEngineMetrics, parseAdapters, type EngineMetrics } from './normalize.js';
 import { parsePrometheusText } from './prometheus.js';
 import { scrapeEndpoint, scrapeMetricsText } from './scrape.js';
@@ -31,6 +33,8 @@ export interface CollectorOptions {
   scrapeTimeoutMs?: number;
   /** Clock for sample times (default Date.now). */
   now?: () => number;
+  /** CPU and memory of local replicas from /proc (default true on Linux). */
+  processResources?: boolean;
 }
 
 /** Counters since start. */
@@ -79,6 +83,10 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   const bindings: BindingTargets = new Map();
   const previous = new Map<string, Previous>();
   const failing = new Map<string, number>();
+  // Local replicas' process groups: the last snapshot per endpoint (with its pid), for CPU rates.
+  const lastGroups = new Map<string, { pid: number; snap: GroupSnapshot }>();
+  let readProc = (opts.processResources ?? true) && process.platform === 'linux';
+  const clkTck = readProc ? readClockTicks() : 100;
   const stats: CollectorStats = { cycles: 0, scrapes: 0, published: 0, scrapeFailures: 0, boundScrapeFailures: 0, unrecognized: 0, publishFailures: 0, endpoints: 0 };
   const onBad = (subject: string, err: unknown): void => {
     log.debug('ignoring a malformed event', { subject, error: (err as Error).message });
@@ -110,7 +118,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     if (failing.delete(key)) log.info('scrape recovered', what);
   }
 
-  async function scrapeOne(key: string, ep: Endpoint): Promise<void> {
+  async function scrapeOne(key: string, ep: Endpoint, group: GroupSnapshot | undefined): Promise<void> {
     stats.scrapes += 1;
     const bound = targetScrapeOf(bindings, ep.namespace, ep.modelInfer);
     const boundUrl = bound?.metricEndpoint === undefined ? undefined : boundMetricsUrl(ep.address, bound.metricEndpoint);
@@ -167,6 +175,13 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     // On a name both expose, the bound exposition wins: the binding named it.
     sample.custom = { ...anyMetricValues(same?.scrape, parsed, match), ...(boundParsed === undefined ? {} : anyMetricValues(prevBound?.scrape, boundParsed, match)) };
     if (boundUrl !== undefined) sample.metricsUrl = boundUrl;
+    if (group !== undefined && ep.pid !== undefined) {
+      const last = lastGroups.get(key);
+      const usage = resourceUsage(last?.pid === ep.pid ? last.snap : undefined, group, clkTck);
+      lastGroups.set(key, { pid: ep.pid, snap: group });
+      if (usage.cpuCores !== undefined) sample.cpuCores = usage.cpuCores;
+      sample.memoryBytes = usage.memoryBytes;
+    }
     try {
       const subject = metricsSubject('engine', ep.namespace, ep.id);
       opts.nc.publish(subject, encodeSample(ENGINE_SAMPLE, 'collector', subject, sample));
@@ -177,12 +192,29 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     }
   }
 
+  // A pid is one of this machine's processes only for a loopback address (the local actuator's):
+  // a remote actuator's pid would name some unrelated local process.
+  async function localGroups(): Promise<Map<number, GroupSnapshot>> {
+    if (!readProc) return new Map();
+    const pids = new Set<number>();
+    for (const ep of endpoints.values()) if (ep.pid !== undefined && isLoopbackAddress(ep.address)) pids.add(ep.pid);
+    try {
+      return await readProcessGroups(pids, now());
+    } catch (err) {
+      readProc = false;
+      log.warn('cannot read /proc; no CPU/memory samples for local replicas', { error: (err as Error).message, code: (err as { code?: string }).code });
+      return new Map();
+    }
+  }
+
   async function cycle(): Promise<void> {
     stats.cycles += 1;
     for (const key of previous.keys()) if (!endpoints.has(key)) previous.delete(key);
     for (const key of failing.keys()) if (!endpoints.has(key.split(' ')[0])) failing.delete(key);
+    for (const key of lastGroups.keys()) if (!endpoints.has(key)) lastGroups.delete(key);
     stats.endpoints = endpoints.size;
-    await Promise.all([...endpoints].map(([key, ep]) => scrapeOne(key, ep)));
+    const groups = await localGroups();
+    await Promise.all([...endpoints].map(([key, ep]) => scrapeOne(key, ep, ep.pid === undefined ? undefined : groups.get(ep.pid))));
   }
 
   // Cycles never overlap: the next one is scheduled when the current one ends.
