@@ -107,11 +107,22 @@ lat_sum{model_name="b"} 50
         if (Object.keys(tc.want).length === 0) expect(v).to.deep.equal({});
       });
     }
-    it('matchesLabels: every label with exactly that value', () => {
-      expect(matchesLabels({ a: '1', b: '2' }, { a: '1' })).to.equal(true);
-      expect(matchesLabels({ a: '1' }, { a: '1', b: '2' })).to.equal(false);
-      expect(matchesLabels({ a: '10' }, { a: '1' })).to.equal(false);
-      expect(matchesLabels({}, undefined)).to.equal(true);
+    const matchCases: { name: string; series: Record<string, string>; match: LabelMatch | undefined; target?: Record<string, string>; want: boolean }[] = [
+      { name: 'a label of the series', series: { a: '1', b: '2' }, match: { a: '1' }, want: true },
+      { name: 'one of two missing', series: { a: '1' }, match: { a: '1', b: '2' }, want: false },
+      { name: 'exact value only', series: { a: '10' }, match: { a: '1' }, want: false },
+      { name: 'no match', series: {}, match: undefined, want: true },
+      { name: "a label of the replica (MatrixInfer's pod labels)", series: { gpu: '0' }, match: { role: 'server' }, target: { role: 'server' }, want: true },
+      { name: 'a replica of another role', series: { gpu: '0' }, match: { role: 'server' }, target: { role: 'worker' }, want: false },
+      { name: 'replica and series labels together', series: { gpu: '0' }, match: { role: 'server', gpu: '0' }, target: { role: 'server' }, want: true },
+      { name: "the series' own label wins over the replica's", series: { role: 'x' }, match: { role: 'server' }, target: { role: 'server' }, want: false },
+    ];
+    for (const tc of matchCases) it(`matchesLabels: ${tc.name}`, () => expect(matchesLabels(tc.series, tc.match, tc.target)).to.equal(tc.want));
+
+    it("a replica whose labels match keeps every family; one whose labels differ contributes none", () => {
+      const match = { 'modelinfer.matrixinfer.ai/role': 'server' };
+      expect(anyMetricValues(a, b, match, { 'modelinfer.matrixinfer.ai/role': 'server' })).to.include({ host_load: 7, gpu_util: 0.75, 'vllm:generation_tokens_total': 40 });
+      expect(anyMetricValues(a, b, match, { 'modelinfer.matrixinfer.ai/role': 'worker' })).to.deep.equal({});
     });
   });
 });

@@ -182,6 +182,20 @@ describe('collector/startCollector (real nats-server, fixture engines)', functio
     expect(s).to.include({ waiting: 2, running: 3, engine: 'vLLM' });
   });
 
+  it("additionalMatchLabels naming replica labels (MatrixInfer's pod labels) select the replicas whose series count", async () => {
+    const engine = await fixtureEngine(VLLM_V1);
+    fixtures.push(engine);
+    await bind('b-role', { additionalMatchLabels: { 'modelinfer.matrixinfer.ai/role': 'server' } });
+    collector = await startCollector({ nc, logger, intervalMs: 100 });
+    await observe('server-0', 'ready', engine.address, { 'modelinfer.matrixinfer.ai/role': 'server' });
+    await observe('worker-0', 'ready', engine.address, { 'modelinfer.matrixinfer.ai/role': 'worker' });
+    const server = await waitFor('a server sample', () => of('server-0')[0]);
+    const worker = await waitFor('a worker sample', () => of('worker-0')[0]);
+    expect(server.custom?.['vllm:num_requests_waiting']).to.equal(2);
+    expect(worker.custom).to.deep.equal({});
+    expect(worker.waiting).to.equal(2); // normalized fields are never filtered
+  });
+
   it('a failing metricEndpoint is counted; samples still flow without its families; an engine serving metrics only there is normalized from it', async () => {
     const engine = await fixtureEngine(VLLM_V1);
     const dead = await fixtureEngine('');

@@ -173,7 +173,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     const sample: EngineSample = buildEngineSample(identity, normalized.metrics, base, models === undefined ? undefined : parseAdapters(models), timeMs);
     const match: LabelMatch | undefined = bound !== undefined && Object.keys(bound.matchLabels).length > 0 ? bound.matchLabels : undefined;
     // On a name both expose, the bound exposition wins: the binding named it.
-    sample.custom = { ...anyMetricValues(same?.scrape, parsed, match), ...(boundParsed === undefined ? {} : anyMetricValues(prevBound?.scrape, boundParsed, match)) };
+    sample.custom = { ...anyMetricValues(same?.scrape, parsed, match, ep.labels), ...(boundParsed === undefined ? {} : anyMetricValues(prevBound?.scrape, boundParsed, match, ep.labels)) };
     if (boundUrl !== undefined) sample.metricsUrl = boundUrl;
     if (group !== undefined && ep.pid !== undefined) {
       const last = lastGroups.get(key);
