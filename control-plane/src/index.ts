@@ -4,6 +4,8 @@ export { startLocalActuator, type LocalActuator, type LocalActuatorOptions, type
 export { planActions, type ActionPlan, type RunningInstance } from './actuator/plan.js';
 export { ActuatorError, ACTUATOR_ERROR_CODES } from './actuator/errors.js';
 export { startCollector, type Collector, type CollectorOptions, type CollectorStats } from './collector/collector.js';
+export { procResourceSource } from './collector/proc-reader.js';
+export type { ResourceSource, ResourceTarget, ResourceUsage } from './collector/resources.js';
 export { normalizeEngineMetrics, histogramDelta, type EngineMetrics, type Normalized } from './collector/normalize.js';
 export { parsePrometheusText, type PromSample } from './collector/prometheus.js';
 export { CollectorError, COLLECTOR_ERROR_CODES } from './collector/errors.js';

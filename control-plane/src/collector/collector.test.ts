@@ -10,6 +10,7 @@ import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testin
 import { decodeSample, INSTANCE_OBSERVATION, desiredSubject, observedSubject, type EngineSample, type InstanceObservation } from '@matrixinfer/events';
 import { publishEnvelope } from '../actuator/bus.js';
 import { startCollector, type Collector } from './collector.js';
+import type { ResourceSource } from './resources.js';
 import { DCGM, SGLANG, VLLM_MODELS_WITH_LORA, VLLM_V1 } from './fixtures.js';
 
 const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
@@ -246,6 +247,33 @@ describe('collector/startCollector (real nats-server, fixture engines)', functio
       process.kill(-child.pid!, 'SIGKILL');
       await gone;
     }
+  });
+
+  it('a ResourceSource passed in (as Kubernetes mode does) fills the fields by endpoint key; one that throws costs only the fields', async () => {
+    const engine = await fixtureEngine(VLLM_V1);
+    fixtures.push(engine);
+    let broken = false;
+    const asked: string[][] = [];
+    const resources: ResourceSource = {
+      name: 'fake',
+      read: async (targets) => {
+        asked.push(targets.map((t) => `${t.key}|${t.instance}|${t.address}`));
+        if (broken) throw Object.assign(new Error('metrics API down'), { code: 'X' });
+        return new Map([['default/pod-a', { cpuCores: 0.25, memoryBytes: 123 }]]);
+      },
+    };
+    collector = await startCollector({ nc, logger, intervalMs: 100, resources });
+    await observe('pod-a', 'ready', engine.address);
+    await observe('pod-b', 'ready', engine.address);
+    const a = await waitFor('pod-a sample', () => of('pod-a')[0]);
+    const b = await waitFor('pod-b sample', () => of('pod-b')[0]);
+    expect(a).to.include({ cpuCores: 0.25, memoryBytes: 123 });
+    expect(b).to.not.have.property('cpuCores');
+    expect(asked.some((list) => list.includes(`default/pod-a|pod-a|${engine.address}`))).to.equal(true);
+    broken = true;
+    const n = of('pod-a').length;
+    const after = await waitFor('samples while the source fails', () => of('pod-a').length > n + 2 && of('pod-a').slice(-1)[0]);
+    expect(after).to.not.have.property('memoryBytes');
   });
 
   it('rejects an invalid interval at start-up', async () => {

@@ -17,8 +17,8 @@ import { anyMetricValues, parsePrometheusTypes, type LabelMatch, type ParsedScra
 import { applyBindingEvent, boundMetricsUrl, targetScrapeOf, type BindingTargets } from './bindings.js';
 import { applyObservation, applyServerEvent, modelServerOf, type Endpoint, type ServerSelector } from './endpoints.js';
 import { InvalidCollectorOptionError } from './errors.js';
-import { readClockTicks, readProcessGroups } from './proc-reader.js';
-import { isLoopbackAddress, resourceUsage, type GroupSnapshot } from './proc.js';
+import { procResourceSource } from './proc-reader.js';
+import type { ResourceSource, ResourceTarget, ResourceUsage } from './resources.js';
 import { buildEngineSample, normalizeEngineMetrics, parseAdapters, type EngineMetrics } from './normalize.js';
 import { parsePrometheusText } from './prometheus.js';
 import { scrapeEndpoint, scrapeMetricsText } from './scrape.js';
@@ -33,8 +33,8 @@ export interface CollectorOptions {
   scrapeTimeoutMs?: number;
   /** Clock for sample times (default Date.now). */
   now?: () => number;
-  /** CPU and memory of local replicas from /proc (default true on Linux). */
-  processResources?: boolean;
+  /** Where replica CPU/memory come from: default /proc of local replicas on Linux (procResourceSource); false for none. */
+  resources?: ResourceSource | false;
 }
 
 /** Counters since start. */
@@ -83,10 +83,8 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   const bindings: BindingTargets = new Map();
   const previous = new Map<string, Previous>();
   const failing = new Map<string, number>();
-  // Local replicas' process groups: the last snapshot per endpoint (with its pid), for CPU rates.
-  const lastGroups = new Map<string, { pid: number; snap: GroupSnapshot }>();
-  let readProc = (opts.processResources ?? true) && process.platform === 'linux';
-  const clkTck = readProc ? readClockTicks() : 100;
+  const resources: ResourceSource | undefined = opts.resources === false ? undefined : (opts.resources ?? (process.platform === 'linux' ? procResourceSource() : undefined));
+  let resourceFailures = 0;
   const stats: CollectorStats = { cycles: 0, scrapes: 0, published: 0, scrapeFailures: 0, boundScrapeFailures: 0, unrecognized: 0, publishFailures: 0, endpoints: 0 };
   const onBad = (subject: string, err: unknown): void => {
     log.debug('ignoring a malformed event', { subject, error: (err as Error).message });
@@ -118,7 +116,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     if (failing.delete(key)) log.info('scrape recovered', what);
   }
 
-  async function scrapeOne(key: string, ep: Endpoint, group: GroupSnapshot | undefined): Promise<void> {
+  async function scrapeOne(key: string, ep: Endpoint, usage: ResourceUsage | undefined): Promise<void> {
     stats.scrapes += 1;
     const bound = targetScrapeOf(bindings, ep.namespace, ep.modelInfer);
     const boundUrl = bound?.metricEndpoint === undefined ? undefined : boundMetricsUrl(ep.address, bound.metricEndpoint);
@@ -175,13 +173,8 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     // On a name both expose, the bound exposition wins: the binding named it.
     sample.custom = { ...anyMetricValues(same?.scrape, parsed, match, ep.labels), ...(boundParsed === undefined ? {} : anyMetricValues(prevBound?.scrape, boundParsed, match, ep.labels)) };
     if (boundUrl !== undefined) sample.metricsUrl = boundUrl;
-    if (group !== undefined && ep.pid !== undefined) {
-      const last = lastGroups.get(key);
-      const usage = resourceUsage(last?.pid === ep.pid ? last.snap : undefined, group, clkTck);
-      lastGroups.set(key, { pid: ep.pid, snap: group });
-      if (usage.cpuCores !== undefined) sample.cpuCores = usage.cpuCores;
-      sample.memoryBytes = usage.memoryBytes;
-    }
+    if (usage?.cpuCores !== undefined) sample.cpuCores = usage.cpuCores;
+    if (usage !== undefined) sample.memoryBytes = usage.memoryBytes;
     try {
       const subject = metricsSubject('engine', ep.namespace, ep.id);
       opts.nc.publish(subject, encodeSample(ENGINE_SAMPLE, 'collector', subject, sample));
@@ -192,17 +185,20 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     }
   }
 
-  // A pid is one of this machine's processes only for a loopback address (the local actuator's):
-  // a remote actuator's pid would name some unrelated local process.
-  async function localGroups(): Promise<Map<number, GroupSnapshot>> {
-    if (!readProc) return new Map();
-    const pids = new Set<number>();
-    for (const ep of endpoints.values()) if (ep.pid !== undefined && isLoopbackAddress(ep.address)) pids.add(ep.pid);
+  // A source that cannot be read costs its fields, never the samples: warn on the first failure
+  // of a streak and about once a minute after, say when it is back.
+  async function readResources(): Promise<Map<string, ResourceUsage>> {
+    if (resources === undefined || endpoints.size === 0) return new Map();
+    const targets: ResourceTarget[] = [...endpoints].map(([key, ep]) => ({ key, namespace: ep.namespace, instance: ep.id, address: ep.address, ...(ep.pid === undefined ? {} : { pid: ep.pid }) }));
     try {
-      return await readProcessGroups(pids, now());
+      const out = await resources.read(targets, now());
+      if (resourceFailures > 0) log.info('replica CPU/memory readable again', { source: resources.name });
+      resourceFailures = 0;
+      return out;
     } catch (err) {
-      readProc = false;
-      log.warn('cannot read /proc; no CPU/memory samples for local replicas', { error: (err as Error).message, code: (err as { code?: string }).code });
+      resourceFailures += 1;
+      const level = resourceFailures === 1 || resourceFailures % 60 === 0 ? 'warn' : 'debug';
+      log.log(level, 'cannot read replica CPU/memory; samples go without them', { source: resources.name, consecutiveFailures: resourceFailures, error: (err as Error).message, code: (err as { code?: string }).code });
       return new Map();
     }
   }
@@ -211,10 +207,9 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     stats.cycles += 1;
     for (const key of previous.keys()) if (!endpoints.has(key)) previous.delete(key);
     for (const key of failing.keys()) if (!endpoints.has(key.split(' ')[0])) failing.delete(key);
-    for (const key of lastGroups.keys()) if (!endpoints.has(key)) lastGroups.delete(key);
     stats.endpoints = endpoints.size;
-    const groups = await localGroups();
-    await Promise.all([...endpoints].map(([key, ep]) => scrapeOne(key, ep, ep.pid === undefined ? undefined : groups.get(ep.pid))));
+    const usage = await readResources();
+    await Promise.all([...endpoints].map(([key, ep]) => scrapeOne(key, ep, usage.get(key))));
   }
 
   // Cycles never overlap: the next one is scheduled when the current one ends.

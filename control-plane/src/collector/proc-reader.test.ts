@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readClockTicks, readProcessGroups } from './proc-reader.js';
+import { procResourceSource, readClockTicks, readProcessGroups } from './proc-reader.js';
 import { resourceUsage } from './proc.js';
 
 const LEADER = `
@@ -51,6 +51,24 @@ describe('collector/proc-reader (real child processes)', function () {
     expect(u.cpuCores).to.be.within(0.3, 1.5);
     // It holds a 64 MiB buffer it writes to; two node processes hold more than that.
     expect(u.memoryBytes).to.be.greaterThan(64 * 1024 * 1024);
+  });
+
+  it('procResourceSource: loopback targets with a pid only; a rate from the second read on', async () => {
+    leader = spawn(process.execPath, ['-e', LEADER], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    await once(leader.stdout!, 'data');
+    const pid = leader.pid!;
+    const src = procResourceSource();
+    const targets = [
+      { key: 'ns/local', namespace: 'ns', instance: 'local', address: 'http://127.0.0.1:9', pid },
+      { key: 'ns/remote', namespace: 'ns', instance: 'remote', address: 'http://10.1.2.3:9', pid },
+      { key: 'ns/nopid', namespace: 'ns', instance: 'nopid', address: 'http://127.0.0.1:9' },
+    ];
+    const first = await src.read(targets, Date.now());
+    expect([...first.keys()]).to.deep.equal(['ns/local']);
+    expect(first.get('ns/local')).to.not.have.property('cpuCores');
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await src.read(targets, Date.now());
+    expect(second.get('ns/local')!.cpuCores).to.be.greaterThan(0.1);
   });
 
   it('a pid no process has is left out; a /proc that cannot be listed is a coded error', async () => {
