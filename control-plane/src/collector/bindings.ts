@@ -89,7 +89,8 @@ export function targetScrapeOf(bindings: BindingTargets, namespace: string, mode
   for (const targets of bindings.values()) {
     for (const t of targets) {
       if (t.namespace !== namespace || t.modelInfer !== modelInfer) continue;
-      if (best === undefined || t.binding < best.binding) best = t;
+      // The autoscaler's order too (topology.ts sorts bindings with localeCompare).
+      if (best === undefined || t.binding.localeCompare(best.binding) < 0) best = t;
     }
   }
   if (best === undefined) return undefined;
