@@ -71,6 +71,25 @@ describe('collector/proc-reader (real child processes)', function () {
     expect(second.get('ns/local')!.cpuCores).to.be.greaterThan(0.1);
   });
 
+  it('procResourceSource between membership scans: a worker found late counts from then on, never as a spike', async () => {
+    // The leader starts its spinning worker 400 ms after it says it is up.
+    const late = LEADER.replace("const w = spawn(", "setTimeout(() => spawn(").replace("{ stdio: 'ignore' });", "{ stdio: 'ignore' }), 400);").replace("process.stdout.write(String(w.pid) + '\\n');", "process.stdout.write('up\\n');");
+    leader = spawn(process.execPath, ['-e', late], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    await once(leader.stdout!, 'data');
+    const src = procResourceSource({ rescanMs: 1500 });
+    const targets = [{ key: 'ns/a', namespace: 'ns', instance: 'a', address: 'http://127.0.0.1:9', pid: leader.pid! }];
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await src.read(targets, Date.now()); // a new leader: full scan
+    await sleep(700);
+    // Known members only: the worker (running for ~300 ms) is not among them yet.
+    expect((await src.read(targets, Date.now())).get('ns/a')!.cpuCores).to.be.below(0.3);
+    await sleep(900);
+    // Rescan: the worker is found, but it started before the previous read: its ~1 s of CPU is not this interval's.
+    expect((await src.read(targets, Date.now())).get('ns/a')!.cpuCores).to.be.below(0.3);
+    await sleep(500);
+    expect((await src.read(targets, Date.now())).get('ns/a')!.cpuCores).to.be.within(0.4, 1.5);
+  });
+
   it('a pid no process has is left out; a /proc that cannot be listed is a coded error', async () => {
     expect((await readProcessGroups(new Set([2 ** 22 + 7]), Date.now())).size).to.equal(0);
     const dir = mkdtempSync(join(tmpdir(), 'proc-'));

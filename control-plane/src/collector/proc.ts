@@ -18,10 +18,12 @@ export interface ProcStat {
 /** One process group at one time. */
 export interface GroupSnapshot {
   timeMs: number;
+  /** Seconds since boot when taken (/proc/uptime): tells a member started since from one found late. */
+  uptimeS: number;
   /** startTicks of the leader: a different value is another process that reused the pid. */
   leaderStartTicks: number;
-  /** `<pid>:<startTicks>` -> cpuTicks of each member. */
-  members: Map<string, number>;
+  /** `<pid>:<startTicks>` -> CPU and start ticks of each member. */
+  members: Map<string, { cpuTicks: number; startTicks: number }>;
   rssBytes: number;
 }
 
@@ -53,24 +55,31 @@ export function parseStatusRssBytes(text: string): number {
   return m === null ? 0 : Number(m[1]) * 1024;
 }
 
+/** Seconds since boot from /proc/uptime; NaN when malformed. */
+export function parseUptimeSeconds(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s/.exec(text);
+  return m === null ? NaN : Number(m[1]);
+}
+
 /** Snapshot of the group led by `leader` from its members' stat and status; null when `leader` is not among them or does not lead its group. */
-export function groupSnapshot(leader: number, members: readonly { stat: ProcStat; rssBytes: number }[], timeMs: number): GroupSnapshot | null {
+export function groupSnapshot(leader: number, members: readonly { stat: ProcStat; rssBytes: number }[], timeMs: number, uptimeS: number): GroupSnapshot | null {
   const head = members.find((m) => m.stat.pid === leader);
   // A pid that does not lead its own group is not the process the actuator started (reused pid).
   if (head === undefined || head.stat.pgrp !== leader) return null;
-  const snap: GroupSnapshot = { timeMs, leaderStartTicks: head.stat.startTicks, members: new Map(), rssBytes: 0 };
+  const snap: GroupSnapshot = { timeMs, uptimeS, leaderStartTicks: head.stat.startTicks, members: new Map(), rssBytes: 0 };
   for (const m of members) {
     if (m.stat.pgrp !== leader) continue;
-    snap.members.set(`${m.stat.pid}:${m.stat.startTicks}`, m.stat.cpuTicks);
+    snap.members.set(`${m.stat.pid}:${m.stat.startTicks}`, { cpuTicks: m.stat.cpuTicks, startTicks: m.stat.startTicks });
     snap.rssBytes += m.rssBytes;
   }
   return snap;
 }
 
 /**
- * Usage at `cur`; cpuCores only against `prev` of the same leader process. A member new since
- * `prev` counts with all its CPU time (it started within the interval); a member gone since
- * loses its last partial interval (an undercount of at most one interval).
+ * Usage at `cur`; cpuCores only against `prev` of the same leader process. A member absent from
+ * `prev` counts with all its CPU time when it started after `prev` was taken (its whole life is
+ * in the interval), else with none (found late, e.g. between membership scans: its CPU so far
+ * is not this interval's); a member gone since loses its last partial interval.
  */
 export function resourceUsage(prev: GroupSnapshot | undefined, cur: GroupSnapshot, clkTck: number): ResourceUsage {
   const out: ResourceUsage = { memoryBytes: cur.rssBytes };
@@ -78,7 +87,11 @@ export function resourceUsage(prev: GroupSnapshot | undefined, cur: GroupSnapsho
   const dtS = (cur.timeMs - prev.timeMs) / 1000;
   if (!(dtS > 0)) return out;
   let ticks = 0;
-  for (const [key, t] of cur.members) ticks += Math.max(0, t - (prev.members.get(key) ?? 0));
+  for (const [key, m] of cur.members) {
+    const before = prev.members.get(key);
+    if (before !== undefined) ticks += Math.max(0, m.cpuTicks - before.cpuTicks);
+    else if (!(m.startTicks / clkTck < prev.uptimeS)) ticks += m.cpuTicks;
+  }
   out.cpuCores = ticks / clkTck / dtS;
   return out;
 }
