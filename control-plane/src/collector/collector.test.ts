@@ -171,9 +171,10 @@ describe('collector/startCollector (real nats-server, fixture engines)', functio
     const dcgm = await fixtureEngine(DCGM, undefined, '/gpu/metrics');
     fixtures.push(engine, dcgm);
     await bind('b-gpu', { metricEndpoint: { port: portOf(dcgm), uri: '/gpu/metrics' }, additionalMatchLabels: { gpu: '0' } });
-    collector = await startCollector({ nc, logger, intervalMs: 100 });
     await observe('e1', 'ready', engine.address);
-    const s = await waitFor('a sample with GPU values', () => of('e1').find((x) => x.custom?.DCGM_FI_DEV_GPU_UTIL !== undefined));
+    collector = await startCollector({ nc, logger, intervalMs: 100 });
+    // Binding and endpoint were there at start: the very first sample reads the metricEndpoint.
+    const s = await waitFor('a sample', () => of('e1')[0]);
     expect(s.metricsUrl).to.equal(`http://127.0.0.1:${portOf(dcgm)}/gpu/metrics`);
     expect(s.custom?.DCGM_FI_DEV_GPU_UTIL).to.equal(87); // gpu="0" only (gpu="1" reads 13)
     expect(s.custom?.DCGM_FI_DEV_FB_USED).to.equal(30000);

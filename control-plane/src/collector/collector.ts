@@ -226,12 +226,22 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
         if (!closed) timer = setTimeout(tick, Math.max(0, intervalMs - (Date.now() - started)));
       });
   };
-  timer = setTimeout(tick, 0);
+  // The first cycle waits (a little) for the bindings and servers present at start, so the first
+  // samples already read a binding's metricEndpoint (else a policy on it would read
+  // unknown-metric for one tick).
+  let startTimer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => (startTimer = setTimeout(resolve, timeoutMs)));
+  const ready = Promise.all([observations.caughtUp, serverFollower?.caughtUp, bindingFollower?.caughtUp]);
+  void Promise.race([ready, waited]).then(() => {
+    clearTimeout(startTimer);
+    if (!closed) timer = setTimeout(tick, 0);
+  });
 
   return {
     async stop() {
       if (closed) return;
       closed = true;
+      clearTimeout(startTimer);
       clearTimeout(timer);
       await running;
       await observations.stop();
