@@ -5,6 +5,8 @@ export { planActions, type ActionPlan, type RunningInstance } from './actuator/p
 export { ActuatorError, ACTUATOR_ERROR_CODES } from './actuator/errors.js';
 export { startExternalMetrics, parsePrometheusUrl, pollTargets, interpretQueryResponse, EXTERNAL_ERROR_CODES, ExternalMetricsError, type ExternalMetrics, type ExternalMetricsOptions, type ExternalMetricsStats } from './external/index.js';
 export { startCollector, type Collector, type CollectorOptions, type CollectorStats } from './collector/collector.js';
+export { procResourceSource } from './collector/proc-reader.js';
+export type { ResourceSource, ResourceTarget, ResourceUsage } from './collector/resources.js';
 export { normalizeEngineMetrics, histogramDelta, type EngineMetrics, type Normalized } from './collector/normalize.js';
 export { parsePrometheusText, type PromSample } from './collector/prometheus.js';
 export { CollectorError, COLLECTOR_ERROR_CODES } from './collector/errors.js';

@@ -35,6 +35,12 @@ export interface EngineSample {
   adapters?: string[];
   /** Every family of the scrape as one number (gauge value, counter rate/s, histogram `@mean`/`@pNN`…), for policies on any metric. */
   custom?: Record<string, number>;
+  /** The binding's metricEndpoint, scraped besides `<address>/metrics` (its families are in `custom`), when one is set. */
+  metricsUrl?: string;
+  /** CPU cores the replica's process group used since the previous scrape (CPU seconds per second), when the collector can see the process. */
+  cpuCores?: number;
+  /** Resident memory of the replica's process group in bytes, when the collector can see the process. */
+  memoryBytes?: number;
 }
 
 /** One gateway's view of one model over the last period. */

@@ -418,6 +418,14 @@ describe('actuator/startLocalActuator (real nats-server, real processes)', funct
       expect(sample.kvBlocks).to.be.greaterThan(0);
       const sampleS = await waitFor('a sample of the SGLang simulator', () => samples.find((x) => x.endpoint === 'sims'));
       expect(sampleS).to.deep.include({ endpoint: 'sims', address: readyS.address, engine: 'SGLang', running: 0, waiting: 0 });
+      // The ready observation's pid leads the simulator's process group: /proc gives its memory,
+      // and its CPU from the second sample on (issue #17's resource signals, end to end).
+      expect(ready.pid).to.be.a('number');
+      if (process.platform === 'linux') {
+        const withCpu = await waitFor('a sample with CPU', () => samples.find((x) => x.endpoint === 'sim' && x.cpuCores !== undefined));
+        expect(withCpu.memoryBytes).to.be.greaterThan(10 * 1024 * 1024);
+        expect(withCpu.cpuCores).to.be.at.least(0);
+      }
     } finally {
       metrics.unsubscribe();
       await collector.stop();

@@ -77,6 +77,10 @@ describe('autoscaler policy translation', () => {
     { name: 'gateway in flight', metricName: 'gateway_in_flight', canonical: 'inFlight' },
     { name: 'tokens per second', metricName: 'tokens_per_second', canonical: 'tokensPerSecond' },
     { name: 'canonical name, any case', metricName: 'KVUSAGE', canonical: 'kvUsage' },
+    { name: 'CPU', metricName: 'cpu', canonical: 'cpu' },
+    { name: 'CPU cores', metricName: 'cpu_cores', canonical: 'cpu' },
+    { name: 'memory', metricName: 'Memory', canonical: 'memory' },
+    { name: 'memory bytes', metricName: 'memory_bytes', canonical: 'memory' },
   ];
   for (const [input, want] of [[10, 10], ['5', 5], ['500m', 0.5]] as const) {
     it(`reads targetValue ${JSON.stringify(input)} as the quantity ${want}`, () => {

@@ -9,6 +9,11 @@
 //                             `name@mean`        mean observation since the previous scrape (0 without any)
 //                             `name@p50|p90|p95|p99`  quantile of the observations since the previous scrape
 // Counters and histograms need a previous scrape: the first scrape of a process has only gauges.
+// With `match` (a binding's additionalMatchLabels) only series whose labels carry every one of
+// those labels with that value count; a family without such a series is left out (not 0). A
+// series' labels are its own over the replica's (`targetLabels`: the instance/pod labels, as a
+// Prometheus target label set), so `modelinfer.matrixinfer.ai/role: server` selects replicas,
+// as MatrixInfer meant it, and `gpu: "0"` selects series.
 import type { PromSample } from './prometheus.js';
 
 /** Metric type from a `# TYPE` line. */
@@ -37,8 +42,18 @@ interface Hist {
   buckets: Map<number, number>;
 }
 
+/** Labels a series must carry (label -> exact value); empty matches every series. */
+export type LabelMatch = Readonly<Record<string, string>>;
+
+/** True when the series `labels` over `targetLabels` carry every label of `match` with exactly that value. */
+export function matchesLabels(labels: Readonly<Record<string, string>>, match: LabelMatch | undefined, targetLabels: Readonly<Record<string, string>> = {}): boolean {
+  if (match === undefined) return true;
+  for (const k in match) if ((labels[k] ?? targetLabels[k]) !== match[k]) return false;
+  return true;
+}
+
 // Collapses samples into per-family totals: scalar families by name, histograms by family.
-function fold(s: ParsedScrape): { scalars: Map<string, number>; hists: Map<string, Hist> } {
+function fold(s: ParsedScrape, match: LabelMatch | undefined, targetLabels: Readonly<Record<string, string>>): { scalars: Map<string, number>; hists: Map<string, Hist> } {
   const scalars = new Map<string, number>();
   const hists = new Map<string, Hist>();
   const hist = (name: string): Hist => {
@@ -48,6 +63,7 @@ function fold(s: ParsedScrape): { scalars: Map<string, number>; hists: Map<strin
   };
   for (const x of s.samples) {
     if (!Number.isFinite(x.value) && x.value !== Infinity) continue;
+    if (!matchesLabels(x.labels, match, targetLabels)) continue;
     const base = /^(.*)_(bucket|sum|count)$/.exec(x.name);
     if (base && s.types.get(base[1]) === 'histogram') {
       const h = hist(base[1]);
@@ -103,11 +119,11 @@ export function bucketQuantile(q: number, buckets: ReadonlyMap<number, number>):
   return prevBound;
 }
 
-/** Values of every family of `cur` (see the file comment for keys); rates need `prev` of the same process. */
-export function anyMetricValues(prev: ParsedScrape | undefined, cur: ParsedScrape): Record<string, number> {
+/** Values of every family of `cur` (see the file comment for keys), series filtered by `match` over `targetLabels`; rates need `prev` of the same process. */
+export function anyMetricValues(prev: ParsedScrape | undefined, cur: ParsedScrape, match?: LabelMatch, targetLabels: Readonly<Record<string, string>> = {}): Record<string, number> {
   const out: Record<string, number> = {};
-  const c = fold(cur);
-  const p = prev === undefined ? undefined : fold(prev);
+  const c = fold(cur, match, targetLabels);
+  const p = prev === undefined ? undefined : fold(prev, match, targetLabels);
   const dtS = prev === undefined ? 0 : (cur.timeMs - prev.timeMs) / 1000;
   for (const [name, v] of c.scalars) {
     if (!isCounter(cur.types, name)) out[name] = v;

@@ -10,6 +10,8 @@ export interface Endpoint {
   modelInfer: string;
   address: string;
   labels: Record<string, string>;
+  /** Process (group leader) the local actuator started, when the observation says. */
+  pid?: number;
 }
 
 /** The part of a ModelServer the collector needs: which instances it selects. */
@@ -28,7 +30,9 @@ export function nsKey(namespace: string, name: string): string {
 export function applyObservation(endpoints: Map<string, Endpoint>, obs: InstanceObservation): void {
   const key = nsKey(obs.namespace, obs.instance);
   if (obs.phase === 'ready' && typeof obs.address === 'string' && obs.address !== '') {
-    endpoints.set(key, { id: obs.instance, namespace: obs.namespace, modelInfer: obs.modelInfer, address: obs.address, labels: obs.labels ?? {} });
+    const ep: Endpoint = { id: obs.instance, namespace: obs.namespace, modelInfer: obs.modelInfer, address: obs.address, labels: obs.labels ?? {} };
+    if (typeof obs.pid === 'number' && Number.isSafeInteger(obs.pid) && obs.pid > 0) ep.pid = obs.pid;
+    endpoints.set(key, ep);
   } else {
     endpoints.delete(key);
   }

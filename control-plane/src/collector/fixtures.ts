@@ -110,3 +110,18 @@ export const VLLM_MODELS_WITH_LORA = {
     { id: 'sql-lora', object: 'model', created: 1764200000, owned_by: 'vllm', root: '/adapters/sql', parent: 'Qwen/Qwen3-8B', max_model_len: null },
   ],
 };
+
+/** NVIDIA dcgm-exporter exposition (abridged: two GPUs, the utilisation and memory families). */
+export const DCGM = `# HELP DCGM_FI_DEV_GPU_UTIL GPU utilization (in %).
+# TYPE DCGM_FI_DEV_GPU_UTIL gauge
+DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-5fd4c2b1-0000-0000-0000-000000000000",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="node-1"} 87
+DCGM_FI_DEV_GPU_UTIL{gpu="1",UUID="GPU-5fd4c2b1-0000-0000-0000-000000000001",device="nvidia1",modelName="NVIDIA H100 80GB HBM3",Hostname="node-1"} 13
+# HELP DCGM_FI_DEV_FB_USED Framebuffer memory used (in MiB).
+# TYPE DCGM_FI_DEV_FB_USED gauge
+DCGM_FI_DEV_FB_USED{gpu="0",UUID="GPU-5fd4c2b1-0000-0000-0000-000000000000",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="node-1"} 30000
+DCGM_FI_DEV_FB_USED{gpu="1",UUID="GPU-5fd4c2b1-0000-0000-0000-000000000001",device="nvidia1",modelName="NVIDIA H100 80GB HBM3",Hostname="node-1"} 2000
+# HELP DCGM_FI_DEV_FB_FREE Framebuffer memory free (in MiB).
+# TYPE DCGM_FI_DEV_FB_FREE gauge
+DCGM_FI_DEV_FB_FREE{gpu="0",UUID="GPU-5fd4c2b1-0000-0000-0000-000000000000",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="node-1"} 51559
+DCGM_FI_DEV_FB_FREE{gpu="1",UUID="GPU-5fd4c2b1-0000-0000-0000-000000000001",device="nvidia1",modelName="NVIDIA H100 80GB HBM3",Hostname="node-1"} 79559
+`;

@@ -1,4 +1,5 @@
-// HTTP edge of the collector: read one endpoint's /metrics (required) and /v1/models (optional).
+// HTTP edge of the collector: read one endpoint's /metrics (required) and /v1/models (optional),
+// and any other exposition (a binding's metricEndpoint).
 import { ScrapeFailedError } from './errors.js';
 
 /** Raw result of one scrape. */
@@ -12,6 +13,19 @@ async function get(url: string, timeoutMs: number): Promise<Response> {
   return fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
 }
 
+/** GETs one exposition at `url`; ScrapeFailedError when it fails or answers other than 200. */
+export async function scrapeMetricsText(url: string, timeoutMs: number): Promise<string> {
+  try {
+    const res = await get(url, timeoutMs);
+    const text = await res.text();
+    if (res.status !== 200) throw new ScrapeFailedError(`GET ${url} answered ${res.status}`);
+    return text;
+  } catch (err) {
+    if (err instanceof ScrapeFailedError) throw err;
+    throw new ScrapeFailedError(`GET ${url} failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 /** GETs `<address>/metrics` and `<address>/v1/models` concurrently; ScrapeFailedError when /metrics fails. */
 export async function scrapeEndpoint(address: string, timeoutMs: number): Promise<ScrapeResult> {
   const modelsP = get(`${address}/v1/models`, timeoutMs)
@@ -19,13 +33,10 @@ export async function scrapeEndpoint(address: string, timeoutMs: number): Promis
     .catch(() => undefined);
   let metricsText: string;
   try {
-    const res = await get(`${address}/metrics`, timeoutMs);
-    metricsText = await res.text();
-    if (res.status !== 200) throw new ScrapeFailedError(`GET ${address}/metrics answered ${res.status}`);
+    metricsText = await scrapeMetricsText(`${address}/metrics`, timeoutMs);
   } catch (err) {
     await modelsP;
-    if (err instanceof ScrapeFailedError) throw err;
-    throw new ScrapeFailedError(`GET ${address}/metrics failed: ${(err as Error).message}`, { cause: err });
+    throw err;
   }
   return { metricsText, models: await modelsP };
 }

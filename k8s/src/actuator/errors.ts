@@ -1,4 +1,4 @@
-// Typed errors of the Kubernetes actuator and the scale applier, on the control plane's base so
+// Typed errors of the Kubernetes actuator, the scale applier and the PodMetrics source, on the control plane's base so
 // `mi-k8s` maps them to exit codes like every other command. Callers branch on `code`.
 import { ControlPlaneError } from '@matrixinfer/control-plane';
 import { codedErrors, codedFamily } from '@matrixinfer/schemas';
@@ -16,7 +16,7 @@ export const K8sActuatorError = codedFamily(ControlPlaneError, 'K8sActuatorError
 
 /** The K8sActuatorError family, one class per stable code; `instanceof` each or branch on `code`. */
 export const { InvalidK8sActuatorOptionError, K8sApiRequestError } = codedErrors(K8sActuatorError, {
-  /** An option of startK8sActuator / startScaleApplier is out of range (fails at start-up). */
+  /** An option of startK8sActuator / startScaleApplier / podMetricsSource is out of range (fails at start-up). */
   InvalidK8sActuatorOptionError: K8S_ACTUATOR_ERROR_CODES.invalidOption,
   /** The API server refused a request for a reason the caller does not handle itself. */
   K8sApiRequestError: K8S_ACTUATOR_ERROR_CODES.apiRequest,

@@ -4,14 +4,16 @@
 // MI_DESIRED), the mirror (derived children → Kubernetes), the status write-back (mi-status →
 // status subresources), the scale observer (bound Deployments' /scale → MI_OBSERVED) and the
 // scale applier (autoscaler decisions → ModelInfer replicas or another kind's scale subresource).
-// Only ingest and actuation differ from one machine.
+// Only ingest and actuation differ from one machine, and where the collector reads replica
+// CPU/memory: metrics.k8s.io PodMetrics instead of /proc.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { defaultComponents, type ComponentStarter } from '@matrixinfer/control-plane';
+import { defaultComponents, startCollector, type ComponentStarter } from '@matrixinfer/control-plane';
 import { startK8sActuator } from '../actuator/actuator.js';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { createResourceStore } from '@matrixinfer/events';
 import { startFinalizer } from '../finalizer/runner.js';
 import { INGEST_SOURCE, startIngest } from '../ingest/runner.js';
+import { podMetricsSource } from '../metrics/pod-metrics.js';
 import { startMirror } from '../mirror/runner.js';
 import { startScaleApplier } from '../scale/applier.js';
 import { startScaleObserver } from '../scale/observer.js';
@@ -34,7 +36,9 @@ export interface KubernetesComponentsOptions {
 
 /** The parts of `mi controller --kubernetes`, in start order. */
 export function kubernetesComponents(o: KubernetesComponentsOptions): ComponentStarter[] {
-  const shared = defaultComponents({ prometheusUrl: o.prometheusUrl }).filter((c) => c.name !== 'actuator');
+  const shared = defaultComponents({ prometheusUrl: o.prometheusUrl })
+    .filter((c) => c.name !== 'actuator')
+    .map((c): ComponentStarter => (c.name !== 'collector' ? c : { name: 'collector', start: (x) => startCollector({ nc: x.nc, logger: x.logger, resources: podMetricsSource({ kubeConfig: o.kubeConfig, namespace: o.namespace }) }) }));
   return [
     ...shared,
     {

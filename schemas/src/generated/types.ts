@@ -879,9 +879,16 @@ export interface ScalingConfiguration {
 export interface ScalingTarget {
   targetRef: TargetRef;
   additionalMatchLabels?: StringMap;
+  /**
+   * Where the collector also scrapes the target's replicas for policy metrics (host: the replica's; port: the engine's when omitted).
+   */
   metricEndpoint?: {
     uri?: string;
     port?: number;
+    /**
+     * http or https (https verifies the certificate against the system CAs and NODE_EXTRA_CA_CERTS).
+     */
+    scheme?: 'http' | 'https';
   };
 }
 /**

@@ -57,10 +57,12 @@ export const autoscalingPolicyBindingKind: KindSchema = {
         additionalMatchLabels: { $ref: '#/definitions/StringMap' },
         metricEndpoint: {
           type: 'object',
+          description: "Where the collector also scrapes the target's replicas for policy metrics (host: the replica's; port: the engine's when omitted).",
           additionalProperties: false,
           properties: {
             uri: { type: 'string', pattern: '^/', default: '/metrics', 'x-message': 'must be a path starting with "/"' },
             port: { type: 'integer', minimum: 1, maximum: 65535 },
+            scheme: { type: 'string', enum: ['http', 'https'], default: 'http', description: 'http or https (https verifies the certificate against the system CAs and NODE_EXTRA_CA_CERTS).' },
           },
         },
       },

@@ -26,7 +26,7 @@ import {
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
 import type { ModelInfer } from '@matrixinfer/schemas';
 import { ANNOTATIONS } from '../policy.js';
-import { readAutoscalerStatus, startAutoscaler, type RunningAutoscaler } from './autoscaler.js';
+import { bindingStatus, readAutoscalerStatus, startAutoscaler, type RunningAutoscaler } from './autoscaler.js';
 import type { AutoscalerDecisionData } from './step.js';
 
 const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
@@ -330,4 +330,64 @@ describe('autoscaler runner on nats-server', function () {
     expect(d!.inputs.waiting.stableAverage).to.be.closeTo(30, 0.01);
     expect(d!.desiredReplicas).to.equal(3);
   });
+
+  it('a policy metric no endpoint exposes: the binding status says UnknownMetric naming it at the first tick with samples', async () => {
+    await store.apply({ ...policy('ghost'), spec: { metrics: [{ metricName: 'vllm:no_such_metric', targetValue: 5 }] } });
+    await store.apply(modelInfer('ghost', 2));
+    await store.apply({ ...binding('ghost', 1, 5), spec: { policyRef: { name: 'ghost' }, scalingConfiguration: { target: { targetRef: { kind: 'ModelInfer', name: 'ghost' } }, minReplicas: 1, maxReplicas: 5 } } });
+    const a = await startAutoscaler({ nc, logger, tickMs: TICK, ensure: false });
+    running.push(a);
+    // The engine reports other families (its custom values), never the policy's.
+    const s: EngineSample = { ...engineSample('ghost', 1), custom: { 'vllm:num_requests_waiting': 1 } };
+    await js.publish(metricsSubject('engine', 'default', s.endpoint), JSON.stringify(s));
+    const publishedAt = Date.now();
+    const st = await until('UnknownMetric binding status', async () => {
+      const e = await status.get('autoscalingpolicybinding.default.ghost');
+      if (!e || e.length === 0) return undefined;
+      const v = e.json<{ conditions: { type: string; status: string; reason: string; message: string }[] }>();
+      return v.conditions.some((c) => c.reason === 'UnknownMetric') ? v : undefined;
+    });
+    // One sample, so the condition came from the next tick (well within one 1 s scrape interval).
+    expect(Date.now() - publishedAt).to.be.below(1000 + TICK);
+    const active = st.conditions.find((c) => c.type === 'Active')!;
+    expect(active).to.include({ status: 'False', reason: 'UnknownMetric' });
+    expect(active.message).to.contain('vllm:no_such_metric');
+    expect(st.conditions.find((c) => c.type === 'MetricsAvailable')).to.include({ status: 'False', reason: 'UnknownMetric' });
+    expect(await replicas('ghost')).to.equal(2); // nothing applied
+  });
+});
+
+describe('autoscaler/bindingStatus', () => {
+  const base: AutoscalerDecisionData = {
+    namespace: 'default', name: 'm', binding: 'b', policy: 'p', tickStartMs: 0, valid: true, mode: 'stable',
+    currentReplicas: 2, desiredReplicas: 2, reason: 'stable: ok', inputs: {}, values: {}, demand: 0, replicas: { m: { current: 2, desired: 2 } },
+  };
+  const cases: { name: string; data: Partial<AutoscalerDecisionData>; expect: { type: string; status: string; reason: string; message?: string }[] }[] = [
+    { name: 'valid stable', data: {}, expect: [{ type: 'Active', status: 'True', reason: 'Stable' }] },
+    { name: 'valid panic', data: { mode: 'panic' }, expect: [{ type: 'Active', status: 'True', reason: 'Panic' }] },
+    { name: 'no data', data: { valid: false, invalidReason: 'no-data', reason: 'no-data: nothing' }, expect: [{ type: 'Active', status: 'False', reason: 'NoData' }] },
+    {
+      name: 'unknown metric alone',
+      data: { valid: false, invalidReason: 'unknown-metric', reason: 'unknown-metric: metric(s) DCGM_X not exposed by any endpoint of the target', unknownMetrics: ['DCGM_X'] },
+      expect: [
+        { type: 'Active', status: 'False', reason: 'UnknownMetric', message: 'unknown-metric: metric(s) DCGM_X not exposed by any endpoint of the target' },
+        { type: 'MetricsAvailable', status: 'False', reason: 'UnknownMetric', message: 'metric(s) DCGM_X not exposed by any endpoint of the target' },
+      ],
+    },
+    {
+      name: 'unknown metric next to one that decides',
+      data: { unknownMetrics: ['a', 'b'] },
+      expect: [
+        { type: 'Active', status: 'True', reason: 'Stable' },
+        { type: 'MetricsAvailable', status: 'False', reason: 'UnknownMetric', message: 'metric(s) a, b not exposed by any endpoint of the target' },
+      ],
+    },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => {
+      const st = bindingStatus({ ...base, ...tc.data } as AutoscalerDecisionData, '2026-01-01T00:00:00.000Z', undefined) as { conditions: Record<string, string>[] };
+      expect(st.conditions).to.have.length(tc.expect.length);
+      tc.expect.forEach((want, i) => expect(st.conditions[i]).to.include(want));
+    });
+  }
 });

@@ -272,10 +272,15 @@ const CONDITION_REASONS: Record<string, string> = {
   'invalid-binding': 'InvalidBinding',
   'target-missing': 'TargetMissing',
   'external-metric-unavailable': 'ExternalMetricUnavailable',
+  'unknown-metric': 'UnknownMetric',
 };
 
-/** AutoscalingPolicyBinding status (schema fields) from a decision. */
+/**
+ * AutoscalingPolicyBinding status (schema fields) from a decision: condition `Active`, plus
+ * `MetricsAvailable` False (reason UnknownMetric, naming them) when policy metrics are not exposed.
+ */
 export function bindingStatus(data: AutoscalerDecisionData, time: string, lastScaleTime: string | undefined): Record<string, unknown> {
+  const unknown = data.unknownMetrics ?? [];
   const st: Record<string, unknown> = {
     currentReplicas: data.currentReplicas,
     desiredReplicas: data.desiredReplicas,
@@ -285,6 +290,8 @@ export function bindingStatus(data: AutoscalerDecisionData, time: string, lastSc
       data.valid
         ? { type: 'Active', status: 'True', reason: data.mode === 'panic' ? 'Panic' : 'Stable', message: data.reason }
         : { type: 'Active', status: 'False', reason: CONDITION_REASONS[data.invalidReason ?? ''] ?? 'Invalid', message: data.reason },
+      // Also when other metrics still decide: a policy metric nobody exposes is a mistake to show.
+      ...(unknown.length === 0 ? [] : [{ type: 'MetricsAvailable', status: 'False', reason: 'UnknownMetric', message: `metric(s) ${unknown.join(', ')} not exposed by any endpoint of the target` }]),
     ],
   };
   const b = data.budget;

@@ -109,6 +109,8 @@ export function aggregateAt(book: SampleBook, namespace: string, target: string,
     add(values, 'kvUsage', s.kvUsage);
     add(values, 'ttftSeconds', mean(s.ttft));
     add(values, 'itlSeconds', mean(s.itl));
+    add(values, 'cpu', s.cpuCores);
+    add(values, 'memory', s.memoryBytes);
     for (const [k, v] of Object.entries(s.custom ?? {})) add(values, `${ANY_METRIC_PREFIX}${k}`, v);
   }
   // Gateways report an idle model once at zero and then stop: no recent gateway sample for a
