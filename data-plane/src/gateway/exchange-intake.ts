@@ -49,7 +49,7 @@ export abstract class RequestIntake implements Holdable {
   holdPriority = DEFAULT_PRIORITY;
   /** The client asked for an event stream. */
   protected streaming = false;
-  /** Input tokens admitted on the chars/4 estimate. */
+  /** Input tokens admitted: the local tokenizer's count, else the chars/4 estimate. */
   protected inputEstimate = 0;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, path: string) {
@@ -104,7 +104,22 @@ export abstract class RequestIntake implements Holdable {
     const text = promptText(parsed.json);
     // Admitted on an estimate; the engine's exact prompt_tokens settles the difference (exchange.ts).
     this.inputEstimate = estimateTokens(text);
-    const admission = ctx.limiter.admit(this.model, r.entry.rateLimit, this.inputEstimate, nowMs);
+    // An input limit on a model with a local tokenizer: admitted on its count instead (a worker
+    // thread; undefined when not ready or too slow, and the estimate stands).
+    const tokens = ctx.tokens;
+    if (r.entry.rateLimit?.inputTokensPerUnit !== undefined && tokens?.has(this.model)) {
+      void tokens.count(this.model, text).then((n) => {
+        if (this.done) return;
+        if (n !== undefined) this.inputEstimate = n;
+        this.admit(raw, parsed, text, random);
+      });
+      return;
+    }
+    this.admit(raw, parsed, text, random, nowMs);
+  }
+
+  private admit(raw: Buffer, parsed: ParsedBody, text: string, random: number, nowMs = this.ctx.nowMs()): void {
+    const admission = this.ctx.limiter.admit(this.model, this.resolution!.entry.rateLimit, this.inputEstimate, nowMs);
     if (!admission.ok) return this.fail(rateLimited(this.model, admission.retryAfterS));
     this.place(raw, parsed, text, nowMs, random);
   }

@@ -8,6 +8,8 @@ import type { Scheduler, SchedulerConfigInput } from '../scheduler/index.js';
 import { debugEndpoints, debugRoutes, modelList, sendJson } from './admin.js';
 import { errorBody, pathNotFound } from './errors.js';
 import { Exchange } from './exchange.js';
+import { startTokenCounter } from '../tokenizer/counter.js';
+import type { TokenizerSpec } from '../tokenizer/specs.js';
 import type { ProxyContext } from './proxy-context.js';
 import { HoldQueue } from './hold-queue.js';
 import { IdleWatch } from './idle-watch.js';
@@ -83,6 +85,8 @@ export interface GatewayOptions {
    * endpoints - 1). Default 2; 0: no failover without a policy.
    */
   defaultRetryAttempts?: number;
+  /** Local tokenizers (`--tokenizer NAME=DIR`): input-token limits of these models admit on their count. */
+  tokenizers?: TokenizerSpec[];
 }
 
 /** A running gateway. */
@@ -197,6 +201,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         })
       : undefined;
   ctx.hold = hold;
+  // Loads in a worker thread in the background; until then the estimate is used.
+  if (options.tokenizers && options.tokenizers.length > 0) ctx.tokens = startTokenCounter({ specs: options.tokenizers, logger });
 
   const watcher = new RouteWatcher({
     nc,
@@ -270,7 +276,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         case '/debug/endpoints':
           return sendJson(res, 200, debugEndpoints(holder.table, load, outliers, Date.now()));
         case '/debug/ratelimits':
-          return sendJson(res, 200, { models: limiter.debug(Date.now()) });
+          return sendJson(res, 200, { models: limiter.debug(Date.now()), ...(ctx.tokens ? { tokenizers: ctx.tokens.stats() } : {}) });
       }
     }
     const body = errorBody(pathNotFound(path));
@@ -307,6 +313,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           setTimeout(() => server.closeAllConnections(), 1000).unref();
         });
         scheduling.close();
+        await ctx.tokens?.close();
         rateShare.stop();
         sub.unsubscribe();
         await upstream.close();

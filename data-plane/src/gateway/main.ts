@@ -7,6 +7,7 @@ import { SCHEDULER_PROFILE_NAMES } from '../scheduler/index.js';
 import { startGateway } from './gateway.js';
 import type { LogLevel } from './log.js';
 import { runPrimary } from './workers/primary.js';
+import { parseTokenizerSpecs, type TokenizerSpec } from '../tokenizer/specs.js';
 
 function nonNegativeInt(v: string): number {
   const n = Number(v);
@@ -47,12 +48,22 @@ const program = new Command('mi-gateway')
   .addOption(new Option('--max-held <n>', 'requests held per model at most while it starts').default(256).argParser(nonNegativeInt))
   .addOption(new Option('--default-retry-attempts <n>', 'retries, each to another endpoint, for ModelServers without trafficPolicy.retry; 0: none').default(2).argParser(nonNegativeInt))
   .addOption(new Option('--stream-idle-timeout-ms <ms>', 'no byte from the engine for this long ends an attempt, for ModelServers that set no trafficPolicy.streamIdleTimeout; 0: off').default(30_000).argParser(nonNegativeInt))
+  .addOption(new Option('--tokenizer <name=dir...>', "a model's own tokenizer for input-token limits: NAME (client model name) = DIR holding tokenizer.json and tokenizer_config.json; repeatable").default([]))
   .addOption(new Option('--workers <n>', 'gateway worker processes on the one port (default: one per core; 1: in-process, no cluster)').env('MI_GATEWAY_WORKERS').argParser(positiveInt));
 
 program.parse();
-const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; workers?: number }>();
+const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; tokenizer: string[]; workers?: number }>();
 const workers = o.workers ?? availableParallelism();
 const baseName = o.name ?? `gateway-${process.pid}`;
+
+// Checked before any worker starts: a missing tokenizer file is one clear line, not N.
+let tokenizers: TokenizerSpec[];
+try {
+  tokenizers = parseTokenizerSpecs(o.tokenizer);
+} catch (err) {
+  process.stderr.write(`mi-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
 
 if (workers > 1 && cluster.isPrimary) {
   const code = await runPrimary({ workers, name: baseName, out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) });
@@ -62,6 +73,7 @@ if (workers > 1 && cluster.isPrimary) {
 let gw: Awaited<ReturnType<typeof startGateway>>;
 try {
   gw = await startGateway({
+    tokenizers,
     port: o.port,
     host: o.host,
     natsUrl: o.natsUrl,

@@ -1,5 +1,6 @@
 // What every proxied request needs from its gateway, built once per gateway (gateway.ts) and
 // shared by all its exchanges.
+import type { TokenCounter } from '../tokenizer/counter.js';
 import type { Logger } from 'winston';
 import type { Scheduler } from '../scheduler/types.js';
 import type { DecisionTap } from './decisions.js';
@@ -31,6 +32,8 @@ export interface ProxyContext {
   maxBodyBytes: number;
   /** Holds requests of models with no ready endpoint (scale from zero); absent: 503 at once. */
   hold?: HoldQueue;
+  /** Local tokenizers for input-token admission (`--tokenizer`); absent: the chars/4 estimate. */
+  tokens?: TokenCounter;
   /** Explain header and sampled decision events (decisions.ts); absent: neither. */
   decisions?: DecisionTap;
   /** Passive outlier ejection of this gateway's endpoints. */
