@@ -8,6 +8,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { EXTERNAL_SAMPLE, STREAMS, SUBJECT_ROOT, encodeSample, externalMetricsSubject, resourceChange, type StoredResource } from '@matrixinfer/events';
 import type { Logger } from 'winston';
 import { startTail, type Tail } from '../controllers/runner/tail.js';
+import { startAlignedTicker } from '../runtime/ticker.js';
 import { InvalidExternalOptionError } from './errors.js';
 import { NOT_CONFIGURED, changedOutcomes, sampleOf } from './poll.js';
 import { queryPrometheus } from './prometheus.js';
@@ -122,33 +123,14 @@ export async function startExternalMetrics(opts: ExternalMetricsOptions): Promis
     await opts.nc.flush();
   }
 
-  let running: Promise<void> | null = null;
-  function tick(): Promise<void> {
-    // Serial: a slow Prometheus delays the next tick instead of piling up queries.
-    running = (running ?? Promise.resolve()).then(tickOnce, tickOnce);
-    return running;
-  }
-
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = (): void => {
-    if (stopped) return;
-    const t = now();
-    timer = setTimeout(() => {
-      void tick()
-        .catch((err: unknown) => logger.warn('external metrics tick failed', { error: (err as Error).message }))
-        .finally(schedule);
-    }, Math.floor(t / tickMs) * tickMs + tickMs - t + 5);
-  };
-  schedule();
+  // Serial: a slow Prometheus delays the next tick instead of piling up queries.
+  const ticker = startAlignedTicker({ tickMs, now, onTick: tickOnce, onError: (err) => logger.warn('external metrics tick failed', { error: (err as Error).message }) });
 
   return {
-    tick,
+    tick: ticker.tick,
     stats: () => ({ ...stats }),
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running?.catch(() => undefined);
+      await ticker.stop();
       await tail.stop();
     },
   };

@@ -32,6 +32,7 @@ import {
 import type { ModelInfer } from '@matrixinfer/schemas';
 import type { Logger } from 'winston';
 import { startTail, type Tail } from '../../controllers/runner/tail.js';
+import { startAlignedTicker } from '../../runtime/ticker.js';
 import type { ScalerState } from '../types.js';
 import { addSample, createSampleBook, pruneBook } from './book.js';
 import { startMetricsFeed, type MetricsFeed } from './feed.js';
@@ -210,7 +211,6 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
     await writeStatus(data, mem);
   }
 
-  let running: Promise<void> | null = null;
   let lastShadowed = '';
   async function tickOnce(): Promise<void> {
     const tickStart = Math.floor(now() / tickMs) * tickMs;
@@ -233,32 +233,12 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
     }
     for (const k of memory.keys()) if (!live.has(k)) memory.delete(k);
   }
-  function tick(): Promise<void> {
-    // Serial: a tick that overruns delays the next instead of overlapping it.
-    running = (running ?? Promise.resolve()).then(tickOnce, tickOnce);
-    return running;
-  }
-
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = (): void => {
-    if (stopped) return;
-    const t = now();
-    // Fire just after the next tick boundary, so every replica decides the same bucket.
-    timer = setTimeout(() => {
-      void tick()
-        .catch((err: unknown) => logger.warn('autoscaler tick failed', { error: (err as Error).message }))
-        .finally(schedule);
-    }, Math.floor(t / tickMs) * tickMs + tickMs - t + 5);
-  };
-  schedule();
+  const ticker = startAlignedTicker({ tickMs, now, onTick: tickOnce, onError: (err) => logger.warn('autoscaler tick failed', { error: (err as Error).message }) });
 
   return {
-    tick,
+    tick: ticker.tick,
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running?.catch(() => undefined);
+      await ticker.stop();
       await feed?.stop();
       await scaleTail?.stop();
       await tail.stop();
