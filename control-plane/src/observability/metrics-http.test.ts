@@ -88,7 +88,7 @@ describe('control-plane /metrics over HTTP (real nats-server, simulator replica)
       'mi_projector_propagation_seconds', 'mi_projector_kv_writes_total', 'mi_collector_scrapes_total', 'mi_collector_endpoints', 'mi_api_requests_total',
     ]) expect(text, family).to.include(`# HELP ${family} `);
     // One lag series per tail, named <component>:<filter>, present from the start.
-    for (const consumer of ['controller/model:mi.desired.>', 'controller/infer:mi.observed.instance.>', 'projector:mi.observed.endpoint.>', 'actuator/local:mi.decisions.infer.>', 'collector:mi.observed.instance.>', 'autoscaler:mi.metrics.>']) {
+    for (const consumer of ['controller/model:mi.desired.>', 'controller/infer:mi.observed.instance.>', 'projector:mi.observed.endpoint.>', 'actuator/local:mi.decisions.infer.>', 'collector:mi.observed.instance.>', 'autoscaler:mi.metrics.>', 'endpoint-controller:mi.observed.instance.>', 'external-metrics:mi.desired.>']) {
       expect(has(s, 'mi_controlplane_event_lag_messages', { consumer }), consumer).to.equal(true);
     }
     expect(total(s, 'mi_actuator_operations_total', { operation: 'spawn' })).to.equal(0);

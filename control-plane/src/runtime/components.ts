@@ -45,12 +45,12 @@ export function defaultComponents(opts: DefaultComponentsOptions = {}): Componen
     { name: 'projector', start: (c) => startProjector({ nc: c.nc, logger: c.logger, ensure: false, metrics: c.metrics }) },
     { name: 'autoscaler', start: (c) => startAutoscaler({ nc: c.nc, logger: c.logger, ensure: false, metrics: c.metrics }) },
     // PromQL queries of policies -> mi.metrics.external.<ns>.<binding>, read by the autoscaler.
-    { name: 'external-metrics', start: (c) => startExternalMetrics({ nc: c.nc, logger: c.logger, prometheusUrl: opts.prometheusUrl }) },
+    { name: 'external-metrics', start: (c) => startExternalMetrics({ nc: c.nc, logger: c.logger, prometheusUrl: opts.prometheusUrl, metrics: c.metrics }) },
     // Signals are handled by `mi up`, which stops everything in order.
     // env valueFrom/envFrom read the Secrets and ConfigMaps `mi apply` stored (bucket mi-secrets).
     { name: 'actuator', start: async (c) => startLocalActuator({ nc: c.nc, dataDir: c.dataDir, logger: c.logger, handleSignals: false, envSources: await openCoreObjectStore(c.nc, { ensure: true }), metrics: c.metrics }) },
     { name: 'collector', start: (c) => startCollector({ nc: c.nc, logger: c.logger, metrics: c.metrics }) },
     // Health after ready and live LoRA adapters of every ready endpoint.
-    { name: 'endpoints', start: (c) => startEndpointController({ nc: c.nc, logger: c.logger }) },
+    { name: 'endpoints', start: (c) => startEndpointController({ nc: c.nc, logger: c.logger, metrics: c.metrics }) },
   ];
 }
