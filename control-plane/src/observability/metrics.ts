@@ -35,7 +35,7 @@ export function createControlPlaneMetrics(registry: Registry = new Registry()): 
     reconcileDuration: new Histogram({ name: 'mi_controlplane_reconcile_duration_seconds', help: 'Time of one reconcile pass, by controller.', labelNames: ['controller'], buckets: LATENCY_BUCKETS, registers }),
     decisions: new Counter({ name: 'mi_controlplane_decisions_published_total', help: 'Decisions appended to MI_DECISIONS, by event type.', labelNames: ['type'], registers }),
     lagMessages: new Gauge({ name: 'mi_controlplane_event_lag_messages', help: 'Messages of the stream filter still to handle after the last one handled, by consumer (<component>:<filter>).', labelNames: ['consumer'], registers }),
-    lagSeconds: new Gauge({ name: 'mi_controlplane_event_lag_seconds', help: 'Age of the last message when it was handled (stream time to handling), by consumer.', labelNames: ['consumer'], registers }),
+    lagSeconds: new Gauge({ name: 'mi_controlplane_event_lag_seconds', help: 'While messages are pending: age of the last one handled (stream time to handling); 0 at the head. By consumer.', labelNames: ['consumer'], registers }),
     actuatorOperations: new Counter({ name: 'mi_actuator_operations_total', help: 'Operations of the local actuator on engine processes (spawn, kill).', labelNames: ['operation'], registers }),
     actuatorFailures: new Counter({ name: 'mi_actuator_failures_total', help: 'Instances the local actuator saw fail, by reason (spawn, health-timeout, exited-before-ready, exited).', labelNames: ['reason'], registers }),
     autoscalerDesired: new Gauge({ name: 'mi_autoscaler_desired_replicas', help: 'Replicas the last decision asks for, per scale target.', labelNames: ['namespace', 'target'], registers }),

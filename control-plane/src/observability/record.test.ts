@@ -30,14 +30,20 @@ describe('observability/recorders', () => {
     expect(sum?.value).to.be.closeTo(0.3, 1e-9);
   });
 
-  it('records pending messages and the age of the handled message, never negative', async () => {
+  it('records pending messages and, while behind, the age of the handled message (never negative, 0 at the head)', async () => {
     const m = createControlPlaneMetrics();
     const lag = lagRecorder(m, 'projector:mi.desired.>', () => 10_000);
     expect(await value(m, 'mi_controlplane_event_lag_messages', { consumer: 'projector:mi.desired.>' })).to.equal(0);
     lag(7, 7_500);
     expect(await value(m, 'mi_controlplane_event_lag_messages', { consumer: 'projector:mi.desired.>' })).to.equal(7);
     expect(await value(m, 'mi_controlplane_event_lag_seconds', { consumer: 'projector:mi.desired.>' })).to.equal(2.5);
-    lag(0, 12_000);
+    lag(1, 12_000);
+    expect(await value(m, 'mi_controlplane_event_lag_seconds', { consumer: 'projector:mi.desired.>' }), 'never negative').to.equal(0);
+    lag(3, 9_000);
+    expect(await value(m, 'mi_controlplane_event_lag_seconds', { consumer: 'projector:mi.desired.>' })).to.equal(1);
+    // At the head an old message (a quiet stream read at start-up) is not lag.
+    lag(0, 1_000);
+    expect(await value(m, 'mi_controlplane_event_lag_messages', { consumer: 'projector:mi.desired.>' })).to.equal(0);
     expect(await value(m, 'mi_controlplane_event_lag_seconds', { consumer: 'projector:mi.desired.>' })).to.equal(0);
   });
 

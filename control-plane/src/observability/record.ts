@@ -8,7 +8,11 @@ export type LagRecorder = (pending: number, storedMs: number) => void;
 
 const NO_LAG: LagRecorder = () => undefined;
 
-/** A lag recorder for one consumer (`<component>:<filter>`); `now` in epoch ms. */
+/**
+ * A lag recorder for one consumer (`<component>:<filter>`); `now` in epoch ms. Seconds are the
+ * age of the handled message while more are pending, 0 once at the head: a quiet stream whose
+ * last message is old (read again at start-up) is not lag.
+ */
 export function lagRecorder(metrics: ControlPlaneMetrics | undefined, consumer: string, now: () => number = Date.now): LagRecorder {
   if (!metrics) return NO_LAG;
   const messages = metrics.lagMessages.labels(consumer);
@@ -17,7 +21,7 @@ export function lagRecorder(metrics: ControlPlaneMetrics | undefined, consumer: 
   seconds.set(0);
   return (pending, storedMs) => {
     messages.set(pending);
-    seconds.set(Math.max(0, now() - storedMs) / 1000);
+    seconds.set(pending > 0 ? Math.max(0, now() - storedMs) / 1000 : 0);
   };
 }
 
