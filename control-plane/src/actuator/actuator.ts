@@ -21,6 +21,8 @@ import {
   type InstancesDecision,
 } from '@matrixinfer/events';
 import { followStream, type Follower } from './bus.js';
+import type { ControlPlaneMetrics } from '../observability/metrics.js';
+import { lagRecorder, reconcileRecorder } from '../observability/record.js';
 import { buildLaunch, isSimulatorCommand, sameRoleReplica, standInSpec } from './command.js';
 import { localDownloads, withLocalModels } from './weights.js';
 import { runDownload } from '../download/download.js';
@@ -67,6 +69,8 @@ export interface LocalActuatorOptions {
   engineInstalled?: (argv: readonly string[]) => Promise<boolean>;
   /** Stored Secrets and ConfigMaps that env valueFrom/envFrom read (none: such references fail the instance). */
   envSources?: CoreObjectReader;
+  /** Spawns, kills, failures, reconciles and tail lag are recorded here (none: not recorded). */
+  metrics?: ControlPlaneMetrics;
 }
 
 /** What the actuator reports about one instance it manages. */
@@ -125,6 +129,17 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
   const root = join(opts.dataDir, 'actuator');
   const pidPath = join(root, 'pids.json');
   const js = jetstream(opts.nc);
+  const ops = opts.metrics?.actuatorOperations;
+  const spawned = ops?.labels('spawn');
+  const killed = ops?.labels('kill');
+  const failures = opts.metrics?.actuatorFailures;
+  const failed = {
+    spawn: failures?.labels('spawn'),
+    healthTimeout: failures?.labels('health-timeout'),
+    exitedBeforeReady: failures?.labels('exited-before-ready'),
+    exited: failures?.labels('exited'),
+  };
+  const reconciles = reconcileRecorder(opts.metrics, 'actuator');
 
   const managed = new Map<string, Managed>();
   const desired = new Map<string, InstanceSpec[]>();
@@ -196,9 +211,11 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
     savePids();
     if (m.stopping || managed.get(m.key) !== m) return; // stopInstance reports it
     if (m.phase === 'starting') {
+      failed.exitedBeforeReady?.inc();
       m.phase = 'failed';
       observeSpec(m, 'failed', { pid: m.proc?.pid, exitCode: code, signal, reason: `exited before ready (code ${code}, signal ${signal}); log: ${m.logPath}` });
     } else if (m.phase === 'ready') {
+      failed.exited?.inc();
       m.phase = 'exited';
       observeSpec(m, 'exited', { pid: m.proc?.pid, address: m.address, exitCode: code, signal, reason: `exited unexpectedly (code ${code}, signal ${signal})` });
     }
@@ -246,12 +263,14 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
       m.address = `http://127.0.0.1:${port}`;
       m.proc = await spawnProcess(launch, m.logPath, `--- ${new Date(now()).toISOString()} starting ${spec.name} (revision ${spec.revision}): ${[launch.file, ...launch.args].join(' ')}\n`);
     } catch (err) {
+      failed.spawn?.inc();
       // Stays in `managed` as failed: the controller decides whether to try again (new spec).
       m.phase = 'failed';
       observeSpec(m, 'failed', { reason: (err as Error).message });
       return;
     }
     const proc = m.proc;
+    spawned?.inc();
     m.phase = 'starting';
     observeSpec(m, 'starting', { pid: proc.pid });
     savePids();
@@ -265,8 +284,10 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
       (err: unknown) => {
         // An exit before ready is reported by onExit; only the timeout is ours to report.
         if (m.stopping || !(err instanceof HealthTimeoutError) || m.phase !== 'starting') return;
+        failed.healthTimeout?.inc();
         m.phase = 'failed';
         observeSpec(m, 'failed', { pid: proc.pid, reason: `health check timed out: ${err.message}; log: ${m.logPath}` });
+        killed?.inc();
         void killProcess(proc, stopGraceMs);
       },
     );
@@ -279,6 +300,7 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
       reason = `${reason}; drained (${outcome})`;
     }
     m.abort.abort();
+    if (m.proc !== undefined) killed?.inc();
     const info = m.proc === undefined ? undefined : await killProcess(m.proc, stopGraceMs);
     if (managed.get(m.key) === m) managed.delete(m.key);
     savePids();
@@ -310,7 +332,7 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
       while (dirty && !closed) {
         dirty = false;
         try {
-          await reconcile();
+          await reconciles.run(reconcile);
         } catch (err) {
           log.error('reconcile failed', { error: (err as Error).message });
         }
@@ -354,6 +376,7 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
       if (caughtUp) schedule();
     },
     (subject, err) => log.warn('ignoring a malformed decision', { subject, error: (err as Error).message }),
+    lagRecorder(opts.metrics, `${SOURCE}:mi.decisions.infer.>`),
   );
   void follower.caughtUp.then(() => {
     caughtUp = true;

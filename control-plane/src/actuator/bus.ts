@@ -4,6 +4,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { decodeEvent, makeEvent, publishEvent, startResumableTail } from '@matrixinfer/events';
+import type { LagRecorder } from '../observability/record.js';
 
 /** A decoded envelope as received. */
 export interface ReceivedEvent {
@@ -31,7 +32,8 @@ export interface Follower {
 /**
  * Follows `filter` on `stream` with events' resumable ordered tail (no server-side state to
  * clean up; resumes after the last sequence delivered), calling `onEvent` for each envelope in
- * order. Malformed messages and handler failures are passed to `onBad` and skipped.
+ * order. Malformed messages and handler failures are passed to `onBad` and skipped; `lag`
+ * records how far behind the stream head each handled message was.
  */
 export async function followStream(
   nc: NatsConnection,
@@ -40,6 +42,7 @@ export async function followStream(
   startAt: StartAt,
   onEvent: (e: ReceivedEvent) => void | Promise<void>,
   onBad: (subject: string, err: unknown) => void,
+  lag?: LagRecorder,
 ): Promise<Follower> {
   const tail = await startResumableTail({
     js: jetstream(nc),
@@ -49,6 +52,7 @@ export async function followStream(
     onMessage: async (m) => {
       const env = decodeEvent(m.data);
       await onEvent({ type: env.type, subject: m.subject, data: env.data, pending: m.pending });
+      lag?.(m.pending, m.storedMs);
     },
     onError: (m, err) => onBad(m.subject, err),
   });

@@ -9,9 +9,9 @@ export interface ApiMetrics {
   applied: Counter<'kind' | 'result'>;
 }
 
-/** Creates the API's metrics on a fresh registry (process metrics included when `processMetrics`). */
-export function createApiMetrics(opts: { processMetrics?: boolean } = {}): ApiMetrics {
-  const registry = new Registry();
+/** Creates the API's metrics on `registry` (default a fresh one; process metrics included when `processMetrics`). */
+export function createApiMetrics(opts: { processMetrics?: boolean; registry?: Registry } = {}): ApiMetrics {
+  const registry = opts.registry ?? new Registry();
   if (opts.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'mi_api_' });
   return {
     registry,

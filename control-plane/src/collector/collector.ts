@@ -10,6 +10,8 @@
 // scrape (metricEndpoint, on the replica's host) and the labels a series must carry to count
 // in `custom` (additionalMatchLabels); see README.md.
 import type { Logger } from 'winston';
+import type { ControlPlaneMetrics } from '../observability/metrics.js';
+import { lagRecorder } from '../observability/record.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ENGINE_SAMPLE, STREAMS, encodeSample, metricsSubject, type EngineSample, type InstanceObservation } from '@matrixinfer/events';
 import { followStream, type Follower } from '../actuator/bus.js';
@@ -35,6 +37,8 @@ export interface CollectorOptions {
   now?: () => number;
   /** Where replica CPU/memory come from: default /proc of local replicas on Linux (procResourceSource); false for none. */
   resources?: ResourceSource | false;
+  /** Scrapes by result, endpoints and tail lag are recorded here (none: not recorded). */
+  metrics?: ControlPlaneMetrics;
 }
 
 /** Counters since start. */
@@ -86,6 +90,9 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   const resources: ResourceSource | undefined = opts.resources === false ? undefined : (opts.resources ?? (process.platform === 'linux' ? procResourceSource() : undefined));
   let resourceFailures = 0;
   const stats: CollectorStats = { cycles: 0, scrapes: 0, published: 0, scrapeFailures: 0, boundScrapeFailures: 0, unrecognized: 0, publishFailures: 0, endpoints: 0 };
+  const scrapes = opts.metrics?.collectorScrapes;
+  const count = { ok: scrapes?.labels('ok'), failed: scrapes?.labels('failed'), unrecognized: scrapes?.labels('unrecognized'), boundFailed: scrapes?.labels('bound-failed'), publishFailed: scrapes?.labels('publish-failed') };
+  const endpointsGauge = opts.metrics?.collectorEndpoints;
   const onBad = (subject: string, err: unknown): void => {
     log.debug('ignoring a malformed event', { subject, error: (err as Error).message });
   };
@@ -93,7 +100,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   // The last observation per instance subject is its current phase: no need for older history.
   const observations: Follower = await followStream(opts.nc, STREAMS.observed, 'mi.observed.instance.>', 'last-per-subject', (e) => {
     applyObservation(endpoints, e.data as InstanceObservation);
-  }, onBad);
+  }, onBad, lagRecorder(opts.metrics, 'collector:mi.observed.instance.>'));
   let serverFollower: Follower | undefined;
   let bindingFollower: Follower | undefined;
   try {
@@ -128,6 +135,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     } catch (err) {
       await boundP;
       stats.scrapeFailures += 1;
+      count.failed?.inc();
       noteFailure(key, { endpoint: ep.id, address: ep.address }, err);
       return;
     }
@@ -140,6 +148,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       const failKey = `${key} ${boundUrl}`;
       if ('err' in r) {
         stats.boundScrapeFailures += 1;
+        count.boundFailed?.inc();
         noteFailure(failKey, { endpoint: ep.id, metricsUrl: boundUrl, binding: bound?.binding }, r.err);
       } else {
         noteSuccess(failKey, { endpoint: ep.id, metricsUrl: boundUrl });
@@ -156,6 +165,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     }
     if (!normalized.valid) {
       stats.unrecognized += 1;
+      count.unrecognized?.inc();
       log.debug('no engine metrics', { endpoint: ep.id, reason: normalized.reason });
       return;
     }
@@ -179,8 +189,10 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       const subject = metricsSubject('engine', ep.namespace, ep.id);
       opts.nc.publish(subject, encodeSample(ENGINE_SAMPLE, 'collector', subject, sample));
       stats.published += 1;
+      count.ok?.inc();
     } catch (err) {
       stats.publishFailures += 1;
+      count.publishFailed?.inc();
       log.warn('cannot publish sample', { endpoint: ep.id, error: (err as Error).message });
     }
   }
@@ -208,6 +220,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     for (const key of previous.keys()) if (!endpoints.has(key)) previous.delete(key);
     for (const key of failing.keys()) if (!endpoints.has(key.split(' ')[0])) failing.delete(key);
     stats.endpoints = endpoints.size;
+    endpointsGauge?.set(endpoints.size);
     const usage = await readResources();
     await Promise.all([...endpoints].map(([key, ep]) => scrapeOne(key, ep, usage.get(key))));
   }

@@ -4,6 +4,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ensureBuckets, ensureStreams } from '@matrixinfer/events';
 import type { Logger } from 'winston';
+import type { ControlPlaneMetrics } from '../observability/metrics.js';
 import { startInferRunner } from './runner/infer-runner.js';
 import { startModelRunner } from './runner/model-runner.js';
 
@@ -14,6 +15,8 @@ export interface StartControllersOptions {
   now?: () => number;
   /** Create the streams and buckets when missing (idempotent); default true. */
   ensure?: boolean;
+  /** Reconciles, decisions and tail lag are recorded here (none: not recorded). */
+  metrics?: ControlPlaneMetrics;
 }
 
 /** Starts the model and infer controllers; resolves once both have caught up with the streams. */
@@ -24,10 +27,10 @@ export async function startControllers(opts: StartControllersOptions): Promise<{
     await ensureStreams(jsm);
     await ensureBuckets(js, jsm);
   }
-  const infer = await startInferRunner({ js, logger: opts.logger, now: opts.now });
+  const infer = await startInferRunner({ js, logger: opts.logger, now: opts.now, metrics: opts.metrics });
   let model: { stop(): Promise<void> };
   try {
-    model = await startModelRunner({ js, jsm, logger: opts.logger, now: opts.now });
+    model = await startModelRunner({ js, jsm, logger: opts.logger, now: opts.now, metrics: opts.metrics });
   } catch (err) {
     await infer.stop();
     throw err;

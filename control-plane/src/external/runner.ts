@@ -7,6 +7,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { EXTERNAL_SAMPLE, STREAMS, SUBJECT_ROOT, encodeSample, externalMetricsSubject, resourceChange, type StoredResource } from '@matrixinfer/events';
 import type { Logger } from 'winston';
+import type { ControlPlaneMetrics } from '../observability/metrics.js';
 import { startTail, type Tail } from '../controllers/runner/tail.js';
 import { startAlignedTicker } from '../runtime/ticker.js';
 import { InvalidExternalOptionError } from './errors.js';
@@ -28,6 +29,8 @@ export interface ExternalMetricsOptions {
   timeoutMs?: number;
   /** Clock in epoch ms; default Date.now. */
   now?: () => number;
+  /** Tail lag is recorded here (none: not recorded). */
+  metrics?: ControlPlaneMetrics;
 }
 
 /** Counters of a running poller. */
@@ -78,6 +81,8 @@ export async function startExternalMetrics(opts: ExternalMetricsOptions): Promis
     stream: STREAMS.desired,
     filter: `${SUBJECT_ROOT}.desired.>`,
     logger,
+    metrics: opts.metrics,
+    consumer: `${SOURCE}:${SUBJECT_ROOT}.desired.>`,
     onEvent: async (ev) => {
       const change = resourceChange(ev as Parameters<typeof resourceChange>[0]);
       if (change === null || (change.kind !== 'AutoscalingPolicy' && change.kind !== 'AutoscalingPolicyBinding')) return;

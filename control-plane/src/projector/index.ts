@@ -4,6 +4,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ensureBuckets, ensureStreams } from '@matrixinfer/events';
 import type { Logger } from 'winston';
+import type { ControlPlaneMetrics } from '../observability/metrics.js';
 import { startProjectorRunner } from './runner.js';
 
 export interface StartProjectorOptions {
@@ -11,6 +12,8 @@ export interface StartProjectorOptions {
   logger: Logger;
   /** Create the streams and buckets when missing (idempotent); default true. */
   ensure?: boolean;
+  /** Propagation latency, KV writes and tail lag are recorded here (none: not recorded). */
+  metrics?: ControlPlaneMetrics;
 }
 
 /** Starts the projector; resolves once mi-routes and mi-status match the streams. */
@@ -21,7 +24,7 @@ export async function startProjector(opts: StartProjectorOptions): Promise<{ sto
     await ensureStreams(jsm);
     await ensureBuckets(js, jsm);
   }
-  return startProjectorRunner({ js, logger: opts.logger });
+  return startProjectorRunner({ js, logger: opts.logger, metrics: opts.metrics });
 }
 
 export { foldProjector, initialProjectorState, type ProjectorEvent, type ProjectorState } from './state.js';

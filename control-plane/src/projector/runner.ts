@@ -7,6 +7,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { BUCKETS, encodeRouteEntry, openKv, stableStringify, STREAMS } from '@matrixinfer/events';
 import type { Logger } from 'winston';
+import type { ControlPlaneMetrics } from '../observability/metrics.js';
 import { endpointObservationEvent, instancesDecisionEvent, observationEvent, resourceEvent } from '../controllers/runner/events.js';
 import { createSerialQueue } from '../controllers/runner/queue.js';
 import { startTail, type Tail, type TailedEvent } from '../controllers/runner/tail.js';
@@ -20,6 +21,10 @@ export interface ProjectorRunnerOptions {
   /** Bucket names (tests); default mi-routes and mi-status. */
   routesBucket?: string;
   statusBucket?: string;
+  /** Propagation latency, KV writes and tail lag are recorded here (none: not recorded). */
+  metrics?: ControlPlaneMetrics;
+  /** Clock in epoch ms (propagation latency); default Date.now. */
+  now?: () => number;
 }
 
 const SOURCE = 'projector';
@@ -74,6 +79,12 @@ export async function startProjectorRunner(opts: ProjectorRunnerOptions): Promis
   let stopped = false;
   let flushScheduled = false;
   const conflictsLogged = new Set<string>();
+  const now = opts.now ?? Date.now;
+  const propagation = opts.metrics?.projectorPropagation;
+  const routeWrites = opts.metrics?.projectorWrites.labels('routes');
+  const statusWrites = opts.metrics?.projectorWrites.labels('status');
+  /** Stream time of the oldest event folded since the last flush (NaN: none). */
+  let oldestPendingMs = Number.NaN;
 
   async function flush(): Promise<void> {
     flushScheduled = false;
@@ -85,7 +96,15 @@ export async function startProjectorRunner(opts: ProjectorRunnerOptions): Promis
     }
     const routes = new Map([...entries].map(([k, e]) => [k, new TextDecoder().decode(encodeRouteEntry(e))]));
     const statuses = new Map([...projectStatus(state)].map(([k, v]) => [k, stableStringify(v)]));
-    const n = (await sync(routesKv, writtenRoutes, routes, logger, 'route')) + (await sync(statusKv, writtenStatus, statuses, logger, 'status'));
+    const since = oldestPendingMs;
+    oldestPendingMs = Number.NaN;
+    const nRoutes = await sync(routesKv, writtenRoutes, routes, logger, 'route');
+    const nStatus = await sync(statusKv, writtenStatus, statuses, logger, 'status');
+    const n = nRoutes + nStatus;
+    routeWrites?.inc(nRoutes);
+    statusWrites?.inc(nStatus);
+    // Only live changes: the start-up flush would measure the age of the whole history.
+    if (n > 0 && live && !Number.isNaN(since)) propagation?.observe(Math.max(0, now() - since) / 1000);
     if (n > 0) logger.debug('projection written', { changes: n, routes: routes.size });
   }
 
@@ -111,14 +130,15 @@ export async function startProjectorRunner(opts: ProjectorRunnerOptions): Promis
           foldProjector(state, { type: 'decision', decision: d });
         }
       }
+      if (live && !(ev.storedMs >= oldestPendingMs)) oldestPendingMs = ev.storedMs;
       markDirty();
     });
 
   const tails: Tail[] = [];
-  tails.push(await startTail({ js, stream: STREAMS.desired, filter: 'mi.desired.>', logger, onEvent }));
-  tails.push(await startTail({ js, stream: STREAMS.observed, filter: 'mi.observed.instance.>', logger, onEvent }));
-  tails.push(await startTail({ js, stream: STREAMS.observed, filter: 'mi.observed.endpoint.>', logger, onEvent }));
-  tails.push(await startTail({ js, stream: STREAMS.decisions, filter: 'mi.decisions.infer.>', logger, onEvent }));
+  tails.push(await startTail({ js, stream: STREAMS.desired, filter: 'mi.desired.>', logger, onEvent, metrics: opts.metrics, consumer: `${SOURCE}:mi.desired.>` }));
+  tails.push(await startTail({ js, stream: STREAMS.observed, filter: 'mi.observed.instance.>', logger, onEvent, metrics: opts.metrics, consumer: `${SOURCE}:mi.observed.instance.>` }));
+  tails.push(await startTail({ js, stream: STREAMS.observed, filter: 'mi.observed.endpoint.>', logger, onEvent, metrics: opts.metrics, consumer: `${SOURCE}:mi.observed.endpoint.>` }));
+  tails.push(await startTail({ js, stream: STREAMS.decisions, filter: 'mi.decisions.infer.>', logger, onEvent, metrics: opts.metrics, consumer: `${SOURCE}:mi.decisions.infer.>` }));
   await Promise.all(tails.map((t) => t.caughtUp));
   await queue.run(async () => {
     live = true;

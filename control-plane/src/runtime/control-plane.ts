@@ -6,6 +6,8 @@ import type { Logger } from 'winston';
 import { connectNats, ensureBuckets, ensureStreams } from '@matrixinfer/events';
 import { createNatsResourceService } from '../api/nats-backend.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
+import { createApiMetrics } from '../api/metrics.js';
+import { createControlPlaneMetrics, type ControlPlaneMetrics } from '../observability/metrics.js';
 import type { ResourceService } from '../api/service.js';
 import { defaultComponents, type ComponentStarter, type RunningComponent } from './components.js';
 import { PortBusyError } from './errors.js';
@@ -28,6 +30,8 @@ export interface ControlPlane {
   service: ResourceService;
   /** Names of the started components, in start order. */
   components: string[];
+  /** The metrics every component records into, served on the API's /metrics. */
+  metrics: ControlPlaneMetrics;
   stop(): Promise<void>;
 }
 
@@ -41,6 +45,8 @@ export function defaultApiPort(env: Record<string, string | undefined> = process
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const log = opts.logger.child({ component: 'control-plane' });
   const nc = await connectNats({ url: opts.natsUrl, name: 'mi-control-plane', logger: opts.logger });
+  // One registry per control plane: the components' families and the API's, one /metrics.
+  const metrics = createControlPlaneMetrics();
   const running: { name: string; c: RunningComponent }[] = [];
   let api: ApiServer | undefined;
   const stopAll = async () => {
@@ -56,19 +62,19 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await ensureStreams(jsm);
     await ensureBuckets(js, jsm);
     for (const starter of opts.components ?? defaultComponents()) {
-      running.push({ name: starter.name, c: await starter.start({ nc, logger: opts.logger, dataDir: opts.dataDir }) });
+      running.push({ name: starter.name, c: await starter.start({ nc, logger: opts.logger, dataDir: opts.dataDir, metrics }) });
       log.info('component started', { name: starter.name });
     }
     const service = await createNatsResourceService(nc, 'control-plane/api');
     const port = opts.apiPort ?? defaultApiPort();
     try {
-      api = await startApiServer({ port, host: opts.apiHost ?? (process.env.MI_API_HOST || undefined), service, logger: opts.logger });
+      api = await startApiServer({ port, host: opts.apiHost ?? (process.env.MI_API_HOST || undefined), service, logger: opts.logger, metrics: createApiMetrics({ processMetrics: true, registry: metrics.registry }) });
     } catch (err) {
       if ((err as { code?: string }).code === 'EADDRINUSE') throw new PortBusyError(port, 'Choose another API port with --api-port or MI_API_PORT.');
       throw err;
     }
     log.info('control-plane API listening', { url: api.url });
-    return { nc, api, service, components: running.map((r) => r.name), stop: stopAll };
+    return { nc, api, service, components: running.map((r) => r.name), metrics, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { defaultComponents, startAutoscaler, startControlPlane, type AutoscalerDecisionData, type ControlPlane } from '@matrixinfer/control-plane';
+import { defaultComponents, startAutoscaler, startControlPlane, type AutoscalerDecisionData, type ComponentContext, type ControlPlane } from '@matrixinfer/control-plane';
 import { connectNats, createResourceStore, decisionSubject, type ResourceStore } from '@matrixinfer/events';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
 import type { ModelInfer } from '@matrixinfer/schemas';
@@ -19,6 +19,8 @@ export interface AutoscaledSystem {
   server: TestNatsServer;
   dataDir: string;
   gw: GatewayProcess;
+  /** The control-plane API (`/metrics` included), `http://127.0.0.1:<port>`. */
+  apiUrl: string;
   nc: NatsConnection;
   kv: KV;
   store: ResourceStore;
@@ -46,7 +48,7 @@ export async function startAutoscaledSystem(name: string, tickMs: number): Promi
   try {
     const logger = fileLogger(dataDir, 'control-plane');
     const components = defaultComponents().map((c) =>
-      c.name !== 'autoscaler' ? c : { name: c.name, start: (ctx: { nc: NatsConnection; logger: typeof logger }) => startAutoscaler({ nc: ctx.nc, logger: ctx.logger, tickMs, ensure: false }) },
+      c.name !== 'autoscaler' ? c : { name: c.name, start: (ctx: ComponentContext) => startAutoscaler({ nc: ctx.nc, logger: ctx.logger, tickMs, ensure: false, metrics: ctx.metrics }) },
     );
     cp = await startControlPlane({ natsUrl: server.url, dataDir, apiPort: 0, logger, components });
     const gw = await startGatewayProcess(children, server.url, `gw-${name}`);
@@ -58,6 +60,7 @@ export async function startAutoscaledSystem(name: string, tickMs: number): Promi
       server,
       dataDir,
       gw,
+      apiUrl: cp.api.url,
       nc: conn,
       kv,
       store,

@@ -30,33 +30,36 @@ export interface TestPrometheus {
   /** `http://127.0.0.1:<port>`. */
   url: string;
   child: RunningChild;
-  /** Replaces the scrape targets of job `job` (host:port list); Prometheus picks the file up within about a second. */
-  setTargets(targets: string[]): void;
+  /** Replaces the scrape targets of `job` (default the first job; host:port list); Prometheus picks the file up within about a second. */
+  setTargets(targets: string[], job?: string): void;
   /** SIGTERMs Prometheus and waits for it to exit (the temp dir stays until `remove`). */
   stop(): Promise<void>;
   /** Stops it if running and deletes its config and TSDB. */
   remove(): Promise<void>;
 }
 
-/** Starts Prometheus scraping `job` every second from file-discovered targets; resolves once /-/ready answers. */
-export async function startPrometheus(children: ChildSet, bin: string, job: string): Promise<TestPrometheus> {
+/** Starts Prometheus scraping each job (one or several) every second from file-discovered targets, evaluating `ruleFiles`; resolves once /-/ready answers. */
+export async function startPrometheus(children: ChildSet, bin: string, job: string | string[], opts: { ruleFiles?: string[] } = {}): Promise<TestPrometheus> {
+  const jobs = typeof job === 'string' ? [job] : job;
+  if (jobs.length === 0) throw new RangeError('startPrometheus needs at least one job');
   const dir = mkdtempSync(join(tmpdir(), 'mi-e2e-prometheus-'));
-  const targetsFile = join(dir, 'targets.json');
-  const setTargets = (targets: string[]) => {
-    writeFileSync(`${targetsFile}.tmp`, JSON.stringify([{ targets, labels: { job } }]));
-    renameSync(`${targetsFile}.tmp`, targetsFile); // atomic: Prometheus never reads half a file
+  // The first job keeps the file name it always had.
+  const targetsFile = (j: string) => join(dir, j === jobs[0] ? 'targets.json' : `targets-${j}.json`);
+  const setTargets = (targets: string[], j: string = jobs[0]) => {
+    if (!jobs.includes(j)) throw new RangeError(`unknown scrape job ${j} (jobs: ${jobs.join(', ')})`);
+    const file = targetsFile(j);
+    writeFileSync(`${file}.tmp`, JSON.stringify([{ targets, labels: { job: j } }]));
+    renameSync(`${file}.tmp`, file); // atomic: Prometheus never reads half a file
   };
-  setTargets([]);
+  for (const j of jobs) setTargets([], j);
   const config = [
     'global:',
     '  scrape_interval: 1s',
     '  scrape_timeout: 1s',
     '  evaluation_interval: 1s',
+    ...(opts.ruleFiles?.length ? ['rule_files:', ...opts.ruleFiles.map((f) => `  - '${f}'`)] : []),
     'scrape_configs:',
-    `  - job_name: ${job}`,
-    '    file_sd_configs:',
-    `      - files: ['${targetsFile}']`,
-    '        refresh_interval: 1s',
+    ...jobs.flatMap((j) => [`  - job_name: ${j}`, '    file_sd_configs:', `      - files: ['${targetsFile(j)}']`, '        refresh_interval: 1s']),
     '',
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config);

@@ -38,7 +38,7 @@ export interface KubernetesComponentsOptions {
 export function kubernetesComponents(o: KubernetesComponentsOptions): ComponentStarter[] {
   const shared = defaultComponents({ prometheusUrl: o.prometheusUrl })
     .filter((c) => c.name !== 'actuator')
-    .map((c): ComponentStarter => (c.name !== 'collector' ? c : { name: 'collector', start: (x) => startCollector({ nc: x.nc, logger: x.logger, resources: podMetricsSource({ kubeConfig: o.kubeConfig, namespace: o.namespace }) }) }));
+    .map((c): ComponentStarter => (c.name !== 'collector' ? c : { name: 'collector', start: (x) => startCollector({ nc: x.nc, logger: x.logger, metrics: x.metrics, resources: podMetricsSource({ kubeConfig: o.kubeConfig, namespace: o.namespace }) }) }));
   return [
     ...shared,
     {

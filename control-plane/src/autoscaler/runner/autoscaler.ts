@@ -31,6 +31,9 @@ import {
 } from '@matrixinfer/events';
 import type { ModelInfer } from '@matrixinfer/schemas';
 import type { Logger } from 'winston';
+import type { ControlPlaneMetrics } from '../../observability/metrics.js';
+import { autoscalerGauges } from '../../observability/autoscaler.js';
+import { countDecision, lagRecorder, reconcileRecorder } from '../../observability/record.js';
 import { startTail, type Tail } from '../../controllers/runner/tail.js';
 import { startAlignedTicker } from '../../runtime/ticker.js';
 import type { ScalerState } from '../types.js';
@@ -56,6 +59,8 @@ export interface AutoscalerOptions {
   minReplayMs?: number;
   /** Create streams and buckets when missing; default true. */
   ensure?: boolean;
+  /** Ticks, decisions, per-target gauges and tail lag are recorded here (none: not recorded). */
+  metrics?: ControlPlaneMetrics;
 }
 
 /** A running autoscaler. */
@@ -93,12 +98,16 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
   const resources = new Map<string, StoredResource>();
   const book = createSampleBook();
   const memory = new Map<string, UnitMemory>();
+  const gauges = autoscalerGauges(opts.metrics);
+  const ticks = reconcileRecorder(opts.metrics, 'autoscaler');
 
   const tail: Tail = await startTail({
     js,
     stream: STREAMS.desired,
     filter: `${SUBJECT_ROOT}.desired.>`,
     logger,
+    metrics: opts.metrics,
+    consumer: `${SOURCE}:${SUBJECT_ROOT}.desired.>`,
     onEvent: async (ev) => {
       const change = resourceChange(ev as Parameters<typeof resourceChange>[0]);
       if (change === null) return;
@@ -116,6 +125,8 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
       stream: STREAMS.observed,
       filter: `${SUBJECT_ROOT}.observed.scale.>`,
       logger,
+      metrics: opts.metrics,
+      consumer: `${SOURCE}:${SUBJECT_ROOT}.observed.scale.>`,
       onEvent: async (ev) => {
         const o = ev.envelope.data as ScaleObservation | null;
         if (ev.envelope.type !== SCALE_OBSERVED || !o || typeof o.kind !== 'string' || typeof o.name !== 'string' || typeof o.namespace !== 'string') return;
@@ -126,7 +137,7 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
     await tail.caughtUp;
     const units = buildTopology(resources.values()).units;
     const replayMs = Math.max(opts.minReplayMs ?? 60_000, ...units.filter((u) => u.ok).map((u) => keepMsOf(u))) + staleMs + tickMs;
-    feed = await startMetricsFeed({ js, fromMs: now() - replayMs, logger, onSample: (s) => addSample(book, s) });
+    feed = await startMetricsFeed({ js, fromMs: now() - replayMs, logger, onSample: (s) => addSample(book, s), lag: lagRecorder(opts.metrics, `${SOURCE}:${SUBJECT_ROOT}.metrics.>`) });
     await feed.caughtUp;
   } catch (err) {
     await feed?.stop();
@@ -140,6 +151,7 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
     const subject = decisionSubject(SOURCE, data.namespace, data.name);
     const id = `autoscaler:${data.namespace}:${data.name}:${data.tickStartMs}`;
     const ack = await publishEvent(js, subject, makeEvent(AUTOSCALER_DECISION, SOURCE, subject, data, { id, now }));
+    if (!ack.duplicate) countDecision(opts.metrics, AUTOSCALER_DECISION);
     return !ack.duplicate;
   }
 
@@ -196,6 +208,7 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
     if (!mem) memory.set(key, (mem = { version: 'invalid', state: { samples: [], recommendations: [], changes: [], panicUntilMs: null, lastActiveMs: null } }));
     const { data, writes, nextState } = stepUnit(unit, ctx, mem.state, tickStart);
     mem.state = nextState;
+    gauges.record({ namespace: data.namespace, target: data.name, desiredReplicas: data.desiredReplicas, currentReplicas: data.currentReplicas, panic: data.mode === 'panic', values: data.values });
     const signature = decisionSignature(data);
     const changing = writes.length > 0;
     const due = mem.lastPublishedTick === undefined || tickStart - mem.lastPublishedTick >= heartbeat * tickMs;
@@ -232,8 +245,9 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<RunningA
       }
     }
     for (const k of memory.keys()) if (!live.has(k)) memory.delete(k);
+    gauges.retain(live);
   }
-  const ticker = startAlignedTicker({ tickMs, now, onTick: tickOnce, onError: (err) => logger.warn('autoscaler tick failed', { error: (err as Error).message }) });
+  const ticker = startAlignedTicker({ tickMs, now, onTick: () => ticks.run(tickOnce), onError: (err) => logger.warn('autoscaler tick failed', { error: (err as Error).message }) });
 
   return {
     tick: ticker.tick,

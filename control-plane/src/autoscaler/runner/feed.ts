@@ -4,6 +4,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { STREAMS, SUBJECT_ROOT, startResumableTail } from '@matrixinfer/events';
 import type { Logger } from 'winston';
+import type { LagRecorder } from '../../observability/record.js';
 import { decodeSample, type DecodedSample } from './decode.js';
 
 export interface MetricsFeedOptions {
@@ -16,6 +17,8 @@ export interface MetricsFeedOptions {
   restartDelayMs?: number;
   /** Stream name; default MI_METRICS. */
   stream?: string;
+  /** Records how far behind the stream head each sample was read (none: not recorded). */
+  lag?: LagRecorder;
 }
 
 export interface MetricsFeed {
@@ -44,6 +47,7 @@ export async function startMetricsFeed(opts: MetricsFeedOptions): Promise<Metric
       const d = decodeSample(m.subject, m.data);
       if (d) opts.onSample(d);
       else if (skipped++ === 0) opts.logger.warn('skipping MI_METRICS messages that are not samples', { subject: m.subject, seq: m.seq });
+      opts.lag?.(m.pending, m.storedMs);
     },
     onInterrupted: (i) => {
       if (i.error !== undefined) opts.logger.warn('metrics tail failed', { stream, error: (i.error as Error).message });

@@ -22,6 +22,8 @@ import {
 } from '@matrixinfer/events';
 import type { Logger } from 'winston';
 import { followStream, publishEnvelope, type Follower } from '../../actuator/bus.js';
+import type { ControlPlaneMetrics } from '../../observability/metrics.js';
+import { countDecision, lagRecorder } from '../../observability/record.js';
 import { nsKey } from '../keys.js';
 import type { Model } from '../types.js';
 import { desiredOfEndpoint, desiredOfModels, serverLoraOf, type DesiredLora, type ServerLora } from './desired.js';
@@ -48,6 +50,8 @@ export interface EndpointControllerOptions {
   retry?: LoraRetryPolicy;
   /** Timeout of one load or unload call (default 300 s: a real engine may download the adapter). */
   loadTimeoutMs?: number;
+  /** Decisions and tail lag are recorded here (none: not recorded). */
+  metrics?: ControlPlaneMetrics;
 }
 
 /** One ready run of an instance: same address, incarnation and revision. */
@@ -104,6 +108,7 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
     if (stopped) return;
     try {
       await publishEnvelope(js, type, SOURCE, subject, data, now());
+      if (subject.startsWith('mi.decisions.')) countDecision(opts.metrics, type);
     } catch (err) {
       if (!stopped) log.warn('cannot publish', { subject, error: (err as Error).message });
     }
@@ -237,15 +242,15 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
       if (lora) serverLora.set(nsKey(r.ns, r.name), lora);
       else serverLora.delete(nsKey(r.ns, r.name));
       if (lora || had) reconcileAll();
-    }, onBad));
+    }, onBad, lagRecorder(opts.metrics, `${SOURCE}:mi.desired.modelserver.>`)));
     followers.push(await followStream(opts.nc, STREAMS.desired, 'mi.desired.model.>', 'last-per-subject', (e) => {
       const r = resource(e);
       if (!r) return;
       if (r.live) models.set(nsKey(r.ns, r.name), r.live as Model);
       else models.delete(nsKey(r.ns, r.name));
       onModels();
-    }, onBad));
-    followers.push(await followStream(opts.nc, STREAMS.observed, 'mi.observed.instance.>', 'last-per-subject', (e) => onInstance(e.data as InstanceObservation), onBad));
+    }, onBad, lagRecorder(opts.metrics, `${SOURCE}:mi.desired.model.>`)));
+    followers.push(await followStream(opts.nc, STREAMS.observed, 'mi.observed.instance.>', 'last-per-subject', (e) => onInstance(e.data as InstanceObservation), onBad, lagRecorder(opts.metrics, `${SOURCE}:mi.observed.instance.>`)));
     await Promise.all(followers.map((f) => f.caughtUp));
   } catch (err) {
     await Promise.all(followers.map((f) => f.stop()));

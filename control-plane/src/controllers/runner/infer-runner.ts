@@ -6,6 +6,8 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { decisionSubject, INSTANCES_DECISION, STREAMS, type InstancesDecision } from '@matrixinfer/events';
 import type { Logger } from 'winston';
+import type { ControlPlaneMetrics } from '../../observability/metrics.js';
+import { reconcileRecorder } from '../../observability/record.js';
 import { decideInfer, inferKeys, initialInferState, loadInferEvent, nextWakeMs, type InferDecision } from '../infer/fold.js';
 import { nsKey } from '../keys.js';
 import type { ModelInfer } from '../types.js';
@@ -18,6 +20,8 @@ export interface InferRunnerOptions {
   js: JetStreamClient;
   logger: Logger;
   now?: () => number;
+  /** Reconciles, decisions and tail lag are recorded here (none: not recorded). */
+  metrics?: ControlPlaneMetrics;
 }
 
 const SOURCE = 'controller/infer';
@@ -30,6 +34,7 @@ export async function startInferRunner(opts: InferRunnerOptions): Promise<{ stop
   const now = opts.now ?? Date.now;
   const state = initialInferState();
   const queue = createSerialQueue();
+  const reconciles = reconcileRecorder(opts.metrics, 'infer');
   const seqs = new Map<string, number>();
   const logged = new Map<string, string>();
   let live = false;
@@ -55,7 +60,7 @@ export async function startInferRunner(opts: InferRunnerOptions): Promise<{ stop
   async function publish(d: InferDecision, key: string, prev: { id: string; instances: InstancesDecision['instances'] } | undefined): Promise<void> {
     const subject = decisionSubject('infer', d.decision.namespace, d.decision.modelInfer);
     await publishNext({
-      js, seqs, logger, subject, type: INSTANCES_DECISION, source: SOURCE, id: d.id, data: d.decision, nowMs: now(),
+      js, seqs, logger, metrics: opts.metrics, subject, type: INSTANCES_DECISION, source: SOURCE, id: d.id, data: d.decision, nowMs: now(),
       message: d.decision.reason,
       fields: { instances: d.decision.instances.length },
       rollback: () => (prev ? state.published.set(key, prev) : state.published.delete(key)),
@@ -65,18 +70,20 @@ export async function startInferRunner(opts: InferRunnerOptions): Promise<{ stop
     });
   }
 
+  async function decideKey(key: string): Promise<void> {
+    const prev = state.published.get(key);
+    const decisions = decideInfer(state, key, now());
+    const p = state.pending.get(key);
+    const note = p?.invalid ?? p?.waiting;
+    // "Cannot decide yet" is a state: logged once per change, at debug.
+    if (note && logged.get(key) !== note) logger.debug(note, { modelInfer: key });
+    if (note) logged.set(key, note);
+    else logged.delete(key);
+    for (const d of decisions) await publish(d, key, prev);
+  }
+
   async function decideKeys(keys: string[]): Promise<void> {
-    for (const key of keys) {
-      const prev = state.published.get(key);
-      const decisions = decideInfer(state, key, now());
-      const p = state.pending.get(key);
-      const note = p?.invalid ?? p?.waiting;
-      // "Cannot decide yet" is a state: logged once per change, at debug.
-      if (note && logged.get(key) !== note) logger.debug(note, { modelInfer: key });
-      if (note) logged.set(key, note);
-      else logged.delete(key);
-      for (const d of decisions) await publish(d, key, prev);
-    }
+    for (const key of keys) await reconciles.run(() => decideKey(key));
     armTimer();
   }
 
@@ -106,9 +113,9 @@ export async function startInferRunner(opts: InferRunnerOptions): Promise<{ stop
     });
 
   const tails: Tail[] = [];
-  tails.push(await startTail({ js, stream: STREAMS.desired, filter: 'mi.desired.modelinfer.>', logger, onEvent: onDesired }));
-  tails.push(await startTail({ js, stream: STREAMS.observed, filter: 'mi.observed.instance.>', logger, onEvent: onObserved }));
-  tails.push(await startTail({ js, stream: STREAMS.decisions, filter: 'mi.decisions.infer.>', logger, onEvent: onDecision }));
+  tails.push(await startTail({ js, stream: STREAMS.desired, filter: 'mi.desired.modelinfer.>', logger, onEvent: onDesired, metrics: opts.metrics, consumer: `${SOURCE}:mi.desired.modelinfer.>` }));
+  tails.push(await startTail({ js, stream: STREAMS.observed, filter: 'mi.observed.instance.>', logger, onEvent: onObserved, metrics: opts.metrics, consumer: `${SOURCE}:mi.observed.instance.>` }));
+  tails.push(await startTail({ js, stream: STREAMS.decisions, filter: 'mi.decisions.infer.>', logger, onEvent: onDecision, metrics: opts.metrics, consumer: `${SOURCE}:mi.decisions.infer.>` }));
   await Promise.all(tails.map((t) => t.caughtUp));
   await queue.run(async () => {
     live = true;

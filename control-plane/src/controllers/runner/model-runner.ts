@@ -6,6 +6,8 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { ConflictError, createResourceStore, decisionSubject, NotFoundError, STREAMS, type ResourceInput, type ResourceStore } from '@matrixinfer/events';
 import type { Logger } from 'winston';
+import type { ControlPlaneMetrics } from '../../observability/metrics.js';
+import { reconcileRecorder } from '../../observability/record.js';
 import { CHILD_KINDS, decideModel, inFlightWrites, initialModelState, loadModelEvent, modelKeys, type ModelDecision, type ResourceWrite } from '../model/fold.js';
 import { nsKey } from '../keys.js';
 import type { TailedEvent } from './tail.js';
@@ -19,6 +21,8 @@ export interface ModelRunnerOptions {
   jsm: JetStreamManager;
   logger: Logger;
   now?: () => number;
+  /** Reconciles, decisions and tail lag are recorded here (none: not recorded). */
+  metrics?: ControlPlaneMetrics;
 }
 
 const SOURCE = 'controller/model';
@@ -33,6 +37,7 @@ export async function startModelRunner(opts: ModelRunnerOptions): Promise<{ stop
   const store: ResourceStore = createResourceStore({ js, jsm, source: SOURCE, now });
   const state = initialModelState();
   const queue = createSerialQueue();
+  const reconciles = reconcileRecorder(opts.metrics, 'model');
   /** Last decision sequence per decision subject (from read-back and our own acks). */
   const seqs = new Map<string, number>();
   let live = false;
@@ -73,7 +78,7 @@ export async function startModelRunner(opts: ModelRunnerOptions): Promise<{ stop
     const subject = decisionSubject('model', d.namespace, d.model);
     const key = nsKey(d.namespace, d.model);
     const published = await publishNext({
-      js, seqs, logger, subject, type: MODEL_DECISION, source: SOURCE, id: d.id, data: d, nowMs: now(),
+      js, seqs, logger, metrics: opts.metrics, subject, type: MODEL_DECISION, source: SOURCE, id: d.id, data: d, nowMs: now(),
       message: d.reason,
       rollback: () => (prev ? state.published.set(key, prev) : state.published.delete(key)),
       retry: scheduleRetry,
@@ -91,9 +96,11 @@ export async function startModelRunner(opts: ModelRunnerOptions): Promise<{ stop
   }
 
   /** Decides for one model and acts on the result. */
-  async function decideAndAct(namespace: string, name: string): Promise<void> {
-    const prev = state.published.get(nsKey(namespace, name));
-    for (const d of decideModel(state, namespace, name)) await publishAndApply(d, prev);
+  function decideAndAct(namespace: string, name: string): Promise<void> {
+    return reconciles.run(async () => {
+      const prev = state.published.get(nsKey(namespace, name));
+      for (const d of decideModel(state, namespace, name)) await publishAndApply(d, prev);
+    });
   }
 
   const tails: Tail[] = [];
@@ -114,8 +121,8 @@ export async function startModelRunner(opts: ModelRunnerOptions): Promise<{ stop
       loadModelEvent(state, { type: 'decision', decision: ev.envelope.data as ModelDecision });
     });
 
-  tails.push(await startTail({ js, stream: STREAMS.desired, filter: 'mi.desired.>', logger, onEvent: onDesired }));
-  tails.push(await startTail({ js, stream: STREAMS.decisions, filter: 'mi.decisions.model.>', logger, onEvent: onDecision }));
+  tails.push(await startTail({ js, stream: STREAMS.desired, filter: 'mi.desired.>', logger, onEvent: onDesired, metrics: opts.metrics, consumer: `${SOURCE}:mi.desired.>` }));
+  tails.push(await startTail({ js, stream: STREAMS.decisions, filter: 'mi.decisions.model.>', logger, onEvent: onDecision, metrics: opts.metrics, consumer: `${SOURCE}:mi.decisions.model.>` }));
   await Promise.all(tails.map((t) => t.caughtUp));
   await queue.run(async () => {
     live = true;

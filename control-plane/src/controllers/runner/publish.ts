@@ -4,6 +4,8 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'winston';
 import { ConflictError, encodeEvent, makeEvent, PublishError, toConflict } from '@matrixinfer/events';
+import type { ControlPlaneMetrics } from '../../observability/metrics.js';
+import { countDecision } from '../../observability/record.js';
 
 export interface PublishDecisionOptions {
   js: JetStreamClient;
@@ -48,6 +50,8 @@ export interface PublishNextOptions {
   rollback(): void;
   /** Asks for the decision to be made again later (not called when another replica won). */
   retry(): void;
+  /** Counts the decisions stored (duplicates excluded). */
+  metrics?: ControlPlaneMetrics;
 }
 
 /**
@@ -59,6 +63,7 @@ export async function publishNext(o: PublishNextOptions): Promise<boolean> {
   try {
     const { seq, duplicate } = await publishDecision({ js: o.js, subject: o.subject, type: o.type, source: o.source, id: o.id, data: o.data, expectedLastSeq: o.seqs.get(o.subject) ?? 0, nowMs: o.nowMs });
     o.seqs.set(o.subject, Math.max(o.seqs.get(o.subject) ?? 0, seq));
+    if (!duplicate) countDecision(o.metrics, o.type);
     o.logger.info(o.message, { subject: o.subject, id: o.id, ...o.fields, duplicate });
     return true;
   } catch (err) {

@@ -4,6 +4,8 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { decodeEvent, startResumableTail, type Envelope } from '@matrixinfer/events';
 import type { Logger } from 'winston';
+import type { ControlPlaneMetrics } from '../../observability/metrics.js';
+import { lagRecorder } from '../../observability/record.js';
 
 /** One message as the runners fold it. */
 export interface TailedEvent {
@@ -24,6 +26,10 @@ export interface TailOptions {
   onEvent: (ev: TailedEvent) => Promise<void>;
   /** Delay before a lost consumer is re-created; default 1000 ms. */
   restartDelayMs?: number;
+  /** Where the lag behind the stream head is recorded (none: not recorded). */
+  metrics?: ControlPlaneMetrics;
+  /** The lag's consumer label, `<component>:<filter>`; default the filter. */
+  consumer?: string;
 }
 
 export interface Tail {
@@ -38,6 +44,7 @@ export async function startTail(opts: TailOptions): Promise<Tail> {
   const { stream, filter, logger } = opts;
   let markStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+  const lag = lagRecorder(opts.metrics, opts.consumer ?? filter);
   const tail = await startResumableTail({
     js: opts.js,
     stream,
@@ -46,7 +53,10 @@ export async function startTail(opts: TailOptions): Promise<Tail> {
     maxMessages: 256,
     restartDelayMs: opts.restartDelayMs,
     // Runners fold whole milliseconds.
-    onMessage: (m) => opts.onEvent({ envelope: decodeEvent(m.data), seq: m.seq, subject: m.subject, storedMs: Math.floor(m.storedMs) }),
+    onMessage: async (m) => {
+      await opts.onEvent({ envelope: decodeEvent(m.data), seq: m.seq, subject: m.subject, storedMs: Math.floor(m.storedMs) });
+      lag(m.pending, m.storedMs);
+    },
     onError: (m, err) => logger.warn('skipped a message that could not be handled', { stream, subject: m.subject, seq: m.seq, error: (err as Error).message }),
     onInterrupted: (i) => {
       if (i.error !== undefined) logger.warn('stream tail failed', { stream, filter, error: (i.error as Error).message });
