@@ -173,6 +173,16 @@ describe('gateway fuzz (fast-check, real HTTP, nats-server, engine simulator)', 
     if (process.env.MI_FUZZ_REPORT) console.log(`    gateway fuzz: ${RUNS} runs, heap grew ${(grown / 1048576).toFixed(2)} MiB, answers ${summary}`);
   });
 
+  // Regression (this suite's first find): JSON.parse takes it, but re-serializing it for the model
+  // rewrite overflowed the stack in an event handler and the gateway process died.
+  it('a body nested 20,000 deep is a 400, and the gateway keeps serving', async () => {
+    const deep = Buffer.from(JSON.stringify(validChat()).replace('"max_tokens":', `"x":${'['.repeat(20_000)}${']'.repeat(20_000)},"max_tokens":`));
+    const a = await send({ kind: 'http', method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: deep });
+    expect(a.status, a.text).to.equal(400);
+    expect(openAiErrorProblem(a.text)).to.equal(null);
+    await expectServed();
+  });
+
   /** Writes `first` at once, then `rest` one byte per `everyMs`; resolves with the answer when the server closes. */
   const slowConn = (port: number, first: Buffer, rest: Buffer, everyMs: number): Promise<{ answer: Answer; ms: number }> =>
     new Promise((resolve, reject) => {
