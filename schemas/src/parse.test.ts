@@ -57,6 +57,23 @@ describe('parseDocuments', () => {
     expect(e.message).to.contain('dup.yaml:2:1:').and.contain('unique');
   });
 
+  // Regression (resource fuzz): the alias check threw a plain error after parsing, so `mi apply`
+  // exited 5 ("unexpected failure") and the API answered 500 instead of refusing the input.
+  it('refuses a YAML alias bomb as a parse error (MI_ERR_PARSE), not a crash', () => {
+    const lines = ['l0: &l0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]'];
+    for (let i = 1; i < 8; i++) lines.push(`l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(',')}]`);
+    const e = parseError(`${MODEL}---\n${lines.join('\n')}\n`, 'bomb.yaml');
+    expect(e.code).to.equal('MI_ERR_PARSE');
+    expect(e.message).to.match(/^bomb\.yaml:\d+:1: .*alias/i);
+  });
+
+  // Regression (resource fuzz): one "Maximum call stack size exceeded" per unwound level, a
+  // number that depended on the caller's stack, so the CLI and the API listed different errors.
+  it('refuses a document nested thousands deep with one stable issue', () => {
+    const e = parseError(`{"kind":"Model","spec":${'['.repeat(5000)}1${']'.repeat(5000)}}`, 'deep.json');
+    expect(e.issues).to.deep.equal([{ line: 1, column: 1, message: 'the document nests too deeply to parse' }]);
+  });
+
   it('reports a JSON syntax error with its line', () => {
     const e = parseError('{\n  "kind": "Model",\n  "metadata": {"name": "a",}\n', 'x.json');
     expect(e.issues[0].line).to.be.at.least(3);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseDocuments } from './parse.js';
 import { expectValid, loadExample } from './testkit.js';
-import { createResourceValidator, validateResource } from './validate.js';
+import { createResourceValidator, MAX_RESOURCE_DEPTH, validateResource } from './validate.js';
 
 function issues(doc: unknown): string[] {
   const r = validateResource(doc);
@@ -46,6 +46,14 @@ describe('validateResource', () => {
       expect(issues(tc.doc)).to.deep.equal(tc.want);
     });
   }
+
+  // Regression (resource fuzz): structuredClone/ajv overflowed the stack and validateResource threw RangeError.
+  it('refuses a document nested thousands deep with one issue instead of throwing', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 5000; i++) deep = { d: deep };
+    const doc = { ...loadExample('model.yaml'), zz: deep };
+    expect(issues(doc)).to.deep.equal([`: is nested deeper than ${MAX_RESOURCE_DEPTH} levels`]);
+  });
 
   it('reports every error of a document at once, schema and cross-field alike', () => {
     const doc = loadExample('modelroute.yaml') as { metadata: Record<string, unknown>; spec: Record<string, unknown> };

@@ -83,11 +83,27 @@ function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
   });
 }
 
+/** Deepest nesting validated: structuredClone and ajv recurse, and overflow the stack some thousands deep. */
+export const MAX_RESOURCE_DEPTH = 200;
+
+// Iterative, so the check itself cannot overflow the stack.
+function nestedDeeperThan(root: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (d > limit) return true;
+    if (typeof v === 'object' && v !== null) for (const c of Object.values(v)) if (typeof c === 'object' && c !== null) stack.push([c, d + 1]);
+  }
+  return false;
+}
+
 function validateWith(schemaOf: (kind: KindName) => ValidateFunction, doc: unknown): ValidationResult {
   const root = obj(doc);
   if (!root) {
     return { ok: false, errors: [{ path: '', message: `must be an object with apiVersion, kind, metadata and spec (got ${describeValue(doc)})` }] };
   }
+  // Found by the resource fuzz suite: a document 2,800 levels deep threw RangeError out of validateResource.
+  if (nestedDeeperThan(root, MAX_RESOURCE_DEPTH)) return { ok: false, errors: [{ path: '', message: `is nested deeper than ${MAX_RESOURCE_DEPTH} levels` }] };
   const header = headerIssues(root);
   if (!header.kind) return { ok: false, errors: header.issues };
   // Defaults are written into a copy: the caller's document stays as the user wrote it.

@@ -6,6 +6,7 @@ import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testin
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createNatsResourceService } from './nats-backend.js';
 import { startApiServer, type ApiServer } from './server.js';
+import { MAX_RESOURCE_BYTES } from './service.js';
 
 const model = (name: string, maxReplicas: number, rv?: string) => `apiVersion: registry.matrixinfer.ai/v1alpha1
 kind: Model
@@ -62,6 +63,16 @@ describe('control-plane API (real nats-server)', function () {
     const paths = err.problems.map((p: { path: string }) => p.path);
     expect(paths).to.include.members(['metadata.name', 'spec.backends[0].maxReplicas']);
     expect((await call('GET', '/apis/v1/models/ok-one')).status).to.equal(404);
+  });
+
+  // Regression (resource fuzz): valid by the schema but over NATS's max_payload, it failed at append time with a 500.
+  it('refuses a resource too big for one event with 422 at validation; writes nothing', async () => {
+    const big = model('big-one', 1).replace('workers: [{ type: server }]', `workers: [{ type: server, config: { note: "${'x'.repeat(MAX_RESOURCE_BYTES)}" } }]`);
+    const r = await call('POST', '/apis/v1/apply', big);
+    expect(r.status).to.equal(422);
+    expect(r.json().error.problems).to.have.length(1);
+    expect(r.json().error.problems[0]).to.include({ path: '', kind: 'Model', name: 'big-one' });
+    expect((await call('GET', '/apis/v1/models/big-one')).status).to.equal(404);
   });
 
   it('answers 409 to a stale resourceVersion', async () => {
@@ -126,7 +137,7 @@ describe('control-plane API (real nats-server)', function () {
     expect((await call('GET', '/readyz')).status).to.equal(200);
     const m = await call('GET', '/metrics');
     expect(m.status).to.equal(200);
-    expect(m.text).to.match(/mi_api_requests_total\{method="POST",route="\/apis\/v1\/apply",code="422"\} 3/);
+    expect(m.text).to.match(/mi_api_requests_total\{method="POST",route="\/apis\/v1\/apply",code="422"\} 4/);
     expect(m.text).to.match(/mi_api_resources_applied_total\{kind="Model",result="created"\} \d+/);
   });
 });

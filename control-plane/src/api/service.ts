@@ -102,6 +102,9 @@ function describeDoc(raw: unknown): { kind?: string; name?: string; namespace?: 
   };
 }
 
+/** Largest document accepted, as JSON bytes: one event on MI_DESIRED, under NATS's default 1 MiB max_payload with room for the envelope. */
+export const MAX_RESOURCE_BYTES = 768 * 1024;
+
 /**
  * Parses and validates all texts; returns the validated docs or throws InvalidResourcesError
  * with every problem of every document. `namespace` (the `-n` flag) fills documents that name
@@ -146,6 +149,13 @@ function collect(texts: ManifestText[], opts: { namespace?: string }, mixed: boo
         }
         const r = raw as { metadata?: Record<string, unknown> };
         input = { ...r, metadata: { ...(r.metadata ?? {}), namespace: opts.namespace } };
+      }
+      // Stored as one NATS message (max_payload 1 MiB by default): a bigger document would fail
+      // at append time, after validation said yes (found by the resource fuzz suite: a 500).
+      const bytes = Buffer.byteLength(JSON.stringify(input) ?? '');
+      if (bytes > MAX_RESOURCE_BYTES) {
+        problems.push({ ...at, path: '', message: `is ${bytes} bytes as JSON; a resource is stored as one event of at most ${MAX_RESOURCE_BYTES} bytes` });
+        continue;
       }
       const cls = mixed ? classifyDocument(input) : ({ type: 'matrixinfer' } as const);
       if (cls.type === 'skipped') {

@@ -9,7 +9,31 @@ export interface ParsedBody {
   stream: boolean;
 }
 
-/** Parses the body; malformed JSON, a non-object, or a missing/non-string model is a 400. */
+/**
+ * Deepest nesting of arrays and objects accepted in a body. JSON.parse takes any depth, but
+ * JSON.stringify of a value nested some thousands deep overflows the stack, and the gateway
+ * re-serializes bodies (model rewrite, usage request, PD legs): found by the gateway fuzz suite.
+ */
+export const MAX_BODY_DEPTH = 128;
+
+/** True when JSON text nests arrays/objects deeper than `limit` (brackets inside strings skipped). */
+export function nestsDeeperThan(raw: Buffer, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i];
+    if (inString) {
+      if (b === 0x5c) i++;
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** Parses the body; malformed JSON, nesting over MAX_BODY_DEPTH, a non-object, or a missing/non-string model is a 400. */
 export function parseBody(raw: Buffer): ParsedBody | GatewayError {
   let v: unknown;
   try {
@@ -17,6 +41,7 @@ export function parseBody(raw: Buffer): ParsedBody | GatewayError {
   } catch {
     return badRequest('request body is not valid JSON');
   }
+  if (nestsDeeperThan(raw, MAX_BODY_DEPTH)) return badRequest(`request body nests arrays/objects deeper than ${MAX_BODY_DEPTH} levels`);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return badRequest('request body must be a JSON object');
   const json = v as Record<string, unknown>;
   const model = json.model;

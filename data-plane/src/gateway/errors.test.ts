@@ -1,5 +1,6 @@
 // Every error the gateway answers, end to end, in the OpenAI shape.
 import { expect } from 'chai';
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -130,6 +131,28 @@ describe('gateway e2e: error answers', function () {
     expectError(second, 429, 'rate_limit_error');
     expect(Number(second.headers['retry-after'])).to.equal(150);
   });
+
+  // Regression (gateway fuzz): Node's default answer to these was a bodyless 400/431.
+  for (const tc of [
+    { name: 'raw garbage', bytes: '\u0016\u0003\u0001 hello', status: 400 },
+    { name: 'a 20 KB header', bytes: `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'h'.repeat(20_000)}\r\n\r\n`, status: 431 },
+    { name: 'broken chunked encoding', bytes: 'POST /v1/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', status: 400 },
+  ]) {
+    it(`a request the HTTP parser refuses (${tc.name}): ${tc.status} in the same shape, then closed`, async () => {
+      const raw = await new Promise<string>((resolve) => {
+        let got = '';
+        const sock = net.connect(gw.port, '127.0.0.1', () => sock.end(tc.bytes, 'latin1'));
+        sock.on('data', (b: Buffer) => (got += b.toString('latin1')));
+        sock.on('error', () => {});
+        sock.on('close', () => resolve(got));
+      });
+      expect(raw).to.match(new RegExp(`^HTTP/1\\.1 ${tc.status} `));
+      expect(raw.toLowerCase()).to.contain('connection: close');
+      const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Answer['body'];
+      expect(Object.keys(body.error!).sort()).to.deep.equal(['code', 'message', 'param', 'type']);
+      expect(body.error!.code).to.equal(tc.status);
+    });
+  }
 
   it('unknown path: 404 in the same shape', async () => {
     const r = await request(`${gw.url}/v2/nothing`);

@@ -6,6 +6,7 @@ import type { ServerResponse } from 'node:http';
 export type GatewayErrorCode =
   | 'MI_ERR_BODY_TOO_LARGE'
   | 'MI_ERR_BAD_REQUEST'
+  | 'MI_ERR_MALFORMED_HTTP'
   | 'MI_ERR_ROUTE_NOT_FOUND'
   | 'MI_ERR_NO_RULE_MATCH'
   | 'MI_ERR_NO_ENDPOINT'
@@ -145,6 +146,20 @@ export function upstreamStalled(endpoint: string, idleMs: number): GatewayError 
 export function streamStalledEvents(idleMs: number): Buffer {
   const error = { error: { message: `the engine sent nothing for ${idleMs} ms: the stream was ended here`, type: 'timeout_error', code: 'stream_idle_timeout', param: null } };
   return Buffer.from(`data: ${JSON.stringify(error)}\n\ndata: [DONE]\n\n`);
+}
+
+/**
+ * A request the HTTP parser refused (Node's `clientError` codes): 431 for headers over the
+ * limit, 408 when the headers did not arrive in time, 413 for chunk extensions over the limit,
+ * 400 for everything else that is not HTTP/1.1.
+ */
+export function malformedHttp(parserCode: string | undefined): GatewayError {
+  const [status, message] =
+    parserCode === 'HPE_HEADER_OVERFLOW' ? [431, 'request headers are too large']
+    : parserCode === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'the request did not arrive in time']
+    : parserCode === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? [413, 'chunk extensions are too large']
+    : [400, `malformed HTTP request${parserCode ? ` (${parserCode})` : ''}`];
+  return new GatewayError('MI_ERR_MALFORMED_HTTP', status, 'invalid_request_error', message);
 }
 
 /** 404 for paths the gateway does not serve. */

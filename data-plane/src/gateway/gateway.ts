@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { GATEWAY_SAMPLE, decodeSample, encodeSample, metricsSubject, type EngineSample, type GatewaySample } from '@matrixinfer/events';
 import type { Scheduler, SchedulerConfigInput } from '../scheduler/index.js';
 import { debugEndpoints, debugRoutes, modelList, sendJson } from './admin.js';
+import { onClientError } from './client-error.js';
 import { errorBody, pathNotFound } from './errors.js';
 import { Exchange } from './exchange.js';
 import { startTokenCounter } from '../tokenizer/counter.js';
@@ -85,6 +86,13 @@ export interface GatewayOptions {
    * endpoints - 1). Default 2; 0: no failover without a policy.
    */
   defaultRetryAttempts?: number;
+  /**
+   * Longest time (ms) for a client to send the request headers; slower connections get a 408
+   * and are closed (slowloris). Default 60000.
+   */
+  headersTimeoutMs?: number;
+  /** Longest time (ms) to receive a whole request, body included (408 beyond). Default 0: no limit. */
+  requestTimeoutMs?: number;
   /** Local tokenizers (`--tokenizer NAME=DIR`): input-token limits of these models admit on their count. */
   tokenizers?: TokenizerSpec[];
 }
@@ -110,6 +118,13 @@ const DEFAULT_RETRY_ATTEMPTS = 2;
 /** Retry-After of the "model is starting" 503s: a replica usually needs seconds, not minutes. */
 const HOLD_RETRY_AFTER_S = 5;
 const SAMPLE_MAX_AGE_MS = 30_000;
+const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
+
+/** How often Node checks the header/request timeouts: a quarter of the shortest, at most Node's 30 s. */
+function checkEveryMs(headersMs: number, requestMs: number): number {
+  const shortest = requestMs > 0 ? Math.min(headersMs, requestMs) : headersMs;
+  return Math.max(50, Math.min(30_000, Math.floor(shortest / 4)));
+}
 
 function endpointIdsOf(table: RouteTable): Set<string> {
   const out = new Set<string>();
@@ -135,6 +150,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   if (!(streamIdleTimeoutMs >= 0)) throw new RangeError(`streamIdleTimeoutMs must be >= 0, got ${streamIdleTimeoutMs}`);
   const defaultRetryAttempts = options.defaultRetryAttempts ?? DEFAULT_RETRY_ATTEMPTS;
   if (!Number.isInteger(defaultRetryAttempts) || defaultRetryAttempts < 0) throw new RangeError(`defaultRetryAttempts must be an integer >= 0, got ${defaultRetryAttempts}`);
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  if (!(headersTimeout > 0)) throw new RangeError(`headersTimeoutMs must be > 0, got ${headersTimeout}`);
+  const requestTimeout = options.requestTimeoutMs ?? 0;
+  if (!(requestTimeout >= 0)) throw new RangeError(`requestTimeoutMs must be >= 0, got ${requestTimeout}`);
   const logger = createGatewayLogger(options.logLevel ?? 'info', name);
   const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger);
   const holder: TableHolder = { table: EMPTY_TABLE, ready: false };
@@ -284,7 +303,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     res.end(body);
   };
 
-  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
+  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout, headersTimeout, connectionsCheckingInterval: checkEveryMs(headersTimeout, requestTimeout) }, handler);
+  server.on('clientError', onClientError);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolveListen());

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { estimateTokens, parseBody, promptText, upstreamBody } from './body.js';
+import { estimateTokens, MAX_BODY_DEPTH, nestsDeeperThan, parseBody, promptText, upstreamBody } from './body.js';
 import { GatewayError } from './errors.js';
 import { clientHeaders, upstreamHeaders } from './headers.js';
 import { RateLimiter, TokenBucket } from './rate-limit.js';
@@ -12,6 +12,9 @@ describe('gateway body parsing', () => {
     { name: 'missing model', raw: '{"prompt":"x"}', param: 'model' },
     { name: 'non-string model', raw: '{"model":7}', param: 'model' },
     { name: 'empty model', raw: '{"model":""}', param: 'model' },
+    // Regression (gateway fuzz): JSON.parse took this, the re-serialization for the model rewrite overflowed the stack and crashed the process.
+    { name: 'nesting 20,000 deep', raw: `{"model":"m","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, param: null },
+    { name: 'nesting one level over the limit', raw: `{"model":"m","x":${'['.repeat(MAX_BODY_DEPTH)}${']'.repeat(MAX_BODY_DEPTH)}}`, param: null },
   ];
   for (const tc of bad) {
     it(`rejects ${tc.name} with 400`, () => {
@@ -21,6 +24,14 @@ describe('gateway body parsing', () => {
       expect((r as GatewayError).param).to.equal(tc.param);
     });
   }
+
+  it('counts nesting outside strings only, up to the limit inclusive', () => {
+    const atLimit = `{"model":"m","x":${'['.repeat(MAX_BODY_DEPTH - 1)}${']'.repeat(MAX_BODY_DEPTH - 1)}}`;
+    expect(parseBody(Buffer.from(atLimit))).not.to.be.instanceOf(GatewayError);
+    expect(nestsDeeperThan(Buffer.from(`{"a":"${'['.repeat(500)}\\\\\\"[[["}`), 3)).to.equal(false);
+    expect(nestsDeeperThan(Buffer.from('[[[[]]]]'), 3)).to.equal(true);
+    expect(nestsDeeperThan(Buffer.from('[[[]]][[[]]]'), 3)).to.equal(false);
+  });
 
   it('forwards the original bytes when the model stays, re-serializes when rewritten', () => {
     const raw = Buffer.from('{"model":"a",  "stream":true}');
