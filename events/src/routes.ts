@@ -56,11 +56,14 @@ export interface RouteEndpoint {
   adapters?: string[];
 }
 
+/** Engine family of a server, endpoint or sample (ModelServer spec.inferenceEngine). */
+export type EngineFamily = 'vLLM' | 'SGLang' | 'Triton' | 'TorchServe';
+
 /** A ModelServer as the gateway needs it. */
 export interface RouteServer {
   name: string;
   namespace: string;
-  engine: 'vLLM' | 'SGLang';
+  engine: EngineFamily;
   /** Model name sent upstream (the body's model is rewritten to it, except for LoRA). */
   model?: string;
   trafficPolicy?: {

@@ -26,6 +26,15 @@ describe('Model schema', () => {
     expect(getAt(expectValid(doc), 'spec.backends[0].workers[0].type')).to.equal('server');
   });
 
+  for (const type of ['Triton', 'TorchServe']) {
+    it(`accepts a ${type} backend with server workers (#21)`, () => {
+      const doc = base();
+      setAt(doc, 'spec.backends[0].type', type);
+      setAt(doc, 'spec.backends[0].workers', [{ type: 'server', replicas: 1 }]);
+      expect(getAt(expectValid(doc), 'spec.backends[0].type')).to.equal(type);
+    });
+  }
+
   it('leaves the input document untouched', () => {
     const doc = base();
     const before = structuredClone(doc);
@@ -104,6 +113,12 @@ describe('Model schema', () => {
       message: 'must be a quantity',
     },
     { name: 'served name with a space', set: { 'spec.name': 'llama 3' }, path: 'spec.name', message: 'must be a model name' },
+    {
+      name: 'TorchServe backend with a prefill worker',
+      set: { 'spec.backends[0].type': 'TorchServe', 'spec.backends[0].workers': [{ type: 'prefill' }, { type: 'decode' }] },
+      path: 'spec.backends[0].workers',
+      message: 'runs "server" workers only',
+    },
     { name: 'wrong apiVersion', set: { apiVersion: 'workload.matrixinfer.ai/v1alpha1' }, path: 'apiVersion', message: 'must be "registry.matrixinfer.ai/v1alpha1" for kind Model' },
   ]);
 });

@@ -36,6 +36,11 @@ function workerRules(backend: Obj, path: string): ValidationIssue[] {
         : has('prefill') !== has('decode')
           ? [{ path: where, message: 'prefill and decode workers come in pairs: add the missing one' }]
           : [];
+    case 'Triton':
+    case 'TorchServe':
+      return has('prefill') || has('decode')
+        ? [{ path: where, message: `backend type ${String(backend.type)} runs "server" workers only (no prefill/decode disaggregation)` }]
+        : [];
     default:
       return [];
   }
