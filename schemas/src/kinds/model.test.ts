@@ -31,6 +31,7 @@ describe('Model schema', () => {
       const doc = base();
       setAt(doc, 'spec.backends[0].type', type);
       setAt(doc, 'spec.backends[0].workers', [{ type: 'server', replicas: 1 }]);
+      unsetAt(doc, 'spec.backends[0].loraAdapters');
       expect(getAt(expectValid(doc), 'spec.backends[0].type')).to.equal(type);
     });
   }
@@ -118,6 +119,12 @@ describe('Model schema', () => {
       set: { 'spec.backends[0].type': 'TorchServe', 'spec.backends[0].workers': [{ type: 'prefill' }, { type: 'decode' }] },
       path: 'spec.backends[0].workers',
       message: 'runs "server" workers only',
+    },
+    {
+      name: 'Triton backend with LoRA adapters',
+      set: { 'spec.backends[0].type': 'Triton', 'spec.backends[0].loraAdapters': [] },
+      path: 'spec.backends[0].loraAdapters',
+      message: 'has no LoRA adapter API',
     },
     { name: 'wrong apiVersion', set: { apiVersion: 'workload.matrixinfer.ai/v1alpha1' }, path: 'apiVersion', message: 'must be "registry.matrixinfer.ai/v1alpha1" for kind Model' },
   ]);
