@@ -59,6 +59,11 @@ export interface RouteEndpoint {
 /** Engine family of a server, endpoint or sample (ModelServer spec.inferenceEngine). */
 export type EngineFamily = 'vLLM' | 'SGLang' | 'Triton' | 'TorchServe';
 
+/** Path that answers 200 once an engine of the family serves requests (vLLM/SGLang /health, Triton's KServe v2 ready, TorchServe /ping). */
+export function engineReadyPath(engine: EngineFamily): string {
+  return engine === 'Triton' ? '/v2/health/ready' : engine === 'TorchServe' ? '/ping' : '/health';
+}
+
 /** A ModelServer as the gateway needs it. */
 export interface RouteServer {
   name: string;
