@@ -24,7 +24,7 @@ export interface ParsedArgs {
 export function parseCli(argv: readonly string[]): ParsedArgs {
   const cmd = new Command('mi-engine-sim')
     .description('Engine simulator that behaves like a vLLM or SGLang OpenAI server and models their timing')
-    .addOption(new Option('--engine <kind>', 'server to imitate').choices(['vllm', 'sglang']))
+    .addOption(new Option('--engine <kind>', 'server to imitate').choices(['vllm', 'sglang', 'triton', 'torchserve']))
     .addOption(new Option('--profile <name>', 'timing profile').choices(Object.keys(PROFILES)))
     .option('--model <name>', 'served model name')
     .option('--served-model-name <name>', 'served model name (vLLM spelling; wins over --model)')

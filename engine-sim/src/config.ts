@@ -4,7 +4,7 @@ import { SimConfigError } from './errors.js';
 import type { EngineParams } from './engine/types.js';
 
 /** Which server the simulator imitates on the outside. */
-export type EngineKind = 'vllm' | 'sglang';
+export type EngineKind = 'vllm' | 'sglang' | 'triton' | 'torchserve';
 /** Prefill/decode disaggregation role. */
 export type PdRole = 'prefill' | 'decode' | 'both';
 
@@ -145,7 +145,8 @@ function validate(o: SimOptions): string[] {
       p.push(`${name}: must be a number in [${min}, ${max}], got ${v}`);
     }
   };
-  if (o.engine !== 'vllm' && o.engine !== 'sglang') p.push(`engine: must be vllm or sglang, got ${String(o.engine)}`);
+  if (!['vllm', 'sglang', 'triton', 'torchserve'].includes(o.engine)) p.push(`engine: must be vllm, sglang, triton or torchserve, got ${String(o.engine)}`);
+  if ((o.engine === 'triton' || o.engine === 'torchserve') && o.role !== 'both') p.push(`role: the ${o.engine} mode has no prefill/decode disaggregation, got ${o.role}`);
   if (!['prefill', 'decode', 'both'].includes(o.role)) p.push(`role: must be prefill, decode or both, got ${String(o.role)}`);
   if (typeof o.model !== 'string' || o.model === '') p.push('model: must be a non-empty name');
   int('port', o.port, 0);

@@ -14,6 +14,8 @@ import { createLoraRegistry } from './http/lora.js';
 import { createRoomBook } from './http/rooms.js';
 import { createRouter } from './http/routes.js';
 import { createSglangMetrics } from './metrics/sglang-metrics.js';
+import { createTorchserveMetrics } from './metrics/torchserve-metrics.js';
+import { createTritonMetrics } from './metrics/triton-metrics.js';
 import { createVllmMetrics } from './metrics/vllm-metrics.js';
 
 /** Options of startSimulator: simulator options plus what to do on a simulated crash. */
@@ -54,6 +56,14 @@ export async function startSimulator(input: StartSimulatorOptions = {}): Promise
     sink = m;
     onAccepted = (n, maxTokens) => m.requestParams(n, maxTokens);
     render = () => m.render(core.snapshot(), Date.now() / 1000);
+  } else if (opts.engine === 'triton') {
+    const m = createTritonMetrics(opts.model, opts.maxNumSeqs);
+    sink = m;
+    render = () => m.render(core.snapshot());
+  } else if (opts.engine === 'torchserve') {
+    const m = createTorchserveMetrics(opts.model);
+    sink = m;
+    render = () => m.render();
   } else {
     const m = createSglangMetrics(opts.model, opts.role, opts.kvBlocks * opts.blockSize, () => clock.nowMs());
     sink = m;

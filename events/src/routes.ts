@@ -56,11 +56,19 @@ export interface RouteEndpoint {
   adapters?: string[];
 }
 
+/** Engine family of a server, endpoint or sample (ModelServer spec.inferenceEngine). */
+export type EngineFamily = 'vLLM' | 'SGLang' | 'Triton' | 'TorchServe';
+
+/** Path that answers 200 once an engine of the family serves requests (vLLM/SGLang /health, Triton's KServe v2 ready, TorchServe /ping). */
+export function engineReadyPath(engine: EngineFamily): string {
+  return engine === 'Triton' ? '/v2/health/ready' : engine === 'TorchServe' ? '/ping' : '/health';
+}
+
 /** A ModelServer as the gateway needs it. */
 export interface RouteServer {
   name: string;
   namespace: string;
-  engine: 'vLLM' | 'SGLang';
+  engine: EngineFamily;
   /** Model name sent upstream (the body's model is rewritten to it, except for LoRA). */
   model?: string;
   trafficPolicy?: {

@@ -2,6 +2,7 @@
 // `mi.metrics.engine.<namespace>.<endpoint id>`); gateways publish their own per-model load
 // (source `gateway`, subject `mi.metrics.gateway.<namespace>.<model>`). vLLM and SGLang names
 // are normalized into one shape so consumers never care which engine answered.
+import type { EngineFamily } from './routes.js';
 
 /** Histogram movement since the previous scrape (delta sum and count). */
 export interface HistogramDelta {
@@ -16,7 +17,7 @@ export interface EngineSample {
   modelServer: string;
   /** ModelInfer / scale target the endpoint belongs to. */
   target: string;
-  engine: 'vLLM' | 'SGLang';
+  engine: EngineFamily;
   timeMs: number;
   running: number;
   waiting: number;

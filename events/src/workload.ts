@@ -6,6 +6,7 @@
 // Subjects:
 //   decision    mi.decisions.infer.<namespace>.<modelinfer>             data: InstancesDecision
 //   observation mi.observed.instance.<namespace>.<modelinfer>.<instance> data: InstanceObservation
+import type { EngineFamily } from './routes.js';
 import type { PodTemplate, TopologySpreadConstraint } from '@matrixinfer/schemas';
 
 /** Event type of an InstancesDecision envelope. */
@@ -38,7 +39,7 @@ export interface InstanceSpec {
   entry: boolean;
   /** Hash of the role template this instance was made from. */
   revision: string;
-  engine: 'vLLM' | 'SGLang';
+  engine: EngineFamily;
   /**
    * Program and arguments. An empty command, or one whose first word is `mi-engine-sim`, runs the
    * built-in engine simulator. The actuator substitutes `$(PORT)` in args with the port it

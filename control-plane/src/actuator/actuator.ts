@@ -9,6 +9,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import {
   INSTANCE_OBSERVATION,
+  engineReadyPath,
   INSTANCES_DECISION,
   STREAMS,
   makeEvent,
@@ -275,7 +276,7 @@ export async function startLocalActuator(opts: LocalActuatorOptions): Promise<Lo
     observeSpec(m, 'starting', { pid: proc.pid });
     savePids();
     void proc.exited.then(({ code, signal }) => onExit(m, code, signal));
-    void waitHealthy(proc, { url: `${m.address}/health`, timeoutMs: startupTimeoutMs, pollMs: 100, signal: m.abort.signal }).then(
+    void waitHealthy(proc, { url: `${m.address}${engineReadyPath(m.spec.engine)}`, timeoutMs: startupTimeoutMs, pollMs: 100, signal: m.abort.signal }).then(
       () => {
         if (m.stopping || m.phase !== 'starting' || proc.exitInfo() !== undefined) return;
         m.phase = 'ready';

@@ -50,7 +50,7 @@ export function buildLaunch(spec: InstanceSpec, ctx: LaunchContext): Launch {
   let argv = [...own, ...spec.args];
   const mentionsPort = argv.some((a) => a.includes(PORT_PLACEHOLDER));
   argv = argv.map((a) => a.split(PORT_PLACEHOLDER).join(port));
-  if (simulated && spec.engine === 'SGLang' && !mentionsFlag(argv, '--engine')) argv.push('--engine', 'sglang');
+  if (simulated && spec.engine !== 'vLLM' && !mentionsFlag(argv, '--engine')) argv.push('--engine', spec.engine.toLowerCase());
   if (!mentionsPort) argv.push('--port', port);
   const full = simulated ? [...ctx.simulator, ...argv] : argv;
   const env: Record<string, string> = {};

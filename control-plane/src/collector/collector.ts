@@ -157,10 +157,10 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     }
     // The normalized fields come from the engine's /metrics, else from the bound exposition
     // (an engine serving its metrics only on another port or path).
-    let normalized = normalizeEngineMetrics(parsed.samples);
+    let normalized = normalizeEngineMetrics(parsed.samples, timeMs);
     let canonicalFrom: Previous['canonicalFrom'] = 'engine';
     if (!normalized.valid && boundParsed !== undefined) {
-      const other = normalizeEngineMetrics(boundParsed.samples);
+      const other = normalizeEngineMetrics(boundParsed.samples, timeMs);
       if (other.valid) [normalized, canonicalFrom] = [other, 'bound'];
     }
     if (!normalized.valid) {

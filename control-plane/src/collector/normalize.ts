@@ -1,30 +1,13 @@
 // Pure normalization of engine metrics: vLLM (V1 names and the legacy gpu_* names) and SGLang
 // exposition samples become one shape, and two scrapes become an EngineSample with histogram
 // deltas. No I/O and no clock here.
-import type { EngineSample, HistogramDelta } from '@matrixinfer/events';
+import type { EngineFamily, EngineSample, HistogramDelta } from '@matrixinfer/events';
+import type { HistogramTotals } from './metrics-types.js';
 import type { PromSample } from './prometheus.js';
+import type { EngineMetrics } from './metrics-types.js';
+import { derivedLoad, normalizeTorchserve, normalizeTriton } from './native-normalize.js';
 
-/** Cumulative histogram totals as exposed (`_sum`, `_count`). */
-export interface HistogramTotals {
-  sumSeconds: number;
-  count: number;
-}
-
-/** One scrape, normalized; counters and histograms are still cumulative. */
-export interface EngineMetrics {
-  engine: 'vLLM' | 'SGLang';
-  running: number;
-  waiting: number;
-  kvUsage: number;
-  kvBlocks?: number;
-  blockSize?: number;
-  promptTokensTotal?: number;
-  generationTokensTotal?: number;
-  prefixCacheQueriesTotal?: number;
-  prefixCacheHitsTotal?: number;
-  ttft?: HistogramTotals;
-  itl?: HistogramTotals;
-}
+export type { EngineMetrics, HistogramTotals } from './metrics-types.js';
 
 /** A normalization result: the metrics, or why there are none ("cannot decide" is a value). */
 export type Normalized = { valid: true; metrics: EngineMetrics } | { valid: false; reason: 'no-engine-metrics' };
@@ -73,16 +56,28 @@ function withoutUndefined<T extends object>(o: T): T {
   return o;
 }
 
-/** Which engine wrote these samples, by metric-name prefix; undefined when neither. */
-export function detectEngine(samples: readonly PromSample[]): 'vLLM' | 'SGLang' | undefined {
-  let vllm = 0;
-  let sglang = 0;
+const PREFIXES: readonly [string, EngineFamily][] = [['vllm:', 'vLLM'], ['sglang:', 'SGLang'], ['nv_inference_', 'Triton'], ['nv_trt_llm_', 'Triton'], ['ts_', 'TorchServe']];
+
+/**
+ * Which engine wrote these samples, by metric-name prefix (the most samples win; a Triton whose
+ * vLLM backend reports vllm: gauges is read as vLLM, the richer names); undefined when none.
+ */
+export function detectEngine(samples: readonly PromSample[]): EngineFamily | undefined {
+  const counts = new Map<EngineFamily, number>();
   for (const s of samples) {
-    if (s.name.startsWith('vllm:')) vllm += 1;
-    else if (s.name.startsWith('sglang:')) sglang += 1;
+    for (const [prefix, family] of PREFIXES) {
+      if (s.name.startsWith(prefix)) {
+        counts.set(family, (counts.get(family) ?? 0) + 1);
+        break;
+      }
+    }
   }
-  if (vllm === 0 && sglang === 0) return undefined;
-  return vllm >= sglang ? 'vLLM' : 'SGLang';
+  let best: EngineFamily | undefined;
+  let most = 0;
+  for (const [family, n] of counts) {
+    if (n > most || (n === most && family === 'vLLM')) [best, most] = [family, n];
+  }
+  return best;
 }
 
 function normalizeVllm(samples: readonly PromSample[]): EngineMetrics {
@@ -129,11 +124,17 @@ function normalizeSglang(samples: readonly PromSample[]): EngineMetrics {
   });
 }
 
-/** Normalizes one scrape's samples (vLLM V1/legacy or SGLang names) into EngineMetrics. */
-export function normalizeEngineMetrics(samples: readonly PromSample[]): Normalized {
+const NORMALIZERS: Record<EngineFamily, (samples: readonly PromSample[]) => EngineMetrics> = {
+  vLLM: normalizeVllm, SGLang: normalizeSglang, Triton: normalizeTriton, TorchServe: normalizeTorchserve,
+};
+
+/** Normalizes one scrape's samples (vLLM V1/legacy, SGLang, Triton or TorchServe names) taken at `atMs` into EngineMetrics. */
+export function normalizeEngineMetrics(samples: readonly PromSample[], atMs?: number): Normalized {
   const engine = detectEngine(samples);
   if (engine === undefined) return { valid: false, reason: 'no-engine-metrics' };
-  return { valid: true, metrics: engine === 'vLLM' ? normalizeVllm(samples) : normalizeSglang(samples) };
+  const metrics = NORMALIZERS[engine](samples);
+  if (atMs !== undefined) metrics.atMs = atMs;
+  return { valid: true, metrics };
 }
 
 /**
@@ -168,6 +169,7 @@ export interface EndpointIdentity {
 
 /** Builds the EngineSample of a scrape, with deltas against the previous scrape's metrics. */
 export function buildEngineSample(ep: EndpointIdentity, cur: EngineMetrics, prev: EngineMetrics | undefined, adapters: string[] | undefined, nowMs: number): EngineSample {
+  const load = cur.busy === undefined ? cur : derivedLoad(prev?.busy, cur.busy, (cur.atMs ?? nowMs) - (prev?.atMs ?? Number.NaN), cur) ?? cur;
   return withoutUndefined<EngineSample>({
     endpoint: ep.id,
     address: ep.address,
@@ -175,8 +177,8 @@ export function buildEngineSample(ep: EndpointIdentity, cur: EngineMetrics, prev
     target: ep.target,
     engine: cur.engine,
     timeMs: nowMs,
-    running: cur.running,
-    waiting: cur.waiting,
+    running: load.running,
+    waiting: load.waiting,
     kvUsage: cur.kvUsage,
     kvBlocks: cur.kvBlocks,
     blockSize: cur.blockSize,

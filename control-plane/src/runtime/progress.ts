@@ -2,7 +2,7 @@
 // table (what a gateway would route to), polled until every wanted replica is routed to and
 // answers its health check.
 import type { KV } from '@nats-io/kv';
-import { decodeRouteEntry, type RouteEntry } from '@matrixinfer/events';
+import { decodeRouteEntry, engineReadyPath, type RouteEntry } from '@matrixinfer/events';
 import type { Model } from '../controllers/types.js';
 import { servedModelName } from '../controllers/model/expand.js';
 
@@ -17,10 +17,16 @@ export function endpointAddresses(entry: RouteEntry | null): string[] {
   return Object.values(entry.servers).flatMap((s) => s.endpoints.map((e) => e.address));
 }
 
-/** True when `${address}/health` answers 200 within `timeoutMs`. */
-export async function answersHealth(address: string, timeoutMs = 1000): Promise<boolean> {
+/** Readiness URLs of the ready endpoints of a routing entry (each engine family's own path). */
+export function endpointReadyUrls(entry: RouteEntry | null): string[] {
+  if (!entry) return [];
+  return Object.values(entry.servers).flatMap((s) => s.endpoints.map((e) => `${e.address}${engineReadyPath(s.engine)}`));
+}
+
+/** True when `url` (an endpoint's readiness URL; a bare address means `/health`) answers 200 within `timeoutMs`. */
+export async function answersHealth(url: string, timeoutMs = 1000): Promise<boolean> {
   try {
-    const res = await fetch(`${address}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(/^https?:\/\/[^/]+$/.test(url) ? `${url}/health` : url, { signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer();
     return res.ok;
   } catch {
@@ -49,7 +55,7 @@ export async function waitForModel(opts: WaitModelOptions): Promise<boolean> {
     const entry = e && e.operation === 'PUT' ? decodeRouteEntry(e.value) : null;
     // An entry left from an earlier run may still list replicas that are gone: count only
     // the endpoints that answer.
-    const ready = (await Promise.all(endpointAddresses(entry).map((a) => answersHealth(a)))).filter(Boolean).length;
+    const ready = (await Promise.all(endpointReadyUrls(entry).map((u) => answersHealth(u)))).filter(Boolean).length;
     const line = `waiting for model ${name}: ${Math.min(ready, want)}/${want} replicas ready`;
     if (line !== last) opts.onProgress((last = line));
     if (ready >= want) return true;

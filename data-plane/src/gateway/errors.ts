@@ -20,7 +20,8 @@ export type GatewayErrorCode =
   | 'MI_ERR_UPSTREAM_STALLED'
   | 'MI_ERR_NOT_FOUND'
   | 'MI_ERR_CONFIG'
-  | 'MI_ERR_PD_UNSUPPORTED';
+  | 'MI_ERR_PD_UNSUPPORTED'
+  | 'MI_ERR_ENGINE_UNSUPPORTED';
 
 /** Base of every gateway error: HTTP status, OpenAI error type and param travel with it. */
 export class GatewayError extends Error {
@@ -165,6 +166,11 @@ export function malformedHttp(parserCode: string | undefined): GatewayError {
 /** 404 for paths the gateway does not serve. */
 export function pathNotFound(path: string): GatewayError {
   return new GatewayError('MI_ERR_NOT_FOUND', 404, 'NotFoundError', `no such path ${path}`);
+}
+
+/** 501: the ModelServer's engine family has no gateway adapter (an engine newer than this gateway). */
+export function engineUnsupported(server: string, engine: string): GatewayError {
+  return new GatewayError('MI_ERR_ENGINE_UNSUPPORTED', 501, 'NotImplementedError', `ModelServer ${server}: this gateway has no adapter for engine ${engine}`);
 }
 
 /** Bad start-up configuration (thrown by factories, never by the request path). */

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { isPdSet, schedulePd, type PdPair } from '../scheduler/pd.js';
 import type { EndpointView, RequestInfo } from '../scheduler/types.js';
 import { askForUsage, estimateTokens, parseBody, promptText, upstreamBody, type ParsedBody } from './body.js';
-import { badPriority, bodyTooLarge, GatewayError, noEndpoint, rateLimited, sendGatewayError } from './errors.js';
+import { badPriority, bodyTooLarge, engineUnsupported, GatewayError, noEndpoint, rateLimited, sendGatewayError } from './errors.js';
 import { upstreamHeaders } from './headers.js';
 import { DEFAULT_PRIORITY, priorityOf, serverHasAdapter, type Holdable } from './hold-queue.js';
 import { pdProtocol, type PdProtocol } from './pd.js';
@@ -15,6 +15,7 @@ import type { ProxyContext } from './proxy-context.js';
 import { resolve, type Resolution } from './routing.js';
 import type { OutgoingHeaders } from './upstream.js';
 import { StreamMeter } from './stream-meter.js';
+import { adapterFor, translate, type NativeTranslation } from './engines/index.js';
 
 /** Per-request state up to the first attempt, and the answer's bookkeeping; see exchange.ts. */
 export abstract class RequestIntake implements Holdable {
@@ -51,6 +52,8 @@ export abstract class RequestIntake implements Holdable {
   protected streaming = false;
   /** Input tokens admitted: the local tokenizer's count, else the chars/4 estimate. */
   protected inputEstimate = 0;
+  /** A ModelServer whose engine has its own API (Triton, TorchServe): the translated request (null: OpenAI as it is). */
+  protected native: NativeTranslation | null = null;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, path: string) {
     this.ctx = ctx;
@@ -160,9 +163,31 @@ export abstract class RequestIntake implements Holdable {
     ctx.decisions?.decided(info, sched, r.entry.namespace, this.res);
     if (sched.candidates.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
     this.candidates = sched.candidates;
-    this.body = upstreamBody(raw, parsed, r.upstreamModel, this.meter?.strip === true);
+    const engine = r.server.engine;
+    if (engine === 'vLLM' || engine === 'SGLang') this.body = upstreamBody(raw, parsed, r.upstreamModel, this.meter?.strip === true);
+    else {
+      const t = this.translated(engine, parsed, r.upstreamModel);
+      if (t === null) return;
+      this.body = t.body;
+    }
     this.headers = upstreamHeaders(this.req.headers, this.requestId, this.body.length);
     this.applyPolicy();
+  }
+
+  // The native request of a Triton or TorchServe server (null: refused, already answered).
+  private translated(engine: Parameters<typeof adapterFor>[0], parsed: ParsedBody, upstreamModel: string): NativeTranslation | null {
+    const adapter = adapterFor(engine);
+    if (adapter === undefined) {
+      this.fail(engineUnsupported(this.resolution!.server.name, engine));
+      return null;
+    }
+    const t = translate(adapter, this.path, parsed.json, upstreamModel, this.requestId);
+    if (t instanceof GatewayError) {
+      this.fail(t);
+      return null;
+    }
+    this.native = t;
+    return t;
   }
 
   /** Disaggregated endpoints: prefill/decode pairs are the candidates (pd-flow.ts runs the prefill side). */

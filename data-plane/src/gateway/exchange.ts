@@ -113,7 +113,9 @@ export class Exchange extends RequestIntake implements UpstreamHandler, PdHost, 
     this.ctx.load.acquire(ep.id);
     if (this.idleLimitMs > 0) this.ctx.idle.add(this);
     try {
-      this.ctx.upstream.post(ep.address, this.path, this.headers!, this.body!, this);
+      const n = this.native;
+      if (n === null) this.ctx.upstream.post(ep.address, this.path, this.headers!, this.body!, this);
+      else this.ctx.upstream.post(ep.address, n.path, this.headers!, this.body!, n.relay(this));
     } catch (err) {
       this.onError(err as Error);
     }

@@ -8,14 +8,15 @@ import type { EngineRequest, RequestFaults } from '../engine/types.js';
 import { SimError } from '../errors.js';
 import type { SimContext } from './context.js';
 import { readJson, sendError, type EngineErrorSpec } from './io.js';
+import type { NativeMapper } from './native.js';
 import { parseGeneration, type ApiKind, type ParsedRequest } from './parse.js';
 import { GenerationRun, type PdPlan } from './run.js';
 import type { ResponseHead } from './shapes.js';
 
 /** Handles one generation request end to end; never rejects (a failure is answered with a 500, or the connection dropped). */
-export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
+export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res: ServerResponse, ctx: SimContext, native?: NativeMapper): Promise<void> {
   try {
-    await serveGeneration(kind, req, res, ctx);
+    await serveGeneration(kind, req, res, ctx, native);
   } catch (err) {
     // (SGLang's native /generate always answered a plain 'internal error' here.)
     const message = kind === 'generate' ? 'internal error' : (err as Error).message ?? 'internal error';
@@ -24,7 +25,7 @@ export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res:
   }
 }
 
-async function serveGeneration(kind: ApiKind, req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
+async function serveGeneration(kind: ApiKind, req: IncomingMessage, res: ServerResponse, ctx: SimContext, native: NativeMapper | undefined): Promise<void> {
   const body = await readJson(req);
   const engine = ctx.opts.engine;
   if (!body.ok) return sendError(res, engine, { status: 400, message: body.message });
@@ -32,9 +33,12 @@ async function serveGeneration(kind: ApiKind, req: IncomingMessage, res: ServerR
   const verdict = ctx.faults.onRequest(req.headers);
   if (verdict.action === 'crash') return ctx.crash();
   if (verdict.action === 'fail') return sendError(res, engine, verdict.error);
-  const parsed = parseGeneration(kind, body.value, ctx.opts, ctx.adapters);
+  const mapped = native?.(body.value);
+  if (mapped && 'error' in mapped) return sendError(res, engine, mapped.error);
+  const parsed = parseGeneration(kind, mapped ? mapped.body : body.value, ctx.opts, ctx.adapters);
   if ('error' in parsed) return sendError(res, engine, parsed.error);
   const p = parsed.request;
+  if (mapped) p.native = mapped.shape;
 
   const pd = pdPlan(p, ctx);
   if ('error' in pd) return sendError(res, engine, pd.error);

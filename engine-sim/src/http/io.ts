@@ -63,8 +63,18 @@ const SGLANG_TYPES: Record<number, string> = {
   500: 'InternalServerError', 503: 'ServiceUnavailable',
 };
 
-/** The JSON error body the engine returns: vLLM nests it under "error", SGLang keeps it flat. */
+const TORCHSERVE_TYPES: Record<number, string> = {
+  400: 'BadRequestException', 404: 'ModelNotFoundException', 405: 'MethodNotAllowedException', 408: 'RequestTimeoutException',
+  413: 'RequestEntityTooLargeException', 429: 'ServiceUnavailableException', 500: 'InternalServerException', 503: 'ServiceUnavailableException',
+};
+
+/**
+ * The JSON error body the engine returns: vLLM nests it under "error", SGLang keeps it flat,
+ * Triton sends {"error": message}, TorchServe {"code", "type", "message"}.
+ */
 export function errorBody(engine: EngineKind, e: EngineErrorSpec): unknown {
+  if (engine === 'triton') return { error: e.message };
+  if (engine === 'torchserve') return { code: e.status, type: e.type ?? TORCHSERVE_TYPES[e.status] ?? 'InternalServerException', message: e.message };
   if (engine === 'sglang') {
     return { object: 'error', message: e.message, type: e.type ?? SGLANG_TYPES[e.status] ?? 'InternalServerError', param: e.param ?? null, code: e.status };
   }

@@ -5,9 +5,10 @@ import type { SimOptions } from '../config.js';
 import { applyChatTemplate, tokenize, type ChatMessageLike } from '../engine/tokenizer.js';
 import type { EngineErrorSpec } from './io.js';
 import type { LoraRegistry } from './lora.js';
+import type { NativeShape } from './native.js';
 
 /** Which endpoint a request came to: OpenAI chat/completions, or SGLang's native /generate. */
-export type ApiKind = 'chat' | 'completion' | 'generate';
+export type ApiKind = 'chat' | 'completion' | 'generate' | 'native';
 
 const SGLANG_DEFAULT_MAX_NEW_TOKENS = 128;
 
@@ -43,6 +44,8 @@ export interface ParsedRequest {
   kvTransfer: Record<string, unknown> | undefined;
   /** SGLang PD bootstrap fields, if any. */
   bootstrap: { host: string; port: number; room: string } | undefined;
+  /** Response shapes of a Triton or TorchServe native endpoint (set by its route; kind 'native'). */
+  native?: NativeShape;
 }
 
 type Obj = Record<string, unknown>;

@@ -6,6 +6,8 @@ import type { SimContext } from './context.js';
 import { handleGeneration } from './generate.js';
 import { readJson, sendError, sendJson, sendText } from './io.js';
 import { handleLoadLora, handleUnloadLora } from './lora.js';
+import { routeTorchserve } from './torchserve.js';
+import { routeTriton } from './triton.js';
 
 /** Renders /metrics for the engine kind (set up by simulator.ts). */
 export type MetricsRenderer = () => string;
@@ -14,12 +16,19 @@ export type MetricsRenderer = () => string;
 export function createRouter(ctx: SimContext, renderMetrics: MetricsRenderer): (req: IncomingMessage, res: ServerResponse) => void {
   const engine = ctx.opts.engine;
   const v1 = engine === 'vllm';
+  const native = engine === 'triton' ? routeTriton : engine === 'torchserve' ? routeTorchserve : undefined;
   const loadDelay = (): number => ctx.clock.realDelayMs(ctx.opts.loraLoadDelayMs);
   return (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
     const method = req.method ?? 'GET';
+    // Triton and TorchServe modes: their own endpoint set, and /metrics.
+    if (native !== undefined) {
+      if (path === '/metrics' && method === 'GET') return sendText(res, 200, renderMetrics(), 'text/plain; version=0.0.4; charset=utf-8');
+      if (!native(path, method, req, res, ctx)) sendError(res, engine, { status: 404, message: `Not Found: ${method} ${path}` });
+      return;
+    }
     // The generation endpoints (the hot path) come first and create no closures per request.
     if (path === '/v1/chat/completions' || path === '/v1/completions') {
       if (method !== 'POST') return sendJson(res, 405, { detail: 'Method Not Allowed' });

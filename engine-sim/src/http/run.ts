@@ -74,7 +74,7 @@ export class GenerationRun {
     stopAfter: number,
   ) {
     this.keepText = !p.stream || p.kind === 'generate';
-    this.templates = p.kind === 'generate' ? undefined : new ResponseTemplates(p.kind, head);
+    this.templates = p.kind === 'generate' || p.kind === 'native' ? undefined : new ResponseTemplates(p.kind, head);
     this.lastIndex = Math.min(pd.maxTokens, stopAfter) - 1;
     this.finalReason = pd.maxTokens <= stopAfter ? 'length' : 'stop';
   }
@@ -87,7 +87,9 @@ export class GenerationRun {
     if (p.stream) {
       const reason = index === this.lastIndex ? this.finalReason : null;
       const t = this.templates;
-      if (t === undefined) {
+      if (p.native !== undefined) {
+        this.out += p.native.event(tokenText(id), reason, p.promptTokens.length, index + 1);
+      } else if (t === undefined) {
         this.out += `data: ${JSON.stringify(generateBody(this.head, this.text, reason, this.meta(undefined, index + 1)))}\n\n`;
       } else {
         if (index === 0 && p.kind === 'chat') this.out += t.roleChunk(this.chunkUsage(0));
@@ -118,7 +120,8 @@ export class GenerationRun {
       if (this.failing && !res.destroyed) {
         const e = { status: 500, message: 'Simulated mid-stream engine failure (x-sim-fail-after-tokens)' };
         if (!p.stream) return sendError(res, opts.engine, e);
-        this.end(`data: ${JSON.stringify(errorBody(opts.engine, e))}\n\n${DONE}`);
+        if (p.native !== undefined) this.end(p.native.streamError(e.message));
+        else this.end(`data: ${JSON.stringify(errorBody(opts.engine, e))}\n\n${DONE}`);
       } else if (!res.writableEnded) {
         this.out = '';
         res.destroy();
@@ -126,6 +129,10 @@ export class GenerationRun {
       return;
     }
     const cached = opts.enablePromptTokensDetails ? info.cachedTokens : undefined;
+    if (p.native !== undefined) {
+      if (p.stream) return this.end(p.native.streamEnd(info));
+      return this.sendBody(p.native.body(this.text, info));
+    }
     if (p.stream) {
       if (!p.includeUsage) return this.end(DONE);
       const t = this.templates;
@@ -143,8 +150,12 @@ export class GenerationRun {
       }) : 'null';
       body = this.templates.full(this.text, info.reason, usageJson(info.promptTokens, info.completionTokens, cached), kvParams);
     }
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+    this.sendBody(body);
+  }
+
+  private sendBody(body: string): void {
+    this.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    this.res.end(body);
   }
 
   /** The client went away: a request still in the engine is cancelled at once. */
@@ -164,7 +175,7 @@ export class GenerationRun {
     }
     if (!this.headWritten) {
       this.headWritten = true;
-      res.writeHead(200, SSE_HEADERS);
+      res.writeHead(200, this.p.native?.streamHeaders ?? SSE_HEADERS);
     }
     const data = this.out;
     this.out = '';

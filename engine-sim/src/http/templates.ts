@@ -25,7 +25,7 @@ export class ResponseTemplates {
   private head?: string;
 
   constructor(
-    private readonly kind: Exclude<ApiKind, 'generate'>,
+    private readonly kind: Exclude<ApiKind, 'generate' | 'native'>,
     private readonly rh: ResponseHead,
   ) {}
 

@@ -108,7 +108,10 @@ export interface ModelSpec {
 }
 export interface ModelBackend {
   name: Name;
-  type: 'vLLM' | 'vLLMDisaggregated' | 'SGLang';
+  /**
+   * Engine family. Triton and TorchServe run "server" workers only; modelURI is the model repository (Triton) or model store (TorchServe).
+   */
+  type: 'vLLM' | 'vLLMDisaggregated' | 'SGLang' | 'Triton' | 'TorchServe';
   modelURI: string;
   cacheURI?: string;
   env?: EnvVar[];
@@ -688,7 +691,7 @@ export interface ModelServerSpec {
    * Model name sent to the engine (the request is rewritten to it unless it names a LoRA adapter).
    */
   model?: string;
-  inferenceEngine: 'vLLM' | 'SGLang';
+  inferenceEngine: 'vLLM' | 'SGLang' | 'Triton' | 'TorchServe';
   workloadSelector: WorkloadSelector;
   workloadPort?: WorkloadPort;
   trafficPolicy?: TrafficPolicy;

@@ -26,6 +26,16 @@ describe('Model schema', () => {
     expect(getAt(expectValid(doc), 'spec.backends[0].workers[0].type')).to.equal('server');
   });
 
+  for (const type of ['Triton', 'TorchServe']) {
+    it(`accepts a ${type} backend with server workers (#21)`, () => {
+      const doc = base();
+      setAt(doc, 'spec.backends[0].type', type);
+      setAt(doc, 'spec.backends[0].workers', [{ type: 'server', replicas: 1 }]);
+      unsetAt(doc, 'spec.backends[0].loraAdapters');
+      expect(getAt(expectValid(doc), 'spec.backends[0].type')).to.equal(type);
+    });
+  }
+
   it('leaves the input document untouched', () => {
     const doc = base();
     const before = structuredClone(doc);
@@ -104,6 +114,18 @@ describe('Model schema', () => {
       message: 'must be a quantity',
     },
     { name: 'served name with a space', set: { 'spec.name': 'llama 3' }, path: 'spec.name', message: 'must be a model name' },
+    {
+      name: 'TorchServe backend with a prefill worker',
+      set: { 'spec.backends[0].type': 'TorchServe', 'spec.backends[0].workers': [{ type: 'prefill' }, { type: 'decode' }] },
+      path: 'spec.backends[0].workers',
+      message: 'runs "server" workers only',
+    },
+    {
+      name: 'Triton backend with LoRA adapters',
+      set: { 'spec.backends[0].type': 'Triton', 'spec.backends[0].loraAdapters': [] },
+      path: 'spec.backends[0].loraAdapters',
+      message: 'has no LoRA adapter API',
+    },
     { name: 'wrong apiVersion', set: { apiVersion: 'workload.matrixinfer.ai/v1alpha1' }, path: 'apiVersion', message: 'must be "registry.matrixinfer.ai/v1alpha1" for kind Model' },
   ]);
 });

@@ -47,7 +47,7 @@ export const modelKind: KindSchema = {
       ],
       properties: {
         name: { $ref: '#/definitions/Name' },
-        type: { type: 'string', enum: ['vLLM', 'vLLMDisaggregated', 'SGLang'] },
+        type: { type: 'string', enum: ['vLLM', 'vLLMDisaggregated', 'SGLang', 'Triton', 'TorchServe'], description: 'Engine family. Triton and TorchServe run "server" workers only; modelURI is the model repository (Triton) or model store (TorchServe).' },
         modelURI: {
           type: 'string',
           pattern: '^(hf|s3|pvc|hostpath|file)://.+$',

@@ -25,7 +25,7 @@ describe('ModelServer schema', () => {
   runInvalidCases(base, [
     { name: 'adapter twice', set: { 'spec.loraAdapters': [{ name: 'a', artifactURL: 'hf://o/a' }, { name: 'a', artifactURL: 'hf://o/b' }] }, path: 'spec.loraAdapters[1].name', message: 'duplicate LoRA adapter name' },
     { name: 'adapter without artifact', set: { 'spec.loraAdapters': [{ name: 'a' }] }, path: 'spec.loraAdapters[0].artifactURL', message: 'is required' },
-    { name: 'unknown engine', set: { 'spec.inferenceEngine': 'TGI' }, path: 'spec.inferenceEngine', message: 'must be one of "vLLM", "SGLang" (got "TGI")' },
+    { name: 'unknown engine', set: { 'spec.inferenceEngine': 'TGI' }, path: 'spec.inferenceEngine', message: 'must be one of "vLLM", "SGLang", "Triton", "TorchServe" (got "TGI")' },
     { name: 'port zero', set: { 'spec.workloadPort.port': 0 }, path: 'spec.workloadPort.port', message: 'between 1 and 65535 (got 0)' },
     { name: 'timeout as number', set: { 'spec.trafficPolicy.timeout': 30 }, path: 'spec.trafficPolicy.timeout', message: 'must be a string (got 30)' },
     { name: 'timeout without unit', set: { 'spec.trafficPolicy.timeout': '30' }, path: 'spec.trafficPolicy.timeout', message: 'must be a duration like' },

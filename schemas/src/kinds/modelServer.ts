@@ -15,7 +15,7 @@ export const modelServerKind: KindSchema = {
       additionalProperties: false,
       properties: {
         model: { type: 'string', minLength: 1, description: 'Model name sent to the engine (the request is rewritten to it unless it names a LoRA adapter).' },
-        inferenceEngine: { type: 'string', enum: ['vLLM', 'SGLang'] },
+        inferenceEngine: { type: 'string', enum: ['vLLM', 'SGLang', 'Triton', 'TorchServe'] },
         workloadSelector: { $ref: '#/definitions/WorkloadSelector' },
         workloadPort: { $ref: '#/definitions/WorkloadPort', description: 'Port of the engines; when omitted, the port each endpoint was observed on.' },
         trafficPolicy: { $ref: '#/definitions/TrafficPolicy' },

@@ -36,6 +36,14 @@ function workerRules(backend: Obj, path: string): ValidationIssue[] {
         : has('prefill') !== has('decode')
           ? [{ path: where, message: 'prefill and decode workers come in pairs: add the missing one' }]
           : [];
+    case 'Triton':
+    case 'TorchServe': {
+      const out: ValidationIssue[] = [];
+      if (has('prefill') || has('decode')) out.push({ path: where, message: `backend type ${String(backend.type)} runs "server" workers only (no prefill/decode disaggregation)` });
+      if (arr(backend.workers).some((w) => (obj(w)?.pods ?? 1) !== 1)) out.push({ path: where, message: `backend type ${String(backend.type)} runs one pod per engine (pods: 1)` });
+      if (backend.loraAdapters !== undefined) out.push({ path: childPath(path, 'loraAdapters'), message: `backend type ${String(backend.type)} has no LoRA adapter API; remove loraAdapters` });
+      return out;
+    }
     default:
       return [];
   }

@@ -21,9 +21,11 @@ export function desiredOfModel(model: Model): Map<string, DesiredLora> {
   const out = new Map<string, DesiredLora>();
   const ns = namespaceOf(model);
   for (const b of model.spec.backends) {
-    if (!Array.isArray(b.loraAdapters)) continue;
+    const engine = engineOf(b);
+    // Live adapters exist on the vLLM and SGLang APIs only (the schema refuses them on the others).
+    if (!Array.isArray(b.loraAdapters) || (engine !== 'vLLM' && engine !== 'SGLang')) continue;
     const adapters = b.loraAdapters.map((a) => ({ name: a.name, path: adapterPath(a) })).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
-    out.set(nsKey(ns, backendChildName(model, b)), { engine: engineOf(b), adapters, source: `Model ${ns}/${model.metadata.name} backend ${b.name}` });
+    out.set(nsKey(ns, backendChildName(model, b)), { engine, adapters, source: `Model ${ns}/${model.metadata.name} backend ${b.name}` });
   }
   return out;
 }

@@ -59,14 +59,29 @@ function judge(r: { status: number; text: string }, engine: 'vLLM' | 'SGLang', a
   return { ok: false, status: r.status, error: `HTTP ${r.status}: ${message}` };
 }
 
+/** Health paths of the engine families, in the order they are tried: vLLM/SGLang, Triton, TorchServe. */
+export const HEALTH_PATHS = ['/health', '/v2/health/ready', '/ping'] as const;
+
 /** The engine API over fetch (undici's pooled connections). */
 export function createHttpEngineApi(): EngineApi {
+  const healthPaths = new Map<string, string>();
   return {
     async health(address, timeoutMs) {
       try {
-        const res = await fetch(`${address}/health`, { signal: AbortSignal.timeout(timeoutMs) });
-        await res.arrayBuffer();
-        return res.status === 200 ? { ok: true, status: 200 } : { ok: false, status: res.status, error: `HTTP ${res.status}` };
+        // The path that answered this address before; else vLLM/SGLang's /health, and on a 404
+        // Triton's and TorchServe's readiness paths (observations do not name the engine).
+        const known = healthPaths.get(address);
+        for (const path of known === undefined ? HEALTH_PATHS : [known]) {
+          const res = await fetch(`${address}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+          await res.arrayBuffer();
+          if (res.status === 404 && known === undefined) continue;
+          if (res.status !== 404) {
+            if (healthPaths.size >= 4096) healthPaths.clear(); // addresses of gone processes
+            healthPaths.set(address, path);
+          }
+          return res.status === 200 ? { ok: true, status: 200 } : { ok: false, status: res.status, error: `HTTP ${res.status}` };
+        }
+        return { ok: false, status: 404, error: 'HTTP 404' };
       } catch (err) {
         return failure(err);
       }

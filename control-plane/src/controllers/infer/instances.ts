@@ -1,6 +1,6 @@
 // ModelInfer -> instances of one infer group: roles × role replicas × (entry + workers), stable
 // names `<mi>-<group>-<role>-<roleIdx>-<podIdx>`, revision = short hash of the role template.
-import { INSTANCE_LABELS, type InstanceSpec } from '@matrixinfer/events';
+import { INSTANCE_LABELS, type EngineFamily, type InstanceSpec } from '@matrixinfer/events';
 import { standInArgs } from '../../engine-cli/command-line.js';
 import { contentHash } from '../hash.js';
 import { ENGINE_ANNOTATION, SIMULATOR_ARGS_ANNOTATION } from '../model/engine/labels.js';
@@ -61,11 +61,18 @@ function simulatorArgsOf(t: PodTemplate | undefined): string[] | undefined {
 /** Looks up the incarnation an instance name currently has (0 when new). */
 export type IncarnationOf = (instance: string) => number;
 
+const FAMILIES: readonly EngineFamily[] = ['vLLM', 'SGLang', 'Triton', 'TorchServe'];
+
+/** The engine family an ENGINE_ANNOTATION value names; vLLM when absent or unknown (hand-written ModelInfers). */
+export function engineFamilyOf(annotation: string | undefined): EngineFamily {
+  return FAMILIES.find((f) => f === annotation) ?? 'vLLM';
+}
+
 /** Every instance of infer group `group`, in name order. */
 export function renderGroup(mi: ModelInfer, group: number, incarnationOf: IncarnationOf = () => 0): InstanceSpec[] {
   const name = mi.metadata.name;
   const namespace = namespaceOf(mi);
-  const engine = mi.metadata.annotations?.[ENGINE_ANNOTATION] === 'SGLang' ? 'SGLang' : 'vLLM';
+  const engine = engineFamilyOf(mi.metadata.annotations?.[ENGINE_ANNOTATION]);
   const out: InstanceSpec[] = [];
   for (const role of mi.spec.template.roles) {
     const revision = roleRevision(role);

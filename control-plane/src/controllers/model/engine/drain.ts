@@ -26,7 +26,7 @@ export function drainProgram(metrics: DrainMetrics, seconds = DRAIN_SECONDS, del
     `names = set(${names})`,
     `end = time.time() + ${seconds}`,
     `time.sleep(${delaySeconds})`,
-    "url = 'http://127.0.0.1:%s/metrics' % os.environ.get('PORT', '8000')",
+    metrics.metricsPort === undefined ? "url = 'http://127.0.0.1:%s/metrics' % os.environ.get('PORT', '8000')" : `url = 'http://127.0.0.1:${metrics.metricsPort}/metrics'`,
     "sample = re.compile(r'^([A-Za-z_:][A-Za-z0-9_:]*)(?:\\{[^}]*\\})?\\s+(\\S+)', re.M)",
     'while time.time() < end:',
     '    try:',
@@ -43,4 +43,9 @@ export function drainProgram(metrics: DrainMetrics, seconds = DRAIN_SECONDS, del
 /** The preStop handler of an engine container. */
 export function drainPreStop(metrics: DrainMetrics): { exec: { command: string[] } } {
   return { exec: { command: ['python3', '-c', drainProgram(metrics)] } };
+}
+
+/** The preStop of an engine without in-flight gauges: wait for routers to stop sending, then let it stop. */
+export function delayPreStop(delaySeconds = DRAIN_DELAY_SECONDS): { exec: { command: string[] } } {
+  return { exec: { command: ['sleep', String(delaySeconds)] } };
 }

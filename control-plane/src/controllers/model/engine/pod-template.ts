@@ -5,10 +5,14 @@
 import { InvalidResourceError } from '../../errors.js';
 import type { Container, EnvVar, Model, ModelBackend, ModelWorker, PodTemplate } from '../../types.js';
 import { configToArgs, configValue, hasFlag, workerConfig } from './flags.js';
-import { drainPreStop, TERMINATION_GRACE_SECONDS } from './drain.js';
+import { delayPreStop, drainPreStop, TERMINATION_GRACE_SECONDS } from './drain.js';
+import { familyTraits } from './families.js';
 import { podLabels, SIMULATOR_ARGS_ANNOTATION } from './labels.js';
-import { sglangEngine, SGLANG_DRAIN_METRICS } from './sglang.js';
-import { vllmEngine, VLLM_DRAIN_METRICS } from './vllm.js';
+import { sglangEngine } from './sglang.js';
+import { torchserveEngine } from './torchserve.js';
+import { tritonEngine } from './triton.js';
+import { vllmEngine } from './vllm.js';
+import type { EngineFamily } from '@matrixinfer/events';
 import { cacheVolume, downloadContainer, downloadDir, isDownloadable, modelsMount, type Download } from './weights.js';
 import { adapterPath, loraEnabled, startupAdapters } from './adapters.js';
 import type { EngineBuild, EngineInput } from './types.js';
@@ -23,8 +27,8 @@ export const ENGINE_PORT = 8000;
 export const GPU_RESOURCE = 'nvidia.com/gpu';
 
 /** The engine family of a backend type. */
-export function engineOf(backend: ModelBackend): 'vLLM' | 'SGLang' {
-  return backend.type === 'SGLang' ? 'SGLang' : 'vLLM';
+export function engineOf(backend: ModelBackend): EngineFamily {
+  return backend.type === 'vLLMDisaggregated' ? 'vLLM' : backend.type;
 }
 
 /** The model name clients send: spec.name, else metadata.name. */
@@ -96,8 +100,10 @@ export function engineInput(model: Model, backend: ModelBackend, worker: ModelWo
 export function buildEngine(backend: ModelBackend, input: EngineInput): EngineBuild {
   const type: string = backend.type;
   if (type === 'SGLang') return sglangEngine(input);
+  if (type === 'Triton') return tritonEngine(input);
+  if (type === 'TorchServe') return torchserveEngine(input);
   if (type === 'vLLM' || type === 'vLLMDisaggregated') return vllmEngine(input);
-  throw new InvalidResourceError(`backend ${backend.name}: no engine command for backend type ${type} (vLLM, vLLMDisaggregated and SGLang have one; omit the image to run the simulator)`);
+  throw new InvalidResourceError(`backend ${backend.name}: no engine command for backend type ${type} (vLLM, vLLMDisaggregated, SGLang, Triton and TorchServe have one; omit the image to run the simulator)`);
 }
 
 /** argv of the simulator standing in for a worker (the container of an image-less worker, or the annotation of a real one). */
@@ -106,7 +112,7 @@ export function simulatorArgs(model: Model, backend: ModelBackend, worker: Model
   if (!hasFlag(args, '--model')) args.push('--model', servedModelName(model));
   if (loraEnabled(backend) && !hasFlag(args, '--enable-lora')) args.push('--enable-lora');
   if (adapters.length > 0 && !hasFlag(args, '--lora-modules')) args.push('--lora-modules', ...adapters.map((a) => `${a.name}=${a.path}`));
-  if (!hasFlag(args, '--engine')) args.push('--engine', engineOf(backend) === 'SGLang' ? 'sglang' : 'vllm');
+  if (!hasFlag(args, '--engine')) args.push('--engine', familyTraits(engineOf(backend)).simulatorEngine);
   if (worker.type !== undefined && worker.type !== 'server' && !hasFlag(args, '--role')) args.push('--role', worker.type);
   return args;
 }
@@ -119,8 +125,8 @@ function weightsEnv(backend: ModelBackend): EnvVar[] {
   return env;
 }
 
-function healthProbe(periodSeconds: number, failureThreshold: number): Record<string, unknown> {
-  return { httpGet: { path: '/health', port: 'http' }, periodSeconds, failureThreshold };
+function healthProbe(periodSeconds: number, failureThreshold: number, path = '/health'): Record<string, unknown> {
+  return { httpGet: { path, port: 'http' }, periodSeconds, failureThreshold };
 }
 
 function simulatorContainer(model: Model, backend: ModelBackend, worker: ModelWorker): Container {
@@ -128,7 +134,7 @@ function simulatorContainer(model: Model, backend: ModelBackend, worker: ModelWo
   const c: Container = { name: 'engine', image: SIMULATOR_IMAGE, command: [SIMULATOR_COMMAND], args: simulatorArgs(model, backend, worker, adapters), env: weightsEnv(backend) };
   if (worker.resources) c.resources = worker.resources;
   c.ports = [{ containerPort: ENGINE_PORT, name: 'http' }];
-  c.readinessProbe = healthProbe(5, 3);
+  c.readinessProbe = healthProbe(5, 3, familyTraits(engineOf(backend)).readyPath);
   return c;
 }
 
@@ -143,12 +149,13 @@ function engineContainer(backend: ModelBackend, worker: ModelWorker, cmd: { comm
   if (worker.resources) c.resources = worker.resources;
   c.volumeMounts = mounts;
   if (!entry) return c; // pods 1.. of a multi-node engine join the entry and serve no HTTP
-  c.ports = [{ containerPort: port, name: 'http' }];
+  const traits = familyTraits(engineOf(backend));
+  c.ports = [{ containerPort: port, name: 'http' }, ...traits.extraPorts.map((p) => ({ ...p }))];
   // Loading weights can take many minutes: the startup probe allows 30, then liveness takes over.
-  c.startupProbe = healthProbe(10, 180);
-  c.readinessProbe = healthProbe(5, 3);
-  c.livenessProbe = healthProbe(10, 6);
-  c.lifecycle = { preStop: drainPreStop(engineOf(backend) === 'SGLang' ? SGLANG_DRAIN_METRICS : VLLM_DRAIN_METRICS) };
+  c.startupProbe = healthProbe(10, 180, traits.readyPath);
+  c.readinessProbe = healthProbe(5, 3, traits.readyPath);
+  c.livenessProbe = healthProbe(10, 6, traits.livePath);
+  c.lifecycle = { preStop: traits.drain ? drainPreStop(traits.drain) : delayPreStop() };
   return c;
 }
 

@@ -39,6 +39,8 @@ export interface EngineBuild {
 export interface DrainMetrics {
   running: string;
   waiting: string;
+  /** Port of the engine's /metrics when it is not the HTTP port (Triton serves them on 8002). */
+  metricsPort?: number;
 }
 
 /**
