@@ -2,7 +2,7 @@
 // a Llama-3-style chat template, since a native generate API takes text), the length limit and
 // the sampling fields the engines accept. Pure.
 import { badRequest, type GatewayError } from '../errors.js';
-import type { OpenAiRequest } from './types.js';
+import type { NativeEvent, OpenAiRequest } from './types.js';
 
 function contentText(content: unknown): string | null {
   if (typeof content === 'string') return content;
@@ -62,4 +62,36 @@ export function samplingOf(r: OpenAiRequest): Record<string, unknown> {
     if (v !== undefined && v !== null) out[k] = v;
   }
   return out;
+}
+
+/** Where an engine's answer object keeps what OpenAI needs (field names differ per engine). */
+export interface AnswerFields {
+  text: string;
+  finishReason: string;
+  promptTokens: string;
+  completionTokens: string;
+}
+
+/** The text, finish reason and token counts of one answer object, read through `f`. */
+export function answerEvent(o: Record<string, unknown>, f: AnswerFields): NativeEvent {
+  const text = o[f.text];
+  const e: NativeEvent = { text: typeof text === 'string' ? text : '' };
+  const finish = o[f.finishReason];
+  // Triton's vLLM backend sends "None" (Python's) while a stream is not finished.
+  if (typeof finish === 'string' && finish !== '' && finish !== 'None') e.finishReason = finish;
+  const pt = o[f.promptTokens];
+  if (typeof pt === 'number') e.promptTokens = pt;
+  const ct = o[f.completionTokens];
+  if (typeof ct === 'number') e.completionTokens = ct;
+  return e;
+}
+
+/** `text` as a JSON object, or null when it is not JSON or not an object. */
+export function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }

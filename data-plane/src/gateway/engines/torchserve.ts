@@ -4,25 +4,13 @@
 // (TorchServe's intermediate responses), the last with the finish reason and counts. Errors are
 // TorchServe's {"code", "type", "message"}.
 import { GatewayError } from '../errors.js';
-import { maxTokensOf, promptOf, samplingOf, unsupported } from './prompt.js';
+import { answerEvent, maxTokensOf, parseObject, promptOf, samplingOf, unsupported } from './prompt.js';
 import type { EngineAdapter, NativeEvent, NativeRequest, OpenAiRequest, StreamDecoder } from './types.js';
 
-function eventOf(o: Record<string, unknown>): NativeEvent {
-  if (typeof o.message === 'string' && typeof o.code === 'number') return { text: '', error: o.message };
-  const e: NativeEvent = { text: typeof o.text === 'string' ? o.text : '' };
-  if (typeof o.finish_reason === 'string') e.finishReason = o.finish_reason;
-  if (typeof o.prompt_tokens === 'number') e.promptTokens = o.prompt_tokens;
-  if (typeof o.completion_tokens === 'number') e.completionTokens = o.completion_tokens;
-  return e;
-}
+const FIELDS = { text: 'text', finishReason: 'finish_reason', promptTokens: 'prompt_tokens', completionTokens: 'completion_tokens' };
 
-function parseObject(text: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+function eventOf(o: Record<string, unknown>): NativeEvent {
+  return typeof o.message === 'string' && typeof o.code === 'number' ? { text: '', error: o.message } : answerEvent(o, FIELDS);
 }
 
 /** JSON lines as they complete; a stream's token counts come once, on its last line. */

@@ -5,25 +5,13 @@
 // vLLM backend's return_finish_reason / return_num_input_tokens / return_num_output_tokens so
 // the answer carries what OpenAI's finish_reason and usage need. Errors are {"error": message}.
 import { GatewayError } from '../errors.js';
-import { maxTokensOf, promptOf, samplingOf, unsupported } from './prompt.js';
+import { answerEvent, maxTokensOf, parseObject, promptOf, samplingOf, unsupported } from './prompt.js';
 import type { EngineAdapter, NativeEvent, NativeRequest, OpenAiRequest, StreamDecoder } from './types.js';
 
-function eventOf(o: Record<string, unknown>): NativeEvent {
-  if (typeof o.error === 'string') return { text: '', error: o.error };
-  const e: NativeEvent = { text: typeof o.text_output === 'string' ? o.text_output : '' };
-  if (typeof o.finish_reason === 'string' && o.finish_reason !== '' && o.finish_reason !== 'None') e.finishReason = o.finish_reason;
-  if (typeof o.num_input_tokens === 'number') e.promptTokens = o.num_input_tokens;
-  if (typeof o.num_output_tokens === 'number') e.completionTokens = o.num_output_tokens;
-  return e;
-}
+const FIELDS = { text: 'text_output', finishReason: 'finish_reason', promptTokens: 'num_input_tokens', completionTokens: 'num_output_tokens' };
 
-function parseObject(text: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+function eventOf(o: Record<string, unknown>): NativeEvent {
+  return typeof o.error === 'string' ? { text: '', error: o.error } : answerEvent(o, FIELDS);
 }
 
 /** Splits an SSE body into `data:` payloads as they complete (events end with a blank line). */
