@@ -94,7 +94,7 @@ describe('admission end to end (mi apply against a real nats-server)', function 
     expect(r.code, r.stderr).to.equal(1);
     const problems = r.stderr.split('\n').filter((l) => l.includes('invalid.yaml#'));
     expect(problems.map((l) => l.replace(/^.*invalid\.yaml/, ''))).to.have.members([
-      '#1 Model/bad-model: spec.backends[0].type: must be one of "vLLM", "vLLMDisaggregated", "SGLang" (got "vLLMX"); did you mean "vLLM"?',
+      '#1 Model/bad-model: spec.backends[0].type: must be one of "vLLM", "vLLMDisaggregated", "SGLang", "Triton", "TorchServe" (got "vLLMX"); did you mean "vLLM"?',
       '#1 Model/bad-model: spec.backends[0].minReplicas: must be at least 0 (got -1)',
       '#2 ModelRoute/bad-route: spec.rules[0].targetModels[0].weight: must be between 0 and 100 (got 500)',
       '#2 ModelRoute/bad-route: spec.modelName: is required unless spec.loraAdapters lists at least one adapter',
