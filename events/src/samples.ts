@@ -10,15 +10,9 @@ export interface HistogramDelta {
   count: number;
 }
 
-/** One scrape of one engine endpoint, normalized. */
-export interface EngineSample {
-  endpoint: string;
-  address: string;
-  modelServer: string;
-  /** ModelInfer / scale target the endpoint belongs to. */
-  target: string;
+/** The load gauges and cumulative token/cache counters every engine family is normalized into. */
+export interface EngineLoad {
   engine: EngineFamily;
-  timeMs: number;
   running: number;
   waiting: number;
   /** KV cache usage, 0-1. */
@@ -30,6 +24,16 @@ export interface EngineSample {
   generationTokensTotal?: number;
   prefixCacheQueriesTotal?: number;
   prefixCacheHitsTotal?: number;
+}
+
+/** One scrape of one engine endpoint, normalized. */
+export interface EngineSample extends EngineLoad {
+  endpoint: string;
+  address: string;
+  modelServer: string;
+  /** ModelInfer / scale target the endpoint belongs to. */
+  target: string;
+  timeMs: number;
   ttft?: HistogramDelta;
   itl?: HistogramDelta;
   /** Adapters loaded, from /v1/models. */

@@ -1,6 +1,6 @@
 // The normalized shape of one engine scrape (counters and histograms still cumulative), shared
 // by the per-engine normalizers.
-import type { EngineFamily } from '@matrixinfer/events';
+import type { EngineLoad } from '@matrixinfer/events';
 
 /** Cumulative microsecond counters a derived running/waiting is computed from. */
 export interface BusyCounters {
@@ -18,17 +18,7 @@ export interface HistogramTotals {
 }
 
 /** One scrape, normalized; counters and histograms are still cumulative. */
-export interface EngineMetrics {
-  engine: EngineFamily;
-  running: number;
-  waiting: number;
-  kvUsage: number;
-  kvBlocks?: number;
-  blockSize?: number;
-  promptTokensTotal?: number;
-  generationTokensTotal?: number;
-  prefixCacheQueriesTotal?: number;
-  prefixCacheHitsTotal?: number;
+export interface EngineMetrics extends EngineLoad {
   ttft?: HistogramTotals;
   itl?: HistogramTotals;
   /** Engines without running/waiting gauges (Triton without TensorRT-LLM, TorchServe): counters to derive them from. */
