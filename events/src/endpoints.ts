@@ -29,6 +29,8 @@ export interface EndpointObservation {
   healthy: boolean;
   /** LoRA adapters listed by the engine's /v1/models, sorted; absent when not read (unhealthy, or never answered). */
   adapters?: string[];
+  /** Triton / TorchServe: the models the engine has READY / registered, sorted; absent when not read. */
+  engineModels?: string[];
   /** Why this observation was published, in words. */
   reason: string;
   timeMs: number;

@@ -29,6 +29,8 @@ export interface LifecycleDeps {
   readTimeoutMs: number;
   callTimeoutMs: number;
   publish(type: string, subject: string, data: unknown): Promise<void>;
+  /** After each read of the engine's models (the runner publishes an observation when they changed). */
+  onRead(run: LifecycleRun): Promise<void>;
   /** False once the run was replaced, stopped or became unhealthy: stop making calls. */
   live(run: LifecycleRun): boolean;
 }
@@ -53,6 +55,7 @@ export function createLifecycleReconciler(deps: LifecycleDeps): LifecycleReconci
     if (models !== undefined) {
       run.models = models;
       memory.set(run.key, noteLifecycleObserved(mem(run.key), models, want.models));
+      if (deps.live(run)) await deps.onRead(run);
     }
     return models;
   }

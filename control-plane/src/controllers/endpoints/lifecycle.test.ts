@@ -11,11 +11,13 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
 import {
   desiredSubject,
+  ENDPOINT_OBSERVATION,
   ENGINE_MODEL_DECISION,
   ENGINE_MODEL_RESULT,
   INSTANCE_OBSERVATION,
   observedSubject,
   RESOURCE_APPLIED,
+  type EndpointObservation,
   type EngineModelDecision,
   type EngineModelResult,
   type InstanceObservation,
@@ -57,6 +59,7 @@ describe('endpoint controller: Triton and TorchServe model lifecycle (real nats-
   let controller: EndpointController | undefined;
   let decisions: EngineModelDecision[] = [];
   let results: EngineModelResult[] = [];
+  let observations: EndpointObservation[] = [];
   const sims: SimProcess[] = [];
   let dir: string;
 
@@ -65,9 +68,10 @@ describe('endpoint controller: Triton and TorchServe model lifecycle (real nats-
     nc = await connect({ servers: server.url });
     const jsm = await jetstreamManager(nc);
     for (const [name, subject] of [['MI_DESIRED', 'mi.desired.>'], ['MI_OBSERVED', 'mi.observed.>'], ['MI_DECISIONS', 'mi.decisions.>']]) await jsm.streams.add({ name, subjects: [subject] });
-    sub = nc.subscribe('mi.decisions.enginemodel.>', {
+    sub = nc.subscribe('mi.>', {
       callback: (_err, m) => {
         const env = m.json<{ type: string; data: unknown }>();
+        if (env.type === ENDPOINT_OBSERVATION) observations.push(env.data as EndpointObservation);
         if (env.type === ENGINE_MODEL_DECISION) decisions.push(env.data as EngineModelDecision);
         if (env.type === ENGINE_MODEL_RESULT) results.push(env.data as EngineModelResult);
       },
@@ -87,6 +91,7 @@ describe('endpoint controller: Triton and TorchServe model lifecycle (real nats-
     await Promise.all(sims.splice(0).map((s) => s.kill()));
     decisions = [];
     results = [];
+    observations = [];
     const jsm = await jetstreamManager(nc);
     for (const s of ['MI_DESIRED', 'MI_OBSERVED', 'MI_DECISIONS']) await jsm.streams.purge(s);
   });
@@ -143,6 +148,8 @@ describe('endpoint controller: Triton and TorchServe model lifecycle (real nats-
     expect(kinds('m-b-0')).to.deep.equal(['load m', 'load ranker', 'repair m', 'unload ranker']);
     await waitFor('view lists the READY models', () => controller!.view().endpoints[0]?.models?.map((m) => m.name).join() === 'embedder,m');
     expect(controller!.view().endpoints[0]).to.deep.include({ instance: 'm-b-0', healthy: true });
+    await waitFor('an observation lists the models', () => observations.at(-1)?.engineModels?.join() === 'embedder,m');
+    expect(observations.map((o) => o.engineModels?.join() ?? '-')).to.include.members(['', 'm,ranker']);
   });
 
   it('Triton: a load the engine refuses (default model control mode) is retried with backoff and reported', async () => {

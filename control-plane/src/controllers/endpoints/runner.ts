@@ -127,14 +127,16 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
   }
 
   async function observe(run: Run, reason: string): Promise<void> {
-    const state = stableStringify({ healthy: run.health.healthy, adapters: run.adapters ?? null });
+    const engineModels = run.models?.map((m) => m.name);
+    const state = stableStringify({ healthy: run.health.healthy, adapters: run.adapters ?? null, engineModels: engineModels ?? null });
     if (state === run.published) return;
     run.published = state;
     const o = run.obs;
     const data: EndpointObservation = { instance: o.instance, namespace: o.namespace, modelInfer: o.modelInfer, address: o.address!, revision: o.revision, healthy: run.health.healthy, reason, timeMs: now() };
     if (o.incarnation) data.incarnation = o.incarnation;
     if (run.adapters !== undefined) data.adapters = run.adapters;
-    log.info('endpoint observed', { instance: o.instance, healthy: data.healthy, adapters: data.adapters, reason });
+    if (engineModels !== undefined) data.engineModels = engineModels;
+    log.info('endpoint observed', { instance: o.instance, healthy: data.healthy, adapters: data.adapters, engineModels, reason });
     await publish(ENDPOINT_OBSERVATION, observedSubject('endpoint', o.namespace, o.modelInfer, o.instance), data);
   }
 
@@ -159,7 +161,8 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
   }
 
   const lifecycle = createLifecycleReconciler({
-    api: opts.lifecycleApi ?? createHttpLifecycleApi(), log, now, retry, callTimeoutMs: loadTimeoutMs, readTimeoutMs: defaults.timeoutMs, publish, live: (run) => current(run as Run) && (run as Run).health.healthy,
+    api: opts.lifecycleApi ?? createHttpLifecycleApi(), log, now, retry, callTimeoutMs: loadTimeoutMs, readTimeoutMs: defaults.timeoutMs, publish,
+    onRead: (run) => observe(run as Run, 'the engine reports other models'), live: (run) => current(run as Run) && (run as Run).health.healthy,
   });
 
   function reconcileLifecycle(run: Run): void {
