@@ -62,6 +62,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     .addOption(new Option('--model-control-mode <mode>', 'Triton: model control mode').choices(['none', 'poll', 'explicit']))
     .option('--load-model <name...>', 'Triton explicit mode: model loaded at start (repeatable; * = all)')
     .option('--model-repository <dir>', 'Triton: repository directory (its subdirectories are models)')
+    .option('--repository-models <names...>', 'Triton: models the simulated repository holds besides --model-repository (comma-separated or repeated)')
     .option('--management-port <port>', 'TorchServe: management API port (default: on the inference port)', num)
     .option('--default-workers-per-model <n>', 'TorchServe: workers of the model registered at start (default 1)', num)
     .option('--startup-delay-ms <ms>', '/health answers 503 for this long after start', num)
@@ -104,6 +105,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     modelControlMode: o.modelControlMode as SimOptionsInput['modelControlMode'],
     loadModels: (o.loadModel as string[] | undefined)?.flatMap((v) => v.split(',')).filter((v) => v !== ''),
     modelRepository: o.modelRepository as string | undefined,
+    repositoryModels: (o.repositoryModels as string[] | undefined)?.flatMap((v) => v.split(',')).filter((v) => v !== ''),
     managementPort: n('managementPort'), defaultWorkersPerModel: n('defaultWorkersPerModel'),
     bootstrapPort: n('bootstrapPort'), bootstrapTimeoutMs: n('bootstrapTimeoutMs'), kvHoldTimeoutMs: n('kvHoldTimeoutMs'),
     faults: {

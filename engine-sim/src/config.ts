@@ -57,6 +57,8 @@ export interface SimOptions extends EngineParams {
   loadModels: string[];
   /** Triton: a directory whose subdirectories are repository models (besides the served model), if it exists. */
   modelRepository: string | undefined;
+  /** Triton: models the simulated repository holds without a directory (a stand-in has none). */
+  repositoryModels: string[];
   /** TorchServe: port of the management API; undefined serves it on the inference port. */
   managementPort: number | undefined;
   /** TorchServe: workers of the model registered at start (TorchServe's default_workers_per_model). */
@@ -65,7 +67,7 @@ export interface SimOptions extends EngineParams {
 
 type ProfileValues = Omit<SimOptions, 'engine' | 'host' | 'port' | 'role' | 'profile' | 'timeScale' | 'seed'
   | 'enableLora' | 'loraModules' | 'maxLoadedLoras' | 'loraLoadDelayMs' | 'legacyMetricNames' | 'enablePromptTokensDetails' | 'faults' | 'bootstrapPort' | 'kvHoldTimeoutMs'
-  | 'modelControlMode' | 'loadModels' | 'modelRepository' | 'managementPort' | 'defaultWorkersPerModel'>;
+  | 'modelControlMode' | 'loadModels' | 'modelRepository' | 'repositoryModels' | 'managementPort' | 'defaultWorkersPerModel'>;
 
 /** Named timing profiles; `--profile NAME` picks one and flags override single values. */
 export const PROFILES: Readonly<Record<string, ProfileValues>> = {
@@ -136,6 +138,7 @@ export function resolveOptions(input: SimOptionsInput = {}): SimOptions {
     modelControlMode: 'none',
     loadModels: [],
     modelRepository: undefined,
+    repositoryModels: [],
     managementPort: undefined,
     defaultWorkersPerModel: 1,
     ...defined(input),

@@ -49,9 +49,10 @@ describe('mi-engine-sim CLI', () => {
   });
 
   it("parses Triton's model control flags (tritonserver's --name=value spelling) and TorchServe's management port", () => {
-    const t = resolveOptions(parseArgs(['--engine', 'triton', '--model-control-mode=explicit', '--load-model=llama', '--load-model', 'embedder', '--model-repository=/models']));
+    const t = resolveOptions(parseArgs(['--engine', 'triton', '--model-control-mode=explicit', '--load-model=llama', '--load-model', 'embedder', '--model-repository=/models', '--repository-models', 'a,b']));
     expect(t).to.include({ modelControlMode: 'explicit', modelRepository: '/models' });
     expect(t.loadModels).to.deep.equal(['llama', 'embedder']);
+    expect(t.repositoryModels).to.deep.equal(['a', 'b']);
     const ts = resolveOptions(parseArgs(['--engine', 'torchserve', '--management-port', '0', '--default-workers-per-model', '3']));
     expect(ts).to.include({ managementPort: 0, defaultWorkersPerModel: 3 });
     expect(resolveOptions({ engine: 'torchserve' })).to.include({ managementPort: undefined, defaultWorkersPerModel: 1, modelControlMode: 'none' });

@@ -96,7 +96,7 @@ export async function startSimulator(input: StartSimulatorOptions = {}): Promise
   const ctx: SimContext = {
     opts, core, loop, clock, rooms, onAccepted,
     adapters: createLoraRegistry(opts.loraModules, opts.maxLoadedLoras),
-    repository: createTritonRepository([opts.model, ...repositoryDirModels(opts.modelRepository)], opts.modelControlMode, opts.loadModels),
+    repository: createTritonRepository([opts.model, ...opts.repositoryModels, ...repositoryDirModels(opts.modelRepository)], opts.modelControlMode, opts.loadModels),
     registry: createTorchserveRegistry([{ name: opts.model, url: `${opts.model}.mar` }], opts.defaultWorkersPerModel, () => new Date().toISOString()),
     faults: createFaultController(opts.faults, rng),
     engineId: `sim-${opts.seed}-${Math.floor(rng.next() * 1e9).toString(36)}`,

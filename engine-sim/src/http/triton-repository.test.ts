@@ -14,7 +14,8 @@ describe('sim Triton model repository (explicit model control)', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mi-triton-repo-'));
     for (const m of ['llama', 'embedder', 'ranker']) mkdirSync(join(dir, m));
-    sim = await startSimulator({ engine: 'triton', profile: 'cpu-small', model: 'llama', timeScale: 20, modelControlMode: 'explicit', loadModels: ['llama'], modelRepository: dir });
+    mkdirSync(join(dir, '.hidden'));
+    sim = await startSimulator({ engine: 'triton', profile: 'cpu-small', model: 'llama', timeScale: 20, modelControlMode: 'explicit', loadModels: ['llama'], modelRepository: dir, repositoryModels: ['classifier'] });
   });
   after(async () => {
     await sim.close();
@@ -23,13 +24,13 @@ describe('sim Triton model repository (explicit model control)', () => {
 
   const generate = (model: string) => postJson(`${sim.url}/v2/models/${model}/generate`, { text_input: 'Hi', parameters: { max_tokens: 2 } });
 
-  it('index: every repository model, only --load-model ones READY; {"ready": true} keeps those', async () => {
+  it('index: every repository model (directories, --repository-models), only --load-model ones READY; {"ready": true} keeps those', async () => {
     const all = await postJson(`${sim.url}/v2/repository/index`, {});
     expect(all.status).to.equal(200);
-    expect(all.json()).to.deep.equal([{ name: 'embedder' }, { name: 'llama', version: '1', state: 'READY' }, { name: 'ranker' }]);
+    expect(all.json()).to.deep.equal([{ name: 'classifier' }, { name: 'embedder' }, { name: 'llama', version: '1', state: 'READY' }, { name: 'ranker' }]);
     expect((await postJson(`${sim.url}/v2/repository/index`, { ready: true })).json()).to.deep.equal([{ name: 'llama', version: '1', state: 'READY' }]);
     const empty = await fetch(`${sim.url}/v2/repository/index`, { method: 'POST' });
-    expect(((await empty.json()) as unknown[]).length).to.equal(3);
+    expect(((await empty.json()) as unknown[]).length).to.equal(4);
     const bad = await postJson(`${sim.url}/v2/repository/index`, { ready: 'yes' });
     expect(bad.status).to.equal(400);
     expect(bad.json()).to.have.property('error');
@@ -62,6 +63,22 @@ describe('sim Triton model repository (explicit model control)', () => {
     const r = await postJson(`${sim.url}/v2/repository/models/nope/load`, {});
     expect(r.status).to.equal(500);
     expect(r.json()).to.deep.equal({ error: "failed to load 'nope', failed to poll from model repository" });
+  });
+});
+
+describe('sim Triton model repository (--repository-models=*: a stand-in without a repository)', () => {
+  let sim: RunningSimulator;
+  before(async () => {
+    sim = await startSimulator({ engine: 'triton', profile: 'cpu-small', model: 'llama', timeScale: 20, modelControlMode: 'explicit', loadModels: ['llama'], repositoryModels: ['*'] });
+  });
+  after(async () => {
+    await sim.close();
+  });
+
+  it('any model name loads; the index lists the models loaded so far', async () => {
+    expect((await postJson(`${sim.url}/v2/repository/index`, {})).json()).to.deep.equal([{ name: 'llama', version: '1', state: 'READY' }]);
+    expect((await postJson(`${sim.url}/v2/repository/models/anything/load`, {})).status).to.equal(200);
+    expect((await postJson(`${sim.url}/v2/repository/index`, { ready: true })).json()).to.deep.equal([{ name: 'anything', version: '1', state: 'READY' }, { name: 'llama', version: '1', state: 'READY' }]);
   });
 });
 

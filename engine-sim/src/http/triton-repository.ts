@@ -43,9 +43,14 @@ export function repositoryDirModels(dir: string | undefined): string[] {
   }
 }
 
-/** Creates the repository: `models` exist, and `mode` with `loadModels` says which are loaded at start. */
+/**
+ * Creates the repository: `models` exist (a `*` among them: any name a load asks for exists, as
+ * for a stand-in without a repository directory), and `mode` with `loadModels` says which are
+ * loaded at start.
+ */
 export function createTritonRepository(models: readonly string[], mode: 'none' | 'poll' | 'explicit', loadModels: readonly string[]): TritonRepository {
-  const all = new Set([...models, ...loadModels.filter((m) => m !== '*')]);
+  const open = models.includes('*');
+  const all = new Set([...models, ...loadModels].filter((m) => m !== '*'));
   // undefined: never loaded; true: READY; false: unloaded (UNAVAILABLE).
   const loaded = new Map<string, boolean>();
   for (const m of all) if (mode !== 'explicit' || loadModels.includes('*') || loadModels.includes(m)) loaded.set(m, true);
@@ -68,6 +73,7 @@ export function createTritonRepository(models: readonly string[], mode: 'none' |
     },
     load(name) {
       if (mode !== 'explicit') return refuse();
+      if (open) all.add(name);
       if (!all.has(name)) return { status: 500, body: { error: `failed to load '${name}', failed to poll from model repository` } };
       loaded.set(name, true); // a load of a loaded model reloads it
       return { status: 200, body: '' };

@@ -114,7 +114,12 @@ export function simulatorArgs(model: Model, backend: ModelBackend, worker: Model
   if (adapters.length > 0 && !hasFlag(args, '--lora-modules')) args.push('--lora-modules', ...adapters.map((a) => `${a.name}=${a.path}`));
   if (!hasFlag(args, '--engine')) args.push('--engine', familyTraits(engineOf(backend)).simulatorEngine);
   // Triton's stand-in runs in the model control mode the real server is given (triton.ts).
-  if (engineOf(backend) === 'Triton') args.push(...tritonControlArgs(workerConfig(worker), args[args.indexOf('--model') + 1] ?? servedModelName(model)));
+  if (engineOf(backend) === 'Triton') {
+    args.push(...tritonControlArgs(workerConfig(worker), args[args.indexOf('--model') + 1] ?? servedModelName(model)));
+    // The stand-in has no repository directory: any model the controller loads is in it (not the
+    // spec's list, so a modelLifecycle change stays live instead of rolling the pods).
+    if (!hasFlag(args, '--repository-models') && !hasFlag(args, '--model-repository')) args.push('--repository-models', '*');
+  }
   if (worker.type !== undefined && worker.type !== 'server' && !hasFlag(args, '--role')) args.push('--role', worker.type);
   return args;
 }

@@ -56,6 +56,16 @@ describe('Triton engine', () => {
     expect(c.livenessProbe).to.deep.include({ httpGet: { path: '/v2/health/live', port: 'http' } });
     const drain = (c.lifecycle as { preStop: { exec: { command: string[] } } }).preStop.exec.command[2];
     expect(drain).to.include('nv_inference_pending_request_count').and.include("'http://127.0.0.1:8002/metrics'");
-    expect(JSON.parse(pods.entry.metadata!.annotations![SIMULATOR_ARGS_ANNOTATION])).to.deep.equal(['--model', 'llama', '--engine', 'triton', '--model-control-mode=explicit', '--load-model=llama']);
+    expect(JSON.parse(pods.entry.metadata!.annotations![SIMULATOR_ARGS_ANNOTATION])).to.deep.equal(['--model', 'llama', '--engine', 'triton', '--model-control-mode=explicit', '--load-model=llama', '--repository-models', '*']);
+  });
+
+  it('simulator stand-in: an open repository (any model loads), the same whatever modelLifecycle lists, so changing it rolls nothing', () => {
+    const model = makeModel('llama', [{ type: 'Triton', modelURI: 'hf://org/llama-repo', modelLifecycle: { models: [{ name: 'ranker' }, { name: 'embedder' }] } } as Partial<ModelBackend>]);
+    const b = model.spec.backends[0];
+    const c = workerPods(model, b, b.workers![0]).entry.spec.containers[0];
+    expect(c.command).to.deep.equal(['mi-engine-sim']);
+    expect(c.args).to.deep.equal(['--model', 'llama', '--engine', 'triton', '--model-control-mode=explicit', '--load-model=llama', '--repository-models', '*']);
+    const without = makeModel('llama', [{ type: 'Triton', modelURI: 'hf://org/llama-repo' } as Partial<ModelBackend>]);
+    expect(workerPods(without, without.spec.backends[0], without.spec.backends[0].workers![0]).entry).to.deep.equal(workerPods(model, b, b.workers![0]).entry);
   });
 });
