@@ -7,11 +7,9 @@
 // mode), then on TorchServe's management port of the same host (8081, as the pod template
 // configures it); the address that answered is remembered. "Already registered" (409) and
 // "not found" on an unregister count as done: the calls are idempotent from our side.
+import { TORCHSERVE_MANAGEMENT_PORT } from '../model/engine/torchserve.js';
 import type { EngineCallResult } from './engine-api.js';
 import type { LifecycleAction, LifecycleEngine, ObservedEngineModel } from './lifecycle-plan.js';
-
-/** TorchServe's management port (the pod template's management_address). */
-export const TORCHSERVE_MANAGEMENT_PORT = 8081;
 
 /** The lifecycle calls the endpoint controller makes (a hand-written fake in unit tests). */
 export interface LifecycleApi {
