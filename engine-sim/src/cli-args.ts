@@ -59,6 +59,12 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     .option('--stall-after-tokens <n>', 'mid-stream stall position', num)
     .option('--stall-ms <ms>', 'mid-stream stall length', num)
     .option('--crash-after <n>', 'exit with code 70 when request n+1 arrives', num)
+    .addOption(new Option('--model-control-mode <mode>', 'Triton: model control mode').choices(['none', 'poll', 'explicit']))
+    .option('--load-model <name...>', 'Triton explicit mode: model loaded at start (repeatable; * = all)')
+    .option('--model-repository <dir>', 'Triton: repository directory (its subdirectories are models)')
+    .option('--repository-models <names...>', 'Triton: models the simulated repository holds besides --model-repository (comma-separated or repeated)')
+    .option('--management-port <port>', 'TorchServe: management API port (default: on the inference port)', num)
+    .option('--default-workers-per-model <n>', 'TorchServe: workers of the model registered at start (default 1)', num)
     .option('--startup-delay-ms <ms>', '/health answers 503 for this long after start', num)
     .allowUnknownOption()
     .allowExcessArguments()
@@ -96,6 +102,11 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     enableLora: o.enableLora === true ? true : Object.keys(loraModules).length > 0 ? true : undefined,
     maxLoras: n('maxLoras'), maxLoadedLoras: n('maxLoadedLoras'), loraLoadDelayMs: n('loraLoadDelayMs'), loraModules, legacyMetricNames: o.legacyMetricNames === true ? true : undefined,
     enablePromptTokensDetails: o.enablePromptTokensDetails === true ? true : undefined,
+    modelControlMode: o.modelControlMode as SimOptionsInput['modelControlMode'],
+    loadModels: (o.loadModel as string[] | undefined)?.flatMap((v) => v.split(',')).filter((v) => v !== ''),
+    modelRepository: o.modelRepository as string | undefined,
+    repositoryModels: (o.repositoryModels as string[] | undefined)?.flatMap((v) => v.split(',')).filter((v) => v !== ''),
+    managementPort: n('managementPort'), defaultWorkersPerModel: n('defaultWorkersPerModel'),
     bootstrapPort: n('bootstrapPort'), bootstrapTimeoutMs: n('bootstrapTimeoutMs'), kvHoldTimeoutMs: n('kvHoldTimeoutMs'),
     faults: {
       errorRate: n('errorRate'), firstTokenStallMs: n('firstTokenStallMs'), stallAfterTokens: n('stallAfterTokens'),

@@ -51,10 +51,23 @@ export interface SimOptions extends EngineParams {
   /** PD prefill: how long KV blocks wait for the decode side to pull them before they are freed (model ms). */
   kvHoldTimeoutMs: number;
   faults: FaultOptions;
+  /** Triton: `none` loads every repository model at start and refuses load/unload; `explicit` loads `loadModels` only. */
+  modelControlMode: 'none' | 'poll' | 'explicit';
+  /** Triton explicit mode: models loaded at start (`*`: all); each name is in the repository. */
+  loadModels: string[];
+  /** Triton: a directory whose subdirectories are repository models (besides the served model), if it exists. */
+  modelRepository: string | undefined;
+  /** Triton: models the simulated repository holds without a directory (a stand-in has none). */
+  repositoryModels: string[];
+  /** TorchServe: port of the management API; undefined serves it on the inference port. */
+  managementPort: number | undefined;
+  /** TorchServe: workers of the model registered at start (TorchServe's default_workers_per_model). */
+  defaultWorkersPerModel: number;
 }
 
 type ProfileValues = Omit<SimOptions, 'engine' | 'host' | 'port' | 'role' | 'profile' | 'timeScale' | 'seed'
-  | 'enableLora' | 'loraModules' | 'maxLoadedLoras' | 'loraLoadDelayMs' | 'legacyMetricNames' | 'enablePromptTokensDetails' | 'faults' | 'bootstrapPort' | 'kvHoldTimeoutMs'>;
+  | 'enableLora' | 'loraModules' | 'maxLoadedLoras' | 'loraLoadDelayMs' | 'legacyMetricNames' | 'enablePromptTokensDetails' | 'faults' | 'bootstrapPort' | 'kvHoldTimeoutMs'
+  | 'modelControlMode' | 'loadModels' | 'modelRepository' | 'repositoryModels' | 'managementPort' | 'defaultWorkersPerModel'>;
 
 /** Named timing profiles; `--profile NAME` picks one and flags override single values. */
 export const PROFILES: Readonly<Record<string, ProfileValues>> = {
@@ -122,6 +135,12 @@ export function resolveOptions(input: SimOptionsInput = {}): SimOptions {
     bootstrapPort: 8998,
     // vLLM's VLLM_NIXL_ABORT_REQUEST_TIMEOUT default.
     kvHoldTimeoutMs: 480_000,
+    modelControlMode: 'none',
+    loadModels: [],
+    modelRepository: undefined,
+    repositoryModels: [],
+    managementPort: undefined,
+    defaultWorkersPerModel: 1,
     ...defined(input),
     maxLoadedLoras: input.maxLoadedLoras ?? input.maxLoras ?? profile.maxLoras,
     profile: profileName,
@@ -179,6 +198,11 @@ function validate(o: SimOptions): string[] {
   if (o.kvBlocks * o.blockSize < o.maxModelLen) {
     p.push(`kvBlocks: ${o.kvBlocks} blocks x ${o.blockSize} tokens cannot hold one sequence of maxModelLen ${o.maxModelLen}`);
   }
+  if (!['none', 'poll', 'explicit'].includes(o.modelControlMode)) p.push(`modelControlMode: must be none, poll or explicit, got ${String(o.modelControlMode)}`);
+  if (o.loadModels.length > 0 && o.modelControlMode !== 'explicit') p.push('loadModels: --load-model needs --model-control-mode=explicit');
+  if (o.loadModels.includes('*') && o.loadModels.length > 1) p.push('loadModels: --load-model=* must be the only --load-model');
+  if (o.managementPort !== undefined) int('managementPort', o.managementPort, 0);
+  int('defaultWorkersPerModel', o.defaultWorkersPerModel, 0);
   if (Object.keys(o.loraModules).length > 0 && !o.enableLora) p.push('loraModules: adapters given but enableLora is off');
   const modules = Object.keys(o.loraModules).length;
   if (modules > o.maxLoadedLoras) p.push(`loraModules: ${modules} adapters given but maxLoadedLoras is ${o.maxLoadedLoras}`);

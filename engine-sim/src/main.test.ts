@@ -48,6 +48,16 @@ describe('mi-engine-sim CLI', () => {
     expect(ignored).to.include.members(['--gpu-memory-utilization', '0.9', '--tensor-parallel-size=2', '--enforce-eager']);
   });
 
+  it("parses Triton's model control flags (tritonserver's --name=value spelling) and TorchServe's management port", () => {
+    const t = resolveOptions(parseArgs(['--engine', 'triton', '--model-control-mode=explicit', '--load-model=llama', '--load-model', 'embedder', '--model-repository=/models', '--repository-models', 'a,b']));
+    expect(t).to.include({ modelControlMode: 'explicit', modelRepository: '/models' });
+    expect(t.loadModels).to.deep.equal(['llama', 'embedder']);
+    expect(t.repositoryModels).to.deep.equal(['a', 'b']);
+    const ts = resolveOptions(parseArgs(['--engine', 'torchserve', '--management-port', '0', '--default-workers-per-model', '3']));
+    expect(ts).to.include({ managementPort: 0, defaultWorkersPerModel: 3 });
+    expect(resolveOptions({ engine: 'torchserve' })).to.include({ managementPort: undefined, defaultWorkersPerModel: 1, modelControlMode: 'none' });
+  });
+
   it('rejects invalid values loudly', () => {
     expect(() => resolveOptions({ jitter: 2, maxNumSeqs: 0 })).to.throw(/jitter.*maxNumSeqs|maxNumSeqs.*jitter/);
     expect(() => resolveOptions({ profile: 'nope' })).to.throw(/unknown profile/);

@@ -13,6 +13,9 @@ import { createFaultController } from './http/faults.js';
 import { createLoraRegistry } from './http/lora.js';
 import { createRoomBook } from './http/rooms.js';
 import { createRouter } from './http/routes.js';
+import { createManagementRouter } from './http/torchserve-management.js';
+import { createTorchserveRegistry } from './http/torchserve-registry.js';
+import { createTritonRepository, repositoryDirModels } from './http/triton-repository.js';
 import { createSglangMetrics } from './metrics/sglang-metrics.js';
 import { createTorchserveMetrics } from './metrics/torchserve-metrics.js';
 import { createTritonMetrics } from './metrics/triton-metrics.js';
@@ -34,6 +37,8 @@ export interface RunningSimulator {
   port: number;
   /** Port of the PD side channel (SGLang bootstrap server or NIXL side port as advertised). */
   bootstrapPort: number;
+  /** TorchServe with --management-port: where its management API listens (else on `port`). */
+  managementPort?: number;
   options: SimOptions;
   /** Stops listening, aborts in-flight requests and closes every connection. */
   close(): Promise<void>;
@@ -91,6 +96,8 @@ export async function startSimulator(input: StartSimulatorOptions = {}): Promise
   const ctx: SimContext = {
     opts, core, loop, clock, rooms, onAccepted,
     adapters: createLoraRegistry(opts.loraModules, opts.maxLoadedLoras),
+    repository: createTritonRepository([opts.model, ...opts.repositoryModels, ...repositoryDirModels(opts.modelRepository)], opts.modelControlMode, opts.loadModels),
+    registry: createTorchserveRegistry([{ name: opts.model, url: `${opts.model}.mar` }], opts.defaultWorkersPerModel, () => new Date().toISOString()),
     faults: createFaultController(opts.faults, rng),
     engineId: `sim-${opts.seed}-${Math.floor(rng.next() * 1e9).toString(36)}`,
     // A wildcard listen address is not something a peer can connect to.
@@ -105,8 +112,8 @@ export async function startSimulator(input: StartSimulatorOptions = {}): Promise
   };
 
   const handler = createRouter(ctx, render);
-  const listen = async (port: number): Promise<number> => {
-    const srv = createServer({ keepAliveTimeout: 65_000 }, handler);
+  const listen = async (port: number, serve: typeof handler = handler): Promise<number> => {
+    const srv = createServer({ keepAliveTimeout: 65_000 }, serve);
     srv.on('connection', (s: Socket) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
@@ -138,7 +145,10 @@ export async function startSimulator(input: StartSimulatorOptions = {}): Promise
         servers.pop();
       }
     }
-    return { url: `http://${ctx.advertisedHost}:${port}`, port, bootstrapPort: sidePort, options: opts, close };
+    const running: RunningSimulator = { url: `http://${ctx.advertisedHost}:${port}`, port, bootstrapPort: sidePort, options: opts, close };
+    // TorchServe serves its management API on a port of its own (8081 by default) when given one.
+    if (opts.engine === 'torchserve' && opts.managementPort !== undefined) running.managementPort = await listen(opts.managementPort, createManagementRouter(ctx));
+    return running;
   } catch (err) {
     await close();
     throw err;

@@ -29,6 +29,8 @@ export interface EndpointObservation {
   healthy: boolean;
   /** LoRA adapters listed by the engine's /v1/models, sorted; absent when not read (unhealthy, or never answered). */
   adapters?: string[];
+  /** Triton / TorchServe: the models the engine has READY / registered, sorted; absent when not read. */
+  engineModels?: string[];
   /** Why this observation was published, in words. */
   reason: string;
   timeMs: number;
@@ -65,6 +67,51 @@ export interface LoraResult {
   /** The engine's error message, or the connection error. */
   error?: string;
   /** When the next attempt is due after a failure. */
+  retryAtMs?: number;
+  timeMs: number;
+}
+
+// Model lifecycle of Triton and TorchServe endpoints (the served model and the backend's
+// modelLifecycle.models kept loaded / registered, TorchServe workers kept at the desired count):
+//   decision    mi.decisions.enginemodel.<namespace>.<instance>            data: EngineModelDecision
+/** Event type of an EngineModelDecision envelope (one per load, unload or scale attempt). */
+export const ENGINE_MODEL_DECISION = 'serving.enginemodel.decided';
+/** Event type of the outcome of an EngineModelDecision (same subject). */
+export const ENGINE_MODEL_RESULT = 'serving.enginemodel.result';
+
+/** One model lifecycle call the endpoint controller decided, with its reason. */
+export interface EngineModelDecision {
+  instance: string;
+  namespace: string;
+  modelInfer: string;
+  /** The address the call goes to (TorchServe: its management API). */
+  address: string;
+  engine: 'Triton' | 'TorchServe';
+  /** Triton: repository load / unload; TorchServe: register / unregister / scale workers. */
+  action: 'load' | 'unload' | 'scale';
+  model: string;
+  /** TorchServe: the archive registered. */
+  url?: string;
+  /** TorchServe: min_worker / max_worker asked for (register and scale). */
+  minWorkers?: number;
+  maxWorkers?: number;
+  attempt: number;
+  /** `load` (desired, never seen here), `repair` (was there, the engine lost it), `unload` (ours and not desired), `scale` (worker count drifted). */
+  kind: 'load' | 'repair' | 'unload' | 'scale';
+  reason: string;
+  timeMs: number;
+}
+
+/** The outcome of one EngineModelDecision. */
+export interface EngineModelResult {
+  instance: string;
+  namespace: string;
+  action: 'load' | 'unload' | 'scale';
+  model: string;
+  attempt: number;
+  ok: boolean;
+  status?: number;
+  error?: string;
   retryAtMs?: number;
   timeMs: number;
 }

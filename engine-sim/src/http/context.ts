@@ -7,6 +7,8 @@ import type { EngineLoop } from '../engine/loop.js';
 import type { FaultController } from './faults.js';
 import type { LoraRegistry } from './lora.js';
 import type { RoomBook } from './rooms.js';
+import type { TorchserveRegistry } from './torchserve-registry.js';
+import type { TritonRepository } from './triton-repository.js';
 
 /** Shared state of one simulator's HTTP layer. */
 export interface SimContext {
@@ -15,6 +17,10 @@ export interface SimContext {
   loop: EngineLoop;
   clock: Clock;
   adapters: LoraRegistry;
+  /** Triton mode: the model repository (which models exist and which are loaded). */
+  repository: TritonRepository;
+  /** TorchServe mode: the registered models and their workers. */
+  registry: TorchserveRegistry;
   faults: FaultController;
   rooms: RoomBook;
   /** Identifies this engine in PD kv_transfer_params (remote_engine_id). */

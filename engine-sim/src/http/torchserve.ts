@@ -1,5 +1,5 @@
 // TorchServe mode: the inference API a TorchServe server with an LLM handler answers, plus its
-// management reads. POST /predictions/<m>[/<version>] takes the handler's JSON body
+// management API (torchserve-management.ts) unless it has a port of its own. POST /predictions/<m>[/<version>] takes the handler's JSON body
 // {prompt, max_new_tokens?, stream?, ignore_eos?}; a non-streamed answer is one JSON object
 // {text, finish_reason, prompt_tokens, completion_tokens}, a streamed one is TorchServe's
 // intermediate responses over HTTP chunked encoding, here one JSON line per token ({"text"})
@@ -11,11 +11,11 @@ import type { SimContext } from './context.js';
 import { handleGeneration } from './generate.js';
 import { sendError, sendJson } from './io.js';
 import { objectOf, type NativeMapper, type NativeShape } from './native.js';
+import { routeManagement } from './torchserve-management.js';
 
 /** The handler's max_new_tokens when a request sets none. */
 export const TORCHSERVE_DEFAULT_MAX_NEW_TOKENS = 128;
 const PREDICT = /^\/predictions\/([^/]+)(?:\/([^/]+))?$/;
-const MODEL = /^\/models\/([^/]+)$/;
 
 const SHAPE: NativeShape = {
   streamHeaders: { 'content-type': 'application/x-ndjson' },
@@ -34,16 +34,6 @@ function mapper(ctx: SimContext): NativeMapper {
   };
 }
 
-function description(ctx: SimContext): unknown {
-  const o = ctx.opts;
-  const ready = ctx.clock.nowMs() >= ctx.readyAtMs;
-  return [{
-    modelName: o.model, modelVersion: '1.0', modelUrl: `${o.model}.mar`, runtime: 'python', minWorkers: 1, maxWorkers: 1,
-    batchSize: 1, maxBatchDelay: 100, loadedAtStartup: true,
-    workers: [{ id: '9000', startTime: new Date().toISOString(), status: ready ? 'READY' : 'UNLOADING', memoryUsage: 0, pid: process.pid, gpu: false }],
-  }];
-}
-
 /** Serves a TorchServe endpoint; false when `path` is not one. */
 export function routeTorchserve(path: string, method: string, req: IncomingMessage, res: ServerResponse, ctx: SimContext): boolean {
   const o = ctx.opts;
@@ -51,9 +41,12 @@ export function routeTorchserve(path: string, method: string, req: IncomingMessa
   if (pred) {
     if (method !== 'POST' && method !== 'PUT') return false;
     const name = decodeURIComponent(pred[1]);
-    if (name !== o.model) {
+    const model = ctx.registry.get(name);
+    if (!model || model.workers.length === 0) {
       req.resume();
-      sendError(res, 'torchserve', { status: 404, message: `Model not found: ${name}` });
+      // Unregistered: 404; registered without a worker: 503, as TorchServe answers both.
+      if (!model) sendError(res, 'torchserve', { status: 404, message: `Model not found: ${name}` });
+      else sendError(res, 'torchserve', { status: 503, message: `No worker is available to serve request: ${name}` });
       return true;
     }
     void handleGeneration('native', req, res, ctx, mapper(ctx));
@@ -64,16 +57,9 @@ export function routeTorchserve(path: string, method: string, req: IncomingMessa
     sendJson(res, ready ? 200 : 500, { status: ready ? 'Healthy' : 'Unhealthy' });
     return true;
   }
-  if (path === '/models' && method === 'GET') {
-    sendJson(res, 200, { models: [{ modelName: o.model, modelUrl: `${o.model}.mar` }] });
-    return true;
-  }
-  const m = MODEL.exec(path);
-  if (m && method === 'GET') {
-    const name = decodeURIComponent(m[1]);
-    if (name !== o.model) sendError(res, 'torchserve', { status: 404, message: `Model not found: ${name}` });
-    else sendJson(res, 200, description(ctx));
-    return true;
-  }
+  // The management API, here when it has no port of its own.
+  if (o.managementPort !== undefined) return false;
+  const url = req.url ?? '';
+  return routeManagement(path, url.includes('?') ? url.slice(url.indexOf('?') + 1) : '', method, req, res, ctx);
   return false;
 }

@@ -131,6 +131,7 @@ export interface ModelBackend {
   routeWeight?: number;
   scaleToZeroGracePeriod?: Duration;
   loraAdapters?: LoraAdapter[];
+  modelLifecycle?: ModelLifecycle;
   autoscalingPolicy?: AutoscalingPolicySpec;
   autoscalingPolicyRef?: Name;
   /**
@@ -204,6 +205,30 @@ export interface EnvSourceRef {
 export interface LoraAdapter {
   name: AdapterName;
   artifactURL: string;
+}
+/**
+ * Triton and TorchServe: models the endpoint controller keeps loaded (Triton model repository API) or registered (TorchServe management API) on every endpoint, besides the served model, and the TorchServe worker count.
+ */
+export interface ModelLifecycle {
+  /**
+   * Additional models: Triton repository model names, or TorchServe archives.
+   */
+  models?: LifecycleModel[];
+  /**
+   * TorchServe: min_worker of each managed model (1 when omitted).
+   */
+  minWorkers?: number;
+  /**
+   * TorchServe: max_worker of each managed model (minWorkers when omitted).
+   */
+  maxWorkers?: number;
+}
+export interface LifecycleModel {
+  name: string;
+  /**
+   * TorchServe: the .mar in the model store or an http(s) URL (<name>.mar when omitted).
+   */
+  archive?: string;
 }
 export interface AutoscalingPolicySpec {
   /**

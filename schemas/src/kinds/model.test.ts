@@ -36,6 +36,17 @@ describe('Model schema', () => {
     });
   }
 
+  it('accepts modelLifecycle on TorchServe (models with archives, workers) and on Triton (models) without adding defaults (#21)', () => {
+    const doc = base();
+    setAt(doc, 'spec.backends[0].type', 'TorchServe');
+    unsetAt(doc, 'spec.backends[0].loraAdapters');
+    setAt(doc, 'spec.backends[0].modelLifecycle', { models: [{ name: 'ranker', archive: 'ranker-v2.mar' }], minWorkers: 2, maxWorkers: 4 });
+    expect(getAt(expectValid(doc), 'spec.backends[0].modelLifecycle')).to.deep.equal({ models: [{ name: 'ranker', archive: 'ranker-v2.mar' }], minWorkers: 2, maxWorkers: 4 });
+    setAt(doc, 'spec.backends[0].type', 'Triton');
+    setAt(doc, 'spec.backends[0].modelLifecycle', { models: [{ name: 'embedder_onnx' }] });
+    expect(getAt(expectValid(doc), 'spec.backends[0].modelLifecycle')).to.deep.equal({ models: [{ name: 'embedder_onnx' }] });
+  });
+
   it('leaves the input document untouched', () => {
     const doc = base();
     const before = structuredClone(doc);
@@ -125,6 +136,25 @@ describe('Model schema', () => {
       set: { 'spec.backends[0].type': 'Triton', 'spec.backends[0].loraAdapters': [] },
       path: 'spec.backends[0].loraAdapters',
       message: 'has no LoRA adapter API',
+    },
+    { name: 'modelLifecycle on vLLM', set: { 'spec.backends[0].modelLifecycle': {} }, path: 'spec.backends[0].modelLifecycle', message: 'has no model lifecycle API' },
+    {
+      name: 'Triton modelLifecycle with workers',
+      set: { 'spec.backends[0].type': 'Triton', 'spec.backends[0].loraAdapters': undefined, 'spec.backends[0].modelLifecycle': { minWorkers: 2 } },
+      path: 'spec.backends[0].modelLifecycle.minWorkers',
+      message: 'Triton has no worker API',
+    },
+    {
+      name: 'TorchServe maxWorkers below minWorkers',
+      set: { 'spec.backends[0].type': 'TorchServe', 'spec.backends[0].loraAdapters': undefined, 'spec.backends[0].modelLifecycle': { minWorkers: 3, maxWorkers: 2 } },
+      path: 'spec.backends[0].modelLifecycle.maxWorkers',
+      message: 'must not be less than minWorkers (3)',
+    },
+    {
+      name: 'duplicate lifecycle model',
+      set: { 'spec.backends[0].type': 'Triton', 'spec.backends[0].loraAdapters': undefined, 'spec.backends[0].modelLifecycle': { models: [{ name: 'a' }, { name: 'a' }] } },
+      path: 'spec.backends[0].modelLifecycle.models[1].name',
+      message: 'duplicate lifecycle model name',
     },
     { name: 'wrong apiVersion', set: { apiVersion: 'workload.matrixinfer.ai/v1alpha1' }, path: 'apiVersion', message: 'must be "registry.matrixinfer.ai/v1alpha1" for kind Model' },
   ]);

@@ -66,6 +66,7 @@ export const modelKind: KindSchema = {
         routeWeight: { type: 'integer', minimum: 0, maximum: 100, default: 100, description: 'Share of traffic this backend receives.' },
         scaleToZeroGracePeriod: { $ref: '#/definitions/Duration', default: '30s', description: 'Idle time before scaling to zero (at most 1800s).' },
         loraAdapters: { type: 'array', items: { $ref: '#/definitions/LoraAdapter' }, ...nameList },
+        modelLifecycle: { $ref: '#/definitions/ModelLifecycle' },
         autoscalingPolicy: { $ref: '#/definitions/AutoscalingPolicySpec', description: 'Inline policy for this backend alone, as MatrixInfer writes it.' },
         autoscalingPolicyRef: { $ref: '#/definitions/Name', description: 'Name of an AutoscalingPolicy for this backend (set this or autoscalingPolicy).' },
         workers: {
@@ -75,6 +76,27 @@ export const modelKind: KindSchema = {
           default: [{ type: 'server' }],
           description: 'Engine processes of one replica; one server worker when omitted.',
         },
+      },
+    },
+    ModelLifecycle: {
+      title: 'ModelLifecycle',
+      type: 'object',
+      additionalProperties: false,
+      description: 'Triton and TorchServe: models the endpoint controller keeps loaded (Triton model repository API) or registered (TorchServe management API) on every endpoint, besides the served model, and the TorchServe worker count.',
+      properties: {
+        models: { type: 'array', items: { $ref: '#/definitions/LifecycleModel' }, ...nameList, description: 'Additional models: Triton repository model names, or TorchServe archives.' },
+        minWorkers: { type: 'integer', minimum: 0, description: 'TorchServe: min_worker of each managed model (1 when omitted).' },
+        maxWorkers: { type: 'integer', minimum: 1, description: 'TorchServe: max_worker of each managed model (minWorkers when omitted).' },
+      },
+    },
+    LifecycleModel: {
+      title: 'LifecycleModel',
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 253, 'x-message': 'must be a model name of letters, digits, "_", "." and "-"' },
+        archive: { type: 'string', minLength: 1, description: 'TorchServe: the .mar in the model store or an http(s) URL (<name>.mar when omitted).' },
       },
     },
     LoraAdapter: {

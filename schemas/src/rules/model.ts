@@ -72,8 +72,26 @@ function configRules(backend: Obj, path: string): ValidationIssue[] {
   return out;
 }
 
+/** modelLifecycle: Triton and TorchServe only; workers and archives are TorchServe's; max >= min. */
+function lifecycleRules(backend: Obj, path: string): ValidationIssue[] {
+  if (backend.modelLifecycle === undefined) return [];
+  if (backend.type !== 'Triton' && backend.type !== 'TorchServe') {
+    return [{ path: childPath(path, 'modelLifecycle'), message: `backend type ${String(backend.type)} has no model lifecycle API (Triton and TorchServe have one); remove modelLifecycle` }];
+  }
+  const out: ValidationIssue[] = [];
+  const life = obj(backend.modelLifecycle);
+  if (backend.type === 'Triton') {
+    for (const k of ['minWorkers', 'maxWorkers']) if (life?.[k] !== undefined) out.push({ path: childPath(path, 'modelLifecycle', k), message: 'Triton has no worker API (TorchServe only); remove it' });
+    for (const [i, m] of arr(life?.models).entries()) if (obj(m)?.archive !== undefined) out.push({ path: childPath(path, 'modelLifecycle', 'models', i, 'archive'), message: 'Triton loads repository models by name (archive is TorchServe only); remove it' });
+  }
+  const min = typeof life?.minWorkers === 'number' ? life.minWorkers : 1;
+  if (typeof life?.maxWorkers === 'number' && life.maxWorkers < min) out.push({ path: childPath(path, 'modelLifecycle', 'maxWorkers'), message: `must not be less than minWorkers (${min})` });
+  out.push(...uniqueBy(arr(life?.models), 'name', childPath(path, 'modelLifecycle', 'models'), 'lifecycle model name'));
+  return out;
+}
+
 function backendRules(backend: Obj, path: string): ValidationIssue[] {
-  const out = [...minNotAboveMax(backend, path), ...workerRules(backend, path), ...policyRules(backend, path), ...configRules(backend, path)];
+  const out = [...minNotAboveMax(backend, path), ...workerRules(backend, path), ...policyRules(backend, path), ...configRules(backend, path), ...lifecycleRules(backend, path)];
   const grace = str(backend.scaleToZeroGracePeriod);
   const ms = grace === undefined ? undefined : parseDurationMs(grace);
   if (ms !== undefined && ms > MAX_SCALE_TO_ZERO_MS) {

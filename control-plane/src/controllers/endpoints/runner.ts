@@ -2,7 +2,9 @@
 // ModelServers (MI_DESIRED); probes every ready entry endpoint on its ModelServer's health
 // policy, reads the adapters it lists, and drives managed endpoints to their desired adapters
 // with the engine's own API. What it sees is published as EndpointObservations (on change);
-// every load and unload as a LoraDecision and its LoraResult.
+// every load and unload as a LoraDecision and its LoraResult. Triton and TorchServe endpoints
+// also get their model lifecycle (lifecycle-loop.ts): models loaded / registered and TorchServe
+// workers scaled, each call an EngineModelDecision and its EngineModelResult.
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -32,6 +34,10 @@ import { DEFAULT_HEALTH, foldProbe, healthPolicyProblems, initialHealth, type He
 import { DEFAULT_LORA_RETRY, emptyLoraMemory, noteObserved, noteResult, planLora, type LoraAction, type LoraMemory, type LoraRetryPolicy } from './lora-plan.js';
 import { applyServer, healthOfEndpoint, type ServerHealth } from './servers.js';
 import { InvalidEndpointControllerOptionError } from './errors.js';
+import { createHttpLifecycleApi, type LifecycleApi } from './lifecycle-api.js';
+import { lifecycleOfModels, type DesiredLifecycle } from './lifecycle-desired.js';
+import { createLifecycleReconciler } from './lifecycle-loop.js';
+import type { ObservedEngineModel } from './lifecycle-plan.js';
 
 const SOURCE = 'endpoint-controller';
 
@@ -43,6 +49,8 @@ export interface EndpointControllerOptions {
   now?: () => number;
   /** Engine calls (default: HTTP). */
   api?: EngineApi;
+  /** Triton / TorchServe model lifecycle calls (default: HTTP). */
+  lifecycleApi?: LifecycleApi;
   /** How often due probes are started (default 100 ms; each endpoint is probed on its policy's interval). */
   tickMs?: number;
   /** Health policy of endpoints whose ModelServer sets none. */
@@ -64,11 +72,14 @@ interface Run {
   reconciling: boolean;
   adapters: string[] | undefined;
   published: string | undefined;
+  /** Triton / TorchServe: the models the engine reported last. */
+  models?: ObservedEngineModel[];
+  lifecycleBusy?: boolean;
 }
 
 /** What a test or `mi` can read of a running controller. */
 export interface EndpointControllerView {
-  endpoints: { instance: string; address: string; healthy: boolean; adapters?: string[] }[];
+  endpoints: { instance: string; address: string; healthy: boolean; adapters?: string[]; models?: ObservedEngineModel[] }[];
 }
 
 /** A running endpoint controller. */
@@ -98,6 +109,7 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
   const models = new Map<string, Model>();
   const servers = new Map<string, ServerHealth>();
   let desired = new Map<string, DesiredLora>();
+  let lifecycleDesired = new Map<string, DesiredLifecycle>();
   const serverLora = new Map<string, ServerLora>();
   let stopped = false;
 
@@ -115,14 +127,16 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
   }
 
   async function observe(run: Run, reason: string): Promise<void> {
-    const state = stableStringify({ healthy: run.health.healthy, adapters: run.adapters ?? null });
+    const engineModels = run.models?.map((m) => m.name);
+    const state = stableStringify({ healthy: run.health.healthy, adapters: run.adapters ?? null, engineModels: engineModels ?? null });
     if (state === run.published) return;
     run.published = state;
     const o = run.obs;
     const data: EndpointObservation = { instance: o.instance, namespace: o.namespace, modelInfer: o.modelInfer, address: o.address!, revision: o.revision, healthy: run.health.healthy, reason, timeMs: now() };
     if (o.incarnation) data.incarnation = o.incarnation;
     if (run.adapters !== undefined) data.adapters = run.adapters;
-    log.info('endpoint observed', { instance: o.instance, healthy: data.healthy, adapters: data.adapters, reason });
+    if (engineModels !== undefined) data.engineModels = engineModels;
+    log.info('endpoint observed', { instance: o.instance, healthy: data.healthy, adapters: data.adapters, engineModels, reason });
     await publish(ENDPOINT_OBSERVATION, observedSubject('endpoint', o.namespace, o.modelInfer, o.instance), data);
   }
 
@@ -144,6 +158,17 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
       log.warn('lora call failed', { instance: o.instance, action: a.action, adapter: a.adapter, attempt: a.attempt, error: result.error });
     }
     await publish(LORA_RESULT, subject, result);
+  }
+
+  const lifecycle = createLifecycleReconciler({
+    api: opts.lifecycleApi ?? createHttpLifecycleApi(), log, now, retry, callTimeoutMs: loadTimeoutMs, readTimeoutMs: defaults.timeoutMs, publish,
+    onRead: (run) => observe(run as Run, 'the engine reports other models'), live: (run) => current(run as Run) && (run as Run).health.healthy,
+  });
+
+  function reconcileLifecycle(run: Run): void {
+    const want = lifecycleDesired.get(nsKey(run.obs.namespace, run.obs.modelInfer));
+    if (!want || !run.health.healthy) return;
+    void lifecycle.reconcile(run, want).catch((err: Error) => log.error('model lifecycle reconcile failed', { instance: run.obs.instance, error: err.message }));
   }
 
   async function reconcile(run: Run): Promise<void> {
@@ -188,7 +213,10 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
         }
       }
       await observe(run, reason || 'first probe after ready');
-      if (run.health.healthy) void reconcile(run).catch((err: Error) => log.error('lora reconcile failed', { instance: run.obs.instance, error: err.message }));
+      if (run.health.healthy) {
+        void reconcile(run).catch((err: Error) => log.error('lora reconcile failed', { instance: run.obs.instance, error: err.message }));
+        reconcileLifecycle(run);
+      }
     } finally {
       run.probing = false;
       run.nextProbeAtMs = started + policy.intervalMs;
@@ -201,7 +229,10 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
     const held = runs.get(key);
     if (!ready) {
       runs.delete(key);
-      if (o.phase === 'stopped') memory.delete(key);
+      if (o.phase === 'stopped') {
+        memory.delete(key);
+        lifecycle.forget(key);
+      }
       return;
     }
     if (held && runId(held.obs) === runId(o)) {
@@ -211,12 +242,15 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
     // A new run: what was seen loaded is remembered (a missing adapter is a repair), failures are not.
     const mem = memory.get(key);
     if (mem) memory.set(key, { seen: mem.seen, failures: new Map() });
+    lifecycle.newRun(key);
     runs.set(key, { key, obs: { ...o, address: o.address!.replace(/\/+$/, '') }, health: initialHealth(), nextProbeAtMs: 0, probing: false, reconciling: false, adapters: undefined, published: undefined });
   }
 
   function onModels(): void {
     desired = desiredOfModels(models.values());
+    lifecycleDesired = lifecycleOfModels(models.values());
     reconcileAll();
+    for (const run of runs.values()) reconcileLifecycle(run);
   }
 
   function reconcileAll(): void {
@@ -272,6 +306,7 @@ export async function startEndpointController(opts: EndpointControllerOptions): 
         endpoints: [...runs.values()].map((r) => {
           const e: EndpointControllerView['endpoints'][number] = { instance: r.obs.instance, address: r.obs.address!, healthy: r.health.healthy };
           if (r.adapters) e.adapters = r.adapters;
+          if (r.models) e.models = r.models;
           return e;
         }),
       };

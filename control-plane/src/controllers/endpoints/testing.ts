@@ -15,8 +15,8 @@ export interface SimProcess {
   kill(): Promise<void>;
 }
 
-/** Starts the simulator with `args` on a free port and waits until /health answers 200. */
-export async function startSimProcess(args: string[]): Promise<SimProcess> {
+/** Starts the simulator with `args` on a free port and waits until `healthPath` (vLLM's /health by default; Triton /v2/health/ready, TorchServe /ping) answers 200. */
+export async function startSimProcess(args: string[], healthPath = '/health'): Promise<SimProcess> {
   const [node, script] = resolveSimulatorCommand();
   const port = await allocatePort();
   const dir = mkdtempSync(join(tmpdir(), 'mi-endpoints-'));
@@ -28,7 +28,7 @@ export async function startSimProcess(args: string[]): Promise<SimProcess> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitHealthy(proc, { url: `${address}/health`, timeoutMs: 20_000, pollMs: 50 });
+    await waitHealthy(proc, { url: `${address}${healthPath}`, timeoutMs: 20_000, pollMs: 50 });
   } catch (err) {
     await kill();
     throw err;

@@ -10,7 +10,7 @@ import { familyTraits } from './families.js';
 import { podLabels, SIMULATOR_ARGS_ANNOTATION } from './labels.js';
 import { sglangEngine } from './sglang.js';
 import { torchserveEngine } from './torchserve.js';
-import { tritonEngine } from './triton.js';
+import { tritonControlArgs, tritonEngine } from './triton.js';
 import { vllmEngine } from './vllm.js';
 import type { EngineFamily } from '@matrixinfer/events';
 import { cacheVolume, downloadContainer, downloadDir, isDownloadable, modelsMount, type Download } from './weights.js';
@@ -113,6 +113,13 @@ export function simulatorArgs(model: Model, backend: ModelBackend, worker: Model
   if (loraEnabled(backend) && !hasFlag(args, '--enable-lora')) args.push('--enable-lora');
   if (adapters.length > 0 && !hasFlag(args, '--lora-modules')) args.push('--lora-modules', ...adapters.map((a) => `${a.name}=${a.path}`));
   if (!hasFlag(args, '--engine')) args.push('--engine', familyTraits(engineOf(backend)).simulatorEngine);
+  // Triton's stand-in runs in the model control mode the real server is given (triton.ts).
+  if (engineOf(backend) === 'Triton') {
+    args.push(...tritonControlArgs(workerConfig(worker), args[args.indexOf('--model') + 1] ?? servedModelName(model)));
+    // The stand-in has no repository directory: any model the controller loads is in it (not the
+    // spec's list, so a modelLifecycle change stays live instead of rolling the pods).
+    if (!hasFlag(args, '--repository-models') && !hasFlag(args, '--model-repository')) args.push('--repository-models', '*');
+  }
   if (worker.type !== undefined && worker.type !== 'server' && !hasFlag(args, '--role')) args.push('--role', worker.type);
   return args;
 }

@@ -1,5 +1,6 @@
 // Pins Triton command lines against its documented CLI: tritonserver --model-repository=<dir>
-// --http-port (8000) --grpc-port (8001) --metrics-port (8002), other config keys as flags; and
+// --http-port (8000) --grpc-port (8001) --metrics-port (8002), --model-control-mode=explicit
+// --load-model=<served> (unless the config picks a mode), other config keys as flags; and
 // the pod: ports http/grpc/metrics, probes on /v2/health/ready and /v2/health/live, a drain on
 // nv_inference_pending_request_count read from the metrics port.
 import { expect } from 'chai';
@@ -17,9 +18,14 @@ function input(extra: Partial<EngineInput> = {}): EngineInput {
 describe('Triton engine', () => {
   const cases: { name: string; in: Partial<EngineInput>; args: string[] }[] = [
     {
-      name: 'model repository from modelURI, the three documented ports',
+      name: 'model repository from modelURI, the three documented ports, explicit model control loading the served model',
       in: {},
-      args: ['--model-repository=/models/org/llama-repo', '--http-port=$(PORT)', '--grpc-port=8001', '--metrics-port=8002'],
+      args: ['--model-repository=/models/org/llama-repo', '--http-port=$(PORT)', '--grpc-port=8001', '--metrics-port=8002', '--model-control-mode=explicit', '--load-model=llama'],
+    },
+    {
+      name: "config's own load-model: explicit mode, the config's models loaded",
+      in: { config: { 'load-model': 'ensemble' } },
+      args: ['--model-repository=/models/org/llama-repo', '--http-port=$(PORT)', '--grpc-port=8001', '--metrics-port=8002', '--model-control-mode=explicit', '--load-model', 'ensemble'],
     },
     {
       name: 'config: own repository and ports win, other keys become flags',
@@ -50,6 +56,16 @@ describe('Triton engine', () => {
     expect(c.livenessProbe).to.deep.include({ httpGet: { path: '/v2/health/live', port: 'http' } });
     const drain = (c.lifecycle as { preStop: { exec: { command: string[] } } }).preStop.exec.command[2];
     expect(drain).to.include('nv_inference_pending_request_count').and.include("'http://127.0.0.1:8002/metrics'");
-    expect(JSON.parse(pods.entry.metadata!.annotations![SIMULATOR_ARGS_ANNOTATION])).to.deep.equal(['--model', 'llama', '--engine', 'triton']);
+    expect(JSON.parse(pods.entry.metadata!.annotations![SIMULATOR_ARGS_ANNOTATION])).to.deep.equal(['--model', 'llama', '--engine', 'triton', '--model-control-mode=explicit', '--load-model=llama', '--repository-models', '*']);
+  });
+
+  it('simulator stand-in: an open repository (any model loads), the same whatever modelLifecycle lists, so changing it rolls nothing', () => {
+    const model = makeModel('llama', [{ type: 'Triton', modelURI: 'hf://org/llama-repo', modelLifecycle: { models: [{ name: 'ranker' }, { name: 'embedder' }] } } as Partial<ModelBackend>]);
+    const b = model.spec.backends[0];
+    const c = workerPods(model, b, b.workers![0]).entry.spec.containers[0];
+    expect(c.command).to.deep.equal(['mi-engine-sim']);
+    expect(c.args).to.deep.equal(['--model', 'llama', '--engine', 'triton', '--model-control-mode=explicit', '--load-model=llama', '--repository-models', '*']);
+    const without = makeModel('llama', [{ type: 'Triton', modelURI: 'hf://org/llama-repo' } as Partial<ModelBackend>]);
+    expect(workerPods(without, without.spec.backends[0], without.spec.backends[0].workers![0]).entry).to.deep.equal(workerPods(model, b, b.workers![0]).entry);
   });
 });

@@ -2,7 +2,10 @@
 // documented listeners, HTTP (KServe v2 + the generate extension, the container's PORT, 8000 by
 // default), gRPC 8001 and Prometheus metrics 8002. The model repository is modelURI (an init
 // container downloads hf:// and s3:// sources first; Triton could read s3:// itself, but one
-// download path for every engine keeps the cache and the lock in one place).
+// download path for every engine keeps the cache and the lock in one place). The server runs in
+// explicit model control mode with the served model loaded at start (`--model-control-mode=explicit
+// --load-model=<name>`), so the endpoint controller can load, unload and repair repository
+// models live (controllers/endpoints lifecycle); a config that sets its own mode keeps it.
 import { configToArgs, configValue, withoutFlags } from './flags.js';
 import { PORT_ARG, type DrainMetrics, type EngineBuild, type EngineInput } from './types.js';
 
@@ -22,6 +25,12 @@ export const TRITON_DRAIN_METRICS: DrainMetrics = { running: 'nv_inference_pendi
 
 const OWN_FLAGS = ['--model-repository', '--model-store', '--http-port', '--grpc-port', '--metrics-port', '--port'];
 
+/** Model control flags: explicit mode loading `served` at start, unless the config chooses its own mode. */
+export function tritonControlArgs(config: Record<string, unknown> | undefined, served: string): string[] {
+  if (configValue(config, '--model-control-mode') !== undefined) return [];
+  return ['--model-control-mode=explicit', ...(configValue(config, '--load-model') === undefined ? [`--load-model=${served}`] : [])];
+}
+
 /** The tritonserver command line of one worker (pure). */
 export function tritonEngine(input: EngineInput): EngineBuild {
   const repo = configValue(input.config, '--model-repository', '--model-store');
@@ -34,6 +43,7 @@ export function tritonEngine(input: EngineInput): EngineBuild {
     `--grpc-port=${grpc === undefined ? TRITON_GRPC_PORT : String(grpc)}`,
     `--metrics-port=${metrics === undefined ? TRITON_METRICS_PORT : String(metrics)}`,
   ];
+  args.push(...tritonControlArgs(input.config, input.servedName));
   args.push(...configToArgs(withoutFlags(input.config, ...OWN_FLAGS), 'omit'));
   return { entry: { command: ['tritonserver'], args } };
 }
