@@ -1,7 +1,7 @@
 // Desired model lifecycle per ModelInfer, from the Models that own them. Pure. Every Triton
 // and TorchServe backend is managed: its served model (the name its engines answer to) plus
 // its modelLifecycle.models must be READY in Triton's repository, or registered in TorchServe
-// with modelLifecycle.minWorkers/maxWorkers workers (1/1 when omitted).
+// with modelLifecycle.minWorkers/maxWorkers workers (when set; else TorchServe's own count).
 import { nsKey } from '../keys.js';
 import { backendChildName } from '../model/autoscaling.js';
 import { engineInput, engineServedName } from '../model/engine/pod-template.js';
@@ -31,11 +31,15 @@ export function lifecycleOfBackend(model: Model, backend: ModelBackend): Desired
   const served = engineServedName(model, backend);
   const extra = backend.modelLifecycle?.models ?? [];
   if (backend.type === 'Triton') return [{ name: served }, ...extra.filter((m) => m.name !== served).map((m) => ({ name: m.name }))];
-  const min = backend.modelLifecycle?.minWorkers ?? 1;
-  const max = backend.modelLifecycle?.maxWorkers ?? min;
+  // Worker counts are managed only when the spec names them: TorchServe's own default (one
+  // worker per GPU, or per CPU core) is what a server started with --models runs, and holding
+  // it at 1 unasked would throttle every real deployment.
+  const lc = backend.modelLifecycle;
+  const min = lc?.minWorkers ?? (lc?.maxWorkers !== undefined ? 1 : undefined);
+  const workers = min === undefined ? {} : { minWorkers: min, maxWorkers: lc?.maxWorkers ?? min };
   return [
-    { name: served, url: servedArchive(model, backend, served), minWorkers: min, maxWorkers: max },
-    ...extra.filter((m) => m.name !== served).map((m) => ({ name: m.name, url: m.archive ?? `${m.name}.mar`, minWorkers: min, maxWorkers: max })),
+    { name: served, url: servedArchive(model, backend, served), ...workers },
+    ...extra.filter((m) => m.name !== served).map((m) => ({ name: m.name, url: m.archive ?? `${m.name}.mar`, ...workers })),
   ];
 }
 

@@ -81,20 +81,22 @@ describe('endpoint controller: model lifecycle plan (Triton, TorchServe)', () =>
 });
 
 describe('endpoint controller: desired model lifecycle', () => {
-  it('Triton and TorchServe backends are managed (served model + modelLifecycle.models; TorchServe workers default 1/1); others are not', () => {
+  it('Triton and TorchServe backends are managed (served model + modelLifecycle.models; TorchServe workers held only when named); others are not', () => {
     const model = makeModel('m', [
       { name: 'tri', type: 'Triton', modelURI: 'pvc://repo', modelLifecycle: { models: [{ name: 'ranker' }] } },
       { name: 'ts', type: 'TorchServe', modelURI: 'pvc://store/llama-v2.mar', workers: [{ type: 'server', config: { 'served-model-name': 'llama' } }], modelLifecycle: { models: [{ name: 'ranker', archive: 'https://x/r.mar' }], minWorkers: 2, maxWorkers: 3 } },
       { name: 'ts1', type: 'TorchServe', modelURI: 'pvc://store' },
+      { name: 'ts2', type: 'TorchServe', modelURI: 'pvc://store', modelLifecycle: { maxWorkers: 4 } },
       { name: 'v' },
     ]);
     const d = lifecycleOfModel(model);
-    expect([...d.keys()]).to.deep.equal(['default/m-tri', 'default/m-ts', 'default/m-ts1']);
+    expect([...d.keys()]).to.deep.equal(['default/m-tri', 'default/m-ts', 'default/m-ts1', 'default/m-ts2']);
     expect(d.get('default/m-tri')).to.deep.equal({ engine: 'Triton', source: 'Model default/m backend tri', models: [{ name: 'm' }, { name: 'ranker' }] });
     expect(d.get('default/m-ts')!.models).to.deep.equal([
       { name: 'llama', url: 'llama-v2.mar', minWorkers: 2, maxWorkers: 3 },
       { name: 'ranker', url: 'https://x/r.mar', minWorkers: 2, maxWorkers: 3 },
     ]);
-    expect(d.get('default/m-ts1')!.models).to.deep.equal([{ name: 'm', url: 'm.mar', minWorkers: 1, maxWorkers: 1 }]);
+    expect(d.get('default/m-ts1')!.models).to.deep.equal([{ name: 'm', url: 'm.mar' }]);
+    expect(d.get('default/m-ts2')!.models).to.deep.equal([{ name: 'm', url: 'm.mar', minWorkers: 1, maxWorkers: 4 }]);
   });
 });

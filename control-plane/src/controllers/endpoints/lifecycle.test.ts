@@ -190,7 +190,7 @@ describe('endpoint controller: Triton and TorchServe model lifecycle (real nats-
     await waitFor('ranker registered', async () => (await registered(t.address)) === 'm,ranker');
     expect(await workers(t.address, 'ranker')).to.equal('3/3/3');
     expect(decisions.find((x) => x.model === 'ranker')).to.deep.include({ action: 'load', kind: 'load', url: 'ranker-v2.mar', minWorkers: 3 });
-    await applyModel({ type: 'TorchServe' });
+    await applyModel({ type: 'TorchServe', modelLifecycle: { minWorkers: 1 } });
     await waitFor('ranker unregistered, m back to 1 worker', async () => (await registered(t.address)) === 'm' && (await workers(t.address, 'm')) === '1/1/1');
 
     // Someone unregisters the served model: registered again (a repair) with the desired workers.
