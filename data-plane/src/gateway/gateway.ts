@@ -109,6 +109,11 @@ export interface GatewayOptions {
    * admin key) /debug/* is open on a loopback listener and off (404) on any other.
    */
   adminToken?: string;
+  /**
+   * Without an admin credential, /debug/* is open when the gateway listens on a loopback address.
+   * Default true; false when a local reverse proxy publishes the loopback listener.
+   */
+  openDebugOnLoopback?: boolean;
   /** /metrics needs the admin credential too. Default false: open, as Prometheus scrapes it. */
   protectMetrics?: boolean;
 }
@@ -174,7 +179,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const metrics = new GatewayMetrics(true);
   const host = options.host ?? '127.0.0.1';
   // A bad key file fails the start before anything is opened.
-  const auth = new GatewayAuth({ apiKeysFile: options.apiKeysFile, adminToken: options.adminToken, host, logger, registry: metrics.registry, nowMs: Date.now, keyFilePeriodMs: options.keyFilePeriodMs });
+  const auth = new GatewayAuth({ apiKeysFile: options.apiKeysFile, adminToken: options.adminToken, host, openDebugOnLoopback: options.openDebugOnLoopback, logger, registry: metrics.registry, nowMs: Date.now, keyFilePeriodMs: options.keyFilePeriodMs });
   const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger).catch((err: unknown) => {
     auth.close();
     throw err;

@@ -14,7 +14,7 @@ export type AdminAccess = 'allow' | 'unauthorized' | 'off';
 export interface AdminPolicy {
   /** SHA-256 of the admin token (null: none configured). */
   tokenDigest: Buffer | null;
-  /** The gateway listens only on a loopback address. */
+  /** The gateway listens only on a loopback address (and the operator did not turn the loopback rule off). */
   loopback: boolean;
 }
 
@@ -26,7 +26,8 @@ export function tokenDigest(token: string): Buffer {
 /** Whether `host` (the listen address) can only be reached from this machine. */
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
+  const v4 = host.toLowerCase().startsWith('::ffff:') ? host.slice(7) : host;
+  return isIP(v4) === 4 && v4.startsWith('127.');
 }
 
 /** Decides one admin request; `store` is the key file in force (null: no --api-keys). */

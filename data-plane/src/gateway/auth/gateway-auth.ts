@@ -18,6 +18,8 @@ export interface GatewayAuthOptions {
   adminToken?: string;
   /** Listen address: decides whether admin endpoints are open when no credential is configured. */
   host: string;
+  /** Open admin endpoints without a credential on a loopback listener. Default true; false behind a local reverse proxy. */
+  openDebugOnLoopback?: boolean;
   logger: Logger;
   registry: Registry;
   nowMs: () => number;
@@ -46,11 +48,11 @@ export class GatewayAuth {
     this.refusals = new Counter({ name: 'mi_gateway_auth_refusals_total', help: 'Requests refused by API key checks, by reason', labelNames: ['reason'], registers });
     // Bounded: one series per key of the file (removed keys are dropped on reload).
     this.perKey = new Counter({ name: 'mi_gateway_key_requests_total', help: 'Requests admitted per API key id', labelNames: ['key'], registers });
-    this.policy = { tokenDigest: o.adminToken ? tokenDigest(o.adminToken) : null, loopback: isLoopbackHost(o.host) };
+    this.policy = { tokenDigest: o.adminToken ? tokenDigest(o.adminToken) : null, loopback: o.openDebugOnLoopback !== false && isLoopbackHost(o.host) };
     this.file = o.apiKeysFile === undefined ? null : openKeyFile({ path: o.apiKeysFile, logger: o.logger, periodMs: o.keyFilePeriodMs, onLoad: (s) => this.onLoad(s) });
     if (this.file === null) o.logger.warn('no --api-keys: the OpenAI endpoints accept every request without a key (docs/security.md)');
     if (this.policy.tokenDigest === null && !this.policy.loopback && this.file?.current().hasAdminKey !== true) {
-      o.logger.warn('no admin credential on a non-loopback listener: /debug/* is off (set --admin-token or an admin key)', { host: o.host });
+      o.logger.warn('no admin credential and not a loopback-only listener: /debug/* is off (set --admin-token or an admin key)', { host: o.host });
     }
   }
 
