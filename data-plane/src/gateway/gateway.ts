@@ -313,6 +313,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       // Refused before the body is read: no key, no work.
       const key = ctx.auth === undefined ? null : ctx.auth.keyOf(req);
       if (key instanceof GatewayError) return refuse(req, res, key);
+      // The key is the gateway's credential: it never travels to an engine (every upstream leg,
+      // retries and PD prefill included, copies these headers).
+      if (key !== null) delete req.headers.authorization;
       const exchange = new Exchange(ctx, req, res, path);
       exchange.apiKey = key;
       exchange.start();

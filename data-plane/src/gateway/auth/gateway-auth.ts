@@ -38,6 +38,7 @@ export class GatewayAuth {
   private readonly policy: AdminPolicy;
   private readonly refusals: Counter<'reason'>;
   private readonly perKey: Counter<'key'>;
+  private readonly reloads: Counter<'result'>;
   private readonly perKeyChild = new Map<string, { inc(): void }>();
   private readonly refusalChild = new Map<RefusalLabel, { inc(): void }>();
   private readonly nowMs: () => number;
@@ -48,8 +49,9 @@ export class GatewayAuth {
     this.refusals = new Counter({ name: 'mi_gateway_auth_refusals_total', help: 'Requests refused by API key checks, by reason', labelNames: ['reason'], registers });
     // Bounded: one series per key of the file (removed keys are dropped on reload).
     this.perKey = new Counter({ name: 'mi_gateway_key_requests_total', help: 'Requests admitted per API key id', labelNames: ['key'], registers });
+    this.reloads = new Counter({ name: 'mi_gateway_api_key_loads_total', help: 'Loads of the API key file: applied, or rejected (the last good set stays)', labelNames: ['result'], registers });
     this.policy = { tokenDigest: o.adminToken ? tokenDigest(o.adminToken) : null, loopback: o.openDebugOnLoopback !== false && isLoopbackHost(o.host) };
-    this.file = o.apiKeysFile === undefined ? null : openKeyFile({ path: o.apiKeysFile, logger: o.logger, periodMs: o.keyFilePeriodMs, onLoad: (s) => this.onLoad(s) });
+    this.file = o.apiKeysFile === undefined ? null : openKeyFile({ path: o.apiKeysFile, logger: o.logger, periodMs: o.keyFilePeriodMs, onLoad: (s) => this.onLoad(s), onReject: () => this.reloads.labels('rejected').inc() });
     if (this.file === null) o.logger.warn('no --api-keys: the OpenAI endpoints accept every request without a key (docs/security.md)');
     if (this.policy.tokenDigest === null && !this.policy.loopback && this.file?.current().hasAdminKey !== true) {
       o.logger.warn('no admin credential and not a loopback-only listener: /debug/* is off (set --admin-token or an admin key)', { host: o.host });
@@ -62,6 +64,7 @@ export class GatewayAuth {
   }
 
   private onLoad(store: KeyStore): void {
+    this.reloads.labels('applied').inc();
     const ids = new Set(store.keys().map((k) => k.id));
     this.limits.retain(ids);
     for (const id of this.perKeyChild.keys()) {

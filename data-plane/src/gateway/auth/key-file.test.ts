@@ -4,16 +4,17 @@ import { expect } from 'chai';
 import { mkdtempSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import winston from 'winston';
-import Transport from 'winston-transport';
 import { formatApiKeyFile, hashApiKey, type ApiKeyRecord } from '@matrixinfer/schemas';
 import { waitFor } from '../testing.js';
 import { openKeyFile, type KeyFile } from './key-file.js';
 
-class Capture extends Transport {
+/** The JSON lines a winston logger writes. */
+class Capture extends Writable {
   readonly lines: Array<Record<string, unknown>> = [];
-  override log(info: Record<string, unknown>, next: () => void): void {
-    this.lines.push(info);
+  override _write(chunk: Buffer, _enc: BufferEncoding, next: () => void): void {
+    for (const l of chunk.toString('utf8').split('\n')) if (l.trim() !== '') this.lines.push(JSON.parse(l) as Record<string, unknown>);
     next();
   }
 }
@@ -31,7 +32,7 @@ describe('gateway API keys: the key file', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'mi-keys-'));
     capture = new Capture();
-    logger = winston.createLogger({ level: 'debug', transports: [capture] });
+    logger = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream: capture })] });
   });
   afterEach(() => {
     file?.close();

@@ -13,6 +13,8 @@ export interface KeyFileOptions {
   logger: Logger;
   /** Called after each successful (re)load with the new store. */
   onLoad?: (store: KeyStore) => void;
+  /** Called when a changed file is rejected (the last good set stays). */
+  onReject?: () => void;
   /** Wait after a change event before reading (a writer's events come in bursts). Default 50 ms. */
   settleMs?: number;
   /** Re-read period without events. Default 30000 ms; 0: events only. */
@@ -45,6 +47,7 @@ export function openKeyFile(o: KeyFileOptions): KeyFile {
   o.logger.info('api keys loaded', { file: o.path, keys: store.size });
   const reject = (bad: string, err: unknown): false => {
     if (bad !== lastBad) {
+      o.onReject?.();
       // The message names the file and the faulty fields, never a key (the file holds none).
       o.logger.error('api key file rejected; the last good keys stay in force', { file: o.path, code: (err as ApiKeyFileError).code, error: (err as Error).message });
     }
