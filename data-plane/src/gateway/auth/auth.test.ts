@@ -1,6 +1,7 @@
 // Pure parts of gateway API keys: scopes, Bearer parsing, authentication, priority bands, the
 // admin gate and the per-key limiter (time passed in).
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { hashApiKey, type ApiKeyRecord } from '@matrixinfer/schemas';
 import { adminAccess, isLoopbackHost, tokenDigest, type AdminPolicy } from './admin-gate.js';
 import { authenticate, bandOf, bearerToken } from './authenticate.js';
@@ -65,6 +66,16 @@ describe('gateway API keys: authentication', () => {
     expect(authenticate(s, 'Bearer mi-sk-old', exp - 1).ok).to.equal(true);
     expect(authenticate(s, 'Bearer mi-sk-old', exp).ok).to.equal(false);
   });
+  it('never throws on any Authorization value and admits only the exact key', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string().map((t) => `Bearer ${t}`), fc.constant('Bearer mi-sk-alive').map((h) => h.slice(0, -1))), (header) => {
+        const a = authenticate(s, header, T0);
+        expect(a.ok).to.equal(bearerToken(header) === 'mi-sk-alive');
+      }),
+      { numRuns: 500, seed: 18 },
+    );
+  });
+
   it('parses Bearer tokens', () => {
     expect(bearerToken('Bearer abc')).to.equal('abc');
     expect(bearerToken(undefined)).to.equal(null);
