@@ -3,6 +3,7 @@
 // model list, live reload, the admin gate of /debug/* and /metrics.
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -97,6 +98,23 @@ describe('gateway API keys over HTTP (--api-keys)', function () {
       expect((await call(`${gw.url}/v1/models`, tc.key)).status).to.equal(401);
     });
   }
+
+  it('closes the connection after a 401 whose body it would otherwise have to drain past the cap', async () => {
+    const refuseWith = (headers: Record<string, string>, body: string): Promise<{ status: number; connection: string | undefined }> =>
+      new Promise((resolve, reject) => {
+        const req = request(`${gw.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+        });
+        req.on('error', reject);
+        // Only the start of a declared huge body is sent: the 401 must not wait for the rest.
+        req.end(body);
+      });
+    expect(await refuseWith({ 'content-length': String(64 * 1024 * 1024) }, '{"model":')).to.deep.equal({ status: 401, connection: 'close' });
+    expect(await refuseWith({ 'transfer-encoding': 'chunked' }, '{"model":')).to.deep.equal({ status: 401, connection: 'close' });
+    const small = '{"model":"llama","prompt":"x"}';
+    expect(await refuseWith({ 'content-length': String(small.length) }, small)).to.deep.equal({ status: 401, connection: 'keep-alive' });
+  });
 
   it('serves a key inside its scope (openai client) and lists only its models', async () => {
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: KEY.alice, maxRetries: 0 });

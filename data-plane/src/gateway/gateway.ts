@@ -312,7 +312,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) {
       // Refused before the body is read: no key, no work.
       const key = ctx.auth === undefined ? null : ctx.auth.keyOf(req);
-      if (key instanceof GatewayError) return refuse(req, res, key);
+      if (key instanceof GatewayError) {
+        // Node drains an unread body to keep the connection; past the body cap (or unsized) it closes instead.
+        if (!(Number(req.headers['content-length']) <= ctx.maxBodyBytes)) res.shouldKeepAlive = false;
+        return refuse(req, res, key);
+      }
       // The key is the gateway's credential: it never travels to an engine (every upstream leg,
       // retries and PD prefill included, copies these headers).
       if (key !== null) delete req.headers.authorization;
