@@ -22,9 +22,9 @@ export interface ApiKeyRecord {
   sha256: string;
   /** Model names the key may use: exact names, or globs where `*` matches any run of characters. */
   models: string[];
-  /** Requests per minute (per gateway replica); absent: no request limit. */
+  /** Requests per minute (all gateway replicas together); absent: no request limit. */
   rpm?: number;
-  /** Tokens (prompt + completion) per minute (per gateway replica); absent: no token limit. */
+  /** Tokens (prompt + completion) per minute (all gateway replicas together); absent: no token limit. */
   tpm?: number;
   /** Band of the key's requests when they send no `x-mi-priority`, and the highest they may ask for. */
   priority?: ApiKeyPriority;

@@ -199,6 +199,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   });
   const upstream = createUpstream(options.upstream ?? 'undici');
   const rateShare = new RateShare({ nc, gateway: name, limiter, holder, logger, nowMs: Date.now, periodMs: options.rateSharePeriodMs });
+  // Per-key limits are one budget for all replicas, as global model limits are (off with sharePeers: false).
+  if (options.sharePeers !== false) auth.shareWithPeers(nc, name, options.rateSharePeriodMs);
   const bootstrapPorts = new BootstrapPorts();
   const outliers = new OutlierBook();
   const idle = new IdleWatch(Date.now);

@@ -6,6 +6,7 @@ import { hashApiKey, type ApiKeyRecord } from '@matrixinfer/schemas';
 import { adminAccess, isLoopbackHost, tokenDigest, type AdminPolicy } from './admin-gate.js';
 import { authenticate, bandOf, bearerToken } from './authenticate.js';
 import { KeyLimiter, resetText } from './key-limits.js';
+import { decodeKeyShare } from './key-share.js';
 import { compileKeyStore, type ApiKey } from './key-store.js';
 import { compileScope, globToRegExp } from './scope.js';
 
@@ -160,6 +161,28 @@ describe('gateway API keys: per-key limits', () => {
     expect(l.check(keyOf({ rpm: 2 }), 0, T0).ok).to.equal(true);
     l.retain(new Set());
     expect(l.debug(T0)).to.deep.equal({});
+  });
+
+  it("notes what it took for the peers and takes theirs out of its own buckets", () => {
+    const l = new KeyLimiter();
+    const k = keyOf({ rpm: 10, tpm: 1000 });
+    l.take(k, 30, T0);
+    l.charge(k, 5, T0);
+    l.take(keyOf({}), 99, T0);
+    expect(Object.fromEntries(l.drainUnshared())).to.deep.equal({ k: { requests: 1, tokens: 35 } });
+    expect(l.drainUnshared().size).to.equal(0);
+    l.applyPeer(k, 9, 900, T0);
+    expect(l.debug(T0)).to.deep.equal({ k: { requests: 0, tokens: 65 } });
+    expect(l.check(k, 1, T0)).to.include({ ok: false, limit: 'requests' });
+    expect(l.drainUnshared().size, 'peer consumption is not sent on').to.equal(0);
+  });
+
+  it('decodes peer messages and ignores anything else', () => {
+    const enc = (v: unknown): Uint8Array => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
+    expect(decodeKeyShare(enc({ v: 1, gateway: 'g', keys: { a: [1, 2] } }))).to.deep.equal({ v: 1, gateway: 'g', keys: { a: [1, 2] } });
+    for (const bad of ['{', 'null', { v: 2, gateway: 'g', keys: {} }, { v: 1, keys: {} }, { v: 1, gateway: 'g', keys: [] }, { v: 1, gateway: 'g', keys: { a: [1] } }, { v: 1, gateway: 'g', keys: { a: [-1, 0] } }, { v: 1, gateway: 'g', keys: { a: ['1', 0] } }]) {
+      expect(decodeKeyShare(enc(bad)), JSON.stringify(bad)).to.equal(null);
+    }
   });
 
   it('ignores keys without limits', () => {

@@ -9,6 +9,8 @@ import { adminAccess, isLoopbackHost, tokenDigest, type AdminAccess, type AdminP
 import { authenticate, type AuthRefusal } from './authenticate.js';
 import { openKeyFile, type KeyFile } from './key-file.js';
 import { KeyLimiter } from './key-limits.js';
+import { KeyShare } from './key-share.js';
+import type { NatsConnection } from '../nats.js';
 import type { ApiKey, KeyStore } from './key-store.js';
 
 export interface GatewayAuthOptions {
@@ -42,9 +44,12 @@ export class GatewayAuth {
   private readonly perKeyChild = new Map<string, { inc(): void }>();
   private readonly refusalChild = new Map<RefusalLabel, { inc(): void }>();
   private readonly nowMs: () => number;
+  private readonly logger: Logger;
+  private sharing: KeyShare | null = null;
 
   constructor(o: GatewayAuthOptions) {
     this.nowMs = o.nowMs;
+    this.logger = o.logger;
     const registers = [o.registry];
     this.refusals = new Counter({ name: 'mi_gateway_auth_refusals_total', help: 'Requests refused by API key checks, by reason', labelNames: ['reason'], registers });
     // Bounded: one series per key of the file (removed keys are dropped on reload).
@@ -127,8 +132,17 @@ export class GatewayAuth {
     return { keys: this.file?.current().size ?? 0, limits: this.limits.debug(this.nowMs()) };
   }
 
-  /** Stops following the key file. */
+  /** Makes the per-key limits one budget with the peer replicas on `nc` (no-op without keys). */
+  shareWithPeers(nc: NatsConnection, gateway: string, periodMs?: number): void {
+    const file = this.file;
+    if (file === null || this.sharing !== null) return;
+    this.sharing = new KeyShare({ nc, gateway, limiter: this.limits, store: () => file.current(), logger: this.logger, nowMs: this.nowMs, periodMs });
+  }
+
+  /** Stops sharing (sending what is left) and following the key file. */
   close(): void {
+    this.sharing?.stop();
+    this.sharing = null;
     this.file?.close();
   }
 }

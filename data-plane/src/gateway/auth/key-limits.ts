@@ -2,6 +2,8 @@
 // gateway's own TokenBucket (rate-limit.ts). A request takes one request token and its estimated
 // prompt tokens at admission; the engine's counts (completion, and prompt beyond the estimate)
 // are charged when it ends and may leave the bucket in debt, which blocks until it refills.
+// What this replica took is noted for the peers (key-share.ts), whose consumption is taken out
+// of these buckets too: all replicas then spend one budget per key.
 import { TokenBucket } from '../rate-limit.js';
 import type { ApiKey } from './key-store.js';
 
@@ -29,9 +31,26 @@ export function resetText(ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
 }
 
+/** What this replica took from one key since it last told its peers. */
+export interface KeyConsumption {
+  requests: number;
+  tokens: number;
+}
+
 /** Buckets per key id; a reload that changes a key's limits starts fresh buckets, one that keeps them keeps its spending. */
 export class KeyLimiter {
   private readonly byId = new Map<string, KeyBuckets>();
+  private readonly unshared = new Map<string, KeyConsumption>();
+
+  private note(id: string, requests: number, tokens: number): void {
+    let c = this.unshared.get(id);
+    if (!c) {
+      c = { requests: 0, tokens: 0 };
+      this.unshared.set(id, c);
+    }
+    c.requests += requests;
+    c.tokens += tokens;
+  }
 
   private bucketsOf(key: ApiKey, nowMs: number): KeyBuckets | null {
     if (key.rpm === undefined && key.tpm === undefined) return null;
@@ -66,12 +85,29 @@ export class KeyLimiter {
     if (b === null) return;
     b.requests?.take(1, nowMs);
     if (tokens > 0) b.tokens?.take(tokens, nowMs);
+    this.note(key.id, b.requests ? 1 : 0, b.tokens && tokens > 0 ? tokens : 0);
   }
 
   /** Charges tokens counted after admission (completion, and prompt beyond the estimate). */
   charge(key: ApiKey, tokens: number, nowMs: number): void {
     if (key.tpm === undefined || tokens <= 0) return;
     this.bucketsOf(key, nowMs)?.tokens?.take(tokens, nowMs);
+    this.note(key.id, 0, tokens);
+  }
+
+  /** What this replica took per key since the last call (then forgotten). */
+  drainUnshared(): Map<string, KeyConsumption> {
+    const out = new Map(this.unshared);
+    this.unshared.clear();
+    return out;
+  }
+
+  /** Takes a peer replica's consumption of `key` out of this replica's buckets. */
+  applyPeer(key: ApiKey, requests: number, tokens: number, nowMs: number): void {
+    const b = this.bucketsOf(key, nowMs);
+    if (b === null) return;
+    if (requests > 0) b.requests?.take(requests, nowMs);
+    if (tokens > 0) b.tokens?.take(tokens, nowMs);
   }
 
   /** x-ratelimit-* headers of the key's limits now. */
@@ -103,5 +139,6 @@ export class KeyLimiter {
   /** Forgets keys that are no longer in the file. */
   retain(ids: ReadonlySet<string>): void {
     for (const id of this.byId.keys()) if (!ids.has(id)) this.byId.delete(id);
+    for (const id of this.unshared.keys()) if (!ids.has(id)) this.unshared.delete(id);
   }
 }

@@ -26,6 +26,8 @@ export interface KeyStore {
   readonly hasAdminKey: boolean;
   /** The key whose SHA-256 hex is `hash`, if any. */
   byHash(hash: string): ApiKey | undefined;
+  /** The key named `id`, if any (peers' consumption is sent by id). */
+  byId(id: string): ApiKey | undefined;
   /** Every key (ids for /debug and metrics). */
   keys(): readonly ApiKey[];
 }
@@ -45,14 +47,16 @@ function compileKey(r: ApiKeyRecord): ApiKey {
 /** Compiles a validated key file into a store. */
 export function compileKeyStore(file: ApiKeyFile): KeyStore {
   const map = new Map<string, ApiKey>();
+  const ids = new Map<string, ApiKey>();
   const all: ApiKey[] = [];
   for (const r of file.keys) {
     const k = compileKey(r);
     map.set(r.sha256, k);
+    ids.set(r.id, k);
     all.push(k);
   }
   const hasAdminKey = all.some((k) => k.admin);
-  return { size: all.length, hasAdminKey, byHash: (h) => map.get(h), keys: () => all };
+  return { size: all.length, hasAdminKey, byHash: (h) => map.get(h), byId: (id) => ids.get(id), keys: () => all };
 }
 
 /** The store's key for a raw key string, by its hash. */
