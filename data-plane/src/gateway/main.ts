@@ -72,11 +72,19 @@ try {
   process.exit(1);
 }
 
+function readText(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${flag} ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+}
+
 // The key file and admin token are checked here too: one clear line, not one per worker.
 let adminToken = o.adminToken;
 try {
-  if (o.apiKeys !== undefined) parseApiKeyFile(readFileSync(o.apiKeys, 'utf8'), o.apiKeys);
-  if (o.adminTokenFile !== undefined) adminToken = readFileSync(o.adminTokenFile, 'utf8').trim();
+  if (o.apiKeys !== undefined) parseApiKeyFile(readText('--api-keys', o.apiKeys), o.apiKeys);
+  if (o.adminTokenFile !== undefined) adminToken = readText('--admin-token-file', o.adminTokenFile).trim();
   if (adminToken !== undefined && adminToken.length < 16) throw new Error('the admin token must be at least 16 characters');
 } catch (err) {
   process.stderr.write(`mi-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
