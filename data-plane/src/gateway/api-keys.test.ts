@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import OpenAI from 'openai';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
@@ -98,6 +99,20 @@ describe('gateway API keys over HTTP (--api-keys)', function () {
       expect((await call(`${gw.url}/v1/models`, tc.key)).status).to.equal(401);
     });
   }
+
+  it('answers any other Authorization value with a well-formed 401 (property, 200 runs over HTTP)', async () => {
+    const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 120 });
+    const near = fc.constantFrom(...Object.values(KEY)).chain((k) => fc.nat(k.length - 1).map((i) => k.slice(0, i) + (k[i] === 'A' ? 'B' : 'A') + k.slice(i + 1)));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(printable, printable.map((t) => `Bearer ${t}`), near.map((k) => `Bearer ${k}`)), async (authorization) => {
+        const res = await fetch(`${gw.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: '{"model":"llama","prompt":"x"}' });
+        const body = (await res.json()) as { error: { code: string; type: string } };
+        expect(res.status, authorization).to.equal(401);
+        expect(body.error).to.include({ code: 'invalid_api_key', type: 'invalid_request_error' });
+      }),
+      { numRuns: 200, seed: 18 },
+    );
+  });
 
   it('closes the connection after a 401 whose body it would otherwise have to drain past the cap', async () => {
     const refuseWith = (headers: Record<string, string>, body: string): Promise<{ status: number; connection: string | undefined }> =>
