@@ -16,3 +16,4 @@ export { parseDocuments, type ParsedDocument } from './parse.js';
 export { formatValidation } from './format.js';
 export { toYaml } from './yaml.js';
 export { CodedError, codedError, codedErrors, codedFamily, type CodedErrorBase, type CodedErrorClass, type CodedErrorClasses, type CodedErrorOptions, type CodedFamily } from './coded-error.js';
+export { API_KEYS_FORMAT, API_KEY_PREFIX, API_KEY_PRIORITIES, ApiKeyFileError, formatApiKeyFile, hashApiKey, makeApiKey, parseApiKeyFile, validateApiKeyFile, type ApiKeyFile, type ApiKeyPriority, type ApiKeyRecord } from './api-keys.js';

@@ -23,6 +23,7 @@ export function exitCodeFor(err: unknown): number {
     case 'MI_ERR_INVALID_RESOURCE':
     case 'MI_ERR_BAD_ARGUMENT':
     case 'MI_ERR_UNKNOWN_KIND':
+    case 'MI_ERR_API_KEYS':
       return EXIT.invalid;
     case 'MI_ERR_NOT_FOUND':
       return EXIT.notFound;

@@ -11,8 +11,8 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   res.end(body);
 }
 
-/** OpenAI model list of every routable model name and LoRA adapter in the table. */
-export function modelList(table: RouteTable): { object: 'list'; data: Array<Record<string, unknown>> } {
+/** OpenAI model list of every routable model name and LoRA adapter in the table (only those `allows` passes, when given: a key's scope). */
+export function modelList(table: RouteTable, allows?: (model: string) => boolean): { object: 'list'; data: Array<Record<string, unknown>> } {
   const baseOfRoute = new Map<string, string>();
   for (const { entry } of table.entries.values()) {
     if (entry.kind === 'model') baseOfRoute.set(`${entry.namespace}/${entry.route}`, entry.name);
@@ -20,6 +20,7 @@ export function modelList(table: RouteTable): { object: 'list'; data: Array<Reco
   const data: Array<Record<string, unknown>> = [];
   const keys = [...table.entries.keys()].sort();
   for (const key of keys) {
+    if (allows !== undefined && !allows(key)) continue;
     const { entry } = table.entries.get(key)!;
     const parent = entry.kind === 'lora' ? (baseOfRoute.get(`${entry.namespace}/${entry.route}`) ?? null) : null;
     data.push({ id: key, object: 'model', created: 0, owned_by: 'matrixinfer', root: key, parent });

@@ -15,6 +15,9 @@ export type GatewayErrorCode =
   | 'MI_ERR_HOLD_QUEUE_FULL'
   | 'MI_ERR_SHED'
   | 'MI_ERR_RATE_LIMITED'
+  | 'MI_ERR_UNAUTHORIZED'
+  | 'MI_ERR_FORBIDDEN'
+  | 'MI_ERR_KEY_RATE_LIMITED'
   | 'MI_ERR_UPSTREAM'
   | 'MI_ERR_UPSTREAM_TIMEOUT'
   | 'MI_ERR_UPSTREAM_STALLED'
@@ -32,13 +35,17 @@ export class GatewayError extends Error {
   readonly param: string | null;
   /** Seconds a client should wait before retrying (429, and 503 while a model starts). */
   readonly retryAfterS?: number;
+  /** The body's `code` where OpenAI names one (`invalid_api_key`); else the HTTP status, as vLLM answers. */
+  readonly openaiCode?: string;
+  /** Extra response headers (WWW-Authenticate, x-ratelimit-*). */
+  readonly headers?: Readonly<Record<string, string>>;
 
   constructor(
     code: GatewayErrorCode,
     status: number,
     type: string,
     message: string,
-    opts: { param?: string | null; retryAfterS?: number; cause?: unknown } = {},
+    opts: { param?: string | null; retryAfterS?: number; cause?: unknown; openaiCode?: string; headers?: Record<string, string> } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
@@ -46,6 +53,8 @@ export class GatewayError extends Error {
     this.type = type;
     this.param = opts.param ?? null;
     if (opts.retryAfterS !== undefined) this.retryAfterS = opts.retryAfterS;
+    if (opts.openaiCode !== undefined) this.openaiCode = opts.openaiCode;
+    if (opts.headers !== undefined) this.headers = opts.headers;
   }
 }
 
@@ -128,6 +137,35 @@ export function rateLimited(model: string, retryAfterS: number): GatewayError {
   });
 }
 
+const AUTH_MESSAGES = {
+  missing: "You didn't provide an API key: send it as `Authorization: Bearer <key>`.",
+  unknown: 'Incorrect API key provided.',
+  expired: 'The API key has expired.',
+} as const;
+// RFC 6750: a 401 names the scheme it wants.
+const BEARER_CHALLENGE = { 'www-authenticate': 'Bearer realm="matrixinfer"' };
+
+/** 401 (OpenAI's shape): no key, an unknown one, or an expired one. The key is never echoed. */
+export function invalidApiKey(reason: keyof typeof AUTH_MESSAGES): GatewayError {
+  return new GatewayError('MI_ERR_UNAUTHORIZED', 401, 'invalid_request_error', AUTH_MESSAGES[reason], { openaiCode: 'invalid_api_key', headers: BEARER_CHALLENGE });
+}
+
+/** 401 of an admin endpoint: the admin token (or an admin key) is needed. */
+export function adminUnauthorized(): GatewayError {
+  return new GatewayError('MI_ERR_UNAUTHORIZED', 401, 'invalid_request_error', 'this endpoint needs the admin token (or an admin key) as `Authorization: Bearer <token>`', { openaiCode: 'invalid_api_key', headers: BEARER_CHALLENGE });
+}
+
+/** 403 (OpenAI answers a model outside a project's access with `model_not_found`): the key's scope excludes the model. */
+export function modelNotAllowed(model: string, keyId: string): GatewayError {
+  return new GatewayError('MI_ERR_FORBIDDEN', 403, 'invalid_request_error', `API key \`${keyId}\` does not have access to model \`${model}\``, { param: 'model', openaiCode: 'model_not_found' });
+}
+
+/** 429 (OpenAI's shape: type `requests` or `tokens`, code `rate_limit_exceeded`): the key's rpm or tpm is spent. */
+export function keyRateLimited(keyId: string, limit: 'requests' | 'tokens', retryAfterS: number, headers: Record<string, string>): GatewayError {
+  const what = limit === 'requests' ? 'requests per minute' : 'tokens per minute';
+  return new GatewayError('MI_ERR_KEY_RATE_LIMITED', 429, limit, `Rate limit reached for API key \`${keyId}\` on ${what}; retry after ${retryAfterS} s`, { retryAfterS, openaiCode: 'rate_limit_exceeded', headers });
+}
+
 /** 502: every attempt failed to connect or answered 5xx. */
 export function upstreamFailed(message: string, cause?: unknown): GatewayError {
   return new GatewayError('MI_ERR_UPSTREAM', 502, 'upstream_error', message, { cause });
@@ -180,7 +218,7 @@ export function configError(message: string): GatewayError {
 
 /** The OpenAI error body for an error: {"error":{message,type,param,code}}. */
 export function errorBody(err: GatewayError): string {
-  return JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.status } });
+  return JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.openaiCode ?? err.status } });
 }
 
 /** Answers `err` in the OpenAI error shape with the gateway's headers (status line not yet sent). */
@@ -192,5 +230,6 @@ export function sendGatewayError(res: ServerResponse, err: GatewayError, request
   res.setHeader('x-request-id', requestId);
   if (routeLabel !== undefined) res.setHeader('x-mi-route', routeLabel);
   if (err.retryAfterS !== undefined) res.setHeader('retry-after', String(err.retryAfterS));
+  if (err.headers !== undefined) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
   res.end(payload);
 }

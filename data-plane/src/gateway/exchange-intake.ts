@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { isPdSet, schedulePd, type PdPair } from '../scheduler/pd.js';
 import type { EndpointView, RequestInfo } from '../scheduler/types.js';
 import { askForUsage, estimateTokens, parseBody, promptText, upstreamBody, type ParsedBody } from './body.js';
-import { badPriority, bodyTooLarge, engineUnsupported, GatewayError, noEndpoint, rateLimited, sendGatewayError } from './errors.js';
+import { badPriority, bodyTooLarge, engineUnsupported, GatewayError, modelNotAllowed, noEndpoint, rateLimited, sendGatewayError } from './errors.js';
+import { bandOf } from './auth/authenticate.js';
+import type { ApiKey } from './auth/key-store.js';
 import { upstreamHeaders } from './headers.js';
 import { DEFAULT_PRIORITY, priorityOf, serverHasAdapter, type Holdable } from './hold-queue.js';
 import { pdProtocol, type PdProtocol } from './pd.js';
@@ -54,6 +56,8 @@ export abstract class RequestIntake implements Holdable {
   protected inputEstimate = 0;
   /** A ModelServer whose engine has its own API (Triton, TorchServe): the translated request (null: OpenAI as it is). */
   protected native: NativeTranslation | null = null;
+  /** The request's API key (set by the handler before start; null: the gateway runs without keys). */
+  apiKey: ApiKey | null = null;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, path: string) {
     this.ctx = ctx;
@@ -91,11 +95,19 @@ export abstract class RequestIntake implements Holdable {
     const parsed = parseBody(raw);
     if (parsed instanceof GatewayError) return this.fail(parsed);
     const header = this.req.headers['x-mi-priority'];
+    let asked: number | undefined;
     if (header !== undefined) {
       const band = priorityOf(header);
       if (band === null) return this.fail(badPriority(String(header)));
-      this.holdPriority = band;
+      asked = band;
     }
+    const key = this.apiKey;
+    // Checked before routing: a key cannot learn which models outside its scope exist (403 either way).
+    if (key !== null && !key.allows(parsed.model)) {
+      this.ctx.auth?.refused('model_not_allowed');
+      return this.fail(modelNotAllowed(parsed.model, key.id));
+    }
+    this.holdPriority = bandOf(key, asked, DEFAULT_PRIORITY);
     this.model = parsed.model;
     const nowMs = ctx.nowMs();
     const random = ctx.random();
@@ -122,8 +134,16 @@ export abstract class RequestIntake implements Holdable {
   }
 
   private admit(raw: Buffer, parsed: ParsedBody, text: string, random: number, nowMs = this.ctx.nowMs()): void {
+    const key = this.apiKey;
+    const auth = this.ctx.auth;
+    // The key's limits are checked first and taken last: a request refused by either takes from neither.
+    if (key !== null && auth !== undefined) {
+      const refused = auth.checkKey(key, this.inputEstimate, nowMs);
+      if (refused !== null) return this.fail(refused);
+    }
     const admission = this.ctx.limiter.admit(this.model, this.resolution!.entry.rateLimit, this.inputEstimate, nowMs);
     if (!admission.ok) return this.fail(rateLimited(this.model, admission.retryAfterS));
+    if (key !== null && auth !== undefined) auth.takeKey(key, this.inputEstimate, nowMs);
     this.place(raw, parsed, text, nowMs, random);
   }
 
@@ -252,10 +272,16 @@ export abstract class RequestIntake implements Holdable {
       c.inFlight.dec();
       ctx.stats.end(this.model, this.resolution.entry.namespace, inputTokens, outputTokens);
     }
+    // The key's token budget pays what the engine counted beyond the admitted estimate.
+    if (this.apiKey !== null && ctx.auth !== undefined && (outputTokens > 0 || inputTokens > this.inputEstimate)) {
+      ctx.auth.limits.charge(this.apiKey, outputTokens + Math.max(0, inputTokens - this.inputEstimate), ctx.nowMs());
+    }
     if (ctx.logRequests) {
       ctx.logger.info('request', {
         requestId: this.requestId,
         model: this.model,
+        // The key's id only: never the key or its hash.
+        key: this.apiKey?.id,
         route: this.resolution?.routeLabel,
         endpoint: this.status > 0 ? this.candidates[(this.attempt - 1) % this.candidates.length]?.id : undefined,
         attempts: this.attempt,

@@ -7,7 +7,9 @@ import { GATEWAY_SAMPLE, decodeSample, encodeSample, metricsSubject, type Engine
 import type { Scheduler, SchedulerConfigInput } from '../scheduler/index.js';
 import { debugEndpoints, debugRoutes, modelList, sendJson } from './admin.js';
 import { onClientError } from './client-error.js';
-import { errorBody, pathNotFound } from './errors.js';
+import { randomUUID } from 'node:crypto';
+import { errorBody, GatewayError, pathNotFound, sendGatewayError } from './errors.js';
+import { GatewayAuth } from './auth/gateway-auth.js';
 import { Exchange } from './exchange.js';
 import { startTokenCounter } from '../tokenizer/counter.js';
 import type { TokenizerSpec } from '../tokenizer/specs.js';
@@ -95,6 +97,25 @@ export interface GatewayOptions {
   requestTimeoutMs?: number;
   /** Local tokenizers (`--tokenizer NAME=DIR`): input-token limits of these models admit on their count. */
   tokenizers?: TokenizerSpec[];
+  /**
+   * API key file (`mi.apikeys/v1`, docs/security.md), followed live; absent: the OpenAI endpoints
+   * need no key. An unreadable or invalid file fails the start.
+   */
+  apiKeysFile?: string;
+  /** Re-read period of the key file besides change events (ms). Default 30000. */
+  keyFilePeriodMs?: number;
+  /**
+   * Bearer token of /debug/* (and /metrics with protectMetrics). Without it (and without an
+   * admin key) /debug/* is open on a loopback listener and off (404) on any other.
+   */
+  adminToken?: string;
+  /**
+   * Without an admin credential, /debug/* is open when the gateway listens on a loopback address.
+   * Default true; false when a local reverse proxy publishes the loopback listener.
+   */
+  openDebugOnLoopback?: boolean;
+  /** /metrics needs the admin credential too. Default false: open, as Prometheus scrapes it. */
+  protectMetrics?: boolean;
 }
 
 /** A running gateway. */
@@ -155,10 +176,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const requestTimeout = options.requestTimeoutMs ?? 0;
   if (!(requestTimeout >= 0)) throw new RangeError(`requestTimeoutMs must be >= 0, got ${requestTimeout}`);
   const logger = createGatewayLogger(options.logLevel ?? 'info', name);
-  const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger);
+  const metrics = new GatewayMetrics(true);
+  const host = options.host ?? '127.0.0.1';
+  // A bad key file fails the start before anything is opened.
+  const auth = new GatewayAuth({ apiKeysFile: options.apiKeysFile, adminToken: options.adminToken, host, openDebugOnLoopback: options.openDebugOnLoopback, logger, registry: metrics.registry, nowMs: Date.now, keyFilePeriodMs: options.keyFilePeriodMs });
+  const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger).catch((err: unknown) => {
+    auth.close();
+    throw err;
+  });
   const holder: TableHolder = { table: EMPTY_TABLE, ready: false };
   const load = new LoadBook();
-  const metrics = new GatewayMetrics(true);
   const limiter = new RateLimiter();
   const stats = new ModelStatsBook();
   const scheduling = await startScheduling({
@@ -166,11 +193,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     scheduler: options.scheduler, schedulerConfig: options.schedulerConfig, decisionSampleRate: options.decisionSampleRate,
     configBucket: options.configBucket, share: options.sharePeers, inflightPeriodMs: options.inflightPeriodMs,
   }).catch(async (err: unknown) => {
+    auth.close();
     await nc.close();
     throw err;
   });
   const upstream = createUpstream(options.upstream ?? 'undici');
   const rateShare = new RateShare({ nc, gateway: name, limiter, holder, logger, nowMs: Date.now, periodMs: options.rateSharePeriodMs });
+  // Per-key limits are one budget for all replicas, as global model limits are (off with sharePeers: false).
+  if (options.sharePeers !== false) auth.shareWithPeers(nc, name, options.rateSharePeriodMs);
   const bootstrapPorts = new BootstrapPorts();
   const outliers = new OutlierBook();
   const idle = new IdleWatch(Date.now);
@@ -193,6 +223,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     random: seededRandom(options.seed ?? Date.now()),
     nowMs: Date.now,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    ...(auth.enabled ? { auth } : {}),
   };
   const publishSample = (namespace: string, sample: GatewaySample): void => {
     try {
@@ -263,18 +294,47 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   }, period);
   publisher.unref();
 
+  const refuse = (req: IncomingMessage, res: ServerResponse, err: GatewayError): void => {
+    const given = req.headers['x-request-id'];
+    sendGatewayError(res, err, typeof given === 'string' && given.length > 0 && given.length <= 200 ? given : randomUUID());
+  };
+  const protectMetrics = options.protectMetrics === true;
+  // Admin endpoints: served, 401, or 404 as if absent (off on a public listener without a credential).
+  const adminRefused = (req: IncomingMessage, res: ServerResponse, path: string): boolean => {
+    const access = auth.admin(req);
+    if (access === 'allow') return false;
+    refuse(req, res, access === 'off' ? pathNotFound(path) : auth.adminError());
+    return true;
+  };
+
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) {
-      new Exchange(ctx, req, res, path).start();
+      // Refused before the body is read: no key, no work.
+      const key = ctx.auth === undefined ? null : ctx.auth.keyOf(req);
+      if (key instanceof GatewayError) {
+        // Node drains an unread body to keep the connection; past the body cap (or unsized) it closes instead.
+        if (!(Number(req.headers['content-length']) <= ctx.maxBodyBytes)) res.shouldKeepAlive = false;
+        return refuse(req, res, key);
+      }
+      // The key is the gateway's credential: it never travels to an engine (every upstream leg,
+      // retries and PD prefill included, copies these headers).
+      if (key !== null) delete req.headers.authorization;
+      const exchange = new Exchange(ctx, req, res, path);
+      exchange.apiKey = key;
+      exchange.start();
       return;
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
+      if (path.startsWith('/debug/') && adminRefused(req, res, path)) return;
       switch (path) {
-        case '/v1/models':
-          return sendJson(res, 200, modelList(holder.table));
+        case '/v1/models': {
+          const key = auth.keyOf(req);
+          if (key instanceof GatewayError) return refuse(req, res, key);
+          return sendJson(res, 200, modelList(holder.table, key === null ? undefined : key.allows));
+        }
         case '/healthz':
           // The replica's name tells an operator (and a test) which gateway process answered.
           return sendJson(res, 200, { status: 'ok', gateway: name });
@@ -283,6 +343,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
             ? sendJson(res, 200, { status: 'ready', entries: holder.table.entries.size, revision: holder.table.revision })
             : sendJson(res, 503, { status: 'loading routing table' });
         case '/metrics':
+          if (protectMetrics && adminRefused(req, res, path)) return;
           void metrics.registry.metrics().then((text) => {
             res.writeHead(200, { 'content-type': metrics.registry.contentType });
             res.end(text);
@@ -295,7 +356,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         case '/debug/endpoints':
           return sendJson(res, 200, debugEndpoints(holder.table, load, outliers, Date.now()));
         case '/debug/ratelimits':
-          return sendJson(res, 200, { models: limiter.debug(Date.now()), ...(ctx.tokens ? { tokenizers: ctx.tokens.stats() } : {}) });
+          return sendJson(res, 200, { models: limiter.debug(Date.now()), ...(auth.enabled ? { apiKeys: auth.debug() } : {}), ...(ctx.tokens ? { tokenizers: ctx.tokens.stats() } : {}) });
       }
     }
     const body = errorBody(pathNotFound(path));
@@ -307,10 +368,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   server.on('clientError', onClientError);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolveListen());
+    server.listen(options.port ?? 8080, host, () => resolveListen());
   });
   const port = (server.address() as AddressInfo).port;
-  const host = options.host ?? '127.0.0.1';
   logger.info('gateway listening', { port, host });
 
   let closed: Promise<void> | null = null;
@@ -335,6 +395,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         scheduling.close();
         await ctx.tokens?.close();
         rateShare.stop();
+        auth.close();
         sub.unsubscribe();
         await upstream.close();
         await nc.close();

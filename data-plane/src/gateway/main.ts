@@ -1,6 +1,8 @@
 // `mi-gateway`: runs one gateway replica until SIGTERM/SIGINT; with --workers N > 1, a node:cluster
 // primary whose N workers are each a full gateway on the same port (workers/primary.ts).
 import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
+import { parseApiKeyFile } from '@matrixinfer/schemas';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCHEDULER_PROFILE_NAMES } from '../scheduler/index.js';
@@ -49,10 +51,15 @@ const program = new Command('mi-gateway')
   .addOption(new Option('--default-retry-attempts <n>', 'retries, each to another endpoint, for ModelServers without trafficPolicy.retry; 0: none').default(2).argParser(nonNegativeInt))
   .addOption(new Option('--stream-idle-timeout-ms <ms>', 'no byte from the engine for this long ends an attempt, for ModelServers that set no trafficPolicy.streamIdleTimeout; 0: off').default(30_000).argParser(nonNegativeInt))
   .addOption(new Option('--tokenizer <name=dir...>', "a model's own tokenizer for input-token limits: NAME (client model name) = DIR holding tokenizer.json and tokenizer_config.json; repeatable").default([]))
+  .addOption(new Option('--api-keys <file>', 'API key file (mi.apikeys/v1, made with `mi keys create`; followed live, docs/security.md); without it requests need no key').env('MI_GATEWAY_API_KEYS'))
+  .addOption(new Option('--admin-token <token>', 'Bearer token of /debug/* (prefer the env variable or --admin-token-file: argv is visible to ps)').env('MI_GATEWAY_ADMIN_TOKEN'))
+  .option('--admin-token-file <file>', 'file holding the admin token (a mounted Secret)')
+  .option('--no-loopback-debug', 'without an admin credential /debug/* is off even on a loopback listener (a local reverse proxy publishes it)')
+  .option('--protect-metrics', '/metrics needs the admin credential too (default: open for Prometheus)')
   .addOption(new Option('--workers <n>', 'gateway worker processes on the one port (default: one per core; 1: in-process, no cluster)').env('MI_GATEWAY_WORKERS').argParser(positiveInt));
 
 program.parse();
-const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; tokenizer: string[]; workers?: number }>();
+const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; tokenizer: string[]; workers?: number; apiKeys?: string; adminToken?: string; adminTokenFile?: string; protectMetrics?: boolean; loopbackDebug: boolean }>();
 const workers = o.workers ?? availableParallelism();
 const baseName = o.name ?? `gateway-${process.pid}`;
 
@@ -60,6 +67,25 @@ const baseName = o.name ?? `gateway-${process.pid}`;
 let tokenizers: TokenizerSpec[];
 try {
   tokenizers = parseTokenizerSpecs(o.tokenizer);
+} catch (err) {
+  process.stderr.write(`mi-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
+
+function readText(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${flag} ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+}
+
+// The key file and admin token are checked here too: one clear line, not one per worker.
+let adminToken = o.adminToken;
+try {
+  if (o.apiKeys !== undefined) parseApiKeyFile(readText('--api-keys', o.apiKeys), o.apiKeys);
+  if (o.adminTokenFile !== undefined) adminToken = readText('--admin-token-file', o.adminTokenFile).trim();
+  if (adminToken !== undefined && adminToken.length < 16) throw new Error('the admin token must be at least 16 characters');
 } catch (err) {
   process.stderr.write(`mi-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
@@ -87,6 +113,10 @@ try {
     maxHeldPerModel: o.maxHeld,
     streamIdleTimeoutMs: o.streamIdleTimeoutMs,
     defaultRetryAttempts: o.defaultRetryAttempts,
+    apiKeysFile: o.apiKeys,
+    adminToken,
+    protectMetrics: o.protectMetrics === true,
+    openDebugOnLoopback: o.loopbackDebug,
   });
 } catch (err) {
   // Only main decides to exit: a clear one-line reason (no NATS, port taken) and status 1.

@@ -4,6 +4,7 @@ import type { TokenCounter } from '../tokenizer/counter.js';
 import type { Logger } from 'winston';
 import type { Scheduler } from '../scheduler/types.js';
 import type { DecisionTap } from './decisions.js';
+import type { GatewayAuth } from './auth/gateway-auth.js';
 import type { HoldQueue } from './hold-queue.js';
 import type { IdleWatch } from './idle-watch.js';
 import type { LoadBook } from './load.js';
@@ -44,6 +45,8 @@ export interface ProxyContext {
   defaultRetryAttempts: number;
   /** Stream-idle timeout of ModelServers that set none (ms; 0: off). */
   streamIdleTimeoutMs: number;
+  /** API keys (`--api-keys`); absent: requests need no key. */
+  auth?: GatewayAuth;
   /** SGLang prefill servers' bootstrap ports (disaggregated serving). */
   bootstrapPorts: BootstrapPorts;
 }

@@ -36,6 +36,7 @@ describe('mi install --print', () => {
     const cases: { name: string; opts: BundleOptions; overlay?: string }[] = [
       { name: 'k8s/deploy', opts: {} },
       { name: 'overlays/nats-cluster', opts: { overlay: 'nats-cluster' } },
+      { name: 'overlays/api-keys', opts: { overlay: 'api-keys' } },
       { name: '--image with a tag and --namespace', opts: { image: 'registry.example.com:5000/team/matrixinfer:1.2.3', namespace: 'llm-serving' }, overlay: 'namespace: llm-serving\nimages:\n- name: matrixinfer\n  newName: registry.example.com:5000/team/matrixinfer\n  newTag: 1.2.3\n' },
       { name: '--image with a digest', opts: { image: `registry.example.com/matrixinfer@sha256:${'ab'.repeat(32)}` }, overlay: `images:\n- name: matrixinfer\n  newName: registry.example.com/matrixinfer\n  digest: sha256:${'ab'.repeat(32)}\n` },
       { name: '--image without a tag keeps the bundle tag', opts: { image: 'registry.example.com/matrixinfer' }, overlay: 'images:\n- name: matrixinfer\n  newName: registry.example.com/matrixinfer\n' },

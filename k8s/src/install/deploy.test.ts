@@ -132,6 +132,18 @@ describe('install bundle (k8s/deploy)', function () {
     expect(rules).to.be.greaterThan(5);
   });
 
+  it('overlays/api-keys gives the gateways the key file from a Secret directory and an optional admin token', function () {
+    const withKeys = kubectlKustomize(kubectl as string, join(DEPLOY_DIR, 'overlays', 'api-keys')) as Obj[];
+    const spec = find(withKeys, 'Deployment', 'mi-gateway').spec.template.spec;
+    const c = spec.containers[0];
+    expect(c.args.slice(-2)).to.deep.equal(['--api-keys', '/etc/mi/api-keys/keys.yaml']);
+    expect(c.env.find((e: { name: string }) => e.name === 'MI_GATEWAY_ADMIN_TOKEN').valueFrom.secretKeyRef).to.deep.equal({ name: 'mi-gateway-admin', key: 'token', optional: true });
+    // A directory mount (no subPath): kubelet's Secret updates reach the gateway, which reloads.
+    expect(c.volumeMounts.find((m: { name: string }) => m.name === 'api-keys')).to.deep.equal({ name: 'api-keys', mountPath: '/etc/mi/api-keys', readOnly: true });
+    expect(spec.volumes.find((v: { name: string }) => v.name === 'api-keys').secret).to.deep.equal({ secretName: 'mi-gateway-api-keys' });
+    expect(withKeys.map(objectKey).sort()).to.deep.equal(objs.map(objectKey).sort());
+  });
+
   it('overlays/nats-cluster renders 3 NATS servers with routes between them', function () {
     const cluster = kubectlKustomize(kubectl as string, join(DEPLOY_DIR, 'overlays', 'nats-cluster')) as Obj[];
     expect(find(cluster, 'StatefulSet', 'nats').spec.replicas).to.equal(3);
