@@ -139,6 +139,14 @@ describe('a secret value appears in no event, log, mi get output, /debug page or
     expect(hits).to.deep.equal([]);
   });
 
+  it('served the request with no permission refused to any component (the least-privilege users suffice)', () => {
+    // nats-server logs "Publish Violation" / "Subscription Violation" and "authentication error";
+    // the clients log "Permissions Violation" / "Authorization Violation".
+    const { hits, files } = grepFiles(join(dataDir, 'logs'), ['Violation', 'authentication error']);
+    expect(files).to.be.greaterThan(2);
+    expect(hits).to.deep.equal([]);
+  });
+
   it('is in no `mi get -o yaml|json` output of any kind', async () => {
     for (const k of KINDS) {
       for (const o of ['yaml', 'json']) {
