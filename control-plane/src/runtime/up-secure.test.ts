@@ -6,11 +6,13 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { readNatsAuthFile } from '@matrixinfer/events';
+import { BUCKETS, openKv, readNatsAuthFile } from '@matrixinfer/events';
 import { runMi } from '../cli/mi.js';
 import { captureIO } from '../cli/testing.js';
 import { httpsStatus } from './gateways.js';
+import { pollUntil } from './ports.js';
 import { secretsDir } from './local-security.js';
 import { startUp, type UpHandle } from './up.js';
 
@@ -37,7 +39,7 @@ describe('mi up secures its own nats-server and the gateway listener', function 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mi-up-secure-'));
     const [natsPort, gatewayPort] = [await freePort(), await freePort()];
-    handle = await startUp({ dataDir, natsPort, gateways: 1, gatewayPort, apiPort: 0, apply: [], gatewayTls: true, readyTimeoutMs: 10_000 }, { out: () => {}, err: () => {} }, stop.signal);
+    handle = await startUp({ dataDir, natsPort, gateways: 1, gatewayPort, apiPort: 0, apply: [], gatewayTls: true, readyTimeoutMs: 10_000, schedulerConfig: 'least-request' }, { out: () => {}, err: () => {} }, stop.signal);
   });
   after(async () => {
     stop.abort();
@@ -93,6 +95,19 @@ describe('mi up secures its own nats-server and the gateway listener', function 
     expect(await httpsStatus(`${url}/healthz`, handle.caFile!)).to.equal(200);
     const plain = await fetch(url.replace('https:', 'http:') + '/healthz').then((r) => `status ${r.status}`, (e: Error) => e.message);
     expect(plain).to.not.match(/^status 200/);
+  });
+
+  it('lets the gateway report its scheduler config under its own mi-config key', async () => {
+    const admin = readNatsAuthFile(handle.adminAuthFile!);
+    const nc = await connect({ servers: handle.natsUrl, user: admin.user, pass: admin.password, tls: { caFile: admin.caFile } });
+    try {
+      const kv = await openKv(jetstream(nc), BUCKETS.config);
+      let status: string | undefined;
+      await pollUntil(async () => (status = (await kv.get('scheduler.status.gw-0'))?.string()) !== undefined, Date.now() + 10_000);
+      expect(status).to.match(/least-request|applied/);
+    } finally {
+      await nc.close();
+    }
   });
 
   it('puts no password on a command line and logs no permission violation', () => {
