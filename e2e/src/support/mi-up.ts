@@ -6,11 +6,11 @@ import type { ChildSet, RunningChild } from './children.js';
 import { MI_BIN, REPO_ROOT } from './mi.js';
 import { waitFor } from './poll.js';
 
-/** Starts `mi up` on `natsUrl` with data in `dataDir`; resolves once it says it is ready. */
-export async function startMiUp(children: ChildSet, natsUrl: string, dataDir: string, name = 'mi-up'): Promise<RunningChild> {
+/** Starts `mi up` on `natsUrl` with data in `dataDir` (`env` adds variables, e.g. MI_NATS_USER); resolves once it says it is ready. */
+export async function startMiUp(children: ChildSet, natsUrl: string, dataDir: string, name = 'mi-up', env: Record<string, string> = {}): Promise<RunningChild> {
   const child = children.spawn(name, process.execPath, [MI_BIN, '--nats-url', natsUrl, 'up', '--no-quickstart', '--gateways', '0', '--api-port', '0', '--data-dir', dataDir], {
     cwd: REPO_ROOT,
-    env: { NATS_URL: natsUrl, MI_LOG_LEVEL: 'info' },
+    env: { NATS_URL: natsUrl, MI_LOG_LEVEL: 'info', ...env },
   });
   await waitFor(`${name} to be ready`, () => {
     if (!child.running()) throw new Error(`${name} exited before it was ready:\n${child.output()}`);
