@@ -104,8 +104,19 @@ export function buildConnectionOptions(opts: ConnectNatsOptions): BuiltConnectio
   };
 }
 
-function unavailableMessage(url: string, cause: unknown): string {
+/** What a person reads when the first connect fails: the URL, the cause and the fix for that cause. */
+export function unavailableMessage(url: string, cause: unknown): string {
   const why = cause instanceof Error ? cause.message : String(cause);
+  if (/authorization|authentication/i.test(why)) {
+    return (
+      `NATS at ${url} refused the credentials (${why}). On the machine of \`mi up\`, run from its directory ` +
+      `(or set MI_DATA_DIR to its --data-dir): its admin credentials are used by themselves. ` +
+      `Otherwise set MI_NATS_AUTH_FILE, or MI_NATS_USER and MI_NATS_PASSWORD.`
+    );
+  }
+  if (/certificate|self.signed|TLS|SSL/i.test(why)) {
+    return `TLS with NATS at ${url} failed (${why}). Set MI_NATS_CA to the PEM of the CA that signed the server's certificate (mi up: <data-dir>/secrets/tls/ca.pem).`;
+  }
   return (
     `cannot connect to NATS at ${url} (${why}). ` +
     `Start a server with JetStream (\`nats-server -js\`, or \`npm start\` which starts one), ` +
