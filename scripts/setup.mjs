@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes a fresh checkout runnable: installs npm packages from the lock file when they are
-// missing or older than the lock, and nats-server via apt when it is missing (root only).
+// missing or older than the lock, and nats-server and openssl (the local CA of `mi up`'s TLS)
+// via apt when they are missing (root only).
 // With --tests (what `npm test` passes) also prometheus, for the Prometheus e2e test (which
 // skips, saying so, when it is missing and cannot be installed).
 // Uses only Node built-ins because it runs before node_modules exists.
@@ -36,6 +37,19 @@ function ensureNatsServer() {
   aptInstall('nats-server');
 }
 
+// `mi up` makes its TLS certificates with the openssl CLI (Node cannot issue X.509 certificates).
+function ensureOpenssl() {
+  if (process.env.NATS_URL || has('openssl')) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !has('apt-get')) {
+    // Not fatal: `mi up --insecure-nats` needs no certificates, and `mi up` says so itself.
+    say('openssl is missing. Install it (Debian: `sudo apt-get install openssl`), or start with `npm start -- --insecure-nats`.');
+    return;
+  }
+  say('openssl is missing: installing it with apt-get…');
+  aptInstall('openssl');
+}
+
 let aptUpdated = false;
 function aptInstall(pkg) {
   if (!aptUpdated) execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
@@ -68,5 +82,6 @@ if (major < 20) {
   process.exit(1);
 }
 ensureNatsServer();
+ensureOpenssl();
 if (process.argv.includes('--tests')) ensurePrometheus();
 ensureNpmPackages();

@@ -27,5 +27,6 @@ export { createControlPlaneMetrics, type ControlPlaneMetrics } from './observabi
 export { setKubernetesMode, kubernetesModeGuard, KubernetesModeError, MODE_KEY, type ControlPlaneMode } from './api/mode.js';
 export { BadArgumentError } from './api/errors.js';
 export { pidAlive } from './runtime/pid-alive.js';
+export { ensureLocalCerts, type LocalCerts } from './runtime/certs.js';
 export { describeError, exitCodeFor, EXIT } from './cli/exit.js';
 export { processIO, type CliIO, type GlobalOptions } from './cli/io.js';

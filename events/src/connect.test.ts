@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import winston from 'winston';
 import { Writable } from 'node:stream';
 import { startNatsServer, type TestNatsServer } from './testing/index.js';
-import { buildConnectionOptions, connectNats, DEFAULT_NATS_URL, reconnectDelayMs, resolveNatsUrl } from './connect.js';
+import { buildConnectionOptions, connectNats, DEFAULT_NATS_URL, reconnectDelayMs, resolveNatsUrl, unavailableMessage } from './connect.js';
 import { ERROR_CODES, NatsUnavailableError } from './errors.js';
 
 /** A port nobody listens on: bound then released. */
@@ -59,6 +59,19 @@ describe('connect', () => {
     expect(options.pass).to.equal('p');
     expect(options.tls).to.deep.equal({ caFile: '/ca.pem' });
     expect(buildConnectionOptions({ name: 't', env: {}, token: 's3cret' }).options.token).to.equal('s3cret');
+  });
+
+  it('names the fix for refused credentials and for an untrusted certificate (#18)', () => {
+    expect(unavailableMessage('nats://h:1', new Error('Authorization Violation'))).to.match(/refused the credentials.*MI_DATA_DIR.*MI_NATS_USER/);
+    expect(unavailableMessage('nats://h:1', new Error('self-signed certificate in certificate chain'))).to.match(/TLS with NATS at nats:\/\/h:1 failed.*MI_NATS_CA/);
+    expect(unavailableMessage('nats://h:1', new Error('ECONNREFUSED'))).to.match(/cannot connect.*NATS_URL/);
+  });
+
+  it('takes credentials from MI_NATS_AUTH_FILE / MI_NATS_USER when no option gives them', () => {
+    const { options } = buildConnectionOptions({ name: 't', env: { MI_NATS_USER: 'u', MI_NATS_PASSWORD: 'p', MI_NATS_INBOX_PREFIX: '_INBOX_u', MI_NATS_CA: '/ca.pem' } });
+    expect(options).to.deep.include({ user: 'u', pass: 'p', inboxPrefix: '_INBOX_u', tls: { caFile: '/ca.pem' } });
+    const explicit = buildConnectionOptions({ name: 't', env: { MI_NATS_USER: 'u' }, user: 'x', pass: 'y' }).options;
+    expect(explicit).to.deep.include({ user: 'x', pass: 'y' });
   });
 
   it('a dead URL fails fast with NatsUnavailableError naming the URL and the fix', async () => {

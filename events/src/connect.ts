@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'winston';
 import { NatsUnavailableError } from './errors.js';
+import { natsAuthFromEnv, type NatsClientAuth } from './nats-credentials.js';
 
 /** Default server URL when neither the option nor `NATS_URL` is set. */
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -18,6 +19,13 @@ export interface ConnectNatsOptions {
   pass?: string;
   token?: string;
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  /** Inbox prefix (a user whose subscribe permission covers only `<prefix>.>` needs it). */
+  inboxPrefix?: string;
+  /**
+   * Credentials and CA; default from the environment (MI_NATS_AUTH_FILE, else MI_NATS_USER /
+   * MI_NATS_PASSWORD / MI_NATS_CA, see nats-credentials.ts). user/pass/tls options win over it.
+   */
+  auth?: NatsClientAuth;
   /** Client name shown in the server's monitoring pages (e.g. `mi-gateway`). */
   name: string;
   logger?: Logger;
@@ -77,6 +85,12 @@ export function buildConnectionOptions(opts: ConnectNatsOptions): BuiltConnectio
     reconnectDelayHandler: () => reconnectDelayMs(attempt++, base, cap, jitter, rng),
     timeout: opts.timeoutMs ?? 5000,
   };
+  const auth = opts.auth ?? natsAuthFromEnv(opts.env ?? process.env);
+  if (auth.user !== undefined) co.user = auth.user;
+  if (auth.password !== undefined) co.pass = auth.password;
+  if (auth.caFile !== undefined) co.tls = { caFile: auth.caFile };
+  const inboxPrefix = opts.inboxPrefix ?? auth.inboxPrefix;
+  if (inboxPrefix !== undefined) co.inboxPrefix = inboxPrefix;
   if (opts.credsFile) co.authenticator = credsAuthenticator(readFileSync(opts.credsFile));
   if (opts.user !== undefined) co.user = opts.user;
   if (opts.pass !== undefined) co.pass = opts.pass;
@@ -90,8 +104,19 @@ export function buildConnectionOptions(opts: ConnectNatsOptions): BuiltConnectio
   };
 }
 
-function unavailableMessage(url: string, cause: unknown): string {
+/** What a person reads when the first connect fails: the URL, the cause and the fix for that cause. */
+export function unavailableMessage(url: string, cause: unknown): string {
   const why = cause instanceof Error ? cause.message : String(cause);
+  if (/authorization|authentication/i.test(why)) {
+    return (
+      `NATS at ${url} refused the credentials (${why}). On the machine of \`mi up\`, run from its directory ` +
+      `(or set MI_DATA_DIR to its --data-dir): its admin credentials are used by themselves. ` +
+      `Otherwise set MI_NATS_AUTH_FILE, or MI_NATS_USER and MI_NATS_PASSWORD.`
+    );
+  }
+  if (/certificate|self.signed|TLS|SSL/i.test(why)) {
+    return `TLS with NATS at ${url} failed (${why}). Set MI_NATS_CA to the PEM of the CA that signed the server's certificate (mi up: <data-dir>/secrets/tls/ca.pem).`;
+  }
   return (
     `cannot connect to NATS at ${url} (${why}). ` +
     `Start a server with JetStream (\`nats-server -js\`, or \`npm start\` which starts one), ` +

@@ -10,6 +10,8 @@ export * from './errors.js';
 export { CodedError, codedError, codedErrors, codedFamily, type CodedErrorBase, type CodedErrorClass, type CodedErrorClasses, type CodedErrorOptions, type CodedFamily } from '@matrixinfer/schemas';
 export * from './envelope.js';
 export * from './connect.js';
+export * from './nats-auth.js';
+export * from './nats-credentials.js';
 export * from './setup.js';
 export * from './resource-meta.js';
 export * from './resources.js';

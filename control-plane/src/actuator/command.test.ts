@@ -35,6 +35,12 @@ describe('actuator/buildLaunch', () => {
     expect(real).to.not.include('--engine');
   });
 
+  it('never passes the NATS credentials of mi up on to an engine (#18)', () => {
+    const { env } = buildLaunch(makeSpec({ name: 'a' }), { ...ctx, baseEnv: { PATH: '/usr/bin', MI_NATS_PASSWORD: 'p', MI_NATS_USER: 'u', MI_NATS_AUTH_FILE: '/f' } });
+    expect(Object.keys(env).filter((k) => k.startsWith('MI_NATS_'))).to.deep.equal([]);
+    expect(env.PATH).to.equal('/usr/bin');
+  });
+
   it('passes the contract environment over the spec env and the inherited one', () => {
     const spec = makeSpec({ name: 'mi1-0-leader-0-1', group: 0, role: 'leader', podIndex: 1, entry: false, env: { HF_HOME: '/x', PORT: '1', PATH: '/opt/bin' } });
     const { env } = buildLaunch(spec, { ...ctx, port: 42000, entryPort: 41000, groupSize: 3 });

@@ -19,7 +19,7 @@ export interface LaunchContext {
   entryPort: number;
   /** Number of instances (entry + workers) in this instance's role replica. */
   groupSize: number;
-  /** Inherited environment (PATH, HOME...), overridden by the spec's env and ours. */
+  /** Inherited environment (PATH, HOME...), overridden by the spec's env and ours; NATS credentials (MI_NATS_*) are never passed on. */
   baseEnv: Readonly<Record<string, string | undefined>>;
 }
 
@@ -54,7 +54,8 @@ export function buildLaunch(spec: InstanceSpec, ctx: LaunchContext): Launch {
   if (!mentionsPort) argv.push('--port', port);
   const full = simulated ? [...ctx.simulator, ...argv] : argv;
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ctx.baseEnv)) if (v !== undefined) env[k] = v;
+  // An engine is not a NATS client: the control plane's credentials stay with it.
+  for (const [k, v] of Object.entries(ctx.baseEnv)) if (v !== undefined && !k.startsWith('MI_NATS_')) env[k] = v;
   Object.assign(env, spec.env, {
     PORT: port,
     MI_INSTANCE: spec.name,

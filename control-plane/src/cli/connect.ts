@@ -6,6 +6,7 @@ import { SubmitError } from '../api/errors.js';
 import { createNatsResourceService } from '../api/nats-backend.js';
 import type { ResourceService } from '../api/service.js';
 import type { CliIO, GlobalOptions } from './io.js';
+import { cliNatsTarget } from './nats-auth.js';
 
 function isStreamNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
@@ -13,12 +14,13 @@ function isStreamNotFound(err: unknown): boolean {
 
 /** Runs `fn` with a NATS connection (URL from --nats-url, NATS_URL, or the default); closes it after. */
 export async function withNats<T>(globals: GlobalOptions, io: CliIO, fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
-  const nc = await connectNats({ url: globals.natsUrl, name: 'mi-cli', env: io.env, timeoutMs: 3000 });
+  const target = cliNatsTarget(globals.natsUrl, io.env);
+  const nc = await connectNats({ url: target.url, auth: target.auth, name: 'mi-cli', env: io.env, timeoutMs: 3000 });
   try {
     return await fn(nc);
   } catch (err) {
     if (isStreamNotFound(err) || isStreamNotFound((err as { cause?: unknown }).cause)) {
-      throw new SubmitError('MI_ERR_NOT_FOUND', `the MatrixInfer streams do not exist on ${resolveNatsUrl(globals.natsUrl, io.env)} yet: nothing was applied there (start with \`mi up\` or \`mi apply\`)`, { cause: err });
+      throw new SubmitError('MI_ERR_NOT_FOUND', `the MatrixInfer streams do not exist on ${resolveNatsUrl(target.url, io.env)} yet: nothing was applied there (start with \`mi up\` or \`mi apply\`)`, { cause: err });
     }
     throw err;
   } finally {

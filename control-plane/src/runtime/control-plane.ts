@@ -3,7 +3,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'winston';
-import { connectNats, ensureBuckets, ensureStreams } from '@matrixinfer/events';
+import { connectNats, ensureBuckets, ensureStreams, type NatsClientAuth } from '@matrixinfer/events';
 import { createNatsResourceService } from '../api/nats-backend.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { createApiMetrics } from '../api/metrics.js';
@@ -14,6 +14,8 @@ import { PortBusyError } from './errors.js';
 
 export interface ControlPlaneOptions {
   natsUrl?: string;
+  /** Its NATS credentials and CA; default from the environment (MI_NATS_AUTH_FILE, MI_NATS_USER, ...). */
+  natsAuth?: NatsClientAuth;
   dataDir: string;
   /** API port; 0 picks a free one. Default env MI_API_PORT, else 8090. */
   apiPort?: number;
@@ -44,7 +46,7 @@ export function defaultApiPort(env: Record<string, string | undefined> = process
 /** Starts the control plane; on failure stops whatever it already started and rethrows. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const log = opts.logger.child({ component: 'control-plane' });
-  const nc = await connectNats({ url: opts.natsUrl, name: 'mi-control-plane', logger: opts.logger });
+  const nc = await connectNats({ url: opts.natsUrl, name: 'mi-control-plane', logger: opts.logger, auth: opts.natsAuth });
   // One registry per control plane: the components' families and the API's, one /metrics.
   const metrics = createControlPlaneMetrics();
   const running: { name: string; c: RunningComponent }[] = [];

@@ -1,4 +1,5 @@
-// `mi up`'s own nats-server: JetStream on, data under <dataDir>/nats, loopback only.
+// `mi up`'s own nats-server: JetStream on, data under <dataDir>/nats, loopback only; with a
+// config file, users and TLS too (local-security.ts).
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnChild, type ManagedChild } from './child.js';
@@ -18,6 +19,8 @@ export interface StartNatsChildOptions {
   /** nats-server binary; default `nats-server` from PATH. */
   command?: string;
   timeoutMs?: number;
+  /** nats-server config file (authorization and tls blocks); flags still set port, address and store. */
+  configFile?: string;
 }
 
 const READY = 'Server is ready';
@@ -39,7 +42,7 @@ export async function startNatsChild(opts: StartNatsChildOptions): Promise<NatsC
   const child = await spawnChild({
     name: 'nats-server',
     command: opts.command ?? 'nats-server',
-    args: ['-js', '-sd', join(opts.dataDir, 'nats'), '-a', '127.0.0.1', '-p', String(port)],
+    args: [...(opts.configFile ? ['-c', opts.configFile] : []), '-js', '-sd', join(opts.dataDir, 'nats'), '-a', '127.0.0.1', '-p', String(port)],
     logFile,
   }).catch((err: Error) => {
     throw new ChildStartError(`${err.message}. Install it (Debian: apt-get install nats-server) or set --nats-url.`, { cause: err });

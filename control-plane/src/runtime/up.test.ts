@@ -12,7 +12,7 @@ import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testin
 import { REPO_ROOT } from '../cli/testing.js';
 import { startNatsChild } from './nats-child.js';
 import { isPortInUse } from './ports.js';
-import { startUp, type UpOptions } from './up.js';
+import { curlLine, startUp, type UpOptions } from './up.js';
 
 const QUICKSTART = join(REPO_ROOT, 'examples', 'quickstart.yaml');
 
@@ -22,6 +22,13 @@ function listenAny(): Promise<Server> {
     s.listen(0, '127.0.0.1', () => resolve(s));
   });
 }
+
+describe('mi up curl line', () => {
+  it('names the local CA for an HTTPS gateway (--gateway-tls) and nothing for HTTP', () => {
+    expect(curlLine('https://127.0.0.1:8080', 'llama', '/d/secrets/tls/ca.pem')).to.match(/^curl -s --cacert \/d\/secrets\/tls\/ca\.pem https:\/\/127\.0\.0\.1:8080\/v1\/chat\/completions /);
+    expect(curlLine('http://127.0.0.1:8080', 'llama', '/d/ca.pem')).to.match(/^curl -s http:\/\/127\.0\.0\.1:8080\/v1/);
+  });
+});
 
 describe('mi up runtime (real nats-server)', function () {
   this.timeout(30_000);

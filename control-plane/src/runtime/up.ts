@@ -1,5 +1,6 @@
 // `mi up` / `npm start`: nats-server (unless a URL is given), the control plane, N gateways, the
 // quickstart model; progress until it is ready; everything stopped again on the stop signal.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
@@ -10,7 +11,9 @@ import type { Model } from '../controllers/types.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { defaultComponents, type ComponentStarter } from './components.js';
 import type { ManagedChild } from './child.js';
-import { findGatewayBin, startGateways, type GatewayChild } from './gateways.js';
+import { ensureLocalCerts, type LocalCerts } from './certs.js';
+import { findGatewayBin, gatewayName, startGateways, type GatewayChild } from './gateways.js';
+import { adminAuthFile, prepareLocalNats, secretsDir, type LocalNatsSecurity } from './local-security.js';
 import { lockDataDir } from './lock.js';
 import { startNatsChild, type NatsChild } from './nats-child.js';
 import { reapOrphans, recordPids } from './orphans.js';
@@ -35,6 +38,12 @@ export interface UpOptions {
   components?: ComponentStarter[];
   /** Prometheus base URL for policy metrics with a PromQL query (used by the default parts). */
   prometheusUrl?: string;
+  /** Own nats-server without users and TLS (as before #18); ignored with natsUrl. */
+  insecureNats?: boolean;
+  /** Gateways serve HTTPS with the local CA's certificate (<dataDir>/secrets/tls). */
+  gatewayTls?: boolean;
+  /** Randomness of the NATS passwords; default crypto.randomBytes. */
+  randomBytes?: (n: number) => Buffer;
 }
 
 /** Where a person reads what `mi up` is doing. */
@@ -47,15 +56,19 @@ export interface UpIO {
 export interface UpHandle {
   natsUrl: string;
   apiUrl: string;
+  /** Credentials file of `mi` commands on this machine (own nats-server with users), else undefined. */
+  adminAuthFile?: string;
+  /** The local CA (own secure nats-server or --gateway-tls). */
+  caFile?: string;
   gateways: GatewayChild[];
   /** Resolves once everything is stopped (after the stop signal). */
   done: Promise<void>;
 }
 
 /** The curl line that tries a model through a gateway. */
-export function curlLine(gatewayUrl: string, model: string): string {
+export function curlLine(gatewayUrl: string, model: string, caFile?: string): string {
   const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'Hello!' }] });
-  return `curl -s ${gatewayUrl}/v1/chat/completions -H 'content-type: application/json' -d '${body}'`;
+  return `curl -s ${caFile !== undefined && gatewayUrl.startsWith('https:') ? `--cacert ${caFile} ` : ''}${gatewayUrl}/v1/chat/completions -H 'content-type: application/json' -d '${body}'`;
 }
 
 function fileLogger(dataDir: string): winston.Logger {
@@ -76,6 +89,8 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
   const release = lockDataDir(dataDir);
   const logger = fileLogger(dataDir);
   let nats: NatsChild | undefined;
+  let security: LocalNatsSecurity | undefined;
+  let certs: LocalCerts | undefined;
   let cp: ControlPlane | undefined;
   let gateways: GatewayChild[] = [];
   let stopping = false;
@@ -101,15 +116,27 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
     if (reaped.length > 0) io.err(`stopped ${reaped.length} process(es) left by an earlier mi up that did not stop cleanly (pids ${reaped.join(', ')})`);
     let natsUrl = opts.natsUrl;
     if (natsUrl === undefined) {
-      nats = await startNatsChild({ dataDir, port: opts.natsPort });
+      if (opts.insecureNats) {
+        // No stale credentials for `mi` to pick up: this server has no users.
+        rmSync(adminAuthFile(dataDir), { force: true });
+      } else {
+        security = await prepareLocalNats({
+          dataDir,
+          url: `nats://127.0.0.1:${opts.natsPort ?? 4222}`,
+          gatewayNames: Array.from({ length: opts.gateways }, (_, i) => gatewayName(i)),
+          randomBytes: opts.randomBytes ?? randomBytes,
+        });
+      }
+      nats = await startNatsChild({ dataDir, port: opts.natsPort, configFile: security?.configFile });
       natsUrl = nats.url;
       watch('nats-server', nats.child, join(dataDir, 'logs', 'nats-server.log'));
       recordPids(pidFile, [{ pid: nats.child.pid, marker: 'nats-server' }]);
-      io.out(`nats-server     ${natsUrl} (started here; JetStream in ${join(dataDir, 'nats')})`);
+      const how = security ? `users and TLS; credentials in ${secretsDir(dataDir)}` : 'no users, no TLS: --insecure-nats';
+      io.out(`nats-server     ${natsUrl} (started here; JetStream in ${join(dataDir, 'nats')}; ${how})`);
     } else {
       io.out(`nats-server     ${natsUrl} (given; not started by mi up)`);
     }
-    cp = await startControlPlane({ natsUrl, dataDir, apiPort: opts.apiPort, logger, components: opts.components ?? defaultComponents({ prometheusUrl: opts.prometheusUrl }) });
+    cp = await startControlPlane({ natsUrl, natsAuth: security?.controlPlane, dataDir, apiPort: opts.apiPort, logger, components: opts.components ?? defaultComponents({ prometheusUrl: opts.prometheusUrl }) });
     io.out(`control plane   ${cp.api.url} (API /apis/v1, /healthz, /metrics; ${cp.components.join(', ')})`);
     if (opts.prometheusUrl !== undefined) io.out(`prometheus      ${opts.prometheusUrl} (PromQL queries of AutoscalingPolicies)`);
     if (opts.schedulerConfig !== undefined) {
@@ -124,7 +151,9 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
       if (bin === null) {
         io.err('warning: no gateway in this checkout (data-plane mi-gateway is missing); starting none');
       } else {
-        gateways = await startGateways({ count: opts.gateways, basePort: opts.gatewayPort, natsUrl, dataDir, bin });
+        certs = security?.certs ?? (opts.gatewayTls ? await ensureLocalCerts(join(secretsDir(dataDir), 'tls')) : undefined);
+        const tls = opts.gatewayTls && certs ? certs : undefined;
+        gateways = await startGateways({ count: opts.gateways, basePort: opts.gatewayPort, natsUrl, dataDir, bin, authFile: security?.gatewayAuthFile, tls });
         recordPids(pidFile, [...(nats ? [{ pid: nats.child.pid, marker: 'nats-server' }] : []), ...gateways.map((g) => ({ pid: g.child.pid, marker: 'mi-gateway' }))]);
         for (const g of gateways) {
           io.out(`gateway ${g.name.padEnd(7)} ${g.url} (OpenAI API)`);
@@ -147,7 +176,7 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
     if (!stop.aborted) {
       if (models.length > 0 && gateways.length > 0) {
         const name = models[0].spec.name ?? models[0].metadata.name;
-        io.out(`ready. Try it:\n  ${curlLine(gateways[0].url, name)}`);
+        io.out(`ready. Try it:\n  ${curlLine(gateways[0].url, name, certs?.caFile)}`);
       } else {
         io.out('ready.');
       }
@@ -168,5 +197,5 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
     if (stop.aborted) onStop();
     else stop.addEventListener('abort', onStop, { once: true });
   });
-  return { natsUrl: nats?.url ?? opts.natsUrl!, apiUrl: cp.api.url, gateways, done };
+  return { natsUrl: nats?.url ?? opts.natsUrl!, apiUrl: cp.api.url, gateways, done, adminAuthFile: security?.adminFile, caFile: security?.certs.caFile ?? certs?.caFile };
 }

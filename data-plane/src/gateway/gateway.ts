@@ -2,6 +2,7 @@
 // subscription, per-second GatewaySample publishing, and the HTTP server. Programmatic entry
 // (`startGateway`) used by main.ts, `mi up` and tests.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { GATEWAY_SAMPLE, decodeSample, encodeSample, metricsSubject, type EngineSample, type GatewaySample } from '@matrixinfer/events';
 import type { Scheduler, SchedulerConfigInput } from '../scheduler/index.js';
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   port?: number;
   /** Listen address. Default 127.0.0.1. */
   host?: string;
+  /** Serve HTTPS with this PEM certificate chain and key instead of HTTP (the same handler). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Default env NATS_URL, else `nats://127.0.0.1:4222`. */
   natsUrl?: string;
   /** Replica name (NATS connection name, GatewaySample.gateway, logs). Default `gateway-<pid>`. */
@@ -364,7 +367,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     res.end(body);
   };
 
-  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout, headersTimeout, connectionsCheckingInterval: checkEveryMs(headersTimeout, requestTimeout) }, handler);
+  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout, headersTimeout, connectionsCheckingInterval: checkEveryMs(headersTimeout, requestTimeout) };
+  const server = options.tls ? https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(serverOptions, handler);
   server.on('clientError', onClientError);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -375,7 +379,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 
   let closed: Promise<void> | null = null;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     name,
     ready: watcher.whenReady,

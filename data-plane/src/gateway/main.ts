@@ -41,6 +41,8 @@ const program = new Command('mi-gateway')
   .option('--host <host>', 'listen address', '127.0.0.1')
   .addOption(new Option('--nats-url <url>', 'NATS server (default nats://127.0.0.1:4222)').env('NATS_URL'))
   .option('--name <name>', 'replica name (default gateway-<pid>)')
+  .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key').env('MI_GATEWAY_TLS_CERT'))
+  .addOption(new Option('--tls-key <file>', 'PEM private key of --tls-cert').env('MI_GATEWAY_TLS_KEY'))
   .addOption(new Option('--log-level <level>', 'log level').choices(['off', 'error', 'warn', 'info', 'debug']).default('info'))
   .addOption(new Option('--upstream <client>', 'upstream HTTP client').choices(['undici', 'http']).default('undici'))
   .addOption(new Option('--scheduler <profile>', 'start-up scheduler profile (live: mi-config key scheduler)').choices([...SCHEDULER_PROFILE_NAMES]).default('default'))
@@ -59,14 +61,17 @@ const program = new Command('mi-gateway')
   .addOption(new Option('--workers <n>', 'gateway worker processes on the one port (default: one per core; 1: in-process, no cluster)').env('MI_GATEWAY_WORKERS').argParser(positiveInt));
 
 program.parse();
-const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; tokenizer: string[]; workers?: number; apiKeys?: string; adminToken?: string; adminTokenFile?: string; protectMetrics?: boolean; loopbackDebug: boolean }>();
+const o = program.opts<{ tlsCert?: string; tlsKey?: string; port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; tokenizer: string[]; workers?: number; apiKeys?: string; adminToken?: string; adminTokenFile?: string; protectMetrics?: boolean; loopbackDebug: boolean }>();
 const workers = o.workers ?? availableParallelism();
 const baseName = o.name ?? `gateway-${process.pid}`;
 
-// Checked before any worker starts: a missing tokenizer file is one clear line, not N.
+// Checked before any worker starts: a missing tokenizer or certificate file is one clear line, not N.
 let tokenizers: TokenizerSpec[];
+let tls: { cert: Buffer; key: Buffer } | undefined;
 try {
   tokenizers = parseTokenizerSpecs(o.tokenizer);
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
+  if (o.tlsCert !== undefined && o.tlsKey !== undefined) tls = { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) };
 } catch (err) {
   process.stderr.write(`mi-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
@@ -102,6 +107,7 @@ try {
     tokenizers,
     port: o.port,
     host: o.host,
+    tls,
     natsUrl: o.natsUrl,
     name: cluster.isWorker ? process.env.MI_GATEWAY_WORKER_NAME : o.name,
     logLevel: o.logLevel,

@@ -17,12 +17,19 @@ export interface MiResult {
   stderr: string;
 }
 
+/** Options of one `mi` run; `env` adds variables (e.g. MI_DATA_DIR of a secured `mi up`, whose admin credentials `mi` then uses). */
+export interface MiRunOptions {
+  stdin?: string;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
 /** Runs `mi <args>` with NATS_URL set to `natsUrl`; kills it after `timeoutMs` (the result then has code null). */
-export function runMi(natsUrl: string, args: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<MiResult> {
+export function runMi(natsUrl: string, args: string[], opts: MiRunOptions = {}): Promise<MiResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [MI_BIN, ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, NATS_URL: natsUrl },
+      env: { ...process.env, NATS_URL: natsUrl, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -44,7 +51,7 @@ export function runMi(natsUrl: string, args: string[], opts: { stdin?: string; t
 }
 
 /** Runs `mi` and throws with its output unless it exits 0; returns stdout. */
-export async function miOk(natsUrl: string, args: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<string> {
+export async function miOk(natsUrl: string, args: string[], opts: MiRunOptions = {}): Promise<string> {
   const r = await runMi(natsUrl, args, opts);
   if (r.code !== 0) throw new Error(`mi ${args.join(' ')} ${r.timedOut ? `did not exit within ${opts.timeoutMs ?? 30_000} ms (killed)` : `exited ${r.code}`}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;

@@ -1,7 +1,7 @@
 // A real nats-server for tests: random port, temp JetStream store, killed in teardown. Tests
 // must never mock NATS; they start one of these per suite.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,9 +20,16 @@ export interface TestNatsServer {
 
 const READY = /Listening for client connections on [^:]+:(\d+)/;
 
-function launch(port: number, storeDir: string): Promise<{ child: ChildProcess; port: number }> {
+/** Options of a test server. */
+export interface TestNatsServerOptions {
+  /** nats-server config text (e.g. an `authorization {}` or `tls {}` block), passed with `-c`. */
+  config?: string;
+}
+
+function launch(port: number, storeDir: string, configFile?: string): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+    const args = [...(configFile ? ['-c', configFile] : []), '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir];
+    const child = spawn('nats-server', args, {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let log = '';
@@ -62,9 +69,14 @@ function waitExit(child: ChildProcess): Promise<void> {
 }
 
 /** Starts nats-server with JetStream on a random loopback port and a fresh temp store dir. */
-export async function startNatsServer(): Promise<TestNatsServer> {
+export async function startNatsServer(opts: TestNatsServerOptions = {}): Promise<TestNatsServer> {
   const storeDir = mkdtempSync(join(tmpdir(), 'mi-nats-'));
-  const first = await launch(-1, storeDir);
+  let configFile: string | undefined;
+  if (opts.config !== undefined) {
+    configFile = join(storeDir, 'server.conf');
+    writeFileSync(configFile, opts.config, { mode: 0o600 });
+  }
+  const first = await launch(-1, storeDir, configFile);
   let child = first.child;
   const port = first.port;
   let running = true;
@@ -84,7 +96,7 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     },
     async start() {
       if (running) return;
-      ({ child } = await launch(port, storeDir));
+      ({ child } = await launch(port, storeDir, configFile));
       running = true;
     },
     async close() {

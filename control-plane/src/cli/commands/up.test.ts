@@ -20,6 +20,14 @@ describe('mi up options', () => {
     expect(o.apply[0]).to.match(/examples\/quickstart\.yaml$/);
   });
 
+  it('secures its own nats-server unless --insecure-nats (flag or config file); gateway TLS is opt-in (#18)', () => {
+    expect(resolveUpOptions({ quickstart: true }, {}, {})).to.deep.include({ insecureNats: false, gatewayTls: false });
+    expect(resolveUpOptions({ quickstart: true, insecureNats: true, gatewayTls: true }, {}, {})).to.deep.include({ insecureNats: true, gatewayTls: true });
+    const file = join(dir, 'insecure.yaml');
+    writeFileSync(file, 'insecureNats: true\ngatewayTls: true\n');
+    expect(resolveUpOptions({ quickstart: true, config: file }, {}, {})).to.deep.include({ insecureNats: true, gatewayTls: true });
+  });
+
   it('takes env, then the config file, then flags', () => {
     const env = { NATS_URL: 'nats://env:4222', MI_API_PORT: '9000', MI_GATEWAY_PORT: '9100' };
     expect(resolveUpOptions({ quickstart: true }, {}, env)).to.deep.include({ natsUrl: 'nats://env:4222', apiPort: 9000, gatewayPort: 9100 });

@@ -1,5 +1,5 @@
 // `mi up [--config FILE] [--gateways N] [--nats-url URL] [--data-dir DIR] [--no-quickstart]
-// [--api-port P] [--gateway-port P] [--prometheus-url URL]`: what `npm start` runs. Ctrl-C stops everything it started.
+// [--api-port P] [--gateway-port P] [--prometheus-url URL] [--insecure-nats] [--gateway-tls]`: what `npm start` runs. Ctrl-C stops everything it started.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,8 @@ interface UpFlags {
   natsPort?: string;
   apply?: string[];
   prometheusUrl?: string;
+  insecureNats?: boolean;
+  gatewayTls?: boolean;
 }
 
 /** Keys a `--config` file may set (flags win over the file, the file over env and defaults). */
@@ -40,6 +42,10 @@ interface UpConfigFile {
   scheduler?: unknown;
   /** Prometheus base URL for policy metrics with a PromQL query. */
   prometheusUrl?: string;
+  /** Own nats-server without users and TLS. */
+  insecureNats?: boolean;
+  /** Gateways serve HTTPS with the local CA's certificate. */
+  gatewayTls?: boolean;
 }
 
 /** mi-config key the gateways watch for their scheduler config (data-plane config-watcher.ts). */
@@ -108,6 +114,8 @@ export function resolveUpOptions(flags: UpFlags, globals: GlobalOptions, env: Re
     apply: [...(quickstart ? [QUICKSTART] : []), ...extra],
     schedulerConfig: schedulerConfigText(file.scheduler, flags.config ?? ''),
     prometheusUrl: prometheusUrl(flags.prometheusUrl ?? file.prometheusUrl ?? (env.MI_PROMETHEUS_URL || undefined)),
+    insecureNats: flags.insecureNats ?? file.insecureNats ?? false,
+    gatewayTls: flags.gatewayTls ?? file.gatewayTls ?? false,
   };
 }
 
@@ -117,7 +125,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function upCommand(io: CliIO, globals: () => GlobalOptions): Command {
   return new Command('up')
     .description('start nats-server (unless --nats-url/NATS_URL), the control plane, gateways and the quickstart model')
-    .option('--config <file>', 'YAML/JSON file with natsUrl, dataDir, gateways, apiPort, gatewayPort, quickstart, apply, scheduler, prometheusUrl')
+    .option('--config <file>', 'YAML/JSON file with natsUrl, dataDir, gateways, apiPort, gatewayPort, quickstart, apply, scheduler, prometheusUrl, insecureNats, gatewayTls')
     .option('--gateways <n>', 'gateway replicas (ports --gateway-port, +1, ...)')
     .option('--data-dir <dir>', 'where JetStream data, instance logs and logs live (default ./.mi-data)')
     .option('--no-quickstart', 'do not apply examples/quickstart.yaml')
@@ -125,6 +133,8 @@ export function upCommand(io: CliIO, globals: () => GlobalOptions): Command {
     .option('--gateway-port <port>', 'first gateway port (env MI_GATEWAY_PORT, default 8080)')
     .option('--nats-port <port>', 'port of the nats-server mi up starts (default 4222)')
     .option('--apply <file>', 'also apply this manifest at start; repeatable', collect)
+    .option('--insecure-nats', 'start nats-server without users and TLS (default: one user per component, TLS; credentials in <data-dir>/secrets)')
+    .option('--gateway-tls', 'gateways serve HTTPS with a certificate of the local CA (<data-dir>/secrets/tls/ca.pem)')
     .option('--prometheus-url <url>', 'Prometheus for AutoscalingPolicy metrics with a PromQL query (env MI_PROMETHEUS_URL; default none)')
     .action(async (flags: UpFlags) => {
       const opts = resolveUpOptions(flags, globals(), io.env);
