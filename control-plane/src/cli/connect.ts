@@ -6,6 +6,7 @@ import { SubmitError } from '../api/errors.js';
 import { createNatsResourceService } from '../api/nats-backend.js';
 import type { ResourceService } from '../api/service.js';
 import type { CliIO, GlobalOptions } from './io.js';
+import { storeFailure } from './store-errors.js';
 
 function isStreamNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
@@ -20,7 +21,7 @@ export async function withNats<T>(globals: GlobalOptions, io: CliIO, fn: (nc: Na
     if (isStreamNotFound(err) || isStreamNotFound((err as { cause?: unknown }).cause)) {
       throw new SubmitError('MI_ERR_NOT_FOUND', `the MatrixInfer streams do not exist on ${resolveNatsUrl(globals.natsUrl, io.env)} yet: nothing was applied there (start with \`mi up\` or \`mi apply\`)`, { cause: err });
     }
-    throw err;
+    throw storeFailure(err, resolveNatsUrl(globals.natsUrl, io.env)) ?? err;
   } finally {
     await nc.close();
   }

@@ -1,7 +1,7 @@
 // A real nats-server for tests: random port, temp JetStream store, killed in teardown. Tests
 // must never mock NATS; they start one of these per suite.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,9 +20,17 @@ export interface TestNatsServer {
 
 const READY = /Listening for client connections on [^:]+:(\d+)/;
 
-function launch(port: number, storeDir: string): Promise<{ child: ChildProcess; port: number }> {
+export interface StartNatsServerOptions {
+  /** Store directory to use (kept by close(): it is the caller's); default a fresh temp dir. */
+  storeDir?: string;
+  /** JetStream `max_file_store` in bytes (a config file is written beside the store); default the server's (75% of the disk). */
+  maxFileStoreBytes?: number;
+}
+
+function launch(port: number, storeDir: string, configFile: string | null): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+    const config = configFile ? ['-c', configFile] : [];
+    const child = spawn('nats-server', [...config, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let log = '';
@@ -61,10 +69,20 @@ function waitExit(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts nats-server with JetStream on a random loopback port and a fresh temp store dir. */
-export async function startNatsServer(): Promise<TestNatsServer> {
-  const storeDir = mkdtempSync(join(tmpdir(), 'mi-nats-'));
-  const first = await launch(-1, storeDir);
+/** Starts nats-server with JetStream on a random loopback port and a fresh temp store dir (or the options'). */
+export async function startNatsServer(opts: StartNatsServerOptions = {}): Promise<TestNatsServer> {
+  const ownStore = opts.storeDir === undefined;
+  const storeDir = opts.storeDir ?? mkdtempSync(join(tmpdir(), 'mi-nats-'));
+  let configDir: string | null = null;
+  let configFile: string | null = null;
+  if (opts.maxFileStoreBytes !== undefined) {
+    // Outside the store: a full store must not keep the server from reading its config.
+    configDir = mkdtempSync(join(tmpdir(), 'mi-nats-conf-'));
+    configFile = join(configDir, 'nats-server.conf');
+    // The store dir comes from -sd (the server refuses it twice).
+    writeFileSync(configFile, `jetstream {\n  max_file_store: ${Math.floor(opts.maxFileStoreBytes)}\n}\n`);
+  }
+  const first = await launch(-1, storeDir, configFile);
   let child = first.child;
   const port = first.port;
   let running = true;
@@ -84,7 +102,7 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     },
     async start() {
       if (running) return;
-      ({ child } = await launch(port, storeDir));
+      ({ child } = await launch(port, storeDir, configFile));
       running = true;
     },
     async close() {
@@ -92,7 +110,8 @@ export async function startNatsServer(): Promise<TestNatsServer> {
       closed = true;
       process.removeListener('exit', onExit);
       await server.stop();
-      rmSync(storeDir, { recursive: true, force: true });
+      if (ownStore) rmSync(storeDir, { recursive: true, force: true });
+      if (configDir) rmSync(configDir, { recursive: true, force: true });
     },
   };
   // A test process that dies must not leave a server behind; a closed server needs no guard
