@@ -9,7 +9,7 @@
 // back unchanged.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -43,6 +43,26 @@ const DURABLE: StreamKey[] = ['desired', 'decisions'];
  */
 function lateModelYaml(): string {
   return modelYaml({ name: LATE, replicas: 1 }).replace(`metadata:\n  name: ${LATE}\n`, `metadata:\n  name: ${LATE}\n  annotations:\n    chaos.matrixinfer.ai/ballast: "${'x'.repeat(64 * 1024)}"\n`);
+}
+
+/** The control plane's warn/error log lines of `dataDir` in [fromMs, toMs) (winston JSON, one per line). */
+function controlPlaneProblems(dataDir: string, fromMs: number, toMs: number): { level: string; message: string; code?: string; error?: string }[] {
+  const dir = join(dataDir, 'logs');
+  if (!existsSync(dir)) return [];
+  const out: { level: string; message: string; code?: string; error?: string }[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.log'))) {
+    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const j = JSON.parse(line) as { level: string; message: string; timestamp?: string; code?: string; error?: string };
+        const t = j.timestamp ? Date.parse(j.timestamp) : NaN;
+        if ((j.level === 'warn' || j.level === 'error') && t >= fromMs && t < toMs) out.push(j);
+      } catch {
+        // a line cut by the crash of a writer
+      }
+    }
+  }
+  return out;
 }
 
 /** Mounts a tmpfs of `sizeMiB` at a new temp dir; null when this process may not mount. */
@@ -106,6 +126,7 @@ describe('chaos: the NATS store full under a running system', function () {
 
     // Fill the store.
     const jsm = await jetstreamManager(nc);
+    const fullFrom = Date.now();
     let fillError = '';
     // A filler stream written until JetStream refuses; on tmpfs a ballast file first takes what
     // the kernel has left (the last pages of the open blocks still take a few writes).
@@ -142,6 +163,8 @@ describe('chaos: the NATS store full under a running system', function () {
     expect(duringFull.whole, 'requests served while the store is full').to.equal(duringFull.requests);
     expect(up.running(), `mi up still running:\n${up.output().slice(-2000)}`).to.equal(true);
 
+    const problems = controlPlaneProblems(dataDir, fullFrom, Date.now());
+
     // Free the space, then write again; restart nats-server only if it cannot recover alone.
     if (mountDir) rmSync(join(mountDir, 'ballast'));
     else await jsm.streams.delete('CHAOS_FILL').catch(() => undefined);
@@ -160,7 +183,9 @@ describe('chaos: the NATS store full under a running system', function () {
     }
     const writableAfterMs = Date.now() - freedAt;
     expect(r.stdout).to.include(`model/${LATE} created`);
+    const appliedAt = Date.now();
     await waitFor('the Model applied after the freeing to be served', () => served(LATE) || undefined, { timeoutMs: 60_000, everyMs: 250 });
+    const servedAfterMs = Date.now() - appliedAt;
     expect(up.running(), 'mi up still running after the recovery').to.equal(true);
 
     const after: Partial<Record<StreamKey, StreamDigest>> = {};
@@ -174,8 +199,11 @@ describe('chaos: the NATS store full under a running system', function () {
       miApplyMs: refusedMs,
       miApplyError: errorLine.slice(0, 200),
       servedWhileFull: `${duringFull.whole}/${duringFull.requests}`,
+      controlPlaneWarnings: problems.length,
+      firstWarning: problems[0] ? `${problems[0].message} ${problems[0].code ?? ''} ${(problems[0].error ?? '').slice(0, 120)}` : '-',
       serverRestarted,
       writableAfterFreeMs: writableAfterMs,
+      lateModelServedAfterMs: servedAfterMs,
       streams: DURABLE.map((s) => `${s}:${before[s]!.messages}@${before[s]!.lastSeq}->${after[s]!.messages}@${after[s]!.lastSeq}`).join(','),
     });
     for (const s of DURABLE) {
