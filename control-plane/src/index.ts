@@ -16,6 +16,7 @@ export { createNatsResourceService } from './api/nats-backend.js';
 export { InvalidResourcesError, formatProblem, type SubmitProblem } from './api/errors.js';
 export { runMi, buildProgram } from './cli/mi.js';
 export { renderDocs } from './cli/commands/render.js';
+export { rebuildAt, type StateAt } from './cli/replay-state.js';
 export { startControllers, type StartControllersOptions, expandModel, modelStatus, inferStatus, reconcileInfer, MODEL_DECISION, ControllerError } from './controllers/index.js';
 export { startProjector, type StartProjectorOptions, foldProjector, initialProjectorState, projectRoutes, projectStatus, type ProjectorEvent, type ProjectorState } from './projector/index.js';
 export { startControlPlane, defaultApiPort, type ControlPlane, type ControlPlaneOptions } from './runtime/control-plane.js';

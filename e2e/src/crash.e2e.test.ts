@@ -8,14 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { INSTANCE_OBSERVATION, connectNats, stableStringify, type InstanceObservation, type InstancesDecision } from '@matrixinfer/events';
+import { connectNats } from '@matrixinfer/events';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
-import { createNatsResourceService } from '@matrixinfer/control-plane';
 import { ChildSet, pidAlive } from './support/children.js';
 import { miOk } from './support/mi.js';
 import { startMiUp } from './support/mi-up.js';
 import { modelYaml, writeManifest } from './support/manifests.js';
-import { entryEndpoints, readRoute, readStream, routesKv } from './support/nats.js';
+import { decisionContents as decisionsOf, modelEndState, observedEnginePids, type EndState } from './support/end-state.js';
+import { entryEndpoints, readRoute, routesKv } from './support/nats.js';
 import { waitFor } from './support/poll.js';
 import { startInProcessControlPlane } from './support/system.js';
 
@@ -26,14 +26,6 @@ interface Run {
   server: TestNatsServer;
   dataDir: string;
   nc: NatsConnection;
-}
-
-/** What "the end state" is: routed endpoints, the desired instance set, live resources, Model status. */
-interface EndState {
-  endpointIds: string[];
-  instances: string[];
-  resources: string[];
-  modelStatus: string;
 }
 
 describe('control plane killed mid-reconcile (mi up as a child process)', function () {
@@ -51,8 +43,7 @@ describe('control plane killed mid-reconcile (mi up as a child process)', functi
   }
 
   async function observedPids(run: Run): Promise<number[]> {
-    const evs = await readStream<InstanceObservation>(run.nc, 'observed', 'mi.observed.instance.>');
-    const pids = evs.filter((e) => e.envelope.type === INSTANCE_OBSERVATION && e.envelope.data.pid).map((e) => e.envelope.data.pid!);
+    const pids = await observedEnginePids(run.nc);
     pids.forEach((p) => simulatorPids.add(p));
     return pids;
   }
@@ -75,40 +66,8 @@ describe('control plane killed mid-reconcile (mi up as a child process)', functi
     await waitFor(`${MODEL} routed to ${REPLICAS} endpoints`, async () => entryEndpoints(await readRoute(kv, MODEL)).length === REPLICAS, { timeoutMs: 60_000 });
   }
 
-  async function endState(run: Run): Promise<EndState> {
-    const kv = await routesKv(run.nc);
-    const decisions = await readStream<InstancesDecision>(run.nc, 'decisions', `mi.decisions.infer.default.${MODEL}-sim`);
-    const last = decisions.at(-1)!.envelope.data;
-    // Read through the same service `mi get` uses (in process: a CLI start per kind is slow here).
-    const svc = await createNatsResourceService(run.nc, 'e2e');
-    const got = (await svc.get('Model', 'default', MODEL)) as { status?: { conditions?: { type: string; status: string }[] } };
-    const resources: string[] = [];
-    for (const kind of ['Model', 'ModelInfer', 'ModelServer', 'ModelRoute', 'AutoscalingPolicyBinding']) {
-      resources.push(...(await svc.list(kind, undefined)).map((i) => `${i.kind}/${i.metadata.name}@${i.metadata.generation}`));
-    }
-    return {
-      endpointIds: entryEndpoints(await readRoute(kv, MODEL)).map((e) => e.id),
-      // The whole spec of each instance, incarnation included: a needless restart would show.
-      instances: last.instances.map((i) => stableStringify({ ...i, incarnation: i.incarnation ?? 0 })),
-      resources: resources.sort(),
-      modelStatus: (got.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => c.type).sort().join(','),
-    };
-  }
-
-  /** The decisions, normalized to what they decide (ids and times left out). */
-  async function decisionContents(run: Run): Promise<{ ids: string[]; contents: string[] }> {
-    const evs = await readStream<Record<string, unknown>>(run.nc, 'decisions');
-    return {
-      ids: evs.map((e) => e.envelope.id),
-      contents: evs.map((e) => {
-        const d = e.envelope.data;
-        // The owner's uid is random per run (in ownerReferences and the model-uid label); everything else must match.
-        return `${e.subject} ${e.envelope.type} ${stableStringify('writes' in d ? d.writes : d.instances)
-          .replace(/"uid":"[^"]*"/g, '"uid":"-"')
-          .replace(/"registry\.matrixinfer\.ai\/model-uid":"[^"]*"/g, '"registry.matrixinfer.ai/model-uid":"-"')}`;
-      }),
-    };
-  }
+  const endState = (run: Run): Promise<EndState> => modelEndState(run.nc, MODEL);
+  const decisionContents = (run: Run) => decisionsOf(run.nc);
 
   let reference: { state: EndState; contents: string[] } | undefined;
 

@@ -9,12 +9,15 @@ import { miOk } from './support/mi.js';
 import { modelYaml, writeManifest } from './support/manifests.js';
 import { entryEndpoints, readRoute } from './support/nats.js';
 import { waitFor } from './support/poll.js';
+import { chaosKnob, loadFigures, printFigures } from './support/chaos.js';
 import { OpenLoopStreams, type StreamResult } from './support/stream-load.js';
 import { startE2eSystem, type E2eSystem } from './support/system.js';
 
 const MODEL = 'e2e-faults';
 const INFER = `${MODEL}-sim`;
 const IDLE_MS = 2000;
+// Seconds of load after the SIGKILL: 4 in `npm test`, 30 in `npm run test:chaos`.
+const AFTER_KILL_S = chaosKnob('MI_CHAOS_AFTER_KILL_S', 4, 30);
 
 function summary(rs: StreamResult[]): string {
   const failed = rs.filter((r) => !r.whole);
@@ -86,7 +89,8 @@ describe('replica faults under streaming load (control plane, simulators, gatewa
     expect(all.length).to.be.greaterThan(200);
   });
 
-  it('SIGKILL a replica under 200 requests/s: no request fails that had not started streaming', async () => {
+  it('SIGKILL a replica under 200 requests/s: no request fails that had not started streaming', async function () {
+    this.timeout(60_000 + AFTER_KILL_S * 1000);
     await waitFor('three replicas routed', async () => (await routed()).length === 3 || undefined, { timeoutMs: 30_000 });
     const load = new OpenLoopStreams(e.gw.url, MODEL, 200);
     load.start();
@@ -94,10 +98,11 @@ describe('replica faults under streaming load (control plane, simulators, gatewa
     const [victim] = ready();
     const killedAt = Date.now();
     process.kill(victim.pid!, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 4000));
+    await new Promise((r) => setTimeout(r, AFTER_KILL_S * 1000));
     await load.stop();
     remember();
     const all = load.results;
+    printFigures('chaos replica-kill', { rate: 200, afterKillS: AFTER_KILL_S, ...loadFigures(all), inFlightAtKill: all.filter((r) => r.startMs < killedAt && r.startMs + r.durationMs > killedAt).length });
     expect(all.filter((r) => !r.whole && !r.started), summary(all)).to.deep.equal([]);
     for (const r of all.filter((x) => !x.whole)) expect(r.startMs, 'only streams in flight at the kill broke').to.be.below(killedAt);
     expect(all.length, 'the offered load held').to.be.greaterThan(200 * 5);

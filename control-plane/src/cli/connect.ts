@@ -7,6 +7,7 @@ import { createNatsResourceService } from '../api/nats-backend.js';
 import type { ResourceService } from '../api/service.js';
 import type { CliIO, GlobalOptions } from './io.js';
 import { cliNatsTarget } from './nats-auth.js';
+import { storeFailure } from './store-errors.js';
 
 function isStreamNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
@@ -22,7 +23,7 @@ export async function withNats<T>(globals: GlobalOptions, io: CliIO, fn: (nc: Na
     if (isStreamNotFound(err) || isStreamNotFound((err as { cause?: unknown }).cause)) {
       throw new SubmitError('MI_ERR_NOT_FOUND', `the MatrixInfer streams do not exist on ${resolveNatsUrl(target.url, io.env)} yet: nothing was applied there (start with \`mi up\` or \`mi apply\`)`, { cause: err });
     }
-    throw err;
+    throw storeFailure(err, resolveNatsUrl(target.url, io.env)) ?? err;
   } finally {
     await nc.close();
   }

@@ -31,6 +31,8 @@ export function exitCodeFor(err: unknown): number {
     case 'MI_ERR_KUBERNETES_MODE':
       return EXIT.conflict;
     case 'MI_ERR_NATS_UNAVAILABLE':
+    case 'MI_ERR_STORE_FULL':
+    case 'MI_ERR_STORE_TIMEOUT':
       return EXIT.natsUnavailable;
     case 'MI_ERR_PORT_BUSY':
     case 'MI_ERR_DATA_DIR_BUSY':

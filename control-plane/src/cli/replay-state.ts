@@ -31,9 +31,13 @@ export interface StateAt {
   conflicts: string[];
   /** Last sequence folded per stream. */
   positions: Record<string, number>;
+  /** The projector-owned `mi-status` values by key (model.*, modelinfer.*, modelserver.*), sorted by key. */
+  statuses: Record<string, unknown>;
+  /** Events read from the streams to rebuild this (replay figures). */
+  events: number;
 }
 
-async function foldStream(js: JetStreamClient, stream: string, filter: string, atMs: number, state: ProjectorState): Promise<number> {
+async function foldStream(js: JetStreamClient, stream: string, filter: string, atMs: number, state: ProjectorState, counted: { events: number }): Promise<number> {
   const r = await replay<ProjectorState>({
     js,
     stream,
@@ -46,6 +50,7 @@ async function foldStream(js: JetStreamClient, stream: string, filter: string, a
       return pe ? foldProjector(s, pe) : s;
     },
   });
+  counted.events += r.count;
   return r.lastSeq;
 }
 
@@ -53,11 +58,12 @@ async function foldStream(js: JetStreamClient, stream: string, filter: string, a
 export async function rebuildAt(js: JetStreamClient, atMs: number): Promise<StateAt> {
   const state = initialProjectorState();
   const positions: Record<string, number> = {};
+  const counted = { events: 0 };
   // The fold is order-insensitive per key, so streams can be folded one after the other.
-  positions[STREAMS.desired] = await foldStream(js, STREAMS.desired, 'mi.desired.>', atMs, state);
-  positions[STREAMS.decisions] = await foldStream(js, STREAMS.decisions, 'mi.decisions.infer.>', atMs, state);
-  const instances = await foldStream(js, STREAMS.observed, 'mi.observed.instance.>', atMs, state);
-  positions[STREAMS.observed] = Math.max(instances, await foldStream(js, STREAMS.observed, 'mi.observed.endpoint.>', atMs, state));
+  positions[STREAMS.desired] = await foldStream(js, STREAMS.desired, 'mi.desired.>', atMs, state, counted);
+  positions[STREAMS.decisions] = await foldStream(js, STREAMS.decisions, 'mi.decisions.infer.>', atMs, state, counted);
+  const instances = await foldStream(js, STREAMS.observed, 'mi.observed.instance.>', atMs, state, counted);
+  positions[STREAMS.observed] = Math.max(instances, await foldStream(js, STREAMS.observed, 'mi.observed.endpoint.>', atMs, state, counted));
   const { entries, conflicts } = projectRoutes(state);
   const statuses = projectStatus(state);
   const resources = [...state.resources.values()]
@@ -68,7 +74,8 @@ export async function rebuildAt(js: JetStreamClient, atMs: number): Promise<Stat
     })
     .sort(compareResources);
   const routes = [...entries.keys()].sort().map((k) => entries.get(k)!);
-  return { atMs, resources, routes, conflicts, positions };
+  const byKey = Object.fromEntries([...statuses.keys()].sort().map((k) => [k, statuses.get(k)]));
+  return { atMs, resources, routes, conflicts, positions, statuses: byKey, events: counted.events };
 }
 
 /** Keeps what concerns one model: its route entries and the Model with everything it owns. */

@@ -1,2 +1,2 @@
 // Test utilities shared by every package's tests.
-export { startNatsServer, type TestNatsServer, type TestNatsServerOptions } from './nats-server.js';
+export { startNatsServer, type StartNatsServerOptions, type TestNatsServer } from './nats-server.js';

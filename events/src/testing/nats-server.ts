@@ -20,16 +20,19 @@ export interface TestNatsServer {
 
 const READY = /Listening for client connections on [^:]+:(\d+)/;
 
-/** Options of a test server. */
-export interface TestNatsServerOptions {
+export interface StartNatsServerOptions {
   /** nats-server config text (e.g. an `authorization {}` or `tls {}` block), passed with `-c`. */
   config?: string;
+  /** Store directory to use (kept by close(): it is the caller's); default a fresh temp dir. */
+  storeDir?: string;
+  /** JetStream `max_file_store` in bytes (a config file is written beside the store); default the server's (75% of the disk). */
+  maxFileStoreBytes?: number;
 }
 
-function launch(port: number, storeDir: string, configFile?: string): Promise<{ child: ChildProcess; port: number }> {
+function launch(port: number, storeDir: string, configFile: string | null): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const args = [...(configFile ? ['-c', configFile] : []), '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir];
-    const child = spawn('nats-server', args, {
+    const config = configFile ? ['-c', configFile] : [];
+    const child = spawn('nats-server', [...config, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let log = '';
@@ -68,13 +71,19 @@ function waitExit(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts nats-server with JetStream on a random loopback port and a fresh temp store dir. */
-export async function startNatsServer(opts: TestNatsServerOptions = {}): Promise<TestNatsServer> {
-  const storeDir = mkdtempSync(join(tmpdir(), 'mi-nats-'));
-  let configFile: string | undefined;
-  if (opts.config !== undefined) {
-    configFile = join(storeDir, 'server.conf');
-    writeFileSync(configFile, opts.config, { mode: 0o600 });
+/** Starts nats-server with JetStream on a random loopback port and a fresh temp store dir (or the options'). */
+export async function startNatsServer(opts: StartNatsServerOptions = {}): Promise<TestNatsServer> {
+  const ownStore = opts.storeDir === undefined;
+  const storeDir = opts.storeDir ?? mkdtempSync(join(tmpdir(), 'mi-nats-'));
+  let configDir: string | null = null;
+  let configFile: string | null = null;
+  if (opts.maxFileStoreBytes !== undefined || opts.config !== undefined) {
+    // Outside the store: a full store must not keep the server from reading its config.
+    configDir = mkdtempSync(join(tmpdir(), 'mi-nats-conf-'));
+    configFile = join(configDir, 'nats-server.conf');
+    // The store dir comes from -sd (the server refuses it twice).
+    const limit = opts.maxFileStoreBytes === undefined ? '' : `jetstream {\n  max_file_store: ${Math.floor(opts.maxFileStoreBytes)}\n}\n`;
+    writeFileSync(configFile, `${opts.config ?? ''}\n${limit}`, { mode: 0o600 });
   }
   const first = await launch(-1, storeDir, configFile);
   let child = first.child;
@@ -104,7 +113,8 @@ export async function startNatsServer(opts: TestNatsServerOptions = {}): Promise
       closed = true;
       process.removeListener('exit', onExit);
       await server.stop();
-      rmSync(storeDir, { recursive: true, force: true });
+      if (ownStore) rmSync(storeDir, { recursive: true, force: true });
+      if (configDir) rmSync(configDir, { recursive: true, force: true });
     },
   };
   // A test process that dies must not leave a server behind; a closed server needs no guard
