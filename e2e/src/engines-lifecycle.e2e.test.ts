@@ -88,7 +88,8 @@ describe('Triton and TorchServe model lifecycle end to end (mi apply, local actu
     await waitFor('2 workers', async () => (await workers()) === 2, { timeoutMs: 20_000 });
     const scale = (await decisions()).find((d) => d.model === 'e2e-lts')!;
     expect(scale).to.deep.include({ engine: 'TorchServe', action: 'scale', minWorkers: 2, maxWorkers: 2 });
-    await apply('e2e-lts', model('e2e-lts', 'TorchServe', uri, []));
+    // Counts are held only when named (without minWorkers TorchServe keeps its own): name 1.
+    await apply('e2e-lts', model('e2e-lts', 'TorchServe', uri, ['minWorkers: 1']));
     await waitFor('back to 1 worker', async () => (await workers()) === 1, { timeoutMs: 20_000 });
     expect((await send('POST', `${addr}/predictions/e2e-lts`, { prompt: 'hi', max_new_tokens: 2 })).status).to.equal(200);
   });
