@@ -12,6 +12,7 @@ import type { SimContext } from './http/context.js';
 import { createFaultController } from './http/faults.js';
 import { createLoraRegistry } from './http/lora.js';
 import { createRoomBook } from './http/rooms.js';
+import { TraceLog } from './http/trace-log.js';
 import { createRouter } from './http/routes.js';
 import { createSglangMetrics } from './metrics/sglang-metrics.js';
 import { createTorchserveMetrics } from './metrics/torchserve-metrics.js';
@@ -90,6 +91,7 @@ export async function startSimulator(input: StartSimulatorOptions = {}): Promise
   let sidePort = 0;
   const ctx: SimContext = {
     opts, core, loop, clock, rooms, onAccepted,
+    traces: new TraceLog(),
     adapters: createLoraRegistry(opts.loraModules, opts.maxLoadedLoras),
     faults: createFaultController(opts.faults, rng),
     engineId: `sim-${opts.seed}-${Math.floor(rng.next() * 1e9).toString(36)}`,

@@ -16,6 +16,7 @@ import { resolve, type Resolution } from './routing.js';
 import type { OutgoingHeaders } from './upstream.js';
 import { StreamMeter } from './stream-meter.js';
 import { adapterFor, translate, type NativeTranslation } from './engines/index.js';
+import type { RequestTrace } from '../tracing/tracer.js';
 
 /** Per-request state up to the first attempt, and the answer's bookkeeping; see exchange.ts. */
 export abstract class RequestIntake implements Holdable {
@@ -54,6 +55,8 @@ export abstract class RequestIntake implements Holdable {
   protected inputEstimate = 0;
   /** A ModelServer whose engine has its own API (Triton, TorchServe): the translated request (null: OpenAI as it is). */
   protected native: NativeTranslation | null = null;
+  /** This request's trace while OTLP export is on (null: off, or the caller asked not to sample). */
+  protected trace: RequestTrace | null = null;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, path: string) {
     this.ctx = ctx;
@@ -63,6 +66,7 @@ export abstract class RequestIntake implements Holdable {
     const given = req.headers['x-request-id'];
     this.requestId = typeof given === 'string' && given.length > 0 && given.length <= 200 ? given : randomUUID();
     this.startMs = performance.now();
+    if (ctx.tracer !== undefined) this.trace = ctx.tracer.begin(req.headers.traceparent);
   }
 
   /** A request body chunk: buffered up to the cap. */
@@ -159,8 +163,11 @@ export abstract class RequestIntake implements Holdable {
     this.requestInfo = info;
     this.streaming = parsed.stream;
     if (isPdSet(views)) return this.placePd(info, views, parsed);
+    const trace = this.trace;
+    if (trace !== null) trace.scheduleStartMs = performance.now();
     const sched = ctx.scheduler.schedule(info, views);
-    ctx.decisions?.decided(info, sched, r.entry.namespace, this.res);
+    if (trace !== null) trace.scheduleEndMs = performance.now();
+    ctx.decisions?.decided(info, sched, r.entry.namespace, this.res, trace);
     if (sched.candidates.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
     this.candidates = sched.candidates;
     const engine = r.server.engine;
@@ -171,6 +178,7 @@ export abstract class RequestIntake implements Holdable {
       this.body = t.body;
     }
     this.headers = upstreamHeaders(this.req.headers, this.requestId, this.body.length);
+    if (trace !== null) this.traced(this.headers);
     this.applyPolicy();
   }
 
@@ -196,12 +204,28 @@ export abstract class RequestIntake implements Holdable {
     const r = this.resolution!;
     const protocol = pdProtocol(r.server);
     if (typeof protocol !== 'string') return this.fail(protocol);
+    const trace = this.trace;
+    if (trace !== null) trace.scheduleStartMs = performance.now();
     const sched = schedulePd((q, e) => ctx.scheduler.schedule(q, e), info, views);
-    ctx.decisions?.decided(info, sched.decode, r.entry.namespace, this.res);
+    if (trace !== null) trace.scheduleEndMs = performance.now();
+    ctx.decisions?.decided(info, sched.decode, r.entry.namespace, this.res, trace);
     if (sched.pairs.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
     this.candidates = sched.pairs.map((p) => p.decode);
     this.pd = this.pdFlow(protocol, sched.pairs, parsed.json, r.upstreamModel);
     this.applyPolicy();
+  }
+
+  /**
+   * Traced request: the engine gets a traceparent whose parent is the upstream span (the
+   * upstream span starts here), and a new trace forwards no tracestate of the invalid one.
+   */
+  traced(headers: OutgoingHeaders): OutgoingHeaders {
+    const t = this.trace;
+    if (t === null) return headers;
+    if (t.upstreamStartMs < 0) t.upstreamStartMs = performance.now();
+    headers.traceparent = t.upstreamTraceparent();
+    if (t.fresh) delete headers.tracestate;
+    return headers;
   }
 
   /** Held request: an endpoint became ready; resolve against the new table and go on. */
@@ -241,7 +265,8 @@ export abstract class RequestIntake implements Holdable {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const ctx = this.ctx;
-    const durationMs = performance.now() - this.startMs;
+    const endMs = performance.now();
+    const durationMs = endMs - this.startMs;
     // Only routable model names become label values; anything else is counted under ''.
     const label = this.resolution ? this.model : '';
     const c = ctx.metrics.forModel(label);
@@ -251,6 +276,14 @@ export abstract class RequestIntake implements Holdable {
     if (this.resolution) {
       c.inFlight.dec();
       ctx.stats.end(this.model, this.resolution.entry.namespace, inputTokens, outputTokens);
+    }
+    const trace = this.trace;
+    if (trace !== null) {
+      ctx.tracer!.end(trace, {
+        startMs: this.startMs, endMs, firstByteMs: this.ttfbMs >= 0 ? this.startMs + this.ttfbMs : -1, status, model: this.model,
+        route: this.resolution?.routeLabel, endpoint: this.status > 0 ? this.candidates[(this.attempt - 1) % this.candidates.length]?.id : undefined,
+        requestId: this.requestId, attempts: this.attempt, inputTokens, outputTokens,
+      });
     }
     if (ctx.logRequests) {
       ctx.logger.info('request', {

@@ -28,6 +28,7 @@ import { ModelStatsBook } from './stats.js';
 import { createUpstream, type UpstreamKind } from './upstream.js';
 import { BootstrapPorts } from './pd-legs.js';
 import { RateShare } from './rate-share.js';
+import { startTracing, type Tracing } from '../tracing/index.js';
 
 /** Options of one gateway replica; every one has a default. */
 export interface GatewayOptions {
@@ -95,6 +96,15 @@ export interface GatewayOptions {
   requestTimeoutMs?: number;
   /** Local tokenizers (`--tokenizer NAME=DIR`): input-token limits of these models admit on their count. */
   tokenizers?: TokenizerSpec[];
+  /**
+   * OTLP/HTTP traces URL (`--otlp-endpoint`, used as it is; see tracing/endpoint.ts for the
+   * OTEL_EXPORTER_OTLP_* rules main.ts applies). Absent: no tracing objects at all.
+   */
+  otlpTracesUrl?: string;
+  /** Export period of spans in ms. Default 1000. */
+  otlpExportPeriodMs?: number;
+  /** Spans held for export at most (more are dropped and counted). Default 4096. */
+  otlpMaxQueue?: number;
 }
 
 /** A running gateway. */
@@ -155,10 +165,18 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const requestTimeout = options.requestTimeoutMs ?? 0;
   if (!(requestTimeout >= 0)) throw new RangeError(`requestTimeoutMs must be >= 0, got ${requestTimeout}`);
   const logger = createGatewayLogger(options.logLevel ?? 'info', name);
-  const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger);
+  const metrics = new GatewayMetrics(true);
+  // Built before NATS, so a bad exporter option fails before anything is opened.
+  const tracing: Tracing | undefined =
+    options.otlpTracesUrl !== undefined
+      ? startTracing({ url: options.otlpTracesUrl, gateway: name, registry: metrics.registry, logger, periodMs: options.otlpExportPeriodMs, maxQueue: options.otlpMaxQueue })
+      : undefined;
+  const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger).catch(async (err: unknown) => {
+    await tracing?.close();
+    throw err;
+  });
   const holder: TableHolder = { table: EMPTY_TABLE, ready: false };
   const load = new LoadBook();
-  const metrics = new GatewayMetrics(true);
   const limiter = new RateLimiter();
   const stats = new ModelStatsBook();
   const scheduling = await startScheduling({
@@ -193,6 +211,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     random: seededRandom(options.seed ?? Date.now()),
     nowMs: Date.now,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    tracer: tracing?.tracer,
   };
   const publishSample = (namespace: string, sample: GatewaySample): void => {
     try {
@@ -337,6 +356,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         rateShare.stop();
         sub.unsubscribe();
         await upstream.close();
+        await tracing?.close();
         await nc.close();
         logger.close();
       })();

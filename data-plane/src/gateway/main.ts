@@ -8,6 +8,7 @@ import { startGateway } from './gateway.js';
 import type { LogLevel } from './log.js';
 import { runPrimary } from './workers/primary.js';
 import { parseTokenizerSpecs, type TokenizerSpec } from '../tokenizer/specs.js';
+import { resolveOtlpTracesUrl } from '../tracing/index.js';
 
 function nonNegativeInt(v: string): number {
   const n = Number(v);
@@ -49,17 +50,22 @@ const program = new Command('mi-gateway')
   .addOption(new Option('--default-retry-attempts <n>', 'retries, each to another endpoint, for ModelServers without trafficPolicy.retry; 0: none').default(2).argParser(nonNegativeInt))
   .addOption(new Option('--stream-idle-timeout-ms <ms>', 'no byte from the engine for this long ends an attempt, for ModelServers that set no trafficPolicy.streamIdleTimeout; 0: off').default(30_000).argParser(nonNegativeInt))
   .addOption(new Option('--tokenizer <name=dir...>', "a model's own tokenizer for input-token limits: NAME (client model name) = DIR holding tokenizer.json and tokenizer_config.json; repeatable").default([]))
+  .addOption(new Option('--headers-timeout-ms <ms>', 'longest time for a client to send the request headers (408 and close beyond; slowloris)').default(60_000).argParser(positiveInt))
+  .addOption(new Option('--request-timeout-ms <ms>', 'longest time to receive a whole request, body included (408 beyond); 0: no limit').default(0).argParser(nonNegativeInt))
+  .addOption(new Option('--otlp-endpoint <url>', 'OTLP/HTTP traces URL, used as it is (default: env OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; none: no tracing)'))
   .addOption(new Option('--workers <n>', 'gateway worker processes on the one port (default: one per core; 1: in-process, no cluster)').env('MI_GATEWAY_WORKERS').argParser(positiveInt));
 
 program.parse();
-const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; tokenizer: string[]; workers?: number }>();
+const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; tokenizer: string[]; workers?: number; headersTimeoutMs: number; requestTimeoutMs: number; otlpEndpoint?: string }>();
 const workers = o.workers ?? availableParallelism();
 const baseName = o.name ?? `gateway-${process.pid}`;
 
-// Checked before any worker starts: a missing tokenizer file is one clear line, not N.
+// Checked before any worker starts: a missing tokenizer file or a bad OTLP URL is one clear line, not N.
 let tokenizers: TokenizerSpec[];
+let otlpTracesUrl: string | undefined;
 try {
   tokenizers = parseTokenizerSpecs(o.tokenizer);
+  otlpTracesUrl = resolveOtlpTracesUrl(o.otlpEndpoint, process.env);
 } catch (err) {
   process.stderr.write(`mi-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
@@ -87,6 +93,9 @@ try {
     maxHeldPerModel: o.maxHeld,
     streamIdleTimeoutMs: o.streamIdleTimeoutMs,
     defaultRetryAttempts: o.defaultRetryAttempts,
+    headersTimeoutMs: o.headersTimeoutMs,
+    requestTimeoutMs: o.requestTimeoutMs,
+    otlpTracesUrl,
   });
 } catch (err) {
   // Only main decides to exit: a clear one-line reason (no NATS, port taken) and status 1.

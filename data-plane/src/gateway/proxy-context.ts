@@ -14,6 +14,7 @@ import type { TableHolder } from './route-watcher.js';
 import type { OutlierBook } from './outliers.js';
 import type { ModelStatsBook } from './stats.js';
 import type { UpstreamClient } from './upstream.js';
+import type { GatewayTracer } from '../tracing/tracer.js';
 
 /** Everything a request needs from its gateway; built once per gateway. */
 export interface ProxyContext {
@@ -46,4 +47,6 @@ export interface ProxyContext {
   streamIdleTimeoutMs: number;
   /** SGLang prefill servers' bootstrap ports (disaggregated serving). */
   bootstrapPorts: BootstrapPorts;
+  /** Request tracing with OTLP export (`--otlp-endpoint`); absent: no trace objects at all. */
+  tracer?: GatewayTracer;
 }

@@ -7,6 +7,7 @@ import type { EngineLoop } from '../engine/loop.js';
 import type { FaultController } from './faults.js';
 import type { LoraRegistry } from './lora.js';
 import type { RoomBook } from './rooms.js';
+import type { TraceLog } from './trace-log.js';
 
 /** Shared state of one simulator's HTTP layer. */
 export interface SimContext {
@@ -17,6 +18,8 @@ export interface SimContext {
   adapters: LoraRegistry;
   faults: FaultController;
   rooms: RoomBook;
+  /** Trace headers of recent generation requests (GET /sim/traces). */
+  traces: TraceLog;
   /** Identifies this engine in PD kv_transfer_params (remote_engine_id). */
   engineId: string;
   /** Host/port a PD peer would use to pull KV from this engine. */
