@@ -66,7 +66,7 @@ export abstract class RequestIntake implements Holdable {
     const given = req.headers['x-request-id'];
     this.requestId = typeof given === 'string' && given.length > 0 && given.length <= 200 ? given : randomUUID();
     this.startMs = performance.now();
-    if (ctx.tracer !== undefined) this.trace = ctx.tracer.begin(req.headers.traceparent);
+    if (ctx.tracer !== undefined) this.trace = ctx.tracer.begin(req.headers.traceparent, this.startMs);
   }
 
   /** A request body chunk: buffered up to the cap. */
@@ -279,11 +279,9 @@ export abstract class RequestIntake implements Holdable {
     }
     const trace = this.trace;
     if (trace !== null) {
-      ctx.tracer!.end(trace, {
-        startMs: this.startMs, endMs, firstByteMs: this.ttfbMs >= 0 ? this.startMs + this.ttfbMs : -1, status, model: this.model,
-        route: this.resolution?.routeLabel, endpoint: this.status > 0 ? this.candidates[(this.attempt - 1) % this.candidates.length]?.id : undefined,
-        requestId: this.requestId, attempts: this.attempt, inputTokens, outputTokens,
-      });
+      const endpoint = this.status > 0 ? this.candidates[(this.attempt - 1) % this.candidates.length]?.id : undefined;
+      trace.finish(endMs, this.ttfbMs >= 0 ? this.startMs + this.ttfbMs : -1, status, this.model, this.resolution?.routeLabel, endpoint, this.requestId, this.attempt, inputTokens, outputTokens);
+      ctx.tracer!.end(trace);
     }
     if (ctx.logRequests) {
       ctx.logger.info('request', {

@@ -103,8 +103,10 @@ export interface GatewayOptions {
   otlpTracesUrl?: string;
   /** Export period of spans in ms. Default 1000. */
   otlpExportPeriodMs?: number;
-  /** Spans held for export at most (more are dropped and counted). Default 4096. */
+  /** Requests held for export at most (more are dropped and their spans counted). Default 4096. */
   otlpMaxQueue?: number;
+  /** Share of requests without a sampled caller traceparent that start a trace. Default 1. */
+  otlpSampleRate?: number;
 }
 
 /** A running gateway. */
@@ -169,7 +171,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   // Built before NATS, so a bad exporter option fails before anything is opened.
   const tracing: Tracing | undefined =
     options.otlpTracesUrl !== undefined
-      ? startTracing({ url: options.otlpTracesUrl, gateway: name, registry: metrics.registry, logger, periodMs: options.otlpExportPeriodMs, maxQueue: options.otlpMaxQueue })
+      ? startTracing({ url: options.otlpTracesUrl, gateway: name, registry: metrics.registry, logger, periodMs: options.otlpExportPeriodMs, maxQueue: options.otlpMaxQueue, sampleRate: options.otlpSampleRate })
       : undefined;
   const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger).catch(async (err: unknown) => {
     await tracing?.close();

@@ -53,10 +53,11 @@ const program = new Command('mi-gateway')
   .addOption(new Option('--headers-timeout-ms <ms>', 'longest time for a client to send the request headers (408 and close beyond; slowloris)').default(60_000).argParser(positiveInt))
   .addOption(new Option('--request-timeout-ms <ms>', 'longest time to receive a whole request, body included (408 beyond); 0: no limit').default(0).argParser(nonNegativeInt))
   .addOption(new Option('--otlp-endpoint <url>', 'OTLP/HTTP traces URL, used as it is (default: env OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; none: no tracing)'))
+  .addOption(new Option('--otlp-sample-rate <rate>', 'share of requests without a sampled client traceparent that start a trace (a sampled client trace is always followed)').default(1).argParser(rate))
   .addOption(new Option('--workers <n>', 'gateway worker processes on the one port (default: one per core; 1: in-process, no cluster)').env('MI_GATEWAY_WORKERS').argParser(positiveInt));
 
 program.parse();
-const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; tokenizer: string[]; workers?: number; headersTimeoutMs: number; requestTimeoutMs: number; otlpEndpoint?: string }>();
+const o = program.opts<{ port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; tokenizer: string[]; workers?: number; headersTimeoutMs: number; requestTimeoutMs: number; otlpEndpoint?: string; otlpSampleRate: number }>();
 const workers = o.workers ?? availableParallelism();
 const baseName = o.name ?? `gateway-${process.pid}`;
 
@@ -96,6 +97,7 @@ try {
     headersTimeoutMs: o.headersTimeoutMs,
     requestTimeoutMs: o.requestTimeoutMs,
     otlpTracesUrl,
+    otlpSampleRate: o.otlpSampleRate,
   });
 } catch (err) {
   // Only main decides to exit: a clear one-line reason (no NATS, port taken) and status 1.

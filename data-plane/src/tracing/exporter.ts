@@ -1,12 +1,12 @@
-// Batching OTLP/HTTP JSON exporter, off the request path: finished spans go into a bounded
-// queue (full: the span is dropped and counted); a timer posts at most `maxBatch` spans per
-// period, one export in flight at a time. A failed export drops its batch (counted): tracing
-// never holds memory or retries against a collector that is down.
+// Batching OTLP/HTTP JSON exporter, off the request path: finished items (request traces) go
+// into a bounded queue (full: dropped, their spans counted); a timer writes at most `maxBatch`
+// items per export request, one export in flight at a time. A failed export drops its batch
+// (counted): tracing never holds memory or retries against a collector that is down.
 import type { Logger } from 'winston';
-import { encodeTraces, type AttrValue, type SpanRecord } from './otlp-json.js';
+import { exportBody, type AttrValue } from './otlp-json.js';
 import { TracingConfigError } from './errors.js';
 
-/** Counters an exporter reports to (prom-client counters in the gateway). */
+/** Counters an exporter reports to, in spans (prom-client counters in the gateway). */
 export interface ExportCounters {
   exported(n: number): void;
   dropped(reason: 'queue_full' | 'export_failed', n: number): void;
@@ -15,15 +15,19 @@ export interface ExportCounters {
 /** Posts one JSON body; resolves with the HTTP status (the transport is passed in, tests use a real server). */
 export type PostJson = (url: string, body: string, timeoutMs: number) => Promise<number>;
 
-export interface SpanExporterOptions {
+export interface SpanExporterOptions<T> {
   url: string;
   resource: Record<string, AttrValue>;
   scope: { name: string; version?: string };
   counters: ExportCounters;
   logger: Logger;
-  /** Spans held at most. Default 4096. */
+  /** The JSON of an item's spans, comma-separated (otlp-json.ts). */
+  encode(item: T): string;
+  /** How many spans an item yields. */
+  spans(item: T): number;
+  /** Items held at most. Default 4096. */
   maxQueue?: number;
-  /** Spans per export request at most. Default 512. */
+  /** Items per export request at most. Default 512. */
   maxBatch?: number;
   /** Export period in ms. Default 1000. */
   periodMs?: number;
@@ -39,14 +43,14 @@ export const postWithFetch: PostJson = async (url, body, timeoutMs) => {
   return r.status;
 };
 
-/** Bounded span queue with periodic batch export. */
-export class SpanExporter {
-  private readonly o: Required<Omit<SpanExporterOptions, 'resource' | 'scope' | 'counters' | 'logger' | 'url'>> & SpanExporterOptions;
-  private queue: SpanRecord[] = [];
+/** Bounded queue of finished items with periodic batch export. */
+export class SpanExporter<T> {
+  private readonly o: SpanExporterOptions<T> & Required<Pick<SpanExporterOptions<T>, 'maxQueue' | 'maxBatch' | 'periodMs' | 'timeoutMs' | 'post'>>;
+  private queue: T[] = [];
   private inFlight: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(opts: SpanExporterOptions) {
+  constructor(opts: SpanExporterOptions<T>) {
     this.o = {
       ...opts,
       maxQueue: opts.maxQueue ?? 4096,
@@ -63,23 +67,18 @@ export class SpanExporter {
     this.timer.unref();
   }
 
-  /** Queues finished spans; what does not fit is dropped and counted. */
-  add(spans: SpanRecord[]): void {
-    const room = this.o.maxQueue - this.queue.length;
-    if (room >= spans.length) {
-      for (const s of spans) this.queue.push(s);
-      return;
-    }
-    for (let i = 0; i < room; i++) this.queue.push(spans[i]);
-    this.o.counters.dropped('queue_full', spans.length - Math.max(0, room));
+  /** Queues a finished item; when the queue is full it is dropped and its spans counted. */
+  add(item: T): void {
+    if (this.queue.length < this.o.maxQueue) this.queue.push(item);
+    else this.o.counters.dropped('queue_full', this.o.spans(item));
   }
 
-  /** Spans waiting for export (tests, debug). */
+  /** Items waiting for export (tests, debug). */
   get queued(): number {
     return this.queue.length;
   }
 
-  /** Exports what is queued, batch by batch; resolves when done (or at once if an export is in flight). */
+  /** Exports what is queued, batch by batch; resolves when done (or with the export in flight). */
   flush(): Promise<void> {
     if (this.inFlight !== null) return this.inFlight;
     if (this.queue.length === 0) return Promise.resolve();
@@ -93,13 +92,18 @@ export class SpanExporter {
     while (this.queue.length > 0) {
       const batch = this.queue.length <= this.o.maxBatch ? this.queue : this.queue.slice(0, this.o.maxBatch);
       this.queue = batch === this.queue ? [] : this.queue.slice(this.o.maxBatch);
-      const body = JSON.stringify(encodeTraces(this.o.resource, this.o.scope, batch));
+      let spans = 0;
+      let json = '';
+      for (const item of batch) {
+        json += json.length > 0 ? `,${this.o.encode(item)}` : this.o.encode(item);
+        spans += this.o.spans(item);
+      }
       try {
-        const status = await this.o.post(this.o.url, body, this.o.timeoutMs);
-        if (status >= 200 && status < 300) this.o.counters.exported(batch.length);
-        else this.failed(batch.length, `collector answered ${status}`);
+        const status = await this.o.post(this.o.url, exportBody(this.o.resource, this.o.scope, json), this.o.timeoutMs);
+        if (status >= 200 && status < 300) this.o.counters.exported(spans);
+        else this.failed(spans, `collector answered ${status}`);
       } catch (err) {
-        this.failed(batch.length, (err as Error).message);
+        this.failed(spans, (err as Error).message);
       }
     }
   }

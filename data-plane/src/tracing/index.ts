@@ -3,11 +3,12 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from 'winston';
 import { SpanExporter, type PostJson } from './exporter.js';
 import { IdSource } from './ids.js';
-import { GatewayTracer } from './tracer.js';
+import { GatewayTracer, type RequestTrace } from './tracer.js';
+import { requestSpansJson, spanCount } from './otlp-json.js';
 
 export { resolveOtlpTracesUrl } from './endpoint.js';
 export { TracingConfigError, TRACING_ERROR_CODES } from './errors.js';
-export { encodeTraces, unixNanos, SPAN_KIND, STATUS_CODE, type SpanRecord } from './otlp-json.js';
+export { exportBody, requestSpansJson, spanCount, unixNanos, SPAN_KIND, STATUS_CODE } from './otlp-json.js';
 export { GatewayTracer, RequestTrace } from './tracer.js';
 export { SpanExporter } from './exporter.js';
 export { IdSource } from './ids.js';
@@ -15,7 +16,7 @@ export { IdSource } from './ids.js';
 /** A gateway's tracing: the tracer the proxy uses and the exporter behind it. */
 export interface Tracing {
   tracer: GatewayTracer;
-  exporter: SpanExporter;
+  exporter: SpanExporter<RequestTrace>;
   /** Exports what is queued and stops. */
   close(): Promise<void>;
 }
@@ -28,6 +29,9 @@ export interface StartTracingOptions {
   logger: Logger;
   periodMs?: number;
   maxQueue?: number;
+  /** Share of requests without a sampled caller that are traced (default 1). */
+  sampleRate?: number;
+  random?: () => number;
   post?: PostJson;
 }
 
@@ -35,7 +39,9 @@ export interface StartTracingOptions {
 export function startTracing(o: StartTracingOptions): Tracing {
   const exported = new Counter({ name: 'mi_gateway_trace_spans_exported_total', help: 'Spans accepted by the OTLP collector', registers: [o.registry] });
   const dropped = new Counter({ name: 'mi_gateway_trace_spans_dropped_total', help: 'Spans dropped: export queue full or export failed', labelNames: ['reason'], registers: [o.registry] });
-  const exporter = new SpanExporter({
+  const ids = new IdSource();
+  const at = performance.timeOrigin;
+  const exporter = new SpanExporter<RequestTrace>({
     url: o.url,
     resource: { 'service.name': 'mi-gateway', 'service.instance.id': o.gateway },
     scope: { name: '@matrixinfer/data-plane' },
@@ -44,7 +50,10 @@ export function startTracing(o: StartTracingOptions): Tracing {
     periodMs: o.periodMs,
     maxQueue: o.maxQueue,
     post: o.post,
+    // The schedule span's id is drawn here, in the batch, not on the request path.
+    encode: (t) => requestSpansJson(t, at, ids.spanId()),
+    spans: spanCount,
   });
-  const tracer = new GatewayTracer({ ids: new IdSource(), exporter, timeOriginMs: performance.timeOrigin });
+  const tracer = new GatewayTracer({ ids, exporter, sampleRate: o.sampleRate, random: o.random });
   return { tracer, exporter, close: () => exporter.close() };
 }

@@ -1,13 +1,13 @@
 // The gateway's request tracing: one RequestTrace per proxied request while an OTLP endpoint is
 // configured (none otherwise: the proxy holds `null` and allocates nothing). A request yields
-// three spans: `route` (the whole request, SERVER, child of the client's traceparent), and its
-// children `schedule` (the endpoint pick) and `upstream` (CLIENT, first connect to the end of
-// the response, with a `first_byte` event); the engine is sent a traceparent whose parent is
-// the upstream span. Spans are built only when the request ends and are exported in batches.
+// up to three spans: `route` (the whole request, SERVER, child of the client's traceparent) and
+// its children `schedule` (the endpoint pick) and `upstream` (CLIENT, first connect to the end
+// of the response, with a `first_byte` event); the engine is sent a traceparent whose parent is
+// the upstream span. The RequestTrace itself is what is queued: its spans are written as JSON
+// only in the exporter's batch, off the request path (otlp-json.ts).
 import { formatTraceparent, isSampled, parseTraceparent } from '@matrixinfer/events';
-import type { SpanExporter } from './exporter.js';
 import type { IdSource } from './ids.js';
-import { SPAN_KIND, STATUS_CODE, type SpanRecord } from './otlp-json.js';
+import { TracingConfigError } from './errors.js';
 
 /** Per-request trace state (stable shape; times are performance.now() ms, -1: not reached). */
 export class RequestTrace {
@@ -20,18 +20,31 @@ export class RequestTrace {
   readonly flags: number;
   /** The incoming trace context was missing or invalid: a new trace, and its tracestate is not forwarded. */
   readonly fresh: boolean;
+  readonly startMs: number;
   scheduleStartMs = -1;
   scheduleEndMs = -1;
   upstreamStartMs = -1;
+  // Filled by finish().
+  endMs = -1;
+  firstByteMs = -1;
+  status = 0;
+  model = '';
+  route: string | undefined = undefined;
+  endpoint: string | undefined = undefined;
+  requestId = '';
+  attempts = 0;
+  inputTokens = 0;
+  outputTokens = 0;
   private upstreamHeader: string | null = null;
 
-  constructor(traceId: string, routeSpanId: string, parentSpanId: string | undefined, upstreamSpanId: string, flags: number) {
+  constructor(traceId: string, routeSpanId: string, parentSpanId: string | undefined, upstreamSpanId: string, flags: number, startMs: number) {
     this.traceId = traceId;
     this.routeSpanId = routeSpanId;
     this.parentSpanId = parentSpanId;
     this.upstreamSpanId = upstreamSpanId;
     this.flags = flags;
     this.fresh = parentSpanId === undefined;
+    this.startMs = startMs;
   }
 
   /** The traceparent sent to the engine: parent is the upstream span. */
@@ -43,78 +56,64 @@ export class RequestTrace {
   routeTraceparent(): string {
     return formatTraceparent(this.traceId, this.routeSpanId, this.flags);
   }
+
+  /** What the request knew when it ended (positional: no object per request). */
+  finish(endMs: number, firstByteMs: number, status: number, model: string, route: string | undefined, endpoint: string | undefined, requestId: string, attempts: number, inputTokens: number, outputTokens: number): void {
+    this.endMs = endMs;
+    this.firstByteMs = firstByteMs;
+    this.status = status;
+    this.model = model;
+    this.route = route;
+    this.endpoint = endpoint;
+    this.requestId = requestId;
+    this.attempts = attempts;
+    this.inputTokens = inputTokens;
+    this.outputTokens = outputTokens;
+  }
 }
 
-/** What the request knew when it ended. */
-export interface RequestEnd {
-  startMs: number;
-  endMs: number;
-  /** performance.now() ms of the first response byte; -1: none. */
-  firstByteMs: number;
-  status: number;
-  model: string;
-  route?: string;
-  endpoint?: string;
-  requestId: string;
-  attempts: number;
-  inputTokens: number;
-  outputTokens: number;
+/** Where finished traces go (the SpanExporter). */
+export interface TraceSink {
+  add(t: RequestTrace): void;
 }
 
 export interface TracerOptions {
   ids: IdSource;
-  exporter: SpanExporter;
-  /** Epoch ms of performance.now() = 0 (performance.timeOrigin). */
-  timeOriginMs: number;
+  exporter: TraceSink;
+  /**
+   * Share of requests without a sampled caller context that start a trace here (parent-based
+   * ratio sampling: a caller's sampled flag is always followed). Default 1.
+   */
+  sampleRate?: number;
+  /** Uniform [0,1) draws for the sample rate. */
+  random?: () => number;
 }
 
 /** Creates and ends request traces; one per gateway. */
 export class GatewayTracer {
   private readonly o: TracerOptions;
+  private readonly rate: number;
+  private readonly random: () => number;
 
   constructor(opts: TracerOptions) {
     this.o = opts;
+    this.rate = opts.sampleRate ?? 1;
+    if (!(this.rate >= 0 && this.rate <= 1)) throw new TracingConfigError(`sampleRate must be in [0,1], got ${this.rate}`);
+    this.random = opts.random ?? Math.random;
   }
 
-  /** A trace for a request with this traceparent header; null when the caller asked not to sample (its header is forwarded as it is). */
-  begin(header: string | string[] | undefined): RequestTrace | null {
+  /** A trace for a request with this traceparent header, begun at `startMs`; null when the caller asked not to sample (its header is forwarded as it is). */
+  begin(header: string | string[] | undefined, startMs: number): RequestTrace | null {
     const ids = this.o.ids;
     const incoming = parseTraceparent(header);
     if (incoming !== null && !isSampled(incoming.flags)) return null;
-    if (incoming === null) return new RequestTrace(ids.traceId(), ids.spanId(), undefined, ids.spanId(), 1);
-    return new RequestTrace(incoming.traceId, ids.spanId(), incoming.parentId, ids.spanId(), incoming.flags);
+    if (incoming === null && this.rate < 1 && !(this.random() < this.rate)) return null;
+    if (incoming === null) return new RequestTrace(ids.traceId(), ids.spanId(), undefined, ids.spanId(), 1, startMs);
+    return new RequestTrace(incoming.traceId, ids.spanId(), incoming.parentId, ids.spanId(), incoming.flags, startMs);
   }
 
-  /** Builds the request's spans and queues them for export. */
-  end(t: RequestTrace, e: RequestEnd): void {
-    const at = this.o.timeOriginMs;
-    const status = e.status >= 500 || e.status === 0 ? STATUS_CODE.error : STATUS_CODE.unset;
-    const common = { 'mi.model': e.model, 'mi.route': e.route, 'mi.request_id': e.requestId };
-    const spans: SpanRecord[] = [
-      {
-        traceId: t.traceId, spanId: t.routeSpanId, parentSpanId: t.parentSpanId, name: 'route', kind: SPAN_KIND.server,
-        startMs: at + e.startMs, endMs: at + e.endMs, status,
-        attributes: {
-          ...common, 'mi.endpoint': e.endpoint, 'http.response.status_code': e.status, 'mi.attempts': e.attempts,
-          'gen_ai.usage.input_tokens': e.inputTokens, 'gen_ai.usage.output_tokens': e.outputTokens,
-        },
-      },
-    ];
-    if (t.scheduleStartMs >= 0) {
-      spans.push({
-        traceId: t.traceId, spanId: this.o.ids.spanId(), parentSpanId: t.routeSpanId, name: 'schedule', kind: SPAN_KIND.internal,
-        startMs: at + t.scheduleStartMs, endMs: at + (t.scheduleEndMs >= 0 ? t.scheduleEndMs : t.scheduleStartMs), status: STATUS_CODE.unset,
-        attributes: { ...common, 'mi.endpoint': e.endpoint },
-      });
-    }
-    if (t.upstreamStartMs >= 0) {
-      spans.push({
-        traceId: t.traceId, spanId: t.upstreamSpanId, parentSpanId: t.routeSpanId, name: 'upstream', kind: SPAN_KIND.client,
-        startMs: at + t.upstreamStartMs, endMs: at + e.endMs, status,
-        attributes: { ...common, 'mi.endpoint': e.endpoint, 'http.response.status_code': e.status, 'mi.attempts': e.attempts },
-        events: e.firstByteMs >= 0 ? [{ name: 'first_byte', timeMs: at + e.firstByteMs }] : [],
-      });
-    }
-    this.o.exporter.add(spans);
+  /** Queues a finished request's trace for export. */
+  end(t: RequestTrace): void {
+    this.o.exporter.add(t);
   }
 }
