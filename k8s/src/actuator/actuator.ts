@@ -160,7 +160,7 @@ export async function startK8sActuator(opts: K8sActuatorOptions): Promise<K8sAct
       if (del.kind === 'Pod') deleting.set(key, del.uid);
       try {
         const out = await api.delete(del.kind, del.namespace, del.name, del.uid);
-        (del.kind === 'Pod' ? m.deletePod : m.deleteService)?.inc();
+        if (out === 'deleted') (del.kind === 'Pod' ? m.deletePod : m.deleteService)?.inc();
         log.info(`${del.kind.toLowerCase()} ${out}`, { namespace: del.namespace, name: del.name, reason: del.reason });
       } catch (err) {
         m.deleteFailed?.inc();
@@ -172,7 +172,8 @@ export async function startK8sActuator(opts: K8sActuatorOptions): Promise<K8sAct
       const kind = obj.kind === 'Pod' ? 'Pod' : 'Service';
       try {
         const out = kind === 'Pod' ? await api.createPod(obj as V1Pod) : await api.createService(obj as V1Service);
-        (kind === 'Pod' ? m.createPod : m.createService)?.inc();
+        // Counted when the API server made it ('exists': an informer cache behind our own create).
+        if (out === 'created') (kind === 'Pod' ? m.createPod : m.createService)?.inc();
         log.info(`${kind.toLowerCase()} ${out}`, { namespace: obj.metadata?.namespace, name: obj.metadata?.name });
       } catch (err) {
         m.createFailed?.inc();
