@@ -36,6 +36,9 @@ export interface SpanExporterOptions<T> {
   post?: PostJson;
 }
 
+/** Longest wait of an export made while the exporter closes. */
+const CLOSE_TIMEOUT_MS = 2000;
+
 /** The default transport: fetch (undici) with a timeout. */
 export const postWithFetch: PostJson = async (url, body, timeoutMs) => {
   const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs) });
@@ -48,6 +51,7 @@ export class SpanExporter<T> {
   private readonly o: SpanExporterOptions<T> & Required<Pick<SpanExporterOptions<T>, 'maxQueue' | 'maxBatch' | 'periodMs' | 'timeoutMs' | 'post'>>;
   private queue: T[] = [];
   private inFlight: Promise<void> | null = null;
+  private closing = false;
   private readonly timer: NodeJS.Timeout;
 
   constructor(opts: SpanExporterOptions<T>) {
@@ -99,7 +103,9 @@ export class SpanExporter<T> {
         spans += this.o.spans(item);
       }
       try {
-        const status = await this.o.post(this.o.url, exportBody(this.o.resource, this.o.scope, json), this.o.timeoutMs);
+        // While stopping, a slow collector must not hold the gateway's shutdown for long.
+        const timeoutMs = this.closing ? Math.min(this.o.timeoutMs, CLOSE_TIMEOUT_MS) : this.o.timeoutMs;
+        const status = await this.o.post(this.o.url, exportBody(this.o.resource, this.o.scope, json), timeoutMs);
         if (status >= 200 && status < 300) this.o.counters.exported(spans);
         else this.failed(spans, `collector answered ${status}`);
       } catch (err) {
@@ -113,9 +119,11 @@ export class SpanExporter<T> {
     if (this.o.logger.isWarnEnabled()) this.o.logger.warn('OTLP export failed; spans dropped', { url: this.o.url, spans: n, error: why });
   }
 
-  /** Stops the timer and exports what is left (bounded by the export timeout). */
+  /** Stops the timer and exports what is left (each export bounded by CLOSE_TIMEOUT_MS). */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.closing = true;
+    await this.inFlight;
     await this.flush();
   }
 }

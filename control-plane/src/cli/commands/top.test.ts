@@ -77,6 +77,20 @@ describe('mi top (real nats-server)', function () {
     expect(c.out.join('\n')).to.not.contain('\x1b[');
   });
 
+  it('on a terminal each frame starts by clearing the screen', async () => {
+    const stop = new AbortController();
+    const c = captureIO({ stop: stop.signal });
+    c.io.isTTY = true;
+    const run = runMi(['--nats-url', server.url, 'top', '--interval', '0.05'], c.io);
+    const deadline = Date.now() + 10_000;
+    while (c.out.filter((l) => l.includes('mi top ')).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    stop.abort();
+    expect(await run).to.equal(0);
+    const frames = c.out.filter((l) => l.includes('mi top '));
+    expect(frames.length).to.be.at.least(2);
+    for (const f of frames) expect(f.startsWith('\x1b[H\x1b[2Jmi top ')).to.equal(true);
+  });
+
   it('rejects a bad --interval', async () => {
     const r = await mi(['top', '--interval', '0']);
     expect(r.code).to.equal(1);
