@@ -21,7 +21,7 @@ interface OtlpSpan {
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   attributes: Array<{ key: string; value: Record<string, unknown> }>;
-  events: Array<{ name: string; timeUnixNano: string }>;
+  events?: Array<{ name: string; timeUnixNano: string }>;
 }
 
 /** A collector that keeps every span posted to /v1/traces (and can refuse with a status). */
@@ -119,11 +119,12 @@ describe('gateway tracing: traceparent -> spans over OTLP -> engine', function (
     expect(attr(route, 'mi.request_id')).to.equal('trace-1');
     expect(attr(route, 'http.response.status_code')).to.equal('200');
     expect(String(attr(route, 'mi.route'))).to.match(/chat-srv/);
-    expect(upstream.events.map((e) => e.name)).to.deep.equal(['first_byte']);
+    expect(upstream.events?.map((e) => e.name)).to.deep.equal(['first_byte']);
+    expect(attr(upstream, 'mi.endpoint')).to.equal('sim-0');
     // Unix nanos as decimal strings, ordered.
     for (const s of spans) expect(s.startTimeUnixNano).to.match(/^\d{19}$/);
     expect(BigInt(route.startTimeUnixNano) <= BigInt(upstream.startTimeUnixNano)).to.equal(true);
-    expect(BigInt(upstream.events[0].timeUnixNano) <= BigInt(route.endTimeUnixNano)).to.equal(true);
+    expect(BigInt(upstream.events![0].timeUnixNano) <= BigInt(route.endTimeUnixNano)).to.equal(true);
     const seen = (await seenBySim(sim)).filter((t) => t.requestId === 'trace-1');
     expect(seen).to.have.length(1);
     expect(parseTraceparent(seen[0].traceparent)).to.deep.equal({ traceId: CLIENT_TRACE, parentId: upstream.spanId, flags: 1 });

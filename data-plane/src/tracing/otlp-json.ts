@@ -35,6 +35,11 @@ function attrs(parts: string): string {
   return `[${parts.length > 0 ? parts.slice(0, -1) : ''}]`;
 }
 
+// Default values may be left out of OTLP JSON (proto3): an UNSET status is not written.
+function statusJson(code: number): string {
+  return code === STATUS_CODE.unset ? '' : `,"status":{"code":${code}}`;
+}
+
 /** Spans a finished request yields (route, plus schedule and upstream when reached). */
 export function spanCount(t: RequestTrace): number {
   return 1 + (t.scheduleStartMs >= 0 ? 1 : 0) + (t.upstreamStartMs >= 0 ? 1 : 0);
@@ -48,25 +53,28 @@ export function spanCount(t: RequestTrace): number {
 export function requestSpansJson(t: RequestTrace, at: number, scheduleSpanId: string): string {
   const status = t.status >= 500 || t.status === 0 ? STATUS_CODE.error : STATUS_CODE.unset;
   const end = unixNanos(at + t.endMs);
-  const common = attr('mi.model', t.model) + attr('mi.route', t.route) + attr('mi.request_id', t.requestId) + attr('mi.endpoint', t.endpoint);
+  // The request's attributes are on the route span only; its children carry what is theirs (the
+  // endpoint picked, the upstream status): about a third fewer bytes per request than repeating them.
+  const endpoint = attr('mi.endpoint', t.endpoint);
   const parent = t.parentSpanId !== undefined ? `"parentSpanId":"${t.parentSpanId}",` : '';
   let out =
     `{"traceId":"${t.traceId}","spanId":"${t.routeSpanId}",${parent}"name":"route","kind":${SPAN_KIND.server},` +
     `"startTimeUnixNano":"${unixNanos(at + t.startMs)}","endTimeUnixNano":"${end}","attributes":${attrs(
-      common + attr('http.response.status_code', t.status) + attr('mi.attempts', t.attempts) + attr('gen_ai.usage.input_tokens', t.inputTokens) + attr('gen_ai.usage.output_tokens', t.outputTokens),
-    )},"events":[],"status":{"code":${status}}}`;
+      attr('mi.model', t.model) + attr('mi.route', t.route) + attr('mi.request_id', t.requestId) + endpoint +
+        attr('http.response.status_code', t.status) + attr('mi.attempts', t.attempts) + attr('gen_ai.usage.input_tokens', t.inputTokens) + attr('gen_ai.usage.output_tokens', t.outputTokens),
+    )}${statusJson(status)}}`;
   if (t.scheduleStartMs >= 0) {
     out +=
       `,{"traceId":"${t.traceId}","spanId":"${scheduleSpanId}","parentSpanId":"${t.routeSpanId}","name":"schedule","kind":${SPAN_KIND.internal},` +
       `"startTimeUnixNano":"${unixNanos(at + t.scheduleStartMs)}","endTimeUnixNano":"${unixNanos(at + (t.scheduleEndMs >= 0 ? t.scheduleEndMs : t.scheduleStartMs))}",` +
-      `"attributes":${attrs(common)},"events":[],"status":{"code":${STATUS_CODE.unset}}}`;
+      `"attributes":${attrs(endpoint)}}`;
   }
   if (t.upstreamStartMs >= 0) {
-    const ev = t.firstByteMs >= 0 ? `{"name":"first_byte","timeUnixNano":"${unixNanos(at + t.firstByteMs)}"}` : '';
+    const ev = t.firstByteMs >= 0 ? `,"events":[{"name":"first_byte","timeUnixNano":"${unixNanos(at + t.firstByteMs)}"}]` : '';
     out +=
       `,{"traceId":"${t.traceId}","spanId":"${t.upstreamSpanId}","parentSpanId":"${t.routeSpanId}","name":"upstream","kind":${SPAN_KIND.client},` +
       `"startTimeUnixNano":"${unixNanos(at + t.upstreamStartMs)}","endTimeUnixNano":"${end}",` +
-      `"attributes":${attrs(common + attr('http.response.status_code', t.status) + attr('mi.attempts', t.attempts))},"events":[${ev}],"status":{"code":${status}}}`;
+      `"attributes":${attrs(endpoint + attr('http.response.status_code', t.status) + attr('mi.attempts', t.attempts))}${ev}${statusJson(status)}}`;
   }
   return out;
 }

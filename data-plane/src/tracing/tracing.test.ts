@@ -45,7 +45,7 @@ describe('tracing: OTLP/HTTP JSON encoding', () => {
     t.finish(20, opts.firstByte === false ? -1 : 15.25, opts.status ?? 200, 'm"q', 'route/0/srv', 'ep-1', 'req-1', 1, 7, 9);
     return t;
   }
-  type Span = { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; startTimeUnixNano: string; endTimeUnixNano: string; attributes: Array<{ key: string; value: Record<string, unknown> }>; events: Array<{ name: string; timeUnixNano: string }>; status: { code: number } };
+  type Span = { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; startTimeUnixNano: string; endTimeUnixNano: string; attributes: Array<{ key: string; value: Record<string, unknown> }>; events?: Array<{ name: string; timeUnixNano: string }>; status?: { code: number } };
   const decode = (t: RequestTrace): Span[] => {
     const body = JSON.parse(exportBody({ 'service.name': 'mi-gateway' }, { name: 'x' }, requestSpansJson(t, 1000, '3'.repeat(16)))) as { resourceSpans: Array<{ resource: { attributes: unknown[] }; scopeSpans: Array<{ scope: unknown; spans: Span[] }> }> };
     expect(body.resourceSpans[0].resource.attributes).to.deep.equal([{ key: 'service.name', value: { stringValue: 'mi-gateway' } }]);
@@ -59,7 +59,10 @@ describe('tracing: OTLP/HTTP JSON encoding', () => {
     expect(route.attributes).to.deep.include({ key: 'mi.model', value: { stringValue: 'm"q' } });
     expect(route.attributes).to.deep.include({ key: 'http.response.status_code', value: { intValue: '200' } });
     expect(route.attributes).to.deep.include({ key: 'gen_ai.usage.output_tokens', value: { intValue: '9' } });
-    expect(route.status).to.deep.equal({ code: 0 });
+    // UNSET is the default: not written.
+    expect(route.status).to.equal(undefined);
+    expect(schedule.attributes).to.deep.equal([{ key: 'mi.endpoint', value: { stringValue: 'ep-1' } }]);
+    expect(upstream.attributes.map((a) => a.key)).to.deep.equal(['mi.endpoint', 'http.response.status_code', 'mi.attempts']);
     expect(schedule).to.include({ spanId: '3'.repeat(16), parentSpanId: '1'.repeat(16), name: 'schedule', kind: 1, startTimeUnixNano: '1011000000', endTimeUnixNano: '1011500000' });
     expect(upstream).to.include({ spanId: '2'.repeat(16), parentSpanId: '1'.repeat(16), name: 'upstream', kind: 3, startTimeUnixNano: '1012000000' });
     expect(upstream.events).to.deep.equal([{ name: 'first_byte', timeUnixNano: '1015250000' }]);
@@ -74,7 +77,7 @@ describe('tracing: OTLP/HTTP JSON encoding', () => {
     expect(spans[0].status).to.deep.equal({ code: 2 });
     expect(spanCount(t)).to.equal(1);
     expect(spanCount(finished())).to.equal(3);
-    expect(decode(finished({ firstByte: false }))[2].events).to.deep.equal([]);
+    expect(decode(finished({ firstByte: false }))[2].events).to.equal(undefined);
   });
 });
 
