@@ -18,9 +18,15 @@
 //                     (features-off), against one with the timeout on (30 s) serving a route
 //                     whose output-token limit meters every stream (features-on); outlier
 //                     bookkeeping runs in both (it cannot be turned off)
+//   [--tracing]       also measure request tracing: one gateway exporting every request's spans
+//                     (--otlp-endpoint to a collector in this process that accepts and discards
+//                     them; no client traceparent, so every request starts a trace) against the
+//                     same gateway without an endpoint (tracing-off: no trace objects at all)
 //   [--baseline DIR]  also measure the gateway of another checkout (A/B of a hot-path change:
 //                     `git worktree add DIR REV && ln -s $PWD/../node_modules DIR/node_modules`)
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +55,7 @@ if (LOADGEN === 'wrk') requireWrk();
 const UPSTREAM = arg('upstream', 'sim');
 const BASELINE = arg('baseline', '');
 const FEATURES = process.argv.includes('--features');
+const TRACING = process.argv.includes('--tracing');
 if (UPSTREAM !== 'sim' && UPSTREAM !== 'minimal') throw new Error(`--upstream must be sim or minimal, not ${UPSTREAM}`);
 for (const m of MODES) if (m !== 'json' && m !== 'stream') throw new Error(`--modes takes json,stream, not ${m}`);
 for (const c of CLIENTS) if (c !== 'undici' && c !== 'http') throw new Error(`--clients takes undici,http, not ${c}`);
@@ -96,6 +103,8 @@ const nats = await startNatsServer();
 const children: Child[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'mi-bench-nginx-'));
 let nginx: ReturnType<typeof spawn> | null = null;
+let collector: http.Server | null = null;
+let spansPosted = 0;
 try {
   const upstream = UPSTREAM === 'sim' ? await startSimChild('bench') : await startTsChild('bench/gateway-upstream.ts', []);
   children.push(upstream);
@@ -124,6 +133,24 @@ try {
     await until('features-off gateway routes bench', async () => (await (await fetch(`${String(off.info.url)}/v1/models`)).text()).includes('"bench"'));
     targets.push({ name: 'gateway(features-on)', url: String(on.info.url), pid: on.proc.pid!, model: 'bench-guarded' });
     targets.push({ name: 'gateway(features-off)', url: String(off.info.url), pid: off.proc.pid! });
+  }
+  if (TRACING) {
+    collector = http.createServer((req, res) => {
+      let n = 0;
+      req.on('data', (b: Buffer) => (n += b.length));
+      req.on('end', () => {
+        spansPosted += n > 0 ? 1 : 0;
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector!.listen(0, '127.0.0.1', r));
+    const otlp = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
+    const on = await startTsChild('src/gateway/main.ts', ['--port', '0', '--workers', '1', '--nats-url', nats.url, '--name', 'bench-tracing-on', '--log-level', 'off', '--otlp-endpoint', otlp]);
+    const off = await startTsChild('src/gateway/main.ts', ['--port', '0', '--workers', '1', '--nats-url', nats.url, '--name', 'bench-tracing-off', '--log-level', 'off']);
+    children.push(on, off);
+    for (const g of [on, off]) await until('tracing gateway routes bench', async () => (await (await fetch(`${String(g.info.url)}/v1/models`)).text()).includes('"bench"'));
+    targets.push({ name: 'gateway(tracing-on)', url: String(on.info.url), pid: on.proc.pid! });
+    targets.push({ name: 'gateway(tracing-off)', url: String(off.info.url), pid: off.proc.pid! });
   }
   if (BASELINE !== '') {
     const gw = await startTsChild(join(BASELINE, 'data-plane', 'src', 'gateway', 'main.ts'), ['--port', '0', '--nats-url', nats.url, '--name', 'bench-baseline', '--log-level', 'off', '--upstream', 'undici']);
@@ -240,7 +267,21 @@ try {
       }
     }
   }
+  if (TRACING) {
+    console.log(`  tracing: ${spansPosted} OTLP export requests received`);
+    for (const st of modes) {
+      for (const load of [`rate=${RATE}`, `concurrency=${st ? 32 : 64}`]) {
+        const on = pick('gateway(tracing-on)', st, load)!.cpuUsPerReq;
+        const off = pick('gateway(tracing-off)', st, load)!.cpuUsPerReq;
+        const perRound = (n: string) => runs.filter((x) => x.target === n && x.stream === st && x.load === load).map((x) => x.cpuUsPerReq);
+        const offs = perRound('gateway(tracing-off)');
+        const pairs = perRound('gateway(tracing-on)').map((v, i) => `${v.toFixed(0)}/${offs[i].toFixed(0)}`);
+        console.log(`  tracing: ${st ? 'stream' : 'json'} ${load} CPU µs/req on ${on.toFixed(0)} vs off ${off.toFixed(0)} = ${(on / off).toFixed(2)}x (rounds on/off: ${pairs.join(', ')})`);
+      }
+    }
+  }
 } finally {
+  if (collector) await new Promise<void>((r) => collector!.close(() => r()));
   if (nginx) await stopProc(nginx);
   for (const c of children.reverse()) await c.stop();
   await nats.close();

@@ -12,6 +12,7 @@ import type { SimContext } from './http/context.js';
 import { createFaultController } from './http/faults.js';
 import { createLoraRegistry } from './http/lora.js';
 import { createRoomBook } from './http/rooms.js';
+import { TraceLog } from './http/trace-log.js';
 import { createRouter } from './http/routes.js';
 import { createManagementRouter } from './http/torchserve-management.js';
 import { createTorchserveRegistry } from './http/torchserve-registry.js';
@@ -95,6 +96,7 @@ export async function startSimulator(input: StartSimulatorOptions = {}): Promise
   let sidePort = 0;
   const ctx: SimContext = {
     opts, core, loop, clock, rooms, onAccepted,
+    traces: new TraceLog(),
     adapters: createLoraRegistry(opts.loraModules, opts.maxLoadedLoras),
     repository: createTritonRepository([opts.model, ...opts.repositoryModels, ...repositoryDirModels(opts.modelRepository)], opts.modelControlMode, opts.loadModels),
     registry: createTorchserveRegistry([{ name: opts.model, url: `${opts.model}.mar` }], opts.defaultWorkersPerModel, () => new Date().toISOString()),

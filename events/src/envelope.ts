@@ -17,6 +17,11 @@ export interface Envelope<T = unknown> {
   /** NATS subject the event is about (the one it is published on). */
   subject: string;
   data: T;
+  /**
+   * W3C traceparent of the request that caused this event, when there was one (an `mi apply`,
+   * a traced gateway request). Optional and additive: older events have none, replay ignores it.
+   */
+  traceparent?: string;
 }
 
 export interface MakeEventOptions {
@@ -24,12 +29,16 @@ export interface MakeEventOptions {
   id?: string;
   /** Clock in epoch ms; `Date.now` when omitted. */
   now?: () => number;
+  /** The causing request's traceparent (Envelope.traceparent); omitted when undefined. */
+  traceparent?: string;
 }
 
 /** Builds an envelope; time comes from `opts.now`, id from `opts.id` or a random UUID. */
 export function makeEvent<T>(type: string, source: string, subject: string, data: T, opts: MakeEventOptions = {}): Envelope<T> {
   const nowMs = (opts.now ?? Date.now)();
-  return { id: opts.id ?? randomUUID(), type, time: new Date(nowMs).toISOString(), source, subject, data };
+  const e: Envelope<T> = { id: opts.id ?? randomUUID(), type, time: new Date(nowMs).toISOString(), source, subject, data };
+  if (opts.traceparent !== undefined) e.traceparent = opts.traceparent;
+  return e;
 }
 
 const encoder = new TextEncoder();
@@ -57,5 +66,7 @@ export function decodeEvent<T = unknown>(bytes: Uint8Array | string): Envelope<T
     }
   }
   if (!('data' in e)) throw new InvalidEventError('event has no "data" field');
+  // A malformed trace context is dropped, not fatal: tracing never makes an event unreadable.
+  if (e.traceparent !== undefined && typeof e.traceparent !== 'string') delete e.traceparent;
   return e as unknown as Envelope<T>;
 }

@@ -9,6 +9,7 @@ export * from './scale.js';
 export * from './errors.js';
 export { CodedError, codedError, codedErrors, codedFamily, type CodedErrorBase, type CodedErrorClass, type CodedErrorClasses, type CodedErrorOptions, type CodedFamily } from '@matrixinfer/schemas';
 export * from './envelope.js';
+export * from './trace-context.js';
 export * from './connect.js';
 export * from './nats-auth.js';
 export * from './nats-credentials.js';

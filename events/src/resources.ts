@@ -73,9 +73,9 @@ export interface ResourceRecord {
 
 export interface ResourceStore {
   /** Writes a version of `resource` (create or update); see ExpectedRevision. */
-  apply<R extends StoredResource = StoredResource>(resource: ResourceInput, opts?: { expectedRevision?: ExpectedRevision }): Promise<ApplyOutcome<R>>;
+  apply<R extends StoredResource = StoredResource>(resource: ResourceInput, opts?: { expectedRevision?: ExpectedRevision; traceparent?: string }): Promise<ApplyOutcome<R>>;
   /** Writes a tombstone; NotFoundError when there is no live resource. */
-  delete(kind: string, namespace: string, name: string, opts?: { expectedRevision?: number }): Promise<DeleteOutcome>;
+  delete(kind: string, namespace: string, name: string, opts?: { expectedRevision?: number; traceparent?: string }): Promise<DeleteOutcome>;
   /** The live resource, or null. */
   get<R extends StoredResource = StoredResource>(kind: string, namespace: string, name: string): Promise<R | null>;
   /** Live resources, optionally of one kind and namespace, sorted by kind, namespace, name. */
@@ -117,9 +117,10 @@ export function createResourceStore(opts: ResourceStoreOptions): ResourceStore {
     return { subject, seq: sm.seq, live: resourceFromMessage(sm.seq, sm.data).live };
   }
 
-  async function publish(subject: string, type: string, payload: unknown, expected: number): Promise<PubAck> {
+  // `traceparent` (the causing request's) rides in the envelope; it is not part of the content id.
+  async function publish(subject: string, type: string, payload: unknown, expected: number, traceparent?: string): Promise<PubAck> {
     const id = contentMsgId(subject, expected, type, payload);
-    const env = makeEvent(type, source, subject, payload, { id, now });
+    const env = makeEvent(type, source, subject, payload, { id, now, traceparent });
     try {
       // Only lastSubjectSequence: never lastSubjectSequenceSubject (2.9.10 trap).
       return await js.publish(subject, encodeEvent(env), { msgID: id, expect: { lastSubjectSequence: expected } });
@@ -130,7 +131,7 @@ export function createResourceStore(opts: ResourceStoreOptions): ResourceStore {
     }
   }
 
-  async function applyOnce(input: ResourceInput, subject: string, mode: ExpectedRevision | undefined): Promise<ApplyOutcome> {
+  async function applyOnce(input: ResourceInput, subject: string, mode: ExpectedRevision | undefined, traceparent: string | undefined): Promise<ApplyOutcome> {
     const rec = await readSubject(subject);
     if (typeof mode === 'number' && rec.seq !== mode) throw new ConflictError(subject, mode, rec.seq);
     if (mode === 'absent' && rec.live !== null) {
@@ -140,7 +141,7 @@ export function createResourceStore(opts: ResourceStoreOptions): ResourceStore {
     if (plan.result === 'unchanged') return { resource: plan.next, result: 'unchanged' };
     const payload = toStoredPayload(plan.next);
     try {
-      const ack = await publish(subject, RESOURCE_APPLIED, payload, rec.seq);
+      const ack = await publish(subject, RESOURCE_APPLIED, payload, rec.seq, traceparent);
       return { resource: { ...plan.next, metadata: { ...plan.next.metadata, resourceVersion: String(ack.seq) } }, result: plan.result };
     } catch (err) {
       // Report the caller's expectation, not the internal one, when it was 'absent'.
@@ -150,14 +151,14 @@ export function createResourceStore(opts: ResourceStoreOptions): ResourceStore {
   }
 
   return {
-    async apply<R extends StoredResource>(input: ResourceInput, o: { expectedRevision?: ExpectedRevision } = {}): Promise<ApplyOutcome<R>> {
+    async apply<R extends StoredResource>(input: ResourceInput, o: { expectedRevision?: ExpectedRevision; traceparent?: string } = {}): Promise<ApplyOutcome<R>> {
       checkResourceInput(input);
       const subject = subjectOf(input.kind, namespaceOf(input), input.metadata.name);
       const mode = o.expectedRevision;
       const attempts = mode === 'any' ? maxAttempts : 1;
       for (let i = 1; ; i++) {
         try {
-          return (await applyOnce(input, subject, mode)) as ApplyOutcome<R>;
+          return (await applyOnce(input, subject, mode, o.traceparent)) as ApplyOutcome<R>;
         } catch (err) {
           if (!(err instanceof ConflictError) || i >= attempts) throw err;
         }
@@ -169,7 +170,7 @@ export function createResourceStore(opts: ResourceStoreOptions): ResourceStore {
       const rec = await readSubject(subject);
       if (rec.live === null) throw new NotFoundError(`${kind}/${name} not found in namespace ${namespace}`);
       if (o.expectedRevision !== undefined && rec.seq !== o.expectedRevision) throw new ConflictError(subject, o.expectedRevision, rec.seq);
-      const ack = await publish(subject, RESOURCE_DELETED, toStoredPayload(rec.live), rec.seq);
+      const ack = await publish(subject, RESOURCE_DELETED, toStoredPayload(rec.live), rec.seq, o.traceparent);
       return { resource: rec.live, revision: ack.seq };
     },
 

@@ -1,7 +1,8 @@
 // The control-plane HTTP API against a real nats-server, on listen(0), with raw fetch.
 import { expect } from 'chai';
 import winston from 'winston';
-import { connectNats } from '@matrixinfer/events';
+import { STREAMS, connectNats, decodeEvent } from '@matrixinfer/events';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createNatsResourceService } from './nats-backend.js';
@@ -140,4 +141,19 @@ describe('control-plane API (real nats-server)', function () {
     expect(m.text).to.match(/mi_api_requests_total\{method="POST",route="\/apis\/v1\/apply",code="422"\} 4/);
     expect(m.text).to.match(/mi_api_resources_applied_total\{kind="Model",result="created"\} \d+/);
   });
+
+  it('a valid traceparent header of an apply or delete rides on the desired event; an invalid one does not', async () => {
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const send = (method: string, path: string, traceparent: string, body?: string) =>
+      fetch(`${api.url}${path}`, { method, body, headers: { traceparent, ...(body === undefined ? {} : { 'content-type': 'application/yaml' }) } });
+    expect((await send('POST', '/apis/v1/apply', tp, model('traced-api', 1))).status).to.equal(200);
+    const jsm = await jetstreamManager(nc);
+    const last = async () => decodeEvent((await jsm.streams.getMessage(STREAMS.desired, { last_by_subj: 'mi.desired.model.default.traced-api' }))!.data);
+    expect((await last()).traceparent).to.equal(tp);
+    expect((await send('DELETE', '/apis/v1/models/traced-api', `ff-${tp.slice(3)}`)).status).to.equal(200);
+    const deleted = await last();
+    expect(deleted.type).to.equal('resource.deleted');
+    expect('traceparent' in deleted).to.equal(false);
+  });
 });
+

@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'winston';
+import { parseTraceparent } from '@matrixinfer/events';
 import { InvalidResourcesError, errorCode } from './errors.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import type { ResourceService } from './service.js';
@@ -40,6 +41,12 @@ export interface ApiAppOptions {
 }
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
+
+/** The request's W3C traceparent when it is a valid one (an invalid one is not carried on). */
+function traceparentOf(req: Request): string | undefined {
+  const v = req.headers.traceparent;
+  return parseTraceparent(v) !== null ? (v as string).trim() : undefined;
+}
 
 function namespaceOf(req: Request): string | undefined {
   const ns = req.query.namespace;
@@ -95,7 +102,7 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
         res.json({ dryRun: true, results: docs.map((d) => ({ ...service.identify(d.resource), result: 'valid' })) });
         return;
       }
-      const outcomes = await service.apply(docs);
+      const outcomes = await service.apply(docs, { traceparent: traceparentOf(req) });
       for (const o of outcomes) metrics.applied.inc({ kind: o.kind, result: o.result });
       res.json({ results: outcomes });
     }),
@@ -116,7 +123,7 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
   app.delete(
     '/apis/v1/:kind/:name',
     route('/apis/v1/:kind/:name', async (req, res) => {
-      res.json(await service.delete(String(req.params.kind), namespaceOf(req), String(req.params.name)));
+      res.json(await service.delete(String(req.params.kind), namespaceOf(req), String(req.params.name), { traceparent: traceparentOf(req) }));
     }),
   );
   app.use(

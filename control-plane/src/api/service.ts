@@ -66,8 +66,12 @@ export type StatusReader = (key: string) => Promise<unknown | null>;
 export interface ResourceService {
   /** Parses and validates every document of every text; InvalidResourcesError listing every problem. */
   validate(texts: ManifestText[], opts?: { namespace?: string }): ValidatedDoc[];
-  /** Applies validated docs in order; stops at the first failure (earlier ones stay applied). */
-  apply(docs: ValidatedDoc[]): Promise<ApplyOutcomeView[]>;
+  /**
+   * Applies validated docs in order; stops at the first failure (earlier ones stay applied).
+   * `traceparent`: the W3C trace context of the request, carried by the desired events (and on
+   * into the decisions they cause).
+   */
+  apply(docs: ValidatedDoc[], opts?: { traceparent?: string }): Promise<ApplyOutcomeView[]>;
   /** InvalidResourcesError when a doc would change an immutable field of what is stored (apply runs it first). */
   checkUpdates(docs: ValidatedDoc[]): Promise<void>;
   /** One resource with its status; NotFoundError when absent. */
@@ -75,7 +79,7 @@ export interface ResourceService {
   /** Resources of a kind (every namespace when `namespace` is undefined), with status. */
   list(kindInput: string, namespace: string | undefined): Promise<StoredResource[]>;
   /** Deletes (tombstone); NotFoundError when absent. */
-  delete(kindInput: string, namespace: string | undefined, name: string): Promise<DeleteOutcomeView>;
+  delete(kindInput: string, namespace: string | undefined, name: string, opts?: { traceparent?: string }): Promise<DeleteOutcomeView>;
   identify(r: ResourceInput | StoredResource): ResourceId;
   /** Throws (KubernetesModeError) when writes are refused; apply and delete check it themselves. */
   checkWritable(what: string): Promise<void>;
@@ -225,7 +229,7 @@ export function createResourceService(opts: ResourceServiceOptions): ResourceSer
     ready: () => (opts.ready ? opts.ready() : true),
     checkWritable: async (what) => opts.guardWrite?.(what),
     checkUpdates,
-    async apply(docs) {
+    async apply(docs, o = {}) {
       await opts.guardWrite?.('apply');
       // Every immutable field is checked before the first write, so a refused batch writes nothing.
       await checkUpdates(docs);
@@ -235,7 +239,7 @@ export function createResourceService(opts: ResourceServiceOptions): ResourceSer
         // replace does); without one the store expects the version it just read.
         const rv = d.resource.metadata.resourceVersion;
         const expectedRevision = rv !== undefined && rv !== '' ? Number(rv) : undefined;
-        const res = await store.apply(d.resource, { expectedRevision });
+        const res = await store.apply(d.resource, { expectedRevision, traceparent: o.traceparent });
         out.push({ ...identify(res.resource), result: res.result, resourceVersion: res.resource.metadata.resourceVersion });
       }
       return out;
@@ -252,11 +256,11 @@ export function createResourceService(opts: ResourceServiceOptions): ResourceSer
       const items = await store.list(kind, namespace);
       return Promise.all(items.map(withStatus));
     },
-    async delete(kindInput, namespace, name) {
+    async delete(kindInput, namespace, name, o = {}) {
       const { kind } = resolveKind(kindInput);
       const ns = namespace ?? DEFAULT_NAMESPACE;
       await opts.guardWrite?.('delete');
-      await store.delete(kind, ns, name);
+      await store.delete(kind, ns, name, { traceparent: o.traceparent });
       return { kind, namespace: ns, name, result: 'deleted' };
     },
   };

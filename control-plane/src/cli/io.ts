@@ -11,6 +11,8 @@ export interface CliIO {
   nowMs(): number;
   /** Ends long-running commands (`events --follow`, `up`) besides SIGINT/SIGTERM; tests use it. */
   stop?: AbortSignal;
+  /** stdout is a terminal (`mi top` redraws in place); absent: not one. */
+  isTTY?: boolean;
 }
 
 /** Options every command inherits from the root program. */
@@ -26,5 +28,6 @@ export function processIO(): CliIO {
     stdin: process.stdin,
     env: process.env,
     nowMs: Date.now,
+    isTTY: process.stdout.isTTY === true,
   };
 }

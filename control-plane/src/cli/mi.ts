@@ -1,10 +1,11 @@
-// The `mi` command line: apply, get, delete, events, replay, up, keys (controller, webhook and install run in mi-k8s). Only this file decides the exit
+// The `mi` command line: apply, get, delete, events, top, replay, up, keys (controller, webhook and install run in mi-k8s). Only this file decides the exit
 // code; commands throw typed errors.
 import { Command, CommanderError } from 'commander';
 import { applyCommand } from './commands/apply.js';
 import { deleteCommand } from './commands/delete.js';
 import { eventsCommand } from './commands/events.js';
 import { getCommand } from './commands/get.js';
+import { topCommand } from './commands/top.js';
 import { replayCommand } from './commands/replay.js';
 import { renderCommand } from './commands/render.js';
 import { upCommand } from './commands/up.js';
@@ -23,7 +24,7 @@ export function buildProgram(io: CliIO, onForwardExit: (code: number) => void = 
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  for (const cmd of [applyCommand(io, globals), getCommand(io, globals), deleteCommand(io, globals), eventsCommand(io, globals), replayCommand(io, globals), renderCommand(io), upCommand(io, globals), downloadCommand(io), keysCommand(io)]) {
+  for (const cmd of [applyCommand(io, globals), getCommand(io, globals), deleteCommand(io, globals), eventsCommand(io, globals), topCommand(io, globals), replayCommand(io, globals), renderCommand(io), upCommand(io, globals), downloadCommand(io), keysCommand(io)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }));
   }
   for (const [name, description] of FORWARDED_COMMANDS) program.addCommand(forwardedCommand(name, description, io, onForwardExit, globals));

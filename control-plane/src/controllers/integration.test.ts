@@ -249,4 +249,35 @@ describe('controllers + projector on nats-server', function () {
     expect(info.state.subjects?.[subject]).to.equal(1);
     await stopAll();
   });
+
+  it('the traceparent of a write follows into the model decision, the child writes and the infer decision; a later untraced change carries none', async () => {
+    await start();
+    try {
+      const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      await store.apply(makeModel('traced', [{ minReplicas: 1 }]) as unknown as ResourceInput, { traceparent: tp });
+      const envelopeOf = async (stream: string, subject: string) => {
+        const sm = await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(() => null);
+        return sm ? decodeEvent(sm.data) : null;
+      };
+      expect((await envelopeOf(STREAMS.desired, 'mi.desired.model.default.traced'))?.traceparent).to.equal(tp);
+      const model = await until('the model decision', () => envelopeOf(STREAMS.decisions, decisionSubject('model', 'default', 'traced')));
+      expect(model.traceparent).to.equal(tp);
+      const child = await until('the ModelInfer child event', () => envelopeOf(STREAMS.desired, 'mi.desired.modelinfer.default.traced-b0'));
+      expect(child.traceparent).to.equal(tp);
+      const infer = await until('the infer decision', () => envelopeOf(STREAMS.decisions, decisionSubject('infer', 'default', 'traced-b0')));
+      expect(infer.traceparent).to.equal(tp);
+      // Observations are not requests: the decision they cause carries no trace context.
+      const d = infer.data as InstancesDecision;
+      await observe(d.instances[0], 'ready', 45678);
+      await observe(d.instances[0], 'exited', 45678);
+      const recovery = await until('a recovery decision', async () => {
+        const e = await envelopeOf(STREAMS.decisions, decisionSubject('infer', 'default', 'traced-b0'));
+        return e && e.id !== infer.id ? e : null;
+      });
+      expect('traceparent' in recovery).to.equal(false);
+    } finally {
+      await stopAll();
+    }
+  });
 });
+

@@ -2,7 +2,8 @@
 // it, and sampled decision events on `mi.decisions.gateway.<ns>.<model>`. Costs one header read
 // and one comparison per request when nobody asked and the sample rate is 0.
 import type { ServerResponse } from 'node:http';
-import { decisionSubject, encodeEvent, makeEvent } from '@matrixinfer/events';
+import { decisionSubject, encodeEvent, makeEvent, parseTraceparent } from '@matrixinfer/events';
+import type { RequestTrace } from '../tracing/tracer.js';
 import type { Logger } from 'winston';
 import { explainHeader, explainRecord, sampleDecision, wantsExplain, EXPLAIN_HEADER_MAX_LENGTH } from '../scheduler/index.js';
 import type { RequestInfo, ScheduleResult } from '../scheduler/types.js';
@@ -49,20 +50,23 @@ export class DecisionTap {
   /**
    * After `schedule()`: sets the explain header when the request asked for it (before any
    * status line, so error answers carry it too) and publishes the decision when sampled;
-   * an explain request is always published.
+   * an explain request is always published. The event's envelope carries the request's trace
+   * context: the gateway's route span when traced, else a valid traceparent of the client.
    */
-  decided(info: RequestInfo, result: ScheduleResult, namespace: string, res: ServerResponse): void {
+  decided(info: RequestInfo, result: ScheduleResult, namespace: string, res: ServerResponse, trace: RequestTrace | null = null): void {
     const explain = wantsExplain(info);
     if (explain) res.setHeader(EXPLAIN_RESPONSE_HEADER, explainHeader(result, EXPLAIN_HEADER_MAX_LENGTH));
-    if (explain || (this.sampleRate > 0 && sampleDecision(info, this.sampleRate))) this.publish(info, result, namespace);
+    if (explain || (this.sampleRate > 0 && sampleDecision(info, this.sampleRate))) this.publish(info, result, namespace, trace);
   }
 
-  private publish(info: RequestInfo, result: ScheduleResult, namespace: string): void {
+  private publish(info: RequestInfo, result: ScheduleResult, namespace: string, trace: RequestTrace | null): void {
     const nc = this.opts.nc;
     if (nc.isClosed()) return;
     try {
       const subject = decisionSubject('gateway', namespace, info.model);
-      const event = makeEvent(DECISION_EVENT_TYPE, this.source, subject, explainRecord(info, result), { now: () => info.nowMs });
+      const header = info.headers.traceparent;
+      const traceparent = trace !== null ? trace.routeTraceparent() : parseTraceparent(header) !== null ? (header as string).trim() : undefined;
+      const event = makeEvent(DECISION_EVENT_TYPE, this.source, subject, explainRecord(info, result), { now: () => info.nowMs, traceparent });
       nc.publish(subject, encodeEvent(event));
       this.opts.metrics.decisionsPublished.inc();
     } catch (err) {

@@ -18,6 +18,7 @@ import { resolve, type Resolution } from './routing.js';
 import type { OutgoingHeaders } from './upstream.js';
 import { StreamMeter } from './stream-meter.js';
 import { adapterFor, translate, type NativeTranslation } from './engines/index.js';
+import type { RequestTrace } from '../tracing/tracer.js';
 
 /** Per-request state up to the first attempt, and the answer's bookkeeping; see exchange.ts. */
 export abstract class RequestIntake implements Holdable {
@@ -58,6 +59,8 @@ export abstract class RequestIntake implements Holdable {
   protected native: NativeTranslation | null = null;
   /** The request's API key (set by the handler before start; null: the gateway runs without keys). */
   apiKey: ApiKey | null = null;
+  /** This request's trace while OTLP export is on (null: off, or the caller asked not to sample). */
+  protected trace: RequestTrace | null = null;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, path: string) {
     this.ctx = ctx;
@@ -67,6 +70,7 @@ export abstract class RequestIntake implements Holdable {
     const given = req.headers['x-request-id'];
     this.requestId = typeof given === 'string' && given.length > 0 && given.length <= 200 ? given : randomUUID();
     this.startMs = performance.now();
+    if (ctx.tracer !== undefined) this.trace = ctx.tracer.begin(req.headers.traceparent, this.startMs);
   }
 
   /** A request body chunk: buffered up to the cap. */
@@ -179,8 +183,11 @@ export abstract class RequestIntake implements Holdable {
     this.requestInfo = info;
     this.streaming = parsed.stream;
     if (isPdSet(views)) return this.placePd(info, views, parsed);
+    const trace = this.trace;
+    if (trace !== null) trace.scheduleStartMs = performance.now();
     const sched = ctx.scheduler.schedule(info, views);
-    ctx.decisions?.decided(info, sched, r.entry.namespace, this.res);
+    if (trace !== null) trace.scheduleEndMs = performance.now();
+    ctx.decisions?.decided(info, sched, r.entry.namespace, this.res, trace);
     if (sched.candidates.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
     this.candidates = sched.candidates;
     const engine = r.server.engine;
@@ -191,6 +198,7 @@ export abstract class RequestIntake implements Holdable {
       this.body = t.body;
     }
     this.headers = upstreamHeaders(this.req.headers, this.requestId, this.body.length);
+    if (trace !== null) this.traced(this.headers);
     this.applyPolicy();
   }
 
@@ -216,12 +224,28 @@ export abstract class RequestIntake implements Holdable {
     const r = this.resolution!;
     const protocol = pdProtocol(r.server);
     if (typeof protocol !== 'string') return this.fail(protocol);
+    const trace = this.trace;
+    if (trace !== null) trace.scheduleStartMs = performance.now();
     const sched = schedulePd((q, e) => ctx.scheduler.schedule(q, e), info, views);
-    ctx.decisions?.decided(info, sched.decode, r.entry.namespace, this.res);
+    if (trace !== null) trace.scheduleEndMs = performance.now();
+    ctx.decisions?.decided(info, sched.decode, r.entry.namespace, this.res, trace);
     if (sched.pairs.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
     this.candidates = sched.pairs.map((p) => p.decode);
     this.pd = this.pdFlow(protocol, sched.pairs, parsed.json, r.upstreamModel);
     this.applyPolicy();
+  }
+
+  /**
+   * Traced request: the engine gets a traceparent whose parent is the upstream span (the
+   * upstream span starts here), and a new trace forwards no tracestate of the invalid one.
+   */
+  traced(headers: OutgoingHeaders): OutgoingHeaders {
+    const t = this.trace;
+    if (t === null) return headers;
+    if (t.upstreamStartMs < 0) t.upstreamStartMs = performance.now();
+    headers.traceparent = t.upstreamTraceparent();
+    if (t.fresh) delete headers.tracestate;
+    return headers;
   }
 
   /** Held request: an endpoint became ready; resolve against the new table and go on. */
@@ -261,7 +285,8 @@ export abstract class RequestIntake implements Holdable {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const ctx = this.ctx;
-    const durationMs = performance.now() - this.startMs;
+    const endMs = performance.now();
+    const durationMs = endMs - this.startMs;
     // Only routable model names become label values; anything else is counted under ''.
     const label = this.resolution ? this.model : '';
     const c = ctx.metrics.forModel(label);
@@ -275,6 +300,12 @@ export abstract class RequestIntake implements Holdable {
     // The key's token budget pays what the engine counted beyond the admitted estimate.
     if (this.apiKey !== null && ctx.auth !== undefined && (outputTokens > 0 || inputTokens > this.inputEstimate)) {
       ctx.auth.limits.charge(this.apiKey, outputTokens + Math.max(0, inputTokens - this.inputEstimate), ctx.nowMs());
+    }
+    const trace = this.trace;
+    if (trace !== null) {
+      const endpoint = this.status > 0 ? this.candidates[(this.attempt - 1) % this.candidates.length]?.id : undefined;
+      trace.finish(endMs, this.ttfbMs >= 0 ? this.startMs + this.ttfbMs : -1, status, this.model, this.resolution?.routeLabel, endpoint, this.requestId, this.attempt, inputTokens, outputTokens);
+      ctx.tracer!.end(trace);
     }
     if (ctx.logRequests) {
       ctx.logger.info('request', {

@@ -411,7 +411,7 @@ export class Exchange extends RequestIntake implements UpstreamHandler, PdHost, 
   sendDecode(decode: EndpointView, body: Buffer): void {
     if (this.over()) return;
     this.body = body;
-    this.headers = upstreamHeaders(this.req.headers, this.requestId, body.length);
+    this.headers = this.traced(upstreamHeaders(this.req.headers, this.requestId, body.length));
     this.send(decode);
   }
 

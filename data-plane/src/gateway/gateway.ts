@@ -31,6 +31,7 @@ import { ModelStatsBook } from './stats.js';
 import { createUpstream, type UpstreamKind } from './upstream.js';
 import { BootstrapPorts } from './pd-legs.js';
 import { RateShare } from './rate-share.js';
+import { startTracing, type Tracing } from '../tracing/index.js';
 
 /** Options of one gateway replica; every one has a default. */
 export interface GatewayOptions {
@@ -119,6 +120,17 @@ export interface GatewayOptions {
   openDebugOnLoopback?: boolean;
   /** /metrics needs the admin credential too. Default false: open, as Prometheus scrapes it. */
   protectMetrics?: boolean;
+  /**
+   * OTLP/HTTP traces URL (`--otlp-endpoint`, used as it is; see tracing/endpoint.ts for the
+   * OTEL_EXPORTER_OTLP_* rules main.ts applies). Absent: no tracing objects at all.
+   */
+  otlpTracesUrl?: string;
+  /** Export period of spans in ms. Default 1000. */
+  otlpExportPeriodMs?: number;
+  /** Requests held for export at most (more are dropped and their spans counted). Default 4096. */
+  otlpMaxQueue?: number;
+  /** Share of requests without a sampled caller traceparent that start a trace. Default 1. */
+  otlpSampleRate?: number;
 }
 
 /** A running gateway. */
@@ -181,10 +193,21 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const logger = createGatewayLogger(options.logLevel ?? 'info', name);
   const metrics = new GatewayMetrics(true);
   const host = options.host ?? '127.0.0.1';
-  // A bad key file fails the start before anything is opened.
+  // A bad key file or exporter option fails the start before anything is opened.
   const auth = new GatewayAuth({ apiKeysFile: options.apiKeysFile, adminToken: options.adminToken, host, openDebugOnLoopback: options.openDebugOnLoopback, logger, registry: metrics.registry, nowMs: Date.now, keyFilePeriodMs: options.keyFilePeriodMs });
-  const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger).catch((err: unknown) => {
+  let tracing: Tracing | undefined;
+  try {
+    tracing =
+      options.otlpTracesUrl !== undefined
+        ? startTracing({ url: options.otlpTracesUrl, gateway: name, registry: metrics.registry, logger, periodMs: options.otlpExportPeriodMs, maxQueue: options.otlpMaxQueue, sampleRate: options.otlpSampleRate })
+        : undefined;
+  } catch (err) {
     auth.close();
+    throw err;
+  }
+  const nc: NatsConnection = await connectGatewayNats(options.natsUrl, name, logger).catch(async (err: unknown) => {
+    auth.close();
+    await tracing?.close();
     throw err;
   });
   const holder: TableHolder = { table: EMPTY_TABLE, ready: false };
@@ -227,6 +250,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     nowMs: Date.now,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
     ...(auth.enabled ? { auth } : {}),
+    tracer: tracing?.tracer,
   };
   const publishSample = (namespace: string, sample: GatewaySample): void => {
     try {
@@ -402,6 +426,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         auth.close();
         sub.unsubscribe();
         await upstream.close();
+        await tracing?.close();
         await nc.close();
         logger.close();
       })();

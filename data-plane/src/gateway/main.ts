@@ -10,6 +10,7 @@ import { startGateway } from './gateway.js';
 import type { LogLevel } from './log.js';
 import { runPrimary } from './workers/primary.js';
 import { parseTokenizerSpecs, type TokenizerSpec } from '../tokenizer/specs.js';
+import { resolveOtlpTracesUrl } from '../tracing/index.js';
 
 function nonNegativeInt(v: string): number {
   const n = Number(v);
@@ -58,18 +59,24 @@ const program = new Command('mi-gateway')
   .option('--admin-token-file <file>', 'file holding the admin token (a mounted Secret)')
   .option('--no-loopback-debug', 'without an admin credential /debug/* is off even on a loopback listener (a local reverse proxy publishes it)')
   .option('--protect-metrics', '/metrics needs the admin credential too (default: open for Prometheus)')
+  .addOption(new Option('--headers-timeout-ms <ms>', 'longest time for a client to send the request headers (408 and close beyond; slowloris)').default(60_000).argParser(positiveInt))
+  .addOption(new Option('--request-timeout-ms <ms>', 'longest time to receive a whole request, body included (408 beyond); 0: no limit').default(0).argParser(nonNegativeInt))
+  .addOption(new Option('--otlp-endpoint <url>', 'OTLP/HTTP traces URL, used as it is (default: env OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; none: no tracing)'))
+  .addOption(new Option('--otlp-sample-rate <rate>', 'share of requests without a sampled client traceparent that start a trace (a sampled client trace is always followed)').default(1).argParser(rate))
   .addOption(new Option('--workers <n>', 'gateway worker processes on the one port (default: one per core; 1: in-process, no cluster)').env('MI_GATEWAY_WORKERS').argParser(positiveInt));
 
 program.parse();
-const o = program.opts<{ tlsCert?: string; tlsKey?: string; port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; tokenizer: string[]; workers?: number; apiKeys?: string; adminToken?: string; adminTokenFile?: string; protectMetrics?: boolean; loopbackDebug: boolean }>();
+const o = program.opts<{ tlsCert?: string; tlsKey?: string; port: number; host: string; natsUrl?: string; name?: string; logLevel: LogLevel; upstream: 'undici' | 'http'; scheduler: string; decisionSampleRate: number; sharePeers: boolean; holdTimeoutMs: number; maxHeld: number; streamIdleTimeoutMs: number; defaultRetryAttempts: number; tokenizer: string[]; workers?: number; headersTimeoutMs: number; requestTimeoutMs: number; otlpEndpoint?: string; otlpSampleRate: number; apiKeys?: string; adminToken?: string; adminTokenFile?: string; protectMetrics?: boolean; loopbackDebug: boolean }>();
 const workers = o.workers ?? availableParallelism();
 const baseName = o.name ?? `gateway-${process.pid}`;
 
-// Checked before any worker starts: a missing tokenizer or certificate file is one clear line, not N.
+// Checked before any worker starts: a missing tokenizer or certificate file or a bad OTLP URL is one clear line, not N.
 let tokenizers: TokenizerSpec[];
 let tls: { cert: Buffer; key: Buffer } | undefined;
+let otlpTracesUrl: string | undefined;
 try {
   tokenizers = parseTokenizerSpecs(o.tokenizer);
+  otlpTracesUrl = resolveOtlpTracesUrl(o.otlpEndpoint, process.env);
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
   if (o.tlsCert !== undefined && o.tlsKey !== undefined) tls = { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) };
 } catch (err) {
@@ -123,6 +130,10 @@ try {
     adminToken,
     protectMetrics: o.protectMetrics === true,
     openDebugOnLoopback: o.loopbackDebug,
+    headersTimeoutMs: o.headersTimeoutMs,
+    requestTimeoutMs: o.requestTimeoutMs,
+    otlpTracesUrl,
+    otlpSampleRate: o.otlpSampleRate,
   });
 } catch (err) {
   // Only main decides to exit: a clear one-line reason (no NATS, port taken) and status 1.

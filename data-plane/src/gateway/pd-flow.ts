@@ -7,6 +7,7 @@ import type { EndpointView, RequestInfo } from '../scheduler/types.js';
 import { upstreamFailed, type GatewayError } from './errors.js';
 import type { ProxyContext } from './proxy-context.js';
 import { upstreamHeaders } from './headers.js';
+import type { OutgoingHeaders } from './upstream.js';
 import { bootstrapRoom, decodeBody, kvTransferParamsOf, prefillBody, sglangBody, type PdProtocol } from './pd.js';
 import { PrefillLeg, type PrefillOwner } from './pd-legs.js';
 
@@ -29,6 +30,8 @@ export interface PdHost {
   prefillOutcome(endpointId: string, status: number): void;
   /** The prefill engine refused the request (4xx): its answer goes to the client as is. */
   relay(status: number, rawHeaders: Array<Buffer | string>, body: Buffer, endpoint: string): void;
+  /** Adds the trace context of the upstream span when the request is traced (exchange-intake.ts). */
+  traced(headers: OutgoingHeaders): OutgoingHeaders;
 }
 
 /** Runs the prefill side of each attempt of one PD request. */
@@ -56,7 +59,7 @@ export class PdFlow implements PrefillOwner {
     const h = this.host;
     h.ctx.load.acquire(prefill.id);
     try {
-      h.ctx.upstream.post(prefill.address, h.path, upstreamHeaders(h.clientHeaders, h.requestId, body.length), body, new PrefillLeg(this));
+      h.ctx.upstream.post(prefill.address, h.path, h.traced(upstreamHeaders(h.clientHeaders, h.requestId, body.length)), body, new PrefillLeg(this));
     } catch (err) {
       this.prefillFailed(err as Error);
     }

@@ -15,6 +15,7 @@ import type { TableHolder } from './route-watcher.js';
 import type { OutlierBook } from './outliers.js';
 import type { ModelStatsBook } from './stats.js';
 import type { UpstreamClient } from './upstream.js';
+import type { GatewayTracer } from '../tracing/tracer.js';
 
 /** Everything a request needs from its gateway; built once per gateway. */
 export interface ProxyContext {
@@ -49,4 +50,6 @@ export interface ProxyContext {
   auth?: GatewayAuth;
   /** SGLang prefill servers' bootstrap ports (disaggregated serving). */
   bootstrapPorts: BootstrapPorts;
+  /** Request tracing with OTLP export (`--otlp-endpoint`); absent: no trace objects at all. */
+  tracer?: GatewayTracer;
 }

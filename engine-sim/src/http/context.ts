@@ -9,6 +9,7 @@ import type { LoraRegistry } from './lora.js';
 import type { RoomBook } from './rooms.js';
 import type { TorchserveRegistry } from './torchserve-registry.js';
 import type { TritonRepository } from './triton-repository.js';
+import type { TraceLog } from './trace-log.js';
 
 /** Shared state of one simulator's HTTP layer. */
 export interface SimContext {
@@ -23,6 +24,8 @@ export interface SimContext {
   registry: TorchserveRegistry;
   faults: FaultController;
   rooms: RoomBook;
+  /** Trace headers of recent generation requests (GET /sim/traces). */
+  traces: TraceLog;
   /** Identifies this engine in PD kv_transfer_params (remote_engine_id). */
   engineId: string;
   /** Host/port a PD peer would use to pull KV from this engine. */

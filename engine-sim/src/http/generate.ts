@@ -28,6 +28,7 @@ export async function handleGeneration(kind: ApiKind, req: IncomingMessage, res:
 async function serveGeneration(kind: ApiKind, req: IncomingMessage, res: ServerResponse, ctx: SimContext, native: NativeMapper | undefined): Promise<void> {
   const body = await readJson(req);
   const engine = ctx.opts.engine;
+  ctx.traces.record(req.headers);
   if (!body.ok) return sendError(res, engine, { status: 400, message: body.message });
   if (ctx.clock.nowMs() < ctx.readyAtMs) return sendError(res, engine, { status: 503, message: 'The engine is still starting up' });
   const verdict = ctx.faults.onRequest(req.headers);

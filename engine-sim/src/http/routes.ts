@@ -56,6 +56,8 @@ export function createRouter(ctx: SimContext, renderMetrics: MetricsRenderer): (
         return sendText(res, 200, '');
       case '/metrics':
         return sendText(res, 200, renderMetrics(), 'text/plain; version=0.0.4; charset=utf-8');
+      case '/sim/traces':
+        return sendJson(res, 200, { traces: ctx.traces.list() });
       case '/tokenize':
         return withBody((body) => tokenizeHandler(ctx, body, res));
       case '/detokenize':

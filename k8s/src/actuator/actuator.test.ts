@@ -9,6 +9,7 @@ import { startTestApiServer, type TestApiServer } from '../testing/apiserver/ser
 import type { KObject } from '../testing/apiserver/types.js';
 import { instanceSpec } from './testdata.js';
 import { fileURLToPath } from 'node:url';
+import { createControlPlaneMetrics, type ControlPlaneMetrics } from '@matrixinfer/control-plane';
 
 const CRD = fileURLToPath(new URL('../../crds/modelinfers.workload.matrixinfer.ai.yaml', import.meta.url));
 
@@ -56,14 +57,21 @@ describe('k8s actuator (real nats-server, real client-node, test API server)', f
   const createModelInfer = async () => (await api.core.create(rt('modelinfers'), 'ns', { metadata: { name: 'llama' }, spec: { replicas: 1, template: { roles: [{ name: 'server', replicas: 1, entryTemplate: { spec: { containers: [{ name: 'e', image: 'x:1' }] } } }] } } }, sys)).object.metadata!.uid!;
   const pod = (name: string) => objects('pods').find((p) => p.metadata.name === name);
   const obs = (name: string) => actuator!.observations().find((o) => o.instance === name);
+  async function counts(m: ControlPlaneMetrics, name: string, label: string): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const v of (await m.registry.getSingleMetric(name)!.get()).values) out[String(v.labels[label])] = v.value;
+    return out;
+  }
 
-  it('decision → Pods and Service owned by the ModelInfer → Ready observation with the pod address → outside delete left to recovery → new incarnation recreates', async () => {
+  it('decision → Pods and Service owned by the ModelInfer → Ready observation with the pod address → outside delete left to recovery → new incarnation recreates; mi_actuator_* count each step', async () => {
     const uid = await createModelInfer();
     const specs = [instanceSpec({ podIndex: 0, workers: 1 }), instanceSpec({ podIndex: 1, workers: 1 })];
     await decide(specs);
-    actuator = await startK8sActuator({ nc, kubeConfig: api.kubeConfig, logger, retryMs: 200 });
+    const metrics = createControlPlaneMetrics();
+    actuator = await startK8sActuator({ nc, kubeConfig: api.kubeConfig, logger, retryMs: 200, metrics });
     await actuator.ready;
     await until(() => objects('pods').length === 2 && objects('services').length === 1);
+    expect(await counts(metrics, 'mi_actuator_operations_total', 'operation')).to.include({ 'create-pod': 2, 'create-service': 1 });
     const entry = pod('llama-0-server-0-0')!;
     expect((entry.metadata as { ownerReferences?: { uid: string }[] }).ownerReferences?.[0].uid).to.equal(uid);
     expect(entry.metadata.labels?.[INSTANCE_LABELS.group]).to.equal('llama-0');
@@ -97,6 +105,13 @@ describe('k8s actuator (real nats-server, real client-node, test API server)', f
     // Scale to zero: everything of the ModelInfer goes.
     await decide([]);
     await until(() => confirm() && objects('pods').length === 0 && objects('services').length === 0);
+    const ops = await counts(metrics, 'mi_actuator_operations_total', 'operation');
+    expect(ops['create-pod']).to.equal(4);
+    expect(ops['delete-pod']).to.be.at.least(3);
+    expect(ops['delete-service']).to.equal(1);
+    // The one Pod deleted by someone else; the actuator's own deletions are not failures.
+    expect(await counts(metrics, 'mi_actuator_failures_total', 'reason')).to.deep.include({ 'pod-lost': 1 });
+    expect((await counts(metrics, 'mi_controlplane_reconciles_total', 'result')).ok).to.be.greaterThan(0);
   });
 
   it('creates nothing while the ModelInfer is not in the API server, then catches up', async () => {

@@ -19,6 +19,7 @@ import {
   type InstancesDecision,
 } from '@matrixinfer/events';
 import type { Logger } from 'winston';
+import type { ControlPlaneMetrics } from '@matrixinfer/control-plane';
 import { InvalidK8sActuatorOptionError } from './errors.js';
 import { kubeObjects, watchManaged, type KubeObjects, type Watched } from './kube.js';
 import { observeGone, observePod, observationKey, type PodObservation } from './observe.js';
@@ -43,6 +44,12 @@ export interface K8sActuatorOptions {
   now?: () => number;
   /** Replaces the API client (tests). */
   objects?: KubeObjects;
+  /**
+   * The control plane's metrics (served on its /metrics): mi_actuator_operations_total and
+   * mi_actuator_failures_total as the local actuator records them, with Kubernetes operations
+   * and reasons, and reconcile passes under controller="actuator". Absent: nothing recorded.
+   */
+  metrics?: ControlPlaneMetrics;
 }
 
 /** A running Kubernetes actuator. */
@@ -74,6 +81,7 @@ export async function startK8sActuator(opts: K8sActuatorOptions): Promise<K8sAct
   // Pods that vanished on their own: left to the recovery policy (a new incarnation).
   const lost = new Set<string>();
   let closed = false;
+  const m = actuatorRecorders(opts.metrics);
 
   let chain: Promise<void> = Promise.resolve();
   function publish(o: PodObservation, force = false): void {
@@ -81,6 +89,8 @@ export async function startK8sActuator(opts: K8sActuatorOptions): Promise<K8sAct
     const k = observationKey(o);
     if (!force && published.get(key)?.key === k) return;
     published.set(key, { key: k, obs: o });
+    // Counted on the change to failed, once per distinct observation (not on re-reports).
+    if (!force && o.phase === 'failed') m.podFailed?.inc();
     const obs: InstanceObservation = { ...o, timeMs: now() };
     const subject = observedSubject('instance', o.namespace, o.modelInfer, o.instance);
     const event = makeEvent(INSTANCE_OBSERVATION, SOURCE, subject, obs, { now: () => obs.timeMs });
@@ -106,6 +116,7 @@ export async function startK8sActuator(opts: K8sActuatorOptions): Promise<K8sAct
   function gone(pod: V1Pod): void {
     const key = objectKey(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '');
     const ours = deleting.has(key);
+    if (!ours && !lost.has(podIdentity(pod))) m.podLost?.inc();
     if (!ours) lost.add(podIdentity(pod));
     const o = observeGone(pod, ours, ours ? 'pod deleted by the actuator' : 'pod deleted outside the actuator (recovery policy decides)');
     if (o !== null) publish(o);
@@ -149,8 +160,10 @@ export async function startK8sActuator(opts: K8sActuatorOptions): Promise<K8sAct
       if (del.kind === 'Pod') deleting.set(key, del.uid);
       try {
         const out = await api.delete(del.kind, del.namespace, del.name, del.uid);
+        if (out === 'deleted') (del.kind === 'Pod' ? m.deletePod : m.deleteService)?.inc();
         log.info(`${del.kind.toLowerCase()} ${out}`, { namespace: del.namespace, name: del.name, reason: del.reason });
       } catch (err) {
+        m.deleteFailed?.inc();
         log.warn('delete failed; retrying', { kind: del.kind, namespace: del.namespace, name: del.name, error: (err as Error).message });
       }
     }
@@ -159,8 +172,11 @@ export async function startK8sActuator(opts: K8sActuatorOptions): Promise<K8sAct
       const kind = obj.kind === 'Pod' ? 'Pod' : 'Service';
       try {
         const out = kind === 'Pod' ? await api.createPod(obj as V1Pod) : await api.createService(obj as V1Service);
+        // Counted when the API server made it ('exists': an informer cache behind our own create).
+        if (out === 'created') (kind === 'Pod' ? m.createPod : m.createService)?.inc();
         log.info(`${kind.toLowerCase()} ${out}`, { namespace: obj.metadata?.namespace, name: obj.metadata?.name });
       } catch (err) {
+        m.createFailed?.inc();
         log.warn('create failed; retrying', { kind, namespace: obj.metadata?.namespace, name: obj.metadata?.name, error: (err as Error).message });
       }
     }
@@ -178,11 +194,15 @@ export async function startK8sActuator(opts: K8sActuatorOptions): Promise<K8sAct
     loop = (async () => {
       while (dirty && !closed) {
         dirty = false;
+        const started = performance.now();
         try {
           await reconcile();
+          m.reconcileOk?.inc();
         } catch (err) {
+          m.reconcileError?.inc();
           log.error('reconcile failed', { error: (err as Error).message });
         }
+        m.reconcileDuration?.observe((performance.now() - started) / 1000);
       }
       loop = null;
     })();
@@ -233,6 +253,25 @@ export async function startK8sActuator(opts: K8sActuatorOptions): Promise<K8sAct
       await loop;
       await chain;
     },
+  };
+}
+
+// Label children bound once (no metrics: all undefined, nothing recorded).
+function actuatorRecorders(metrics: ControlPlaneMetrics | undefined) {
+  const ops = metrics?.actuatorOperations;
+  const fail = metrics?.actuatorFailures;
+  return {
+    createPod: ops?.labels('create-pod'),
+    createService: ops?.labels('create-service'),
+    deletePod: ops?.labels('delete-pod'),
+    deleteService: ops?.labels('delete-service'),
+    createFailed: fail?.labels('create-failed'),
+    deleteFailed: fail?.labels('delete-failed'),
+    podFailed: fail?.labels('pod-failed'),
+    podLost: fail?.labels('pod-lost'),
+    reconcileOk: metrics?.reconciles.labels('actuator', 'ok'),
+    reconcileError: metrics?.reconciles.labels('actuator', 'error'),
+    reconcileDuration: metrics?.reconcileDuration.labels('actuator'),
   };
 }
 

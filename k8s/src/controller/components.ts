@@ -44,7 +44,7 @@ export function kubernetesComponents(o: KubernetesComponentsOptions): ComponentS
     {
       name: 'actuator-kubernetes',
       start: async (c) => {
-        const a = await startK8sActuator({ nc: c.nc, kubeConfig: o.kubeConfig, logger: c.logger, namespace: o.namespace, defaultImage: o.defaultImage, retryMs: o.actuatorRetryMs });
+        const a = await startK8sActuator({ nc: c.nc, kubeConfig: o.kubeConfig, logger: c.logger, namespace: o.namespace, defaultImage: o.defaultImage, retryMs: o.actuatorRetryMs, metrics: c.metrics });
         await a.ready;
         return a;
       },

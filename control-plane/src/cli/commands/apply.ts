@@ -9,6 +9,7 @@ import { validateMixedManifests } from '../../api/service.js';
 import { withService } from '../connect.js';
 import { readManifests } from '../input.js';
 import type { CliIO, GlobalOptions } from '../io.js';
+import { cliTraceparent } from '../trace.js';
 
 interface ApplyOptions {
   filename: string[];
@@ -51,8 +52,9 @@ export function applyCommand(io: CliIO, globals: () => GlobalOptions): Command {
             io.out(`${resourceRef(c.object.kind, c.object.name)} ${r.result} (${r.sha256.slice(0, 19)})`);
           }
         }
+        const traceparent = cliTraceparent(io.env);
         for (const d of docs) {
-          const [o] = await svc.apply([d]);
+          const [o] = await svc.apply([d], { traceparent });
           io.out(`${resourceRef(o.kind, o.name)} ${o.result}`);
         }
       }, { ensure: true });

@@ -5,6 +5,7 @@ import { DEFAULT_NAMESPACE } from '@matrixinfer/events';
 import { withService } from '../connect.js';
 import type { CliIO, GlobalOptions } from '../io.js';
 import { resourceRef } from './apply.js';
+import { cliTraceparent } from '../trace.js';
 
 /** The `delete` command. */
 export function deleteCommand(io: CliIO, globals: () => GlobalOptions): Command {
@@ -16,7 +17,7 @@ export function deleteCommand(io: CliIO, globals: () => GlobalOptions): Command 
     .action(async (kindInput: string, name: string, opts: { namespace: string }) => {
       const info = resolveKind(kindInput);
       await withService(globals(), io, async (svc) => {
-        const o = await svc.delete(info.kind, opts.namespace, name);
+        const o = await svc.delete(info.kind, opts.namespace, name, { traceparent: cliTraceparent(io.env) });
         io.out(`${resourceRef(o.kind, o.name)} deleted`);
       });
     });

@@ -57,10 +57,10 @@ export async function startInferRunner(opts: InferRunnerOptions): Promise<{ stop
     }, Math.max(0, at - now()));
   }
 
-  async function publish(d: InferDecision, key: string, prev: { id: string; instances: InstancesDecision['instances'] } | undefined): Promise<void> {
+  async function publish(d: InferDecision, key: string, prev: { id: string; instances: InstancesDecision['instances'] } | undefined, traceparent: string | undefined): Promise<void> {
     const subject = decisionSubject('infer', d.decision.namespace, d.decision.modelInfer);
     await publishNext({
-      js, seqs, logger, metrics: opts.metrics, subject, type: INSTANCES_DECISION, source: SOURCE, id: d.id, data: d.decision, nowMs: now(),
+      js, seqs, logger, metrics: opts.metrics, subject, type: INSTANCES_DECISION, source: SOURCE, id: d.id, data: d.decision, nowMs: now(), traceparent,
       message: d.decision.reason,
       fields: { instances: d.decision.instances.length },
       rollback: () => (prev ? state.published.set(key, prev) : state.published.delete(key)),
@@ -70,7 +70,8 @@ export async function startInferRunner(opts: InferRunnerOptions): Promise<{ stop
     });
   }
 
-  async function decideKey(key: string): Promise<void> {
+  // `traceparent`: of the desired event that triggered this pass (none for timers and observations).
+  async function decideKey(key: string, traceparent?: string): Promise<void> {
     const prev = state.published.get(key);
     const decisions = decideInfer(state, key, now());
     const p = state.pending.get(key);
@@ -79,11 +80,11 @@ export async function startInferRunner(opts: InferRunnerOptions): Promise<{ stop
     if (note && logged.get(key) !== note) logger.debug(note, { modelInfer: key });
     if (note) logged.set(key, note);
     else logged.delete(key);
-    for (const d of decisions) await publish(d, key, prev);
+    for (const d of decisions) await publish(d, key, prev, traceparent);
   }
 
-  async function decideKeys(keys: string[]): Promise<void> {
-    for (const key of keys) await reconciles.run(() => decideKey(key));
+  async function decideKeys(keys: string[], traceparent?: string): Promise<void> {
+    for (const key of keys) await reconciles.run(() => decideKey(key, traceparent));
     armTimer();
   }
 
@@ -92,7 +93,7 @@ export async function startInferRunner(opts: InferRunnerOptions): Promise<{ stop
       const r = resourceEvent(ev);
       if (!r || r.kind !== 'ModelInfer') return;
       const key = loadInferEvent(state, { type: 'resource', namespace: r.namespace, name: r.name, revision: r.revision, resource: r.resource as ModelInfer | null });
-      if (live && key) await decideKeys([key]);
+      if (live && key) await decideKeys([key], ev.envelope.traceparent);
     });
   const onObserved = (ev: TailedEvent) =>
     queue.run(async () => {

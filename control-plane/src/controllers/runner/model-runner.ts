@@ -43,13 +43,15 @@ export async function startModelRunner(opts: ModelRunnerOptions): Promise<{ stop
   let live = false;
   let stopped = false;
 
-  async function applyWrite(w: ResourceWrite): Promise<void> {
+  // `traceparent`: the request that caused the decision; its child writes carry it on (the infer
+  // controller's decisions on a ModelInfer written here name the same trace).
+  async function applyWrite(w: ResourceWrite, traceparent?: string): Promise<void> {
     try {
       if (w.op === 'apply') {
-        const r = await store.apply(w.resource as ResourceInput, { expectedRevision: w.baseRevision });
+        const r = await store.apply(w.resource as ResourceInput, { expectedRevision: w.baseRevision, traceparent });
         logger.debug('applied child', { kind: w.kind, name: w.name, namespace: w.namespace, result: r.result });
       } else {
-        await store.delete(w.kind, w.namespace, w.name, { expectedRevision: w.baseRevision });
+        await store.delete(w.kind, w.namespace, w.name, { expectedRevision: w.baseRevision, traceparent });
         logger.debug('deleted child', { kind: w.kind, name: w.name, namespace: w.namespace });
       }
     } catch (err) {
@@ -74,17 +76,17 @@ export async function startModelRunner(opts: ModelRunnerOptions): Promise<{ stop
   }
 
   /** Publishes then applies; on failure the decision is forgotten so it is decided again. */
-  async function publishAndApply(d: ModelDecision, prev?: ModelDecision): Promise<void> {
+  async function publishAndApply(d: ModelDecision, prev?: ModelDecision, traceparent?: string): Promise<void> {
     const subject = decisionSubject('model', d.namespace, d.model);
     const key = nsKey(d.namespace, d.model);
     const published = await publishNext({
-      js, seqs, logger, metrics: opts.metrics, subject, type: MODEL_DECISION, source: SOURCE, id: d.id, data: d, nowMs: now(),
+      js, seqs, logger, metrics: opts.metrics, subject, type: MODEL_DECISION, source: SOURCE, id: d.id, data: d, nowMs: now(), traceparent,
       message: d.reason,
       rollback: () => (prev ? state.published.set(key, prev) : state.published.delete(key)),
       retry: scheduleRetry,
     });
     if (!published) return;
-    for (const w of d.writes) await applyWrite(w);
+    for (const w of d.writes) await applyWrite(w, traceparent);
   }
 
   /** Decides for every model the state knows. */
@@ -95,11 +97,11 @@ export async function startModelRunner(opts: ModelRunnerOptions): Promise<{ stop
     }
   }
 
-  /** Decides for one model and acts on the result. */
-  function decideAndAct(namespace: string, name: string): Promise<void> {
+  /** Decides for one model and acts on the result; `traceparent` of the event that triggered it. */
+  function decideAndAct(namespace: string, name: string, traceparent?: string): Promise<void> {
     return reconciles.run(async () => {
       const prev = state.published.get(nsKey(namespace, name));
-      for (const d of decideModel(state, namespace, name)) await publishAndApply(d, prev);
+      for (const d of decideModel(state, namespace, name)) await publishAndApply(d, prev, traceparent);
     });
   }
 
@@ -109,7 +111,7 @@ export async function startModelRunner(opts: ModelRunnerOptions): Promise<{ stop
       const r = resourceEvent(ev);
       if (!r || !WATCHED.has(r.kind)) return;
       const target = loadModelEvent(state, { type: 'resource', ...r });
-      if (live && target) await decideAndAct(target.namespace, target.name);
+      if (live && target) await decideAndAct(target.namespace, target.name, ev.envelope.traceparent);
     });
   const onDecision = (ev: TailedEvent) =>
     queue.run(() => {

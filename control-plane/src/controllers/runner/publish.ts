@@ -17,11 +17,13 @@ export interface PublishDecisionOptions {
   /** Sequence of the last decision on `subject` this one follows (0: none). */
   expectedLastSeq: number;
   nowMs: number;
+  /** Traceparent of the request whose event caused this decision (Envelope.traceparent). */
+  traceparent?: string;
 }
 
 /** Appends the decision; returns its stream sequence. ConflictError when another one came first. */
 export async function publishDecision(o: PublishDecisionOptions): Promise<{ seq: number; duplicate: boolean }> {
-  const env = makeEvent(o.type, o.source, o.subject, o.data, { id: o.id, now: () => o.nowMs });
+  const env = makeEvent(o.type, o.source, o.subject, o.data, { id: o.id, now: () => o.nowMs, traceparent: o.traceparent });
   try {
     const ack = await o.js.publish(o.subject, encodeEvent(env), { msgID: o.id, expect: { lastSubjectSequence: o.expectedLastSeq } });
     return { seq: ack.seq, duplicate: ack.duplicate };
@@ -52,6 +54,8 @@ export interface PublishNextOptions {
   retry(): void;
   /** Counts the decisions stored (duplicates excluded). */
   metrics?: ControlPlaneMetrics;
+  /** Traceparent of the request whose event caused this decision. */
+  traceparent?: string;
 }
 
 /**
@@ -61,7 +65,7 @@ export interface PublishNextOptions {
  */
 export async function publishNext(o: PublishNextOptions): Promise<boolean> {
   try {
-    const { seq, duplicate } = await publishDecision({ js: o.js, subject: o.subject, type: o.type, source: o.source, id: o.id, data: o.data, expectedLastSeq: o.seqs.get(o.subject) ?? 0, nowMs: o.nowMs });
+    const { seq, duplicate } = await publishDecision({ js: o.js, subject: o.subject, type: o.type, source: o.source, id: o.id, data: o.data, expectedLastSeq: o.seqs.get(o.subject) ?? 0, nowMs: o.nowMs, traceparent: o.traceparent });
     o.seqs.set(o.subject, Math.max(o.seqs.get(o.subject) ?? 0, seq));
     if (!duplicate) countDecision(o.metrics, o.type);
     o.logger.info(o.message, { subject: o.subject, id: o.id, ...o.fields, duplicate });
