@@ -5,7 +5,8 @@
 // period before hearing from each other (the README states the bound).
 import { isSubjectToken, SUBJECT_ROOT } from '@matrixinfer/events';
 import type { Logger } from 'winston';
-import type { NatsConnection, Subscription } from './nats.js';
+import type { NatsConnection } from './nats.js';
+import { ShareLoop } from './share-loop.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { TableHolder } from './route-watcher.js';
 
@@ -51,27 +52,30 @@ export interface RateShareOptions {
 
 /** Shares global rate-limit consumption with peer replicas until stopped. */
 export class RateShare {
-  private readonly sub: Subscription;
-  private readonly timer: NodeJS.Timeout;
+  private readonly loop: ShareLoop<RateShareMessage>;
 
   constructor(private readonly o: RateShareOptions) {
-    this.sub = o.nc.subscribe(`${SUBJECT_ROOT}.ratelimit.gateway.>`, {
-      callback: (err, msg) => {
-        if (err) return;
-        const m = decodeRateShare(msg.data);
-        if (m === null || m.gateway === o.gateway) return;
+    this.loop = new ShareLoop({
+      nc: o.nc,
+      gateway: o.gateway,
+      subject: `${SUBJECT_ROOT}.ratelimit.gateway.>`,
+      periodMs: o.periodMs,
+      decode: decodeRateShare,
+      apply: (m) => {
         const held = o.holder.table.entries.get(m.model);
         o.limiter.applyPeer(m.model, held?.entry.rateLimit, m.input, m.output, o.nowMs());
       },
+      publish: () => this.send(),
     });
-    this.timer = setInterval(() => this.publish(), o.periodMs ?? 100);
-    this.timer.unref();
   }
 
   /** Publishes what this replica took since the last call (also called on stop). */
   publish(): void {
+    this.loop.flush();
+  }
+
+  private send(): void {
     const { nc, gateway, limiter, holder } = this.o;
-    if (nc.isClosed()) return;
     for (const c of limiter.drainUnshared()) {
       const ns = holder.table.entries.get(c.model)?.entry.namespace;
       if (ns === undefined || !isSubjectToken(c.model) || !isSubjectToken(ns)) continue;
@@ -86,8 +90,6 @@ export class RateShare {
 
   /** Sends what is left and stops sharing. */
   stop(): void {
-    clearInterval(this.timer);
-    this.publish();
-    this.sub.unsubscribe();
+    this.loop.stop();
   }
 }

@@ -5,7 +5,8 @@
 // one period before hearing from each other.
 import { SUBJECT_ROOT } from '@matrixinfer/events';
 import type { Logger } from 'winston';
-import type { NatsConnection, Subscription } from '../nats.js';
+import type { NatsConnection } from '../nats.js';
+import { ShareLoop } from '../share-loop.js';
 import type { KeyLimiter } from './key-limits.js';
 import type { KeyStore } from './key-store.js';
 
@@ -49,15 +50,16 @@ export interface KeyShareOptions {
 
 /** Shares per-key consumption with peer replicas until stopped. */
 export class KeyShare {
-  private readonly sub: Subscription;
-  private readonly timer: NodeJS.Timeout;
+  private readonly loop: ShareLoop<KeyShareMessage>;
 
   constructor(private readonly o: KeyShareOptions) {
-    this.sub = o.nc.subscribe(KEY_SHARE_SUBJECT, {
-      callback: (err, msg) => {
-        if (err) return;
-        const m = decodeKeyShare(msg.data);
-        if (m === null || m.gateway === o.gateway) return;
+    this.loop = new ShareLoop({
+      nc: o.nc,
+      gateway: o.gateway,
+      subject: KEY_SHARE_SUBJECT,
+      periodMs: o.periodMs,
+      decode: decodeKeyShare,
+      apply: (m) => {
         const store = o.store();
         const now = o.nowMs();
         // Keys this replica does not know (a reload not seen here yet) are skipped.
@@ -66,15 +68,17 @@ export class KeyShare {
           if (key !== undefined) o.limiter.applyPeer(key, requests, tokens, now);
         }
       },
+      publish: () => this.send(),
     });
-    this.timer = setInterval(() => this.publish(), o.periodMs ?? 100);
-    this.timer.unref();
   }
 
   /** Publishes what this replica took since the last call (also called on stop). */
   publish(): void {
+    this.loop.flush();
+  }
+
+  private send(): void {
     const { nc, gateway, limiter } = this.o;
-    if (nc.isClosed()) return;
     const taken = limiter.drainUnshared();
     if (taken.size === 0) return;
     const keys: Record<string, [number, number]> = {};
@@ -89,8 +93,6 @@ export class KeyShare {
 
   /** Sends what is left and stops sharing. */
   stop(): void {
-    clearInterval(this.timer);
-    this.publish();
-    this.sub.unsubscribe();
+    this.loop.stop();
   }
 }
