@@ -4,17 +4,12 @@
 // in this process) and the crash run each get their own nats-server and data dir, and apply the
 // same manifest.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats } from '@matrixinfer/events';
-import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
-import { ChildSet, pidAlive } from './support/children.js';
 import { miOk } from './support/mi.js';
 import { startMiUp } from './support/mi-up.js';
 import { modelYaml, writeManifest } from './support/manifests.js';
-import { decisionContents as decisionsOf, modelEndState, observedEnginePids, type EndState } from './support/end-state.js';
+import { pidAlive } from './support/children.js';
+import { CrashRuns, type Run } from './support/crash-runs.js';
+import { decisionContents as decisionsOf, modelEndState, type EndState } from './support/end-state.js';
 import { entryEndpoints, readRoute, routesKv } from './support/nats.js';
 import { waitFor } from './support/poll.js';
 import { startInProcessControlPlane } from './support/system.js';
@@ -22,43 +17,16 @@ import { startInProcessControlPlane } from './support/system.js';
 const MODEL = 'e2e-crash';
 const REPLICAS = 2;
 
-interface Run {
-  server: TestNatsServer;
-  dataDir: string;
-  nc: NatsConnection;
-}
-
 describe('control plane killed mid-reconcile (mi up as a child process)', function () {
   this.timeout(150_000);
-  const children = new ChildSet();
-  const runs: Run[] = [];
-  const simulatorPids = new Set<number>();
-  const stops: (() => Promise<void>)[] = [];
-
-  async function newRun(tag: string): Promise<Run> {
-    const server = await startNatsServer();
-    const run: Run = { server, dataDir: mkdtempSync(join(tmpdir(), `mi-e2e-crash-${tag}-`)), nc: await connectNats({ url: server.url, name: `e2e-${tag}` }) };
-    runs.push(run);
-    return run;
-  }
-
-  async function observedPids(run: Run): Promise<number[]> {
-    const pids = await observedEnginePids(run.nc);
-    pids.forEach((p) => simulatorPids.add(p));
-    return pids;
-  }
+  const book = new CrashRuns('mi-e2e-crash');
+  const { children, stops } = book;
+  const newRun = (tag: string): Promise<Run> => book.newRun(tag);
+  const observedPids = (run: Run): Promise<number[]> => book.pidsOf(run);
 
   after(async function () {
     this.timeout(30_000);
-    for (const r of runs) await observedPids(r).catch(() => []);
-    await children.killAll();
-    for (const stop of stops.splice(0)) await stop();
-    for (const r of runs.splice(0)) {
-      await r.nc.close();
-      await r.server.close();
-      rmSync(r.dataDir, { recursive: true, force: true });
-    }
-    for (const pid of simulatorPids) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    await book.cleanup();
   });
 
   async function waitRouted(run: Run): Promise<void> {

@@ -109,6 +109,9 @@ describe('a secret value appears in no event, log, mi get output, /debug page or
   });
   after(async () => {
     await nc?.close().catch(() => {});
+    // SIGTERM first: `mi up` stops its gateways and nats-server (each in its own process group,
+    // which a SIGKILL of `mi up`'s group alone would leave running).
+    if (up) await children.stop(up.child, 15_000);
     await children.killAll();
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(manifestDir, { recursive: true, force: true });

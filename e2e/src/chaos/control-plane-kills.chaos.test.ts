@@ -6,15 +6,10 @@
 // (MI_CHAOS_SEED to replay one). Short form: 3 kills; full (MI_CHAOS_FULL=1): 20.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats } from '@matrixinfer/events';
-import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
-import { ChildSet, pidAlive, type RunningChild } from '../support/children.js';
+import { pidAlive, type RunningChild } from '../support/children.js';
 import { chaosKnob, printFigures, seededRng } from '../support/chaos.js';
-import { decisionContents, modelEndState, observedEnginePids, type EndState } from '../support/end-state.js';
+import { CrashRuns, type Run } from '../support/crash-runs.js';
+import { decisionContents, modelEndState, type EndState } from '../support/end-state.js';
 import { miOk } from '../support/mi.js';
 import { startMiUp } from '../support/mi-up.js';
 import { modelYaml, writeManifest } from '../support/manifests.js';
@@ -28,11 +23,6 @@ const SEED = chaosKnob('MI_CHAOS_SEED', Date.now() % 1_000_000, Date.now() % 1_0
 /** A kill lands uniformly in [0, MAX_DELAY_MS) after `mi up` is ready (or after the change was applied). */
 const MAX_DELAY_MS = 2500;
 
-interface Run {
-  server: TestNatsServer;
-  dataDir: string;
-  nc: NatsConnection;
-}
 
 /** The three steps every run goes through, and what "done" means for each. */
 const STEPS = [
@@ -43,22 +33,10 @@ const STEPS = [
 
 describe(`chaos: the control plane SIGKILLed ${KILLS} times during a rollout and a scale-up`, function () {
   this.timeout(240_000 + KILLS * 30_000);
-  const children = new ChildSet();
-  const runs: Run[] = [];
-  const enginePids = new Set<number>();
-  const stops: (() => Promise<void>)[] = [];
-
-  async function newRun(tag: string): Promise<Run> {
-    const server = await startNatsServer();
-    const run: Run = { server, dataDir: mkdtempSync(join(tmpdir(), `mi-chaos-kills-${tag}-`)), nc: await connectNats({ url: server.url, name: `chaos-${tag}` }) };
-    runs.push(run);
-    return run;
-  }
-  async function pidsOf(run: Run): Promise<number[]> {
-    const pids = await observedEnginePids(run.nc);
-    pids.forEach((p) => enginePids.add(p));
-    return pids;
-  }
+  const book = new CrashRuns('mi-chaos-kills');
+  const { children, stops } = book;
+  const newRun = (tag: string): Promise<Run> => book.newRun(tag);
+  const pidsOf = (run: Run): Promise<number[]> => book.pidsOf(run);
   /** Processes whose command line names the run's data dir (engines log and keep models there; mi up takes --data-dir). */
   function processesOf(run: Run): string[] {
     const r = spawnSync('pgrep', ['-af', run.dataDir], { encoding: 'utf8' });
@@ -67,15 +45,7 @@ describe(`chaos: the control plane SIGKILLed ${KILLS} times during a rollout and
 
   after(async function () {
     this.timeout(30_000);
-    for (const r of runs) await pidsOf(r).catch(() => []);
-    await children.killAll();
-    for (const stop of stops.splice(0)) await stop();
-    for (const r of runs.splice(0)) {
-      await r.nc.close();
-      await r.server.close();
-      rmSync(r.dataDir, { recursive: true, force: true });
-    }
-    for (const pid of enginePids) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    await book.cleanup();
   });
 
   async function applyStep(run: Run, step: (typeof STEPS)[number]): Promise<void> {
