@@ -15,9 +15,9 @@ const CRD = fileURLToPath(new URL('../../crds/modelinfers.workload.matrixinfer.a
 
 const logger = winston.createLogger({ level: 'error', transports: [new winston.transports.Console({ silent: true })] });
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -71,7 +71,10 @@ describe('k8s actuator (real nats-server, real client-node, test API server)', f
     actuator = await startK8sActuator({ nc, kubeConfig: api.kubeConfig, logger, retryMs: 200, metrics });
     await actuator.ready;
     await until(() => objects('pods').length === 2 && objects('services').length === 1);
-    expect(await counts(metrics, 'mi_actuator_operations_total', 'operation')).to.include({ 'create-pod': 2, 'create-service': 1 });
+    // The counter moves once the API server has answered the create, a moment after the object exists.
+    const ops = () => counts(metrics, 'mi_actuator_operations_total', 'operation');
+    await until(async () => (await ops())['create-pod'] === 2 && (await ops())['create-service'] === 1);
+    expect(await ops()).to.include({ 'create-pod': 2, 'create-service': 1 });
     const entry = pod('llama-0-server-0-0')!;
     expect((entry.metadata as { ownerReferences?: { uid: string }[] }).ownerReferences?.[0].uid).to.equal(uid);
     expect(entry.metadata.labels?.[INSTANCE_LABELS.group]).to.equal('llama-0');
@@ -105,10 +108,11 @@ describe('k8s actuator (real nats-server, real client-node, test API server)', f
     // Scale to zero: everything of the ModelInfer goes.
     await decide([]);
     await until(() => confirm() && objects('pods').length === 0 && objects('services').length === 0);
-    const ops = await counts(metrics, 'mi_actuator_operations_total', 'operation');
-    expect(ops['create-pod']).to.equal(4);
-    expect(ops['delete-pod']).to.be.at.least(3);
-    expect(ops['delete-service']).to.equal(1);
+    await until(async () => (await ops())['delete-service'] === 1 && (await ops())['delete-pod'] >= 3);
+    const done = await ops();
+    expect(done['create-pod']).to.equal(4);
+    expect(done['delete-pod']).to.be.at.least(3);
+    expect(done['delete-service']).to.equal(1);
     // The one Pod deleted by someone else; the actuator's own deletions are not failures.
     expect(await counts(metrics, 'mi_actuator_failures_total', 'reason')).to.deep.include({ 'pod-lost': 1 });
     expect((await counts(metrics, 'mi_controlplane_reconciles_total', 'result')).ok).to.be.greaterThan(0);
