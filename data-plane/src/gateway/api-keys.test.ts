@@ -154,7 +154,15 @@ describe('gateway API keys over HTTP (--api-keys)', function () {
   });
 
   it("answers 429 with OpenAI's rate-limit headers once a key's rpm is spent", async () => {
-    for (let i = 0; i < 2; i++) expect((await call(`${gw.url}/v1/completions`, KEY.bob, { body: { model: 'qwen-7b', prompt: 'x' } })).status).to.equal(200);
+    // Admitted answers carry the key's limits too, as OpenAI's do: what is left after this request.
+    const remaining: (string | null)[] = [];
+    for (let i = 0; i < 2; i++) {
+      const ok = await call(`${gw.url}/v1/completions`, KEY.bob, { body: { model: 'qwen-7b', prompt: 'x' } });
+      expect(ok.status).to.equal(200);
+      expect(ok.headers.get('x-ratelimit-limit-requests')).to.equal('2');
+      remaining.push(ok.headers.get('x-ratelimit-remaining-requests'));
+    }
+    expect(remaining).to.deep.equal(['1', '0']);
     const r = await call(`${gw.url}/v1/completions`, KEY.bob, { body: { model: 'qwen-7b', prompt: 'x' } });
     expect(r.status).to.equal(429);
     expect(r.json.error).to.deep.include({ type: 'requests', code: 'rate_limit_exceeded', param: null });
@@ -162,8 +170,10 @@ describe('gateway API keys over HTTP (--api-keys)', function () {
     expect(r.headers.get('x-ratelimit-limit-requests')).to.equal('2');
     expect(r.headers.get('x-ratelimit-remaining-requests')).to.equal('0');
     expect(r.headers.get('x-ratelimit-reset-requests')).to.match(/^\d+(m\d+)?s$/);
-    // Other keys are not affected.
-    expect((await call(`${gw.url}/v1/completions`, KEY.ops, { body: { model: 'qwen-7b', prompt: 'x' } })).status).to.equal(200);
+    // Other keys are not affected; a key without limits gets no x-ratelimit-* headers.
+    const other = await call(`${gw.url}/v1/completions`, KEY.ops, { body: { model: 'qwen-7b', prompt: 'x' } });
+    expect(other.status).to.equal(200);
+    expect(other.headers.get('x-ratelimit-limit-requests')).to.equal(null);
   });
 
   it("charges a key's tpm with the completion tokens the engine reports", async () => {

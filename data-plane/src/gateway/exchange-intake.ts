@@ -9,6 +9,7 @@ import { askForUsage, estimateTokens, parseBody, promptText, upstreamBody, type 
 import { badPriority, bodyTooLarge, engineUnsupported, GatewayError, modelNotAllowed, noEndpoint, rateLimited, sendGatewayError } from './errors.js';
 import { bandOf } from './auth/authenticate.js';
 import type { ApiKey } from './auth/key-store.js';
+import type { RateHeaders } from './auth/key-limits.js';
 import { upstreamHeaders } from './headers.js';
 import { DEFAULT_PRIORITY, priorityOf, serverHasAdapter, type Holdable } from './hold-queue.js';
 import { pdProtocol, type PdProtocol } from './pd.js';
@@ -59,6 +60,8 @@ export abstract class RequestIntake implements Holdable {
   protected native: NativeTranslation | null = null;
   /** The request's API key (set by the handler before start; null: the gateway runs without keys). */
   apiKey: ApiKey | null = null;
+  /** OpenAI's x-ratelimit-* headers of the key's limits after this request was admitted (null: no key limits). */
+  protected keyHeaders: RateHeaders | null = null;
   /** This request's trace while OTLP export is on (null: off, or the caller asked not to sample). */
   protected trace: RequestTrace | null = null;
 
@@ -147,7 +150,7 @@ export abstract class RequestIntake implements Holdable {
     }
     const admission = this.ctx.limiter.admit(this.model, this.resolution!.entry.rateLimit, this.inputEstimate, nowMs);
     if (!admission.ok) return this.fail(rateLimited(this.model, admission.retryAfterS));
-    if (key !== null && auth !== undefined) auth.takeKey(key, this.inputEstimate, nowMs);
+    if (key !== null && auth !== undefined) this.keyHeaders = auth.takeKey(key, this.inputEstimate, nowMs);
     this.place(raw, parsed, text, nowMs, random);
   }
 

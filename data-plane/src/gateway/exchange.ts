@@ -8,7 +8,7 @@ import type { PdPair } from '../scheduler/pd.js';
 import type { EndpointView, RequestInfo } from '../scheduler/types.js';
 import { bodyTooLarge, streamStalledEvents, upstreamFailed, upstreamStalled, upstreamTimeout, type GatewayError } from './errors.js';
 import { RequestIntake } from './exchange-intake.js';
-import { clientHeaders, upstreamHeaders } from './headers.js';
+import { clientHeaders, upstreamHeaders, withRateHeaders } from './headers.js';
 import type { IdleWatched } from './idle-watch.js';
 import { outcomeOf, type AttemptOutcome } from './outliers.js';
 import type { PdProtocol } from './pd.js';
@@ -181,6 +181,7 @@ export class Exchange extends RequestIntake implements UpstreamHandler, PdHost, 
     // Only an event stream is metered; an engine's error body goes through as it is.
     if (statusCode !== 200) this.meter = null;
     this.head = clientHeaders(rawHeaders, this.requestId, this.current!.id, this.resolution!.routeLabel);
+    if (this.keyHeaders !== null) withRateHeaders(this.head, this.keyHeaders);
     this.tail = new TailKeeper();
     return true;
   }
@@ -436,7 +437,9 @@ export class Exchange extends RequestIntake implements UpstreamHandler, PdHost, 
   relay(status: number, rawHeaders: Array<Buffer | string>, body: Buffer, endpoint: string): void {
     if (this.over()) return;
     this.status = status;
-    this.res.writeHead(status, clientHeaders(rawHeaders, this.requestId, endpoint, this.resolution!.routeLabel));
+    const head = clientHeaders(rawHeaders, this.requestId, endpoint, this.resolution!.routeLabel);
+    if (this.keyHeaders !== null) withRateHeaders(head, this.keyHeaders);
+    this.res.writeHead(status, head);
     this.res.end(body);
     this.finish(status);
   }

@@ -64,3 +64,9 @@ export function clientHeaders(raw: ReadonlyArray<Buffer | string>, requestId: st
   out.push('x-request-id', requestId, 'x-mi-endpoint', endpoint, 'x-mi-route', route);
   return out;
 }
+
+/** Appends the key's x-ratelimit-* headers to a flat header list (an engine's own of that name are replaced). */
+export function withRateHeaders(head: string[], rate: Readonly<Record<string, string>>): void {
+  for (let i = head.length - 2; i >= 0; i -= 2) if (head[i].startsWith('x-ratelimit-')) head.splice(i, 2);
+  for (const name in rate) head.push(name, rate[name]);
+}

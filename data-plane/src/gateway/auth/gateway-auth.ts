@@ -8,7 +8,7 @@ import { adminUnauthorized, invalidApiKey, keyRateLimited, type GatewayError } f
 import { adminAccess, isLoopbackHost, tokenDigest, type AdminAccess, type AdminPolicy } from './admin-gate.js';
 import { authenticate, type AuthRefusal } from './authenticate.js';
 import { openKeyFile, type KeyFile } from './key-file.js';
-import { KeyLimiter } from './key-limits.js';
+import { KeyLimiter, type RateHeaders } from './key-limits.js';
 import { KeyShare } from './key-share.js';
 import type { NatsConnection } from '../nats.js';
 import type { ApiKey, KeyStore } from './key-store.js';
@@ -106,15 +106,16 @@ export class GatewayAuth {
     return keyRateLimited(key.id, a.limit, a.retryAfterS, a.headers);
   }
 
-  /** Takes an admitted request from the key's limits and counts it. */
-  takeKey(key: ApiKey, tokens: number, nowMs: number): void {
-    this.limits.take(key, tokens, nowMs);
+  /** Takes an admitted request from the key's limits and counts it; the x-ratelimit-* headers of the answer (null: the key has no limits). */
+  takeKey(key: ApiKey, tokens: number, nowMs: number): RateHeaders | null {
+    const headers = this.limits.take(key, tokens, nowMs);
     let c = this.perKeyChild.get(key.id);
     if (!c) {
       c = this.perKey.labels(key.id);
       this.perKeyChild.set(key.id, c);
     }
     c.inc();
+    return headers;
   }
 
   /** Decision for an admin endpoint; the 401 comes from adminError(). */

@@ -79,13 +79,14 @@ export class KeyLimiter {
     return { ok: false, limit, retryAfterS: Math.max(1, Math.ceil(Math.max(reqWait, tokWait) / 1000)), headers: this.headers(b, nowMs) };
   }
 
-  /** Takes one request and `tokens` prompt tokens (after check said yes). */
-  take(key: ApiKey, tokens: number, nowMs: number): void {
+  /** Takes one request and `tokens` prompt tokens (after check said yes); the x-ratelimit-* headers after it, null for a key without limits. */
+  take(key: ApiKey, tokens: number, nowMs: number): RateHeaders | null {
     const b = this.bucketsOf(key, nowMs);
-    if (b === null) return;
+    if (b === null) return null;
     b.requests?.take(1, nowMs);
     if (tokens > 0) b.tokens?.take(tokens, nowMs);
     this.note(key.id, b.requests ? 1 : 0, b.tokens && tokens > 0 ? tokens : 0);
+    return this.headers(b, nowMs);
   }
 
   /** Charges tokens counted after admission (completion, and prompt beyond the estimate). */
