@@ -8,7 +8,6 @@
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -21,22 +20,12 @@ import { startSecureMiUp, type SecureMiUp } from './support/mi-up.js';
 import { writeManifest } from './support/manifests.js';
 import { readStream } from './support/nats.js';
 import { waitFor } from './support/poll.js';
+import { freePort } from '@matrixinfer/events/testing';
 
 const MODEL = 'e2e-secret';
 // Random per run, so no earlier run or fixture can hold it by chance.
 const SECRET = `s3cr3t-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** GET or POST over HTTPS trusting `caFile`; resolves with status and body. */
 function httpsCall(url: string, caFile: string, body?: unknown): Promise<{ status: number; text: string }> {

@@ -3,7 +3,6 @@
 // finds the admin credentials; no password is on a command line; no permission is missing.
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
@@ -15,18 +14,8 @@ import { httpsStatus } from './gateways.js';
 import { pollUntil } from './ports.js';
 import { secretsDir } from './local-security.js';
 import { startUp, type UpHandle } from './up.js';
+import { freePort } from '@matrixinfer/events/testing';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const mode = (f: string) => statSync(f).mode & 0o777;
 

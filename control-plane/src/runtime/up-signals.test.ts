@@ -3,23 +3,12 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processRunning } from '../actuator/process.js';
 import { REPO_ROOT } from '../cli/testing.js';
+import { freePort } from '@matrixinfer/events/testing';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('mi up stops what it started on SIGINT, SIGTERM and SIGHUP', function () {
   this.timeout(60_000);

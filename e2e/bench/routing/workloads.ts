@@ -2,6 +2,7 @@
 // completion prompts sized in the simulator's tokens: every word is " " + three letters, which
 // the simulator's tokenizer counts as exactly one token (checked with simTokenize at build).
 import { simTokenize } from '@matrixinfer/engine-sim';
+import { seededRng } from '../../src/support/random.js';
 
 export type WorkloadName = 'shared' | 'random' | 'skewed';
 export const WORKLOAD_NAMES: readonly WorkloadName[] = ['shared', 'random', 'skewed'];
@@ -16,17 +17,8 @@ export const WORKLOAD_SHAPE = {
   hotShare: 0.7,
 } as const;
 
-/** Seeded uniform [0,1) generator (mulberry32). */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform [0,1) generator (mulberry32, shared with the e2e tests). */
+export const createRandom = seededRng;
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 

@@ -7,7 +7,8 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { pidAlive, type RunningChild } from '../support/children.js';
-import { chaosKnob, printFigures, seededRng } from '../support/chaos.js';
+import { chaosKnob, printFigures } from '../support/chaos.js';
+import { seededRng } from '../support/random.js';
 import { CrashRuns, type Run } from '../support/crash-runs.js';
 import { decisionContents, modelEndState, type EndState } from '../support/end-state.js';
 import { miOk } from '../support/mi.js';

@@ -80,18 +80,6 @@ export async function streamDigest(nc: NatsConnection, stream: StreamKey, untilS
   return { messages: state.messages, lastSeq: state.last_seq, digestedUpTo: last, sha256: h.digest('hex') };
 }
 
-/** mulberry32: a small seeded PRNG in [0, 1), so a chaos run reproduces from its printed seed. */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** sha256 hex of a value's canonical JSON (keys sorted). */
 export function canonicalHash(value: unknown): string {
   return createHash('sha256').update(stableStringify(value)).digest('hex');

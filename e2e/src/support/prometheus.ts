@@ -4,26 +4,20 @@
 // by the test's hooks.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@matrixinfer/events/testing';
 import type { ChildSet, RunningChild } from './children.js';
 import { waitFor } from './poll.js';
+
+/** Re-exported for the Prometheus tests, which import it from here. */
+export { freePort };
 
 /** The prometheus binary on PATH (or the Debian package's), or null when not installed. */
 export function findPrometheus(): string | null {
   const r = spawnSync('sh', ['-c', 'command -v prometheus || ls /usr/bin/prometheus'], { encoding: 'utf8' });
   const path = r.status === 0 ? r.stdout.trim().split('\n')[0] : '';
   return path === '' ? null : path;
-}
-
-/** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 export interface TestPrometheus {

@@ -1,2 +1,3 @@
 // Test utilities shared by every package's tests.
 export { startNatsServer, type StartNatsServerOptions, type TestNatsServer } from './nats-server.js';
+export { freePort } from './free-port.js';

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startContainer, type ContainerRunner } from './runner.js';
 import { simulatorLaunch } from './launch.js';
 import type { ContainerRun } from './launch.js';
+import { freePort } from '@matrixinfer/events/testing';
 
 const SIM = fileURLToPath(new URL('../../../../engine-sim/bin/mi-engine-sim.js', import.meta.url));
 
@@ -17,15 +17,6 @@ async function until(cond: () => boolean, ms = 15_000): Promise<void> {
 }
 
 // A free port on `ip` (listen on 0, close): no fixed ports in tests.
-function freePort(ip: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().once('error', reject);
-    srv.listen(0, ip, () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('stand-in kubelet: container runner (real processes)', function () {
   this.timeout(30_000);

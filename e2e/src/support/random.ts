@@ -1,0 +1,14 @@
+// One seeded PRNG for e2e tests and benchmarks, so a chaos run or a workload reproduces from
+// its printed seed.
+
+/** mulberry32: uniform numbers in [0, 1), fully determined by `seed`. */
+export function seededRng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
