@@ -8,32 +8,12 @@ import { expect } from 'chai';
 import { ENGINE_MODEL_DECISION, type EngineModelDecision } from '@matrixinfer/events';
 import { ChildSet } from './support/children.js';
 import { miOk } from './support/mi.js';
-import { writeManifest } from './support/manifests.js';
+import { engineModelYaml, writeManifest } from './support/manifests.js';
 import { entryEndpoints, readRoute, readStream } from './support/nats.js';
 import { waitFor } from './support/poll.js';
 import { startE2eSystem, type E2eSystem } from './support/system.js';
 
-function model(name: string, type: 'Triton' | 'TorchServe', uri: string, lifecycle: string[]): string {
-  return [
-    'apiVersion: registry.matrixinfer.ai/v1alpha1',
-    'kind: Model',
-    'metadata:',
-    `  name: ${name}`,
-    'spec:',
-    '  backends:',
-    '    - name: sim',
-    `      type: ${type}`,
-    `      modelURI: ${uri}`,
-    '      minReplicas: 1',
-    '      maxReplicas: 1',
-    ...(lifecycle.length > 0 ? ['      modelLifecycle:', ...lifecycle.map((l) => `        ${l}`)] : []),
-    '      workers:',
-    '        - type: server',
-    '          config:',
-    '            profile: cpu-small',
-    '',
-  ].join('\n');
-}
+const model = (name: string, type: 'Triton' | 'TorchServe', uri: string, lifecycle: string[]): string => engineModelYaml({ name, type, uri, maxReplicas: 1, lifecycle });
 
 async function send(method: string, url: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const r = await fetch(url, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });

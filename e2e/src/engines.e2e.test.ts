@@ -7,35 +7,12 @@ import { expect } from 'chai';
 import OpenAI from 'openai';
 import { ChildSet } from './support/children.js';
 import { miOk } from './support/mi.js';
-import { writeManifest } from './support/manifests.js';
+import { engineModelYaml, writeManifest } from './support/manifests.js';
 import { entryEndpoints, readRoute } from './support/nats.js';
 import { waitFor } from './support/poll.js';
 import { startE2eSystem, type E2eSystem } from './support/system.js';
 
-function model(name: string, type: 'Triton' | 'TorchServe', uri: string): string {
-  return [
-    'apiVersion: registry.matrixinfer.ai/v1alpha1',
-    'kind: Model',
-    'metadata:',
-    `  name: ${name}`,
-    'spec:',
-    `  name: ${name}`,
-    '  owner: e2e',
-    '  backends:',
-    '    - name: sim',
-    `      type: ${type}`,
-    `      modelURI: ${uri}`,
-    '      minReplicas: 1',
-    '      maxReplicas: 2',
-    '      workers:',
-    '        - type: server',
-    '          replicas: 1',
-    '          config:',
-    '            profile: cpu-small',
-    '            time-scale: 10',
-    '',
-  ].join('\n');
-}
+const model = (name: string, type: 'Triton' | 'TorchServe', uri: string): string => engineModelYaml({ name, type, uri, maxReplicas: 2, timeScale: 10, owner: 'e2e', workerReplicas: 1 });
 
 describe('Triton and TorchServe Models end to end (mi apply, simulators, gateway, openai client)', function () {
   this.timeout(90_000);

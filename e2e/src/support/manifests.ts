@@ -74,3 +74,30 @@ export function autoscaledSimModel(o: { name: string; policy: string; minReplica
   if (o.scaleToZeroGracePeriod !== undefined) backend.scaleToZeroGracePeriod = o.scaleToZeroGracePeriod;
   return { apiVersion: 'registry.matrixinfer.ai/v1alpha1', kind: 'Model', metadata: { name: o.name, namespace: 'default' }, spec: { name: o.name, backends: [backend] } };
 }
+
+/** A one-backend Triton or TorchServe Model on the simulator (a `server` worker, profile cpu-small); `lifecycle` lines go under modelLifecycle. */
+export function engineModelYaml(o: { name: string; type: 'Triton' | 'TorchServe'; uri: string; maxReplicas: number; lifecycle?: string[]; timeScale?: number; owner?: string; workerReplicas?: number }): string {
+  const lifecycle = o.lifecycle ?? [];
+  return [
+    'apiVersion: registry.matrixinfer.ai/v1alpha1',
+    'kind: Model',
+    'metadata:',
+    `  name: ${o.name}`,
+    'spec:',
+    ...(o.owner === undefined ? [] : [`  name: ${o.name}`, `  owner: ${o.owner}`]),
+    '  backends:',
+    '    - name: sim',
+    `      type: ${o.type}`,
+    `      modelURI: ${o.uri}`,
+    '      minReplicas: 1',
+    `      maxReplicas: ${o.maxReplicas}`,
+    ...(lifecycle.length > 0 ? ['      modelLifecycle:', ...lifecycle.map((l) => `        ${l}`)] : []),
+    '      workers:',
+    '        - type: server',
+    ...(o.workerReplicas === undefined ? [] : [`          replicas: ${o.workerReplicas}`]),
+    '          config:',
+    '            profile: cpu-small',
+    ...(o.timeScale === undefined ? [] : [`            time-scale: ${o.timeScale}`]),
+    '',
+  ].join('\n');
+}
