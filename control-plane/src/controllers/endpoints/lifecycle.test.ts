@@ -26,7 +26,7 @@ import { publishEnvelope } from '../../actuator/bus.js';
 import { makeModel } from '../testdata.js';
 import type { ModelBackend } from '../types.js';
 import { startEndpointController, type EndpointController } from './runner.js';
-import { silentLogger, startSimProcess, waitFor, type SimProcess } from './testing.js';
+import { silentLogger, startSimProcess, waitFor, type SimProcess, purgeEventStreams } from './testing.js';
 
 const logger = silentLogger();
 
@@ -92,8 +92,7 @@ describe('endpoint controller: Triton and TorchServe model lifecycle (real nats-
     decisions = [];
     results = [];
     observations = [];
-    const jsm = await jetstreamManager(nc);
-    for (const s of ['MI_DESIRED', 'MI_OBSERVED', 'MI_DECISIONS']) await jsm.streams.purge(s);
+    await purgeEventStreams(nc);
   });
 
   const js = () => jetstream(nc);
