@@ -23,6 +23,7 @@ describe('ModelRoute schema', () => {
     { name: 'duplicate rule names', set: { 'spec.rules[1].name': 'premium' }, path: 'spec.rules[1].name', message: 'duplicate rule name "premium"' },
     { name: 'header match with two kinds', set: { 'spec.rules[0].modelMatch.headers.x-tier.prefix': 'pre' }, path: 'spec.rules[0].modelMatch.headers.x-tier', message: 'exactly one of exact, prefix or regex' },
     { name: 'invalid regex', set: { 'spec.rules[0].modelMatch.uri': { regex: '(' } }, path: 'spec.rules[0].modelMatch.uri.regex', message: 'not a valid regular expression' },
+    { name: 'regex too long to compile safely', set: { 'spec.rules[0].modelMatch.headers.x-tier': { regex: '(a|b)'.repeat(400) } }, path: 'spec.rules[0].modelMatch.headers.x-tier.regex', message: 'at most 1024 are allowed' },
     { name: 'eleven LoRA adapters', set: { 'spec.loraAdapters': Array.from({ length: 11 }, (_, i) => `a${i}`) }, path: 'spec.loraAdapters', message: 'at most 10 items (got a list of 11 items)' },
     { name: 'neither modelName nor adapters', unset: ['spec.modelName', 'spec.loraAdapters'], path: 'spec.modelName', message: 'required unless spec.loraAdapters' },
     { name: 'bad rate-limit unit', set: { 'spec.rateLimit.unit': 'week' }, path: 'spec.rateLimit.unit', message: '"second", "minute", "hour", "day", "month"' },

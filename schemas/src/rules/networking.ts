@@ -41,11 +41,20 @@ function weightRules(targets: unknown[], path: string): ValidationIssue[] {
   return out;
 }
 
+/** Longest regular expression a route match may carry. */
+export const MAX_REGEX_LENGTH = 1024;
+
 function matchRules(match: Obj | undefined, path: string): ValidationIssue[] {
   const out: ValidationIssue[] = [];
   const check = (m: unknown, at: string): void => {
     const regex = obj(m)?.regex;
     if (typeof regex !== 'string') return;
+    // A megabyte-long pattern can exhaust V8's regexp compiler and abort the process (seen under
+    // the resource fuzz), so the length is capped before compiling, as Gateway API caps paths.
+    if (regex.length > MAX_REGEX_LENGTH) {
+      out.push({ path: childPath(at, 'regex'), message: `is ${regex.length} characters long; at most ${MAX_REGEX_LENGTH} are allowed` });
+      return;
+    }
     try {
       new RegExp(regex);
     } catch (e) {
