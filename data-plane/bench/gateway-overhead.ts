@@ -153,7 +153,10 @@ try {
     targets.push({ name: 'gateway(tracing-off)', url: String(off.info.url), pid: off.proc.pid! });
   }
   if (BASELINE !== '') {
-    const gw = await startTsChild(join(BASELINE, 'data-plane', 'src', 'gateway', 'main.ts'), ['--port', '0', '--nats-url', nats.url, '--name', 'bench-baseline', '--log-level', 'off', '--upstream', 'undici']);
+    const main = join(BASELINE, 'data-plane', 'src', 'gateway', 'main.ts');
+    // A checkout with --workers must run one in-process worker: the CPU measured is this pid's.
+    const workers = readFileSync(main, 'utf8').includes('--workers') ? ['--workers', '1'] : [];
+    const gw = await startTsChild(main, ['--port', '0', ...workers, '--nats-url', nats.url, '--name', 'bench-baseline', '--log-level', 'off', '--upstream', 'undici']);
     children.push(gw);
     const url = String(gw.info.url);
     await until('baseline gateway routes bench', async () => (await (await fetch(`${url}/v1/models`)).text()).includes('"bench"'));

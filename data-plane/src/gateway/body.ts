@@ -16,20 +16,20 @@ export interface ParsedBody {
  */
 export const MAX_BODY_DEPTH = 128;
 
-/** True when JSON text nests arrays/objects deeper than `limit` (brackets inside strings skipped). */
-export function nestsDeeperThan(raw: Buffer, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i];
-    if (inString) {
-      if (b === 0x5c) i++;
-      else if (b === 0x22) inString = false;
-    } else if (b === 0x22) inString = true;
-    else if (b === 0x5b || b === 0x7b) {
-      if (++depth > limit) return true;
-    } else if (b === 0x5d || b === 0x7d) depth--;
+/**
+ * True when a parsed JSON value nests arrays/objects deeper than `limit` (the value itself is
+ * level 1). Walks the parsed value rather than the bytes: a request is a few objects around long
+ * strings, so this visits a handful of nodes where a byte scan reads every character of the
+ * prompt. Recursion stops at `limit`, so the stack stays bounded.
+ */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit <= 0) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (nestsDeeperThan(value[i], limit - 1)) return true;
+    return false;
   }
+  for (const k in value) if (nestsDeeperThan((value as Record<string, unknown>)[k], limit - 1)) return true;
   return false;
 }
 
@@ -41,7 +41,7 @@ export function parseBody(raw: Buffer): ParsedBody | GatewayError {
   } catch {
     return badRequest('request body is not valid JSON');
   }
-  if (nestsDeeperThan(raw, MAX_BODY_DEPTH)) return badRequest(`request body nests arrays/objects deeper than ${MAX_BODY_DEPTH} levels`);
+  if (nestsDeeperThan(v, MAX_BODY_DEPTH)) return badRequest(`request body nests arrays/objects deeper than ${MAX_BODY_DEPTH} levels`);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return badRequest('request body must be a JSON object');
   const json = v as Record<string, unknown>;
   const model = json.model;

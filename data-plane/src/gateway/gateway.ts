@@ -61,6 +61,8 @@ export interface GatewayOptions {
   sharePeers?: boolean;
   /** Period of in-flight publishing to peers in ms. Default 200. */
   inflightPeriodMs?: number;
+  /** Scheduler plugin times are observed on 1 request in this many. Default PLUGIN_TIME_EVERY (16). */
+  pluginTimeEvery?: number;
   /** Period of sharing global rate-limit consumption with peers in ms. Default 100. */
   rateSharePeriodMs?: number;
   /** Seed of the generator used for weighted splits and tie-breaks. Default: time-based. */
@@ -217,7 +219,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const scheduling = await startScheduling({
     nc, gateway: name, logger, registry: metrics.registry, holder, load,
     scheduler: options.scheduler, schedulerConfig: options.schedulerConfig, decisionSampleRate: options.decisionSampleRate,
-    configBucket: options.configBucket, share: options.sharePeers, inflightPeriodMs: options.inflightPeriodMs,
+    configBucket: options.configBucket, share: options.sharePeers, inflightPeriodMs: options.inflightPeriodMs, pluginTimeEvery: options.pluginTimeEvery,
   }).catch(async (err: unknown) => {
     auth.close();
     await nc.close();

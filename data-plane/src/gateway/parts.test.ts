@@ -28,9 +28,15 @@ describe('gateway body parsing', () => {
   it('counts nesting outside strings only, up to the limit inclusive', () => {
     const atLimit = `{"model":"m","x":${'['.repeat(MAX_BODY_DEPTH - 1)}${']'.repeat(MAX_BODY_DEPTH - 1)}}`;
     expect(parseBody(Buffer.from(atLimit))).not.to.be.instanceOf(GatewayError);
-    expect(nestsDeeperThan(Buffer.from(`{"a":"${'['.repeat(500)}\\\\\\"[[["}`), 3)).to.equal(false);
-    expect(nestsDeeperThan(Buffer.from('[[[[]]]]'), 3)).to.equal(true);
-    expect(nestsDeeperThan(Buffer.from('[[[]]][[[]]]'), 3)).to.equal(false);
+    const over = `{"model":"m","x":${'['.repeat(MAX_BODY_DEPTH)}${']'.repeat(MAX_BODY_DEPTH)}}`;
+    expect((parseBody(Buffer.from(over)) as GatewayError).message).to.match(/deeper than 128/);
+    const deepObject = `{"model":"m","x":${'{"y":'.repeat(MAX_BODY_DEPTH)}1${'}'.repeat(MAX_BODY_DEPTH)}}`;
+    expect(parseBody(Buffer.from(deepObject))).to.be.instanceOf(GatewayError);
+    expect(nestsDeeperThan(JSON.parse(`{"a":"${'['.repeat(500)}\\\\\\"[[["}`), 3)).to.equal(false);
+    expect(nestsDeeperThan(JSON.parse('[[[[]]]]'), 3)).to.equal(true);
+    expect(nestsDeeperThan(JSON.parse('[[[]],[[]]]'), 3)).to.equal(false);
+    expect(nestsDeeperThan(JSON.parse('[1,[2,[3,{"a":[]}]]]'), 4)).to.equal(true);
+    expect(nestsDeeperThan('[[[[[', 1)).to.equal(false);
   });
 
   it('forwards the original bytes when the model stays, re-serializes when rewritten', () => {

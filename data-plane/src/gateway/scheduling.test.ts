@@ -57,7 +57,7 @@ describe('gateway scheduling: explain, live config, replicas deciding as one', f
     config = await new Kvm(nc).create(BUCKETS.config, { history: 5 });
     ups = await Promise.all(['e0', 'e1', 'e2', 'e3'].map((id) => startFakeUpstream(id)));
     await putRoute(routes, modelEntry(MODEL, [server('llama-srv', ups)]));
-    const common = { port: 0, natsUrl: nats.url, logLevel: 'off' as const, decisionSampleRate: 0, inflightPeriodMs: 50 };
+    const common = { port: 0, natsUrl: nats.url, logLevel: 'off' as const, decisionSampleRate: 0, inflightPeriodMs: 50, pluginTimeEvery: 1 };
     a = await startGateway({ ...common, name: 'gw-a', seed: 1 });
     b = await startGateway({ ...common, name: 'gw-b', seed: 2 });
     await Promise.all([a.ready, b.ready]);

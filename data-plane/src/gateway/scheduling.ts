@@ -32,6 +32,8 @@ export interface SchedulingOptions {
   share?: boolean;
   /** Period of in-flight publishing to peers. Default 200 ms. */
   inflightPeriodMs?: number;
+  /** Plugin times are observed on 1 request in this many. Default PLUGIN_TIME_EVERY. */
+  pluginTimeEvery?: number;
 }
 
 /** What the gateway holds of its scheduler wiring. */
@@ -56,6 +58,9 @@ function endpointIds(table: RouteTable): Set<string> {
   return ids;
 }
 
+/** Plugin times feed the histogram from 1 request in this many (timing every one cost ~2 % of a streamed request's CPU). */
+export const PLUGIN_TIME_EVERY = 16;
+
 /** Builds the scheduler wiring of one replica (throws SchedulerConfigError on a bad start-up config). */
 export async function startScheduling(o: SchedulingOptions): Promise<Scheduling> {
   const rate = o.decisionSampleRate ?? DEFAULT_DECISION_SAMPLE_RATE;
@@ -67,6 +72,7 @@ export async function startScheduling(o: SchedulingOptions): Promise<Scheduling>
     (await createScheduler(o.schedulerConfig ?? 'default', {
       prefixIndex: peers ? createPrefixIndex({ onPlacement: peers.onPlacement }) : undefined,
       onPluginTime: metrics.onPluginTime,
+      timeEvery: o.pluginTimeEvery ?? PLUGIN_TIME_EVERY,
     }));
   const configurable = isConfigurable(scheduler) ? scheduler : null;
   if (peers && configurable) peers.start(configurable.prefixIndex);

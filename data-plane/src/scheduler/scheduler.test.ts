@@ -141,6 +141,22 @@ describe('scheduler framework', () => {
     expect(times).to.deep.equal([['least-request', 0.5], ['max-score', 0.5]]);
   });
 
+  it('times plugins on 1 request in timeEvery, starting with the first', () => {
+    const timed: string[] = [];
+    const s = createSchedulerSync('least-request', {
+      hasher: fnvHasher(),
+      onPluginTime: (p) => timed.push(p),
+      timeEvery: 3,
+    });
+    for (let i = 0; i < 7; i++) s.schedule(request(), [endpoint('a')]);
+    // Requests 1, 4 and 7 are timed: two plugins each.
+    expect(timed).to.have.length(6);
+  });
+
+  it('refuses a timeEvery that is not a positive integer', () => {
+    for (const bad of [0, -1, 1.5, NaN]) expect(() => createSchedulerSync('least-request', { hasher: fnvHasher(), timeEvery: bad })).to.throw(RangeError);
+  });
+
   it('ties are broken by the request random draw, deterministically', () => {
     const s = createSchedulerSync('least-request', { hasher: fnvHasher() });
     const eps = ['a', 'b', 'c', 'd'].map((id) => endpoint(id));

@@ -49,8 +49,10 @@ function matchRules(match: Obj | undefined, path: string): ValidationIssue[] {
   const check = (m: unknown, at: string): void => {
     const regex = obj(m)?.regex;
     if (typeof regex !== 'string') return;
-    // A megabyte-long pattern can exhaust V8's regexp compiler and abort the process (seen under
-    // the resource fuzz), so the length is capped before compiling, as Gateway API caps paths.
+    // Compiling is the one place user text becomes a regular expression, and V8's regexp compiler
+    // aborts the whole process (not a catchable error) when it runs out of memory: a resource
+    // fuzz run in CI aborted there once, cause not proven. The length is capped before compiling,
+    // at the cap Gateway API puts on paths.
     if (regex.length > MAX_REGEX_LENGTH) {
       out.push({ path: childPath(at, 'regex'), message: `is ${regex.length} characters long; at most ${MAX_REGEX_LENGTH} are allowed` });
       return;

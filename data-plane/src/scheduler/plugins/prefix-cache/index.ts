@@ -5,7 +5,7 @@
 // a brand-new prefix prefers its rendezvous-hash home while that is not loaded (README.md).
 import type { PluginSpec } from '../../registry.js';
 import type { EndpointView, RequestInfo, Scorer } from '../../types.js';
-import { DEFAULT_BLOCK_PARAMS, promptBlockHashes, type BlockParams } from './blocks.js';
+import { DEFAULT_BLOCK_PARAMS, promptBlockHashes, SeedMemo, type BlockParams } from './blocks.js';
 import { DEFAULT_HOME_RULE, homeInBand, homeIndex, homeKey, type HomeRule } from './home.js';
 
 export interface HotspotGuard {
@@ -125,10 +125,11 @@ export const prefixCache: PluginSpec<'scorer', PrefixCacheParams> = {
     // the prompt's hashes (computed once in score(), reused when recording) and the endpoint
     // already recorded at pick time.
     const state = new WeakMap<RequestInfo, RequestState>();
+    const seeds = new SeedMemo(ctx.hasher);
     const stateFor = (req: RequestInfo): RequestState => {
       let st = state.get(req);
       if (!st) {
-        st = { hashes: promptBlockHashes(ctx.hasher, req.model, req.promptText, p.blocks), recordedOn: null };
+        st = { hashes: promptBlockHashes(ctx.hasher, req.model, req.promptText, p.blocks, seeds.get(req.model)), recordedOn: null };
         state.set(req, st);
       }
       return st;

@@ -3,7 +3,7 @@ import { encodePlacement, applyPeerPlacement } from '../../placement.js';
 import { createPrefixIndex, type Placement } from '../../prefix-index.js';
 import { createSchedulerSync } from '../../scheduler.js';
 import { endpoint as ep, fnvHasher, request } from '../../testing.js';
-import { promptBlockHashes } from './blocks.js';
+import { modelSeed, promptBlockHashes, SeedMemo } from './blocks.js';
 import { DEFAULT_HOME_RULE, homeInBand, homeIndex, homeKey } from './home.js';
 import { guardedScores, isHotspot, prefixCache, DEFAULT_HOTSPOT_GUARD } from './index.js';
 
@@ -38,6 +38,24 @@ describe('prefix-cache: block hashing', () => {
 
   it('seeded with the model name', () => {
     expect(promptBlockHashes(hasher, 'm1', SYSTEM, bp)[0]).to.not.equal(promptBlockHashes(hasher, 'm2', SYSTEM, bp)[0]);
+  });
+
+  it('a memoized seed hashes as the model name does, and is computed once per model', () => {
+    let calls = 0;
+    const counting = { h64: (s: string, seed: bigint) => (calls++, hasher.h64(s, seed)) };
+    const memo = new SeedMemo(counting);
+    expect(memo.get('m1')).to.equal(modelSeed(hasher, 'm1'));
+    expect(memo.get('m1')).to.equal(modelSeed(hasher, 'm1'));
+    expect(memo.get('m2')).to.equal(modelSeed(hasher, 'm2'));
+    expect(calls).to.equal(2);
+    expect(promptBlockHashes(hasher, 'm1', SYSTEM, bp, memo.get('m1'))).to.deep.equal(promptBlockHashes(hasher, 'm1', SYSTEM, bp));
+  });
+
+  it('a prompt shorter than a block costs no hash at all', () => {
+    let calls = 0;
+    const counting = { h64: (s: string, seed: bigint) => (calls++, hasher.h64(s, seed)) };
+    expect(promptBlockHashes(counting, 'm', 'short', bp)).to.deep.equal([]);
+    expect(calls).to.equal(0);
   });
 });
 
