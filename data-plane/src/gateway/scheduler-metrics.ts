@@ -21,7 +21,7 @@ export class SchedulerMetrics {
     const registers = [registry];
     this.pluginTime = new FastHistogram({
       name: 'mi_gateway_scheduler_plugin_duration_seconds',
-      help: 'Time spent in each scheduler plugin (filter, scorer, picker) per request, on a sample of 1 request in 16',
+      help: 'Time spent in each scheduler plugin (filter, scorer, picker) per request, on a sample of requests (1 in 16 by default)',
       labelNames: ['plugin'],
       buckets: PLUGIN_BUCKETS,
       registry,

@@ -58,7 +58,7 @@ function endpointIds(table: RouteTable): Set<string> {
   return ids;
 }
 
-/** Plugin times feed the histogram from 1 request in this many (timing every one cost ~2 % of a streamed request's CPU). */
+/** Plugin times feed the histogram from 1 request in this many (timing every request costs 10 clock reads and 5 histogram updates). */
 export const PLUGIN_TIME_EVERY = 16;
 
 /** Builds the scheduler wiring of one replica (throws SchedulerConfigError on a bad start-up config). */
