@@ -85,6 +85,45 @@ describe('connect', () => {
     expect((err as Error).message).to.contain(url).and.to.contain('nats-server').and.to.contain('NATS_URL');
   });
 
+  it('firstConnectWaitMs: retries a server that is not up yet until its deadline, then fails naming the URL', async () => {
+    const url = `nats://127.0.0.1:${await deadPort()}`;
+    const mem = memoryLogger();
+    // A clock that moves 100 ms per read: the deadline passes after a few attempts, whatever the machine.
+    let t = 0;
+    const err = await connectNats({ url, name: 'wait', logger: mem.logger, firstConnectWaitMs: 350, now: () => (t += 100), reconnectTimeWaitMs: 1, maxReconnectDelayMs: 1, reconnectJitterMs: 0 }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(NatsUnavailableError);
+    const waits = mem.lines.filter((l) => l.message === 'NATS not reachable yet; waiting for it');
+    expect(waits.length).to.be.within(1, 3);
+  });
+
+  it('firstConnectWaitMs: connects once the server comes up within the wait', async () => {
+    const port = await deadPort();
+    const mem = memoryLogger();
+    const pending = connectNats({ url: `nats://127.0.0.1:${port}`, name: 'late', logger: mem.logger, firstConnectWaitMs: 30_000, reconnectTimeWaitMs: 20, maxReconnectDelayMs: 100, reconnectJitterMs: 0 });
+    await until(() => mem.lines.some((l) => l.message === 'NATS not reachable yet; waiting for it'), 10_000);
+    const late = await startNatsServer({ port });
+    try {
+      const nc = await pending;
+      await nc.flush();
+      await nc.close();
+    } finally {
+      await late.close();
+    }
+  });
+
+  it('firstConnectWaitMs never retries refused credentials', async () => {
+    const secured = await startNatsServer({ config: 'authorization { users = [ { user: "u", password: "right" } ] }\n' });
+    try {
+      const mem = memoryLogger();
+      const err = await connectNats({ url: secured.url, name: 'wrong', logger: mem.logger, firstConnectWaitMs: 60_000, auth: { user: 'u', password: 'wrong' } }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(NatsUnavailableError);
+      expect((err as Error).message).to.match(/refused the credentials/);
+      expect(mem.lines.filter((l) => l.message.startsWith('NATS not reachable'))).to.deep.equal([]);
+    } finally {
+      await secured.close();
+    }
+  });
+
   describe('against a real server', () => {
     let server: TestNatsServer;
     before(async () => {

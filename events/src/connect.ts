@@ -41,6 +41,13 @@ export interface ConnectNatsOptions {
   rng?: () => number;
   /** Environment to read NATS_URL from; default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * How long the first connect keeps retrying a server that is not there yet, in ms (backoff as
+   * for reconnects); default 0: fail at once. Refused credentials are never retried.
+   */
+  firstConnectWaitMs?: number;
+  /** Clock of the first-connect wait; default Date.now. */
+  now?: () => number;
 }
 
 /** The URL connectNats will use: the option, else env NATS_URL, else the default. */
@@ -131,13 +138,24 @@ export function unavailableMessage(url: string, cause: unknown): string {
 export async function connectNats(opts: ConnectNatsOptions): Promise<NatsConnection> {
   const url = resolveNatsUrl(opts.url, opts.env);
   const { options: co, resetBackoff } = buildConnectionOptions(opts);
-  let nc: NatsConnection;
-  try {
-    nc = await connect(co);
-  } catch (err) {
-    throw new NatsUnavailableError(url, unavailableMessage(url, err), { cause: err });
-  }
   const log = opts.logger?.child({ component: 'nats', client: opts.name });
+  const now = opts.now ?? Date.now;
+  const deadline = now() + (opts.firstConnectWaitMs ?? 0);
+  let nc: NatsConnection;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      nc = await connect(co);
+      break;
+    } catch (err) {
+      const delay = reconnectDelayMs(attempt, opts.reconnectTimeWaitMs ?? 250, opts.maxReconnectDelayMs ?? 5000, opts.reconnectJitterMs ?? 250, opts.rng ?? Math.random);
+      // Wrong credentials do not get better by waiting.
+      if (/authorization|authentication/i.test(String((err as Error)?.message)) || now() + delay > deadline) {
+        throw new NatsUnavailableError(url, unavailableMessage(url, err), { cause: err });
+      }
+      log?.warn('NATS not reachable yet; waiting for it', { url, error: (err as Error)?.message, retryInMs: delay });
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
   void watchStatus(nc, resetBackoff, log);
   log?.info('connected to NATS', { server: nc.getServer() });
   return nc;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { authorizationBlock, makeNatsUsers, natsUserName, permissionsFor, type NatsUser } from './nats-auth.js';
+import { authorizationBlock, makeNatsUsers, natsUserName, natsUserRef, permissionsFor, type NatsUser } from './nats-auth.js';
 import { natsAuthFromEnv, NatsCredentialsError } from './nats-credentials.js';
 import { connectNats } from './connect.js';
 import { ensureBuckets, ensureStreams } from './setup.js';
@@ -42,6 +42,15 @@ describe('nats-auth: users and permissions (pure)', () => {
     expect(text).to.match(/^authorization \{\n {2}users = \[/);
     expect(text.match(/allow_responses: true/g)).to.have.length(2);
     for (const u of users) expect(text).to.include(`password: "${u.password}"`);
+  });
+});
+
+describe('nats-auth: passwords as server environment references (Kubernetes)', () => {
+  it('renders `password: $VAR` unquoted (a variable to nats-server) and refuses a name it would read as a literal', () => {
+    const ref = natsUserRef({ kind: 'gateway', name: 'k8s' }, 'MI_NATS_GATEWAY_PASSWORD');
+    expect(ref).to.include({ user: 'mi-gateway-k8s', inboxPrefix: '_INBOX_mi-gateway-k8s' });
+    expect(authorizationBlock([ref])).to.include('{ user: "mi-gateway-k8s", password: $MI_NATS_GATEWAY_PASSWORD, permissions:');
+    for (const bad of ['', 'lower', '1ST', 'A-B', 'A B', '$A']) expect(() => natsUserRef({ kind: 'admin' }, bad), bad).to.throw(TypeError);
   });
 });
 

@@ -131,14 +131,37 @@ export function makeNatsUsers(roles: NatsRole[], randomBytes: (n: number) => Buf
 const q = (s: string) => JSON.stringify(s);
 
 /**
+ * A user whose password the server reads from its own environment (`password: $VAR` in the
+ * config): Kubernetes mode, where the passwords live in a Secret and reach nats-server as env.
+ */
+export interface NatsUserRef {
+  user: string;
+  /** Environment variable of the nats-server process that holds the password. */
+  passwordEnv: string;
+  permissions: NatsPermissions;
+  inboxPrefix: string;
+}
+
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+/** A user of `role` whose password is the server's environment variable `passwordEnv`. */
+export function natsUserRef(role: NatsRole, passwordEnv: string): NatsUserRef {
+  // An unquoted $NAME is a variable reference to nats-server; anything else would be a literal.
+  if (!ENV_NAME.test(passwordEnv)) throw new TypeError(`NATS password variable must match ${ENV_NAME}, got ${JSON.stringify(passwordEnv)}`);
+  const user = natsUserName(role);
+  return { user, passwordEnv, permissions: permissionsFor(role), inboxPrefix: inboxPrefixFor(user) };
+}
+
+/**
  * The nats-server config block for `users`. Replies to requests the user received are allowed
  * (allow_responses): JetStream flow control and heartbeats ask for one.
  */
-export function authorizationBlock(users: NatsUser[]): string {
+export function authorizationBlock(users: (NatsUser | NatsUserRef)[]): string {
   const lines = users.map((u) => {
     const pub = u.permissions.publish.map(q).join(', ');
     const sub = u.permissions.subscribe.map(q).join(', ');
-    return `    { user: ${q(u.user)}, password: ${q(u.password)}, permissions: { publish: { allow: [${pub}] }, subscribe: { allow: [${sub}] }, allow_responses: true } }`;
+    const password = 'passwordEnv' in u ? `$${u.passwordEnv}` : q(u.password);
+    return `    { user: ${q(u.user)}, password: ${password}, permissions: { publish: { allow: [${pub}] }, subscribe: { allow: [${sub}] }, allow_responses: true } }`;
   });
   return `authorization {\n  users = [\n${lines.join(',\n')}\n  ]\n}\n`;
 }

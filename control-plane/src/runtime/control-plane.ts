@@ -16,6 +16,8 @@ export interface ControlPlaneOptions {
   natsUrl?: string;
   /** Its NATS credentials and CA; default from the environment (MI_NATS_AUTH_FILE, MI_NATS_USER, ...). */
   natsAuth?: NatsClientAuth;
+  /** How long the first NATS connect waits for a server that is not up yet (ms); default 0. */
+  natsFirstConnectWaitMs?: number;
   dataDir: string;
   /** API port; 0 picks a free one. Default env MI_API_PORT, else 8090. */
   apiPort?: number;
@@ -46,7 +48,7 @@ export function defaultApiPort(env: Record<string, string | undefined> = process
 /** Starts the control plane; on failure stops whatever it already started and rethrows. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const log = opts.logger.child({ component: 'control-plane' });
-  const nc = await connectNats({ url: opts.natsUrl, name: 'mi-control-plane', logger: opts.logger, auth: opts.natsAuth });
+  const nc = await connectNats({ url: opts.natsUrl, name: 'mi-control-plane', logger: opts.logger, auth: opts.natsAuth, firstConnectWaitMs: opts.natsFirstConnectWaitMs });
   // One registry per control plane: the components' families and the API's, one /metrics.
   const metrics = createControlPlaneMetrics();
   const running: { name: string; c: RunningComponent }[] = [];

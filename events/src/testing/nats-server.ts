@@ -1,9 +1,9 @@
 // A real nats-server for tests: random port, temp JetStream store, killed in teardown. Tests
 // must never mock NATS; they start one of these per suite.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 
 export interface TestNatsServer {
   /** `nats://127.0.0.1:<port>`. */
@@ -27,13 +27,20 @@ export interface StartNatsServerOptions {
   storeDir?: string;
   /** JetStream `max_file_store` in bytes (a config file is written beside the store); default the server's (75% of the disk). */
   maxFileStoreBytes?: number;
+  /** Client port (e.g. one a client was told before the server exists); default a random free one. */
+  port?: number;
+  /** Extra files beside the config (relative path → text), for its `include` lines. */
+  files?: Record<string, string>;
+  /** Extra environment of the server process (its config's `$VAR` references). */
+  env?: Record<string, string>;
 }
 
-function launch(port: number, storeDir: string, configFile: string | null): Promise<{ child: ChildProcess; port: number }> {
+function launch(port: number, storeDir: string, configFile: string | null, env: Record<string, string> | undefined): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
     const config = configFile ? ['-c', configFile] : [];
     const child = spawn('nats-server', [...config, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
+      env: env === undefined ? process.env : { ...process.env, ...env },
     });
     let log = '';
     const timer = setTimeout(() => {
@@ -77,15 +84,21 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
   const storeDir = opts.storeDir ?? mkdtempSync(join(tmpdir(), 'mi-nats-'));
   let configDir: string | null = null;
   let configFile: string | null = null;
-  if (opts.maxFileStoreBytes !== undefined || opts.config !== undefined) {
+  if (opts.maxFileStoreBytes !== undefined || opts.config !== undefined || opts.files !== undefined) {
     // Outside the store: a full store must not keep the server from reading its config.
     configDir = mkdtempSync(join(tmpdir(), 'mi-nats-conf-'));
     configFile = join(configDir, 'nats-server.conf');
     // The store dir comes from -sd (the server refuses it twice).
     const limit = opts.maxFileStoreBytes === undefined ? '' : `jetstream {\n  max_file_store: ${Math.floor(opts.maxFileStoreBytes)}\n}\n`;
     writeFileSync(configFile, `${opts.config ?? ''}\n${limit}`, { mode: 0o600 });
+    for (const [rel, text] of Object.entries(opts.files ?? {})) {
+      const file = join(configDir, rel);
+      if (!file.startsWith(configDir + sep)) throw new TypeError(`config file path ${rel} leaves the config directory`);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text, { mode: 0o600 });
+    }
   }
-  const first = await launch(-1, storeDir, configFile);
+  const first = await launch(opts.port ?? -1, storeDir, configFile, opts.env);
   let child = first.child;
   const port = first.port;
   let running = true;
@@ -105,7 +118,7 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
     },
     async start() {
       if (running) return;
-      ({ child } = await launch(port, storeDir, configFile));
+      ({ child } = await launch(port, storeDir, configFile, opts.env));
       running = true;
     },
     async close() {

@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { createResourceStore } from '@matrixinfer/events';
-import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import { freePort, startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { K8S_NATS_USERS, k8sAuthorizationConf } from '../../install/nats-users.js';
 import { kubectl, kubectlPath } from '../../testing/apiserver/kubectl.js';
 import { startTestApiServer, type TestApiServer } from '../../testing/apiserver/server.js';
 
@@ -99,6 +101,43 @@ describe('mi controller --kubernetes (real mi entry, test API server, real nats-
 
     c.child.kill('SIGTERM');
     expect(await c.exit).to.equal(0);
+  });
+
+  it('--nats-credentials-secret on a fresh install: makes the Secret, waits for the NATS that needs it, connects as mi-control-plane', async () => {
+    // What a fresh `kubectl apply -k` does: NATS cannot start before the Secret exists.
+    const port = await freePort();
+    const c = run(['controller', '--kubernetes', '--kubeconfig', api.kubeconfigPath, '--nats-url', `nats://127.0.0.1:${port}`, '--api-port', '0', '--log-level', 'warn', '--nats-credentials-secret', 'mi-nats-credentials'], { POD_NAMESPACE: 'default' });
+    running.push(c.child);
+    const core = api.kubeConfig.makeApiClient(CoreV1Api);
+    let data: Record<string, string> = {};
+    await until('the Secret', async () => {
+      data = (await core.readNamespacedSecret({ name: 'mi-nats-credentials', namespace: 'default' }).catch(() => undefined))?.data ?? {};
+      return Object.keys(data).length > 0 || c.child.exitCode !== null;
+    });
+    expect(Object.keys(data).sort()).to.deep.equal(K8S_NATS_USERS.map((u) => u.secretKey).sort());
+    await until('a wait for NATS logged', () => /NATS not reachable yet; waiting for it/.test(c.err()) || c.child.exitCode !== null);
+    const env = Object.fromEntries(K8S_NATS_USERS.map((u) => [u.serverEnv, Buffer.from(data[u.secretKey]!, 'base64').toString()]));
+    const secured = await startNatsServer({ port, config: k8sAuthorizationConf(), env });
+    try {
+      await until('the start line', () => /"controller":"kubernetes"/.test(c.out()) || c.child.exitCode !== null);
+      expect(c.child.exitCode, c.err()).to.equal(null);
+      // It works as its own user: the mode key is set, and a kubectl-applied Model is ingested.
+      const admin = await connect({ servers: secured.url, user: 'mi-admin', pass: env.MI_NATS_ADMIN_PASSWORD });
+      try {
+        const yaml = 'apiVersion: registry.matrixinfer.ai/v1alpha1\nkind: Model\nmetadata: { name: secured }\nspec:\n  backends: [{ name: sim, type: vLLM, modelURI: hf://org/m, minReplicas: 0, maxReplicas: 1, workers: [{ type: server }] }]\n';
+        expect((await kubectl(api, ['apply', '-f', '-'], { input: yaml })).code).to.equal(0);
+        const store = createResourceStore({ js: jetstream(admin), jsm: await jetstreamManager(admin) });
+        await until('the Model in MI_DESIRED', async () => (await store.get('Model', 'default', 'secured')) !== null);
+      } finally {
+        await admin.close();
+      }
+      expect(c.err()).to.not.match(/Permissions Violation/);
+      c.child.kill('SIGTERM');
+      expect(await c.exit).to.equal(0);
+    } finally {
+      await secured.close();
+      await core.deleteNamespacedSecret({ name: 'mi-nats-credentials', namespace: 'default' }).catch(() => undefined);
+    }
   });
 
   it('two replicas: one leads, the standby does nothing; SIGKILL the leader in the middle of a burst of changes and the standby takes over; no event lost or twice', async () => {

@@ -2,6 +2,7 @@
 // ingested into MI_DESIRED, derived children mirrored back, workload decisions applied as Pods
 // and Services, autoscaler decisions as ModelInfer scale, and `mi apply` refused (kubectl owns
 // the objects). Runs until SIGINT/SIGTERM, then stops its parts in reverse order.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Command } from 'commander';
 import winston from 'winston';
 import { BadArgumentError, ControlPlaneError, parsePrometheusUrl, setKubernetesMode, startControlPlane, type CliIO, type ComponentStarter } from '@matrixinfer/control-plane';
+import { natsAuthFromEnv, type NatsClientAuth } from '@matrixinfer/events';
+import { k8sNatsUser } from '../../install/nats-users.js';
+import { ensureNatsCredentials } from '../../controller/nats-credentials.js';
 import { kubernetesComponents } from '../../controller/components.js';
 import { preflight } from '../../controller/preflight.js';
 import { leaderGate } from '../../controller/leader-gate.js';
@@ -24,6 +28,8 @@ interface ControllerFlags {
   leaseNamespace?: string;
   leaseDuration: string;
   prometheusUrl?: string;
+  natsCredentialsSecret?: string;
+  natsWait: string;
 }
 
 /** The kubeconfig to use: the named file, else KUBECONFIG / ~/.kube/config, else in-cluster. */
@@ -54,6 +60,15 @@ function prometheusUrlOf(v: string | undefined): string | undefined {
   } catch (err) {
     throw new BadArgumentError((err as Error).message);
   }
+}
+
+/** NATS credentials: the control-plane user's from the Secret (made when absent), else the environment's. */
+async function natsAuthOf(kubeConfig: KubeConfig, flags: ControllerFlags, env: CliIO['env'], logger: winston.Logger): Promise<NatsClientAuth> {
+  const fromEnv = natsAuthFromEnv(env);
+  if (flags.natsCredentialsSecret === undefined) return fromEnv;
+  const user = k8sNatsUser('control-plane');
+  const passwords = await ensureNatsCredentials({ kubeConfig, namespace: env.POD_NAMESPACE || 'default', secretName: flags.natsCredentialsSecret, randomBytes, logger });
+  return { ...fromEnv, user: user.user, password: passwords[user.secretKey], inboxPrefix: user.inboxPrefix };
 }
 
 /** Marks the shared NATS as Kubernetes mode, so every `mi apply` and API replica refuses writes. */
@@ -97,6 +112,8 @@ export function controllerCommand(io: CliIO): Command {
     .option('--kubeconfig <file>', 'kubeconfig to use (default KUBECONFIG, ~/.kube/config, then the in-cluster service account)')
     .option('-n, --namespace <ns>', 'watch and manage only this namespace (default every namespace)')
     .option('--nats-url <url>', 'NATS server (default env NATS_URL, else nats://127.0.0.1:4222)')
+    .option('--nats-credentials-secret <name>', 'connect as the mi-control-plane NATS user, its password from this Secret in POD_NAMESPACE (made with a password per NATS user when absent)')
+    .option('--nats-wait <seconds>', 'how long the first NATS connect waits for a server that is not up yet (on a fresh install NATS starts only once this made its Secret)', '120')
     .option('--api-port <port>', 'read-only control-plane API port (env MI_API_PORT, default 8090)')
     .option('--log-level <level>', 'error, warn, info or debug', 'info')
     .option('--no-leader-elect', 'run without the leader Lease (only ever one replica!)')
@@ -111,6 +128,8 @@ export function controllerCommand(io: CliIO): Command {
       await preflight(kubeConfig, flags.namespace);
       const by = io.env.POD_NAME ?? `mi-controller@${hostname()}-${process.pid}`;
       const leaseSeconds = Number(flags.leaseDuration);
+      const natsWaitSeconds = Number(flags.natsWait);
+      if (!(natsWaitSeconds >= 0 && natsWaitSeconds <= 3600)) throw new BadArgumentError(`--nats-wait must be a number of seconds between 0 and 3600, got ${JSON.stringify(flags.natsWait)}`);
       if (!(leaseSeconds >= 1 && leaseSeconds <= 3600)) throw new BadArgumentError(`--lease-duration must be a number of seconds between 1 and 3600, got ${JSON.stringify(flags.leaseDuration)}`);
       const logger = winston.createLogger({
         level: flags.logLevel,
@@ -127,8 +146,11 @@ export function controllerCommand(io: CliIO): Command {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
+        const natsAuth = await natsAuthOf(kubeConfig, flags, io.env, logger);
         const cp = await startControlPlane({
           natsUrl: flags.natsUrl ?? io.env.NATS_URL,
+          natsAuth,
+          natsFirstConnectWaitMs: natsWaitSeconds * 1000,
           dataDir,
           apiPort,
           logger,
