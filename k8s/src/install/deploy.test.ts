@@ -102,7 +102,7 @@ describe('install bundle (k8s/deploy)', function () {
     }
   });
 
-  it('gives the gateway and NATS no API access, the controller only its ClusterRole, Lease Role and NATS-credentials Secret, the webhook only its Secret and configurations', () => {
+  it('gives the gateway and NATS no API access, the controller only its ClusterRole, Lease Role and NATS Secrets, the webhook only its Secret and configurations', () => {
     for (const name of ['mi-gateway', 'nats']) expect(find(objs, 'ServiceAccount', name).automountServiceAccountToken).to.equal(false);
     const bindings = objs.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding');
     const subjects = bindings.flatMap((b) => (b.subjects as Obj[]).map((s) => `${s.kind}/${s.namespace}/${s.name}`));
@@ -113,7 +113,7 @@ describe('install bundle (k8s/deploy)', function () {
     expect((find(objs, 'Role', 'matrixinfer-webhook').rules as Obj[]).flatMap((r) => r.resources as string[])).to.deep.equal(['secrets', 'secrets']);
     const role = find(objs, 'Role', 'matrixinfer-controller-leader-election');
     expect(role.rules).to.deep.equal([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
-    const creds = find(objs, 'Role', 'matrixinfer-controller-nats-credentials').rules as Obj[];
+    const creds = find(objs, 'Role', 'matrixinfer-controller-nats-secrets').rules as Obj[];
     expect(creds.flatMap((r) => r.resources as string[])).to.deep.equal(['secrets', 'secrets']);
     expect(creds.flatMap((r) => r.verbs as string[])).to.deep.equal(['get', 'create']);
     const verbs = (find(objs, 'ClusterRole', 'matrixinfer-controller').rules as Obj[]).flatMap((r) => r.verbs as string[]);

@@ -2,8 +2,9 @@
 // the controller makes it, and a real nats-server run with the rendered config and the env the
 // StatefulSet would give it; each component then connects with exactly what its Pod would have.
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -14,7 +15,8 @@ import { connectNats, ensureBuckets, ensureStreams, natsAuthFromEnv, type NatsCl
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
 import { ensureNatsCredentials, type NatsPasswords } from '../controller/nats-credentials.js';
 import { testCluster, type TestCluster } from '../testing/apiserver/cluster.js';
-import { K8S_NATS_USERS, k8sNatsUser, NATS_AUTHORIZATION_FILE, NATS_AUTHORIZATION_MANIFEST, NATS_CREDENTIALS_SECRET, renderNatsAuthorizationManifest } from './nats-users.js';
+import { K8S_NATS_USERS, k8sNatsUser, NATS_AUTHORIZATION_FILE, NATS_AUTHORIZATION_MANIFEST, NATS_CREDENTIALS_SECRET, NATS_TLS_SECRET, natsServerDnsNames, renderNatsAuthorizationManifest } from './nats-users.js';
+import { ensureNatsTls, type NatsTls } from '../controller/nats-tls.js';
 import { DEPLOY_DIR, kubectlKustomize, kubectlPath } from './testing.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -82,23 +84,36 @@ describe('NATS users of the Kubernetes install', function () {
         expect(env.find((e) => e.name === u.serverEnv)?.valueFrom, u.serverEnv).to.deep.equal({ secretKeyRef: { name: NATS_CREDENTIALS_SECRET, key: u.secretKey } });
       }
     }
-    const gw = containerOf(find(objs, 'Deployment', 'mi-gateway'));
+    const gwDeploy = find(objs, 'Deployment', 'mi-gateway');
+    const gw = containerOf(gwDeploy);
     const gwUser = k8sNatsUser('gateway');
-    expect(natsAuthFromEnv(podEnv(gw, { [NATS_CREDENTIALS_SECRET]: { gateway: 'pw' } }))).to.deep.equal({ user: gwUser.user, password: 'pw', inboxPrefix: gwUser.inboxPrefix });
+    expect(natsAuthFromEnv(podEnv(gw, { [NATS_CREDENTIALS_SECRET]: { gateway: 'pw' } }))).to.deep.equal({ user: gwUser.user, password: 'pw', inboxPrefix: gwUser.inboxPrefix, caFile: '/etc/mi/nats-tls/ca.crt' });
+    // The gateway gets the CA only, never the server's key.
+    expect(gw.volumeMounts).to.deep.include({ name: 'nats-ca', mountPath: '/etc/mi/nats-tls', readOnly: true });
+    expect(gwDeploy.spec.template.spec.volumes).to.deep.include({ name: 'nats-ca', secret: { secretName: NATS_TLS_SECRET, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    const sts = find(objs, 'StatefulSet', 'nats');
+    expect(sts.spec.template.spec.volumes.find((v: Obj) => v.name === 'tls').secret).to.deep.equal({ secretName: NATS_TLS_SECRET, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], defaultMode: 0o440 });
+    expect(containerOf(sts).volumeMounts).to.deep.include({ name: 'tls', mountPath: '/etc/nats/tls', readOnly: true });
     const ctl = containerOf(find(objs, 'Deployment', 'mi-controller'));
     expect(ctl.args.join(' ')).to.include(`--nats-credentials-secret ${NATS_CREDENTIALS_SECRET}`);
-    const role = find(objs, 'Role', 'matrixinfer-controller-nats-credentials');
+    expect(ctl.args.join(' ')).to.include(`--nats-tls-secret ${NATS_TLS_SECRET}`);
+    const role = find(objs, 'Role', 'matrixinfer-controller-nats-secrets');
     expect(role.rules).to.deep.equal([
-      { apiGroups: [''], resources: ['secrets'], resourceNames: [NATS_CREDENTIALS_SECRET], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: [NATS_CREDENTIALS_SECRET, NATS_TLS_SECRET], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
     ]);
-    expect(find(objs, 'RoleBinding', 'matrixinfer-controller-nats-credentials').subjects).to.deep.equal([{ kind: 'ServiceAccount', name: 'mi-controller', namespace: 'matrixinfer-system' }]);
+    expect(find(objs, 'RoleBinding', 'matrixinfer-controller-nats-secrets').subjects).to.deep.equal([{ kind: 'ServiceAccount', name: 'mi-controller', namespace: 'matrixinfer-system' }]);
   });
 
   describe('a real nats-server with the rendered config and the Secret the controller made', () => {
     let cluster: TestCluster;
     let server: TestNatsServer;
     let passwords: NatsPasswords;
+    let tls: NatsTls;
+    // Where the test puts what the Pods would get mounted (/etc/nats/tls, /etc/mi/nats-tls).
+    const mounts = mkdtempSync(join(tmpdir(), 'mi-k8s-nats-tls-'));
+    // The test's stand-in for the Pod's file system paths.
+    const mounted = (path: string) => path.replace('/etc/nats/tls/', `${mounts}/`).replace('/etc/mi/nats-tls/', `${mounts}/`);
     const secretName = `mi-nats-credentials-${randomBytes(3).toString('hex')}`;
     const open: NatsConnection[] = [];
     const connectAs = async (auth: NatsClientAuth, errors?: string[]) => {
@@ -113,13 +128,19 @@ describe('NATS users of the Kubernetes install', function () {
       cluster = await testCluster();
       const logger = winston.createLogger({ transports: [new winston.transports.Console({ silent: true })] });
       passwords = await ensureNatsCredentials({ kubeConfig: cluster.kubeConfig, namespace: 'default', secretName, randomBytes, logger });
+      // The production names plus `localhost`: the TLS name nats.js checks for a server given by IP
+      // (this test's 127.0.0.1); in a cluster it checks the URL's host name, `nats`.
+      tls = await ensureNatsTls({ kubeConfig: cluster.kubeConfig, namespace: 'default', secretName: `${secretName}-tls`, dnsNames: [...natsServerDnsNames('matrixinfer-system'), 'localhost'], logger });
+      writeFileSync(join(mounts, 'tls.crt'), tls.cert);
+      writeFileSync(join(mounts, 'tls.key'), tls.key);
+      writeFileSync(join(mounts, 'ca.crt'), tls.ca);
       const stored = await cluster.kubeConfig.makeApiClient(CoreV1Api).readNamespacedSecret({ name: secretName, namespace: 'default' });
       const secret = Object.fromEntries(Object.entries(stored.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
       const nats = containerOf(find(objs, 'StatefulSet', 'nats'));
       // The StatefulSet's env with the Secret's values; SERVER_NAME is a fieldRef (the pod name).
       const env = { ...podEnv(nats, { [NATS_CREDENTIALS_SECRET]: secret }), SERVER_NAME: 'nats-0' };
       server = await startNatsServer({
-        config: runnable(find(objs, 'ConfigMap', 'nats-config').data['nats.conf'] as string),
+        config: mounted(runnable(find(objs, 'ConfigMap', 'nats-config').data['nats.conf'] as string)).replace('/etc/nats/tls/', `${mounts}/`),
         files: { [`auth/${NATS_AUTHORIZATION_FILE}`]: find(objs, 'ConfigMap', 'nats-authorization').data[NATS_AUTHORIZATION_FILE] as string },
         env,
       });
@@ -127,13 +148,14 @@ describe('NATS users of the Kubernetes install', function () {
     after(async () => {
       for (const nc of open) await nc.close().catch(() => undefined);
       await server?.close();
-      await cluster?.kubeConfig.makeApiClient(CoreV1Api).deleteNamespacedSecret({ name: secretName, namespace: 'default' }).catch(() => undefined);
+      for (const name of [secretName, `${secretName}-tls`]) await cluster?.kubeConfig.makeApiClient(CoreV1Api).deleteNamespacedSecret({ name, namespace: 'default' }).catch(() => undefined);
+      rmSync(mounts, { recursive: true, force: true });
       await cluster?.stop();
     });
 
     it('lets the controller (its password from the Secret) create the streams and buckets and write routes', async () => {
       const u = k8sNatsUser('control-plane');
-      const nc = await connectAs({ user: u.user, password: passwords[u.secretKey], inboxPrefix: u.inboxPrefix });
+      const nc = await connectAs({ user: u.user, password: passwords[u.secretKey], inboxPrefix: u.inboxPrefix, caFile: join(mounts, 'ca.crt') });
       const jsm = await jetstreamManager(nc);
       await ensureStreams(jsm);
       await ensureBuckets(jetstream(nc), jsm);
@@ -144,7 +166,8 @@ describe('NATS users of the Kubernetes install', function () {
     it('lets a gateway (the env of its Deployment) read mi-routes and publish metrics, and refuses it desired state', async () => {
       const gw = containerOf(find(objs, 'Deployment', 'mi-gateway'));
       const errors: string[] = [];
-      const nc = await connectAs(natsAuthFromEnv(podEnv(gw, { [NATS_CREDENTIALS_SECRET]: passwords })), errors);
+      const auth = natsAuthFromEnv(podEnv(gw, { [NATS_CREDENTIALS_SECRET]: passwords }));
+      const nc = await connectAs({ ...auth, caFile: mounted(auth.caFile as string) }, errors);
       expect((await (await new Kvm(nc).open('mi-routes')).get('default.m'))?.string()).to.equal('route-1');
       nc.publish('mi.metrics.gateway.default.m', '{}');
       nc.publish('mi.desired.model.default.m', '{}');
@@ -155,12 +178,23 @@ describe('NATS users of the Kubernetes install', function () {
       expect(errors.some((e) => /mi\.metrics\.gateway/.test(e)), errors.join('\n')).to.equal(false);
     });
 
-    it('refuses a client without credentials and one with another user\'s password', async () => {
-      const anon = await connectNats({ url: server.url, name: 'anon', auth: {} }).then(() => 'connected', (e: Error) => e.message);
+    it('refuses a client without credentials, one with another user\'s password, and one that does not trust the CA', async () => {
+      const caFile = join(mounts, 'ca.crt');
+      const anon = await connectNats({ url: server.url, name: 'anon', auth: { caFile } }).then(() => 'connected', (e: Error) => e.message);
       expect(anon).to.match(/authorization/i);
       const gwUser = k8sNatsUser('gateway');
-      const wrong = await connectNats({ url: server.url, name: 'x', auth: { user: gwUser.user, password: `${passwords['admin']}` } }).then(() => 'connected', (e: Error) => e.message);
+      const wrong = await connectNats({ url: server.url, name: 'x', auth: { user: gwUser.user, password: `${passwords['admin']}`, caFile } }).then(() => 'connected', (e: Error) => e.message);
       expect(wrong).to.match(/authorization/i);
+      // The right password without the CA: the server's certificate is not trusted.
+      const untrusted = await connectNats({ url: server.url, name: 'y', auth: { user: gwUser.user, password: `${passwords['gateway']}` } }).then(() => 'connected', (e: Error) => e.message);
+      expect(untrusted).to.match(/certificate|TLS|self.signed/i);
+    });
+
+    it('serves the certificate the controller made for the Service names, signed by the CA in the Secret', () => {
+      const cert = new X509Certificate(tls.cert);
+      expect(cert.subjectAltName).to.include('DNS:nats, DNS:nats.matrixinfer-system, DNS:nats.matrixinfer-system.svc, DNS:nats.matrixinfer-system.svc.cluster.local');
+      expect(cert.verify(new X509Certificate(tls.ca).publicKey)).to.equal(true);
+      expect(cert.checkHost('nats')).to.equal('nats');
     });
   });
 });

@@ -8,6 +8,14 @@ import { authorizationBlock, natsUserRef, type NatsRole, type NatsUserRef } from
 /** Name of the Secret holding the NATS passwords (namespace of the install). */
 export const NATS_CREDENTIALS_SECRET = 'mi-nats-credentials';
 
+/** Name of the Secret (type kubernetes.io/tls, plus ca.crt) holding NATS's server certificate. */
+export const NATS_TLS_SECRET = 'mi-nats-tls';
+
+/** DNS names clients use for the NATS client Service in `namespace` (the server certificate's SANs). */
+export function natsServerDnsNames(namespace: string): string[] {
+  return ['nats', `nats.${namespace}`, `nats.${namespace}.svc`, `nats.${namespace}.svc.cluster.local`];
+}
+
 /** ConfigMap key (file beside nats.conf) holding the authorization block. */
 export const NATS_AUTHORIZATION_FILE = 'authorization.conf';
 

@@ -40,8 +40,8 @@ export interface CertAuthority {
 }
 
 /** A new CA valid `validityMs` from `now`. */
-export async function generateCa(validityMs: number, now: Date = new Date()): Promise<CertAuthority> {
-  const ca = await generate([{ name: 'commonName', value: 'matrixinfer-webhook-ca' }], {
+export async function generateCa(validityMs: number, now: Date = new Date(), commonName = 'matrixinfer-webhook-ca'): Promise<CertAuthority> {
+  const ca = await generate([{ name: 'commonName', value: commonName }], {
     keySize: 2048,
     notBeforeDate: new Date(now.getTime() - 1000),
     notAfterDate: new Date(now.getTime() + validityMs),

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { createResourceStore } from '@matrixinfer/events';
+import { createResourceStore, tlsBlock } from '@matrixinfer/events';
 import { freePort, startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { K8S_NATS_USERS, k8sAuthorizationConf } from '../../install/nats-users.js';
+import winston from 'winston';
+import { K8S_NATS_USERS, k8sAuthorizationConf, natsServerDnsNames } from '../../install/nats-users.js';
+import { ensureNatsTls } from '../../controller/nats-tls.js';
 import { kubectl, kubectlPath } from '../../testing/apiserver/kubectl.js';
 import { startTestApiServer, type TestApiServer } from '../../testing/apiserver/server.js';
 
@@ -103,10 +105,17 @@ describe('mi controller --kubernetes (real mi entry, test API server, real nats-
     expect(await c.exit).to.equal(0);
   });
 
-  it('--nats-credentials-secret on a fresh install: makes the Secret, waits for the NATS that needs it, connects as mi-control-plane', async () => {
+  it('--nats-credentials-secret, --nats-tls-secret on a fresh install: makes the Secret, waits for the NATS that needs it, connects over TLS as mi-control-plane', async () => {
+    // The TLS Secret as the controller would make it, plus `localhost`: the name nats.js checks
+    // for this test's 127.0.0.1 (in a cluster: `nats`). nats-tls.test.ts covers its making.
+    const silent = winston.createLogger({ transports: [new winston.transports.Console({ silent: true })] });
+    const tls = await ensureNatsTls({ kubeConfig: api.kubeConfig, namespace: 'default', secretName: 'mi-nats-tls', dnsNames: [...natsServerDnsNames('default'), 'localhost'], logger: silent });
+    const certDir = mkdtempSync(join(tmpdir(), 'mi-nats-tls-'));
+    writeFileSync(join(certDir, 'tls.crt'), tls.cert);
+    writeFileSync(join(certDir, 'tls.key'), tls.key);
     // What a fresh `kubectl apply -k` does: NATS cannot start before the Secret exists.
     const port = await freePort();
-    const c = run(['controller', '--kubernetes', '--kubeconfig', api.kubeconfigPath, '--nats-url', `nats://127.0.0.1:${port}`, '--api-port', '0', '--log-level', 'warn', '--nats-credentials-secret', 'mi-nats-credentials'], { POD_NAMESPACE: 'default' });
+    const c = run(['controller', '--kubernetes', '--kubeconfig', api.kubeconfigPath, '--nats-url', `nats://127.0.0.1:${port}`, '--api-port', '0', '--log-level', 'warn', '--nats-credentials-secret', 'mi-nats-credentials', '--nats-tls-secret', 'mi-nats-tls'], { POD_NAMESPACE: 'default' });
     running.push(c.child);
     const core = api.kubeConfig.makeApiClient(CoreV1Api);
     let data: Record<string, string> = {};
@@ -117,12 +126,12 @@ describe('mi controller --kubernetes (real mi entry, test API server, real nats-
     expect(Object.keys(data).sort()).to.deep.equal(K8S_NATS_USERS.map((u) => u.secretKey).sort());
     await until('a wait for NATS logged', () => /NATS not reachable yet; waiting for it/.test(c.err()) || c.child.exitCode !== null);
     const env = Object.fromEntries(K8S_NATS_USERS.map((u) => [u.serverEnv, Buffer.from(data[u.secretKey]!, 'base64').toString()]));
-    const secured = await startNatsServer({ port, config: k8sAuthorizationConf(), env });
+    const secured = await startNatsServer({ port, config: k8sAuthorizationConf() + tlsBlock({ certFile: join(certDir, 'tls.crt'), keyFile: join(certDir, 'tls.key') }), env });
     try {
       await until('the start line', () => /"controller":"kubernetes"/.test(c.out()) || c.child.exitCode !== null);
       expect(c.child.exitCode, c.err()).to.equal(null);
       // It works as its own user: the mode key is set, and a kubectl-applied Model is ingested.
-      const admin = await connect({ servers: secured.url, user: 'mi-admin', pass: env.MI_NATS_ADMIN_PASSWORD });
+      const admin = await connect({ servers: secured.url, user: 'mi-admin', pass: env.MI_NATS_ADMIN_PASSWORD, tls: { ca: tls.ca } });
       try {
         const yaml = 'apiVersion: registry.matrixinfer.ai/v1alpha1\nkind: Model\nmetadata: { name: secured }\nspec:\n  backends: [{ name: sim, type: vLLM, modelURI: hf://org/m, minReplicas: 0, maxReplicas: 1, workers: [{ type: server }] }]\n';
         expect((await kubectl(api, ['apply', '-f', '-'], { input: yaml })).code).to.equal(0);
@@ -136,7 +145,8 @@ describe('mi controller --kubernetes (real mi entry, test API server, real nats-
       expect(await c.exit).to.equal(0);
     } finally {
       await secured.close();
-      await core.deleteNamespacedSecret({ name: 'mi-nats-credentials', namespace: 'default' }).catch(() => undefined);
+      rmSync(certDir, { recursive: true, force: true });
+      for (const name of ['mi-nats-credentials', 'mi-nats-tls']) await core.deleteNamespacedSecret({ name, namespace: 'default' }).catch(() => undefined);
     }
   });
 

@@ -3,7 +3,7 @@
 // and Services, autoscaler decisions as ModelInfer scale, and `mi apply` refused (kubectl owns
 // the objects). Runs until SIGINT/SIGTERM, then stops its parts in reverse order.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -11,8 +11,9 @@ import { Command } from 'commander';
 import winston from 'winston';
 import { BadArgumentError, ControlPlaneError, parsePrometheusUrl, setKubernetesMode, startControlPlane, type CliIO, type ComponentStarter } from '@matrixinfer/control-plane';
 import { natsAuthFromEnv, type NatsClientAuth } from '@matrixinfer/events';
-import { k8sNatsUser } from '../../install/nats-users.js';
+import { k8sNatsUser, natsServerDnsNames } from '../../install/nats-users.js';
 import { ensureNatsCredentials } from '../../controller/nats-credentials.js';
+import { ensureNatsTls } from '../../controller/nats-tls.js';
 import { kubernetesComponents } from '../../controller/components.js';
 import { preflight } from '../../controller/preflight.js';
 import { leaderGate } from '../../controller/leader-gate.js';
@@ -29,6 +30,7 @@ interface ControllerFlags {
   leaseDuration: string;
   prometheusUrl?: string;
   natsCredentialsSecret?: string;
+  natsTlsSecret?: string;
   natsWait: string;
 }
 
@@ -62,13 +64,25 @@ function prometheusUrlOf(v: string | undefined): string | undefined {
   }
 }
 
-/** NATS credentials: the control-plane user's from the Secret (made when absent), else the environment's. */
-async function natsAuthOf(kubeConfig: KubeConfig, flags: ControllerFlags, env: CliIO['env'], logger: winston.Logger): Promise<NatsClientAuth> {
-  const fromEnv = natsAuthFromEnv(env);
-  if (flags.natsCredentialsSecret === undefined) return fromEnv;
-  const user = k8sNatsUser('control-plane');
-  const passwords = await ensureNatsCredentials({ kubeConfig, namespace: env.POD_NAMESPACE || 'default', secretName: flags.natsCredentialsSecret, randomBytes, logger });
-  return { ...fromEnv, user: user.user, password: passwords[user.secretKey], inboxPrefix: user.inboxPrefix };
+/**
+ * NATS credentials and trust: the control-plane user's password and the server's CA from their
+ * Secrets in POD_NAMESPACE (made when absent), else the environment's. The CA goes to a file in
+ * `dataDir` because the NATS client reads its trust from a file.
+ */
+async function natsAuthOf(kubeConfig: KubeConfig, flags: ControllerFlags, env: CliIO['env'], logger: winston.Logger, dataDir: string): Promise<NatsClientAuth> {
+  const auth = natsAuthFromEnv(env);
+  const namespace = env.POD_NAMESPACE || 'default';
+  if (flags.natsCredentialsSecret !== undefined) {
+    const user = k8sNatsUser('control-plane');
+    const passwords = await ensureNatsCredentials({ kubeConfig, namespace, secretName: flags.natsCredentialsSecret, randomBytes, logger });
+    Object.assign(auth, { user: user.user, password: passwords[user.secretKey], inboxPrefix: user.inboxPrefix });
+  }
+  if (flags.natsTlsSecret !== undefined) {
+    const tls = await ensureNatsTls({ kubeConfig, namespace, secretName: flags.natsTlsSecret, dnsNames: natsServerDnsNames(namespace), logger });
+    auth.caFile = join(dataDir, 'nats-ca.pem');
+    writeFileSync(auth.caFile, tls.ca, { mode: 0o600 });
+  }
+  return auth;
 }
 
 /** Marks the shared NATS as Kubernetes mode, so every `mi apply` and API replica refuses writes. */
@@ -113,6 +127,7 @@ export function controllerCommand(io: CliIO): Command {
     .option('-n, --namespace <ns>', 'watch and manage only this namespace (default every namespace)')
     .option('--nats-url <url>', 'NATS server (default env NATS_URL, else nats://127.0.0.1:4222)')
     .option('--nats-credentials-secret <name>', 'connect as the mi-control-plane NATS user, its password from this Secret in POD_NAMESPACE (made with a password per NATS user when absent)')
+    .option('--nats-tls-secret <name>', 'trust the NATS server certificate in this Secret (ca.crt) in POD_NAMESPACE, making a CA and a certificate for the Service `nats` when absent')
     .option('--nats-wait <seconds>', 'how long the first NATS connect waits for a server that is not up yet (on a fresh install NATS starts only once this made its Secret)', '120')
     .option('--api-port <port>', 'read-only control-plane API port (env MI_API_PORT, default 8090)')
     .option('--log-level <level>', 'error, warn, info or debug', 'info')
@@ -146,7 +161,7 @@ export function controllerCommand(io: CliIO): Command {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        const natsAuth = await natsAuthOf(kubeConfig, flags, io.env, logger);
+        const natsAuth = await natsAuthOf(kubeConfig, flags, io.env, logger, dataDir);
         const cp = await startControlPlane({
           natsUrl: flags.natsUrl ?? io.env.NATS_URL,
           natsAuth,
