@@ -67,37 +67,55 @@ export function httpsStatus(url: string, caFile: string): Promise<number> {
   });
 }
 
+// Spawns gateway replica `i` (not waiting for it).
+async function spawnGateway(opts: StartGatewaysOptions, i: number): Promise<GatewayChild> {
+  const port = opts.basePort + i;
+  const name = gatewayName(i);
+  if (await isPortInUse(port)) throw new PortBusyError(port, `Choose other gateway ports with --gateway-port.`);
+  const child = await spawnChild({
+    name,
+    command: process.execPath,
+    args: [opts.bin, '--port', String(port), '--nats-url', opts.natsUrl, '--name', name, ...(opts.tls ? ['--tls-cert', opts.tls.certFile, '--tls-key', opts.tls.keyFile] : [])],
+    // `mi up` scales with --gateways (one process each) unless MI_GATEWAY_WORKERS asks for more.
+    // The credentials go by file path: a password in argv or env is readable by `ps`/procfs.
+    env: { MI_GATEWAY_PORT: String(port), NATS_URL: opts.natsUrl, MI_GATEWAY_WORKERS: process.env.MI_GATEWAY_WORKERS ?? '1', ...(opts.authFile ? { MI_NATS_AUTH_FILE: opts.authFile(name) } : {}) },
+    logFile: join(opts.dataDir, 'logs', `${name}.log`),
+  });
+  return { name, port, url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`, child };
+}
+
+// Waits until `gw` answers /healthz; throws naming its log when it exits or the deadline passes.
+async function waitHealthy(opts: StartGatewaysOptions, gw: GatewayChild, deadline: number): Promise<void> {
+  const log = join(opts.dataDir, 'logs', `${gw.name}.log`);
+  const ok = await pollUntil(async () => {
+    if (!gw.child.running()) throw new ChildStartError(`${gw.name} exited before it was ready; see ${log}`);
+    return healthy(gw.url, opts.tls?.caFile);
+  }, deadline);
+  if (!ok) throw new StartTimeoutError(`${gw.name} did not answer ${gw.url}/healthz in time; see ${log}`);
+}
+
 /** Starts `count` gateways on basePort, basePort+1, ... and waits until each answers /healthz. */
 export async function startGateways(opts: StartGatewaysOptions): Promise<GatewayChild[]> {
   const started: GatewayChild[] = [];
   try {
-    for (let i = 0; i < opts.count; i++) {
-      const port = opts.basePort + i;
-      const name = gatewayName(i);
-      if (await isPortInUse(port)) throw new PortBusyError(port, `Choose other gateway ports with --gateway-port.`);
-      const child = await spawnChild({
-        name,
-        command: process.execPath,
-        args: [opts.bin, '--port', String(port), '--nats-url', opts.natsUrl, '--name', name, ...(opts.tls ? ['--tls-cert', opts.tls.certFile, '--tls-key', opts.tls.keyFile] : [])],
-        // `mi up` scales with --gateways (one process each) unless MI_GATEWAY_WORKERS asks for more.
-        // The credentials go by file path: a password in argv or env is readable by `ps`/procfs.
-        env: { MI_GATEWAY_PORT: String(port), NATS_URL: opts.natsUrl, MI_GATEWAY_WORKERS: process.env.MI_GATEWAY_WORKERS ?? '1', ...(opts.authFile ? { MI_NATS_AUTH_FILE: opts.authFile(name) } : {}) },
-        logFile: join(opts.dataDir, 'logs', `${name}.log`),
-      });
-      const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
-      started.push({ name, port, url, child });
-    }
+    for (let i = 0; i < opts.count; i++) started.push(await spawnGateway(opts, i));
     const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
-    for (const gw of started) {
-      const ok = await pollUntil(async () => {
-        if (!gw.child.running()) throw new ChildStartError(`${gw.name} exited before it was ready; see ${join(opts.dataDir, 'logs', `${gw.name}.log`)}`);
-        return healthy(gw.url, opts.tls?.caFile);
-      }, deadline);
-      if (!ok) throw new StartTimeoutError(`${gw.name} did not answer ${gw.url}/healthz in time; see ${join(opts.dataDir, 'logs', `${gw.name}.log`)}`);
-    }
+    for (const gw of started) await waitHealthy(opts, gw, deadline);
     return started;
   } catch (err) {
     await Promise.all(started.map((g) => g.child.stop(2000)));
     throw err;
   }
+}
+
+/** Starts gateway replica `i` again (same port, name and credentials) and waits until it answers /healthz. */
+export async function restartGateway(opts: StartGatewaysOptions, i: number): Promise<ManagedChild> {
+  const gw = await spawnGateway(opts, i);
+  try {
+    await waitHealthy(opts, gw, Date.now() + (opts.timeoutMs ?? 20_000));
+  } catch (err) {
+    await gw.child.stop(2000);
+    throw err;
+  }
+  return gw.child;
 }

@@ -12,12 +12,13 @@ import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { defaultComponents, type ComponentStarter } from './components.js';
 import type { ManagedChild } from './child.js';
 import { ensureLocalCerts, type LocalCerts } from './certs.js';
-import { findGatewayBin, gatewayName, startGateways, type GatewayChild } from './gateways.js';
+import { findGatewayBin, gatewayName, restartGateway, startGateways, type GatewayChild, type StartGatewaysOptions } from './gateways.js';
 import { adminAuthFile, prepareLocalNats, secretsDir, type LocalNatsSecurity } from './local-security.js';
 import { lockDataDir } from './lock.js';
 import { startNatsChild, type NatsChild } from './nats-child.js';
 import { reapOrphans, recordPids } from './orphans.js';
 import { waitForModel } from './progress.js';
+import { superviseChild, type Supervised } from './supervise.js';
 
 export interface UpOptions {
   /** Use this NATS instead of starting one. */
@@ -94,18 +95,38 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
   let cp: ControlPlane | undefined;
   let gateways: GatewayChild[] = [];
   let stopping = false;
-  // A child that dies on its own is reported once; the rest keeps running (the control plane
-  // reconnects to NATS forever, other gateways keep serving).
-  const watch = (name: string, child: ManagedChild, log: string) =>
-    void child.exited.then(({ code, signal }) => {
-      if (!stopping) io.err(`warning: ${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${log}`);
-    });
   const pidFile = join(dataDir, 'children.pids');
+  let natsSup: Supervised | undefined;
+  const supervised: Supervised[] = [];
+  // Restarted children get new pids: the record an orphan reaper reads must follow.
+  const recordAll = () => recordPids(pidFile, [...(natsSup ? [{ pid: natsSup.current().pid, marker: 'nats-server' }] : []), ...gateways.map((g) => ({ pid: g.child.pid, marker: 'mi-gateway' }))]);
+  // A child that dies on its own is started again (same port, store, credentials) with backoff,
+  // each death and restart reported; the rest keeps running meanwhile (the control plane
+  // reconnects to NATS forever, gateways serve from their last routing table).
+  const keep = (name: string, first: ManagedChild, log: string, start: () => Promise<ManagedChild>, onRestart: (c: ManagedChild) => void = () => undefined) => {
+    const sup = superviseChild({
+      name,
+      first,
+      start,
+      stopping: () => stopping,
+      onExit: (why, next) => io.err(`warning: ${name} exited unexpectedly (${why}); ${'giveUp' in next ? 'not restarting it' : `restarting it in ${next.restartInMs} ms`}; see ${log}`),
+      onRestart: (child, _why, n) => {
+        onRestart(child);
+        recordAll();
+        io.err(`${name} restarted (pid ${child.pid}, restart ${n})`);
+      },
+      onGiveUp: (why) => io.err(`error: ${name} keeps exiting (${why}); mi up goes on without it: fix the cause in ${log}, then restart mi up`),
+      onStartError: (err) => io.err(`warning: restarting ${name} failed: ${err.message}`),
+    });
+    supervised.push(sup);
+    return sup;
+  };
   const shutdown = async () => {
     stopping = true;
+    await Promise.all(supervised.map((s) => s.idle()));
     for (const g of [...gateways].reverse()) await g.child.stop();
     await cp?.stop();
-    await nats?.stop();
+    await natsSup?.current().stop();
     rmSync(pidFile, { force: true });
     logger.close();
     release();
@@ -127,10 +148,12 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
           randomBytes: opts.randomBytes ?? randomBytes,
         });
       }
-      nats = await startNatsChild({ dataDir, port: opts.natsPort, configFile: security?.configFile });
+      const natsOpts = { dataDir, port: opts.natsPort, configFile: security?.configFile };
+      nats = await startNatsChild(natsOpts);
       natsUrl = nats.url;
-      watch('nats-server', nats.child, join(dataDir, 'logs', 'nats-server.log'));
-      recordPids(pidFile, [{ pid: nats.child.pid, marker: 'nats-server' }]);
+      const natsPort = nats.port;
+      natsSup = keep('nats-server', nats.child, join(dataDir, 'logs', 'nats-server.log'), async () => (await startNatsChild({ ...natsOpts, port: natsPort })).child);
+      recordAll();
       const how = security ? `users and TLS; credentials in ${secretsDir(dataDir)}` : 'no users, no TLS: --insecure-nats';
       io.out(`nats-server     ${natsUrl} (started here; JetStream in ${join(dataDir, 'nats')}; ${how})`);
     } else {
@@ -153,11 +176,12 @@ export async function startUp(opts: UpOptions, io: UpIO, stop: AbortSignal): Pro
       } else {
         certs = security?.certs ?? (opts.gatewayTls ? await ensureLocalCerts(join(secretsDir(dataDir), 'tls')) : undefined);
         const tls = opts.gatewayTls && certs ? certs : undefined;
-        gateways = await startGateways({ count: opts.gateways, basePort: opts.gatewayPort, natsUrl, dataDir, bin, authFile: security?.gatewayAuthFile, tls });
-        recordPids(pidFile, [...(nats ? [{ pid: nats.child.pid, marker: 'nats-server' }] : []), ...gateways.map((g) => ({ pid: g.child.pid, marker: 'mi-gateway' }))]);
-        for (const g of gateways) {
+        const gwOpts: StartGatewaysOptions = { count: opts.gateways, basePort: opts.gatewayPort, natsUrl, dataDir, bin, authFile: security?.gatewayAuthFile, tls };
+        gateways = await startGateways(gwOpts);
+        recordAll();
+        for (const [i, g] of gateways.entries()) {
           io.out(`gateway ${g.name.padEnd(7)} ${g.url} (OpenAI API)`);
-          watch(g.name, g.child, join(dataDir, 'logs', `${g.name}.log`));
+          keep(g.name, g.child, join(dataDir, 'logs', `${g.name}.log`), () => restartGateway(gwOpts, i), (c) => (g.child = c));
         }
       }
     }
