@@ -50,6 +50,15 @@ export function defaultStreamSpecs(): Record<keyof typeof STREAMS, StreamSpec> {
 export interface EnsureStreamsOptions {
   /** Per-stream overrides (name, subjects, limits), e.g. unique names in tests. */
   overrides?: Partial<Record<keyof typeof STREAMS, Partial<StreamSpec>>>;
+  /** Replicas of every stream on a NATS cluster (1, 3 or 5); default 1. Never lowered by an ensure. */
+  replicas?: number;
+}
+
+/** Replicas asked for: 1, 3 or 5 (JetStream's odd sizes; 2 or 4 would keep a quorum no better). */
+export function checkReplicas(n: number | undefined): number {
+  const r = n ?? 1;
+  if (r !== 1 && r !== 3 && r !== 5) throw new StreamSetupError(`JetStream replicas must be 1, 3 or 5, got ${JSON.stringify(n)}`);
+  return r;
 }
 
 /** Result of ensuring one stream or bucket. */
@@ -112,6 +121,9 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
       `stream ${spec.name} exists with ${info.config.storage} storage but ${want.storage} is wanted; storage cannot be changed in place`,
     );
   }
+  // More replicas than asked (raised by an operator, or by another component configured with
+  // more) are kept: an ensure by a process that was not told about the cluster must not shrink it.
+  if ((info.config.num_replicas ?? 1) > (want.num_replicas ?? 1)) want.num_replicas = info.config.num_replicas;
   if (configDrift(info.config, want).length === 0) return 'unchanged';
   try {
     const { name: _name, storage: _storage, retention: _retention, ...changes } = want;
@@ -126,8 +138,9 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
 export async function ensureStreams(jsm: JetStreamManager, opts: EnsureStreamsOptions = {}): Promise<Record<string, EnsureResult>> {
   const specs = defaultStreamSpecs();
   const out: Record<string, EnsureResult> = {};
+  const replicas = checkReplicas(opts.replicas);
   for (const key of Object.keys(specs) as (keyof typeof STREAMS)[]) {
-    const spec = { ...specs[key], ...(opts.overrides?.[key] ?? {}) };
+    const spec = { ...specs[key], replicas, ...(opts.overrides?.[key] ?? {}) };
     out[spec.name] = await ensureStream(jsm, spec);
   }
   return out;
@@ -138,6 +151,8 @@ export interface BucketSpec {
   name: string;
   history: number;
   storage: 'file' | 'memory';
+  /** Replicas on a NATS cluster (1, 3 or 5); default 1; never lowered by an ensure. */
+  replicas?: number;
 }
 
 export interface EnsureBucketsOptions {
@@ -146,11 +161,14 @@ export interface EnsureBucketsOptions {
   /** Values kept per key; default 5. */
   history?: number;
   storage?: 'file' | 'memory';
+  /** Replicas of every bucket on a NATS cluster (1, 3 or 5); default 1. Never lowered. */
+  replicas?: number;
 }
 
-/** Creates the bucket, or updates its history when it drifted. */
+/** Creates the bucket, or updates its history (and raises its replicas) when they drifted. */
 export async function ensureBucket(js: JetStreamClient, jsm: JetStreamManager, spec: BucketSpec): Promise<EnsureResult> {
   const stream = `KV_${spec.name}`;
+  const replicas = checkReplicas(spec.replicas);
   let existed = true;
   try {
     await jsm.streams.info(stream);
@@ -163,12 +181,16 @@ export async function ensureBucket(js: JetStreamClient, jsm: JetStreamManager, s
       await new Kvm(js).create(spec.name, {
         history: spec.history,
         storage: spec.storage === 'file' ? StorageType.File : StorageType.Memory,
+        replicas: replicas,
       });
       return 'created';
     }
     const info = await jsm.streams.info(stream);
-    if (info.config.max_msgs_per_subject === spec.history) return 'unchanged';
-    await jsm.streams.update(stream, { max_msgs_per_subject: spec.history });
+    const changes: Partial<StreamConfig> = {};
+    if (info.config.max_msgs_per_subject !== spec.history) changes.max_msgs_per_subject = spec.history;
+    if ((info.config.num_replicas ?? 1) < replicas) changes.num_replicas = replicas;
+    if (Object.keys(changes).length === 0) return 'unchanged';
+    await jsm.streams.update(stream, changes);
     return 'updated';
   } catch (err) {
     throw new StreamSetupError(`cannot ensure bucket ${spec.name}: ${(err as Error).message}`, { cause: err });
@@ -180,7 +202,7 @@ export async function ensureBuckets(js: JetStreamClient, jsm: JetStreamManager, 
   const names = opts.names ?? [BUCKETS.routes, BUCKETS.status, BUCKETS.config];
   const out: Record<string, EnsureResult> = {};
   for (const name of names) {
-    out[name] = await ensureBucket(js, jsm, { name, history: opts.history ?? 5, storage: opts.storage ?? 'file' });
+    out[name] = await ensureBucket(js, jsm, { name, history: opts.history ?? 5, storage: opts.storage ?? 'file', replicas: opts.replicas });
   }
   return out;
 }

@@ -3,7 +3,8 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'winston';
-import { connectNats, ensureBuckets, ensureStreams, type NatsClientAuth } from '@matrixinfer/events';
+import { checkReplicas, connectNats, ensureBucket, ensureBuckets, ensureStreams, type NatsClientAuth } from '@matrixinfer/events';
+import { CORE_OBJECTS_BUCKET } from '../api/core-store.js';
 import { createNatsResourceService } from '../api/nats-backend.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { createApiMetrics } from '../api/metrics.js';
@@ -16,6 +17,11 @@ export interface ControlPlaneOptions {
   natsUrl?: string;
   /** Its NATS credentials and CA; default from the environment (MI_NATS_AUTH_FILE, MI_NATS_USER, ...). */
   natsAuth?: NatsClientAuth;
+  /**
+   * Replicas of the streams and KV buckets on a NATS cluster (1, 3 or 5); default env
+   * MI_JETSTREAM_REPLICAS, else 1. Raised on existing ones at start, never lowered.
+   */
+  jetstreamReplicas?: number;
   /** How long the first NATS connect waits for a server that is not up yet (ms); default 0. */
   natsFirstConnectWaitMs?: number;
   dataDir: string;
@@ -63,8 +69,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   try {
     const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm);
-    await ensureBuckets(js, jsm);
+    const env = process.env.MI_JETSTREAM_REPLICAS;
+    const replicas = checkReplicas(opts.jetstreamReplicas ?? (env ? Number(env) : undefined));
+    await ensureStreams(jsm, { replicas });
+    await ensureBuckets(js, jsm, { replicas });
+    // The Secret store too: on a cluster it must survive a server as the rest does.
+    await ensureBucket(js, jsm, { name: CORE_OBJECTS_BUCKET, history: 1, storage: 'file', replicas });
     for (const starter of opts.components ?? defaultComponents()) {
       running.push({ name: starter.name, c: await starter.start({ nc, logger: opts.logger, dataDir: opts.dataDir, metrics }) });
       log.info('component started', { name: starter.name });

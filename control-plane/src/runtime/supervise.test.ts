@@ -95,6 +95,7 @@ describe('superviseChild (real child processes)', function () {
   it('a failed restart counts as a death and is retried', async () => {
     let attempts = 0;
     const errors: string[] = [];
+    let stopping = false;
     const first = await spawn('process.exit(1)');
     const sup = superviseChild({
       name: 'flaky',
@@ -104,7 +105,7 @@ describe('superviseChild (real child processes)', function () {
         if (attempts < 3) throw new Error(`port busy ${attempts}`);
         return spawn('setInterval(() => {}, 1000)');
       },
-      stopping: () => false,
+      stopping: () => stopping,
       onRestart: () => undefined,
       onGiveUp: (why) => errors.push(`give up ${why}`),
       onStartError: (err) => errors.push(err.message),
@@ -113,5 +114,12 @@ describe('superviseChild (real child processes)', function () {
     await until(() => sup.restarts() === 1);
     expect(errors).to.deep.equal(['port busy 1', 'port busy 2']);
     expect(sup.current().running()).to.equal(true);
+    // Stopped as mi up stops it: no restart after this (a restart here would outlive the test).
+    stopping = true;
+    await sup.idle();
+    await sup.current().stop(500);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sup.restarts()).to.equal(1);
+    expect(attempts).to.equal(3);
   });
 });

@@ -147,11 +147,14 @@ describe('install bundle (k8s/deploy)', function () {
     expect(withKeys.map(objectKey).sort()).to.deep.equal(objs.map(objectKey).sort());
   });
 
-  it('overlays/nats-cluster renders 3 NATS servers with routes between them', function () {
+  it('overlays/nats-cluster renders 3 NATS servers with routes between them and 3 replicas of every stream', function () {
     const cluster = kubectlKustomize(kubectl as string, join(DEPLOY_DIR, 'overlays', 'nats-cluster')) as Obj[];
     expect(find(cluster, 'StatefulSet', 'nats').spec.replicas).to.equal(3);
     const conf = find(cluster, 'ConfigMap', 'nats-config').data['nats.conf'] as string;
     for (const i of [0, 1, 2]) expect(conf).to.include(`nats://nats-${i}.nats-headless:6222`);
+    // Every stream and bucket on 3 servers (events/src/jetstream-cluster.test.ts runs that on a real cluster).
+    expect(container(find(cluster, 'Deployment', 'mi-controller')).args.slice(-2)).to.deep.equal(['--jetstream-replicas', '3']);
+    expect(container(find(objs, 'Deployment', 'mi-controller')).args).to.not.include('--jetstream-replicas');
     expect(cluster.map(objectKey).sort()).to.deep.equal(objs.map(objectKey).sort());
   });
 });

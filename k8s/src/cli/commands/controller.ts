@@ -32,6 +32,7 @@ interface ControllerFlags {
   natsCredentialsSecret?: string;
   natsTlsSecret?: string;
   natsWait: string;
+  jetstreamReplicas?: string;
 }
 
 /** The kubeconfig to use: the named file, else KUBECONFIG / ~/.kube/config, else in-cluster. */
@@ -128,6 +129,7 @@ export function controllerCommand(io: CliIO): Command {
     .option('--nats-url <url>', 'NATS server (default env NATS_URL, else nats://127.0.0.1:4222)')
     .option('--nats-credentials-secret <name>', 'connect as the mi-control-plane NATS user, its password from this Secret in POD_NAMESPACE (made with a password per NATS user when absent)')
     .option('--nats-tls-secret <name>', 'trust the NATS server certificate in this Secret (ca.crt) in POD_NAMESPACE, making a CA and a certificate for the Service `nats` when absent')
+    .option('--jetstream-replicas <n>', 'replicas of the streams and KV buckets on a NATS cluster: 1, 3 or 5 (env MI_JETSTREAM_REPLICAS, default 1; raised at start, never lowered)')
     .option('--nats-wait <seconds>', 'how long the first NATS connect waits for a server that is not up yet (on a fresh install NATS starts only once this made its Secret)', '120')
     .option('--api-port <port>', 'read-only control-plane API port (env MI_API_PORT, default 8090)')
     .option('--log-level <level>', 'error, warn, info or debug', 'info')
@@ -143,6 +145,9 @@ export function controllerCommand(io: CliIO): Command {
       await preflight(kubeConfig, flags.namespace);
       const by = io.env.POD_NAME ?? `mi-controller@${hostname()}-${process.pid}`;
       const leaseSeconds = Number(flags.leaseDuration);
+      const replicasText = flags.jetstreamReplicas ?? (io.env.MI_JETSTREAM_REPLICAS || undefined);
+      const jetstreamReplicas = replicasText === undefined ? undefined : Number(replicasText);
+      if (jetstreamReplicas !== undefined && ![1, 3, 5].includes(jetstreamReplicas)) throw new BadArgumentError(`--jetstream-replicas must be 1, 3 or 5, got ${JSON.stringify(replicasText)}`);
       const natsWaitSeconds = Number(flags.natsWait);
       if (!(natsWaitSeconds >= 0 && natsWaitSeconds <= 3600)) throw new BadArgumentError(`--nats-wait must be a number of seconds between 0 and 3600, got ${JSON.stringify(flags.natsWait)}`);
       if (!(leaseSeconds >= 1 && leaseSeconds <= 3600)) throw new BadArgumentError(`--lease-duration must be a number of seconds between 1 and 3600, got ${JSON.stringify(flags.leaseDuration)}`);
@@ -166,6 +171,7 @@ export function controllerCommand(io: CliIO): Command {
           natsUrl: flags.natsUrl ?? io.env.NATS_URL,
           natsAuth,
           natsFirstConnectWaitMs: natsWaitSeconds * 1000,
+          jetstreamReplicas: jetstreamReplicas ?? 1,
           dataDir,
           apiPort,
           logger,
