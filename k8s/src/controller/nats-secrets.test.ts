@@ -43,7 +43,7 @@ describe('NATS Secrets: credentials and TLS (test API server, or KUBECONFIG)', f
       const first = await ensureNatsCredentials(credOpts(n));
       expect(Object.keys(first).sort()).to.deep.equal(K8S_NATS_USERS.map((u) => u.secretKey).sort());
       expect(new Set(Object.values(first)).size).to.equal(K8S_NATS_USERS.length);
-      for (const p of Object.values(first)) expect(p).to.match(/^[A-Za-z0-9_-]{32}$/);
+      for (const p of Object.values(first)) expect(p).to.match(/^p[A-Za-z0-9_-]{32}$/);
       const stored = await core.readNamespacedSecret({ name: n, namespace });
       expect(Buffer.from(stored.data!['control-plane']!, 'base64').toString()).to.equal(first['control-plane']);
       expect(await ensureNatsCredentials(credOpts(n))).to.deep.equal(first);
@@ -73,6 +73,11 @@ describe('NATS Secrets: credentials and TLS (test API server, or KUBECONFIG)', f
       expect((err as NatsCredentialsSecretError).code).to.equal('MI_ERR_NATS_CREDENTIALS');
       expect((err as Error).message).to.include(`default/${partial} has no control-plane, gateway keys`);
       expect(Object.keys((await core.readNamespacedSecret({ name: partial, namespace })).data!)).to.deep.equal(['admin']);
+      // A password nats-server would read as a number (it starts with a digit) is refused by key.
+      const numeric = name('creds-numeric');
+      await core.createNamespacedSecret({ namespace, body: { metadata: { name: numeric, namespace }, data: { ...data, gateway: Buffer.from('0Oabc').toString('base64') } } });
+      const bad = await ensureNatsCredentials(credOpts(numeric)).catch((e: Error) => e.message);
+      expect(bad).to.include('the gateway password cannot be given to nats-server').and.not.include('0Oabc');
     });
 
     it('names the Secret when the namespace does not exist', async () => {

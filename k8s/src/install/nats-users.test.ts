@@ -13,7 +13,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import winston from 'winston';
 import { connectNats, ensureBuckets, ensureStreams, natsAuthFromEnv, type NatsClientAuth } from '@matrixinfer/events';
 import { startNatsServer, type TestNatsServer } from '@matrixinfer/events/testing';
-import { ensureNatsCredentials, type NatsPasswords } from '../controller/nats-credentials.js';
+import { ensureNatsCredentials, readsAsNatsString, type NatsPasswords } from '../controller/nats-credentials.js';
 import { testCluster, type TestCluster } from '../testing/apiserver/cluster.js';
 import { K8S_NATS_USERS, k8sNatsUser, NATS_AUTHORIZATION_FILE, NATS_AUTHORIZATION_MANIFEST, NATS_CREDENTIALS_SECRET, NATS_TLS_SECRET, natsServerDnsNames, renderNatsAuthorizationManifest } from './nats-users.js';
 import { ensureNatsTls, type NatsTls } from '../controller/nats-tls.js';
@@ -127,7 +127,11 @@ describe('NATS users of the Kubernetes install', function () {
       if (!kubectl) this.skip();
       cluster = await testCluster();
       const logger = winston.createLogger({ transports: [new winston.transports.Console({ silent: true })] });
-      passwords = await ensureNatsCredentials({ kubeConfig: cluster.kubeConfig, namespace: 'default', secretName, randomBytes, logger });
+      // Bytes whose base64url starts with a digit, '-' and '_': what the random bytes give now and
+      // then, and what nats-server would misread without the controller's leading letter.
+      let call = 0;
+      const awkward = (n: number) => Buffer.alloc(n, [0xd0, 0xf8, 0xfc][call++ % 3]!);
+      passwords = await ensureNatsCredentials({ kubeConfig: cluster.kubeConfig, namespace: 'default', secretName, randomBytes: awkward, logger });
       // The production names plus `localhost`: the TLS name nats.js checks for a server given by IP
       // (this test's 127.0.0.1); in a cluster it checks the URL's host name, `nats`.
       tls = await ensureNatsTls({ kubeConfig: cluster.kubeConfig, namespace: 'default', secretName: `${secretName}-tls`, dnsNames: [...natsServerDnsNames('matrixinfer-system'), 'localhost'], logger });
@@ -188,6 +192,22 @@ describe('NATS users of the Kubernetes install', function () {
       // The right password without the CA: the server's certificate is not trusted.
       const untrusted = await connectNats({ url: server.url, name: 'y', auth: { user: gwUser.user, password: `${passwords['gateway']}` } }).then(() => 'connected', (e: Error) => e.message);
       expect(untrusted).to.match(/certificate|TLS|self.signed/i);
+    });
+
+    it('readsAsNatsString accepts passwords nats-server 2.9 takes from its environment, and refuses ones it misreads', async () => {
+      // Misread, as measured: a leading '-' (the CI failure of a random password), a number, a
+      // size, a decimal, a boolean. (Some values with a leading digit pass; the check refuses
+      // all of them rather than copy the server's lexer.)
+      for (const [value, want] of [['-Oabc', false], ['12', false], ['3kb', false], ['1.5x', false], ['true', false], ['pa-b_c', true], ['p0', true], ['abc-', true], ['Z_9', true]] as const) {
+        expect(readsAsNatsString(value), value).to.equal(want);
+        const s = await startNatsServer({ config: 'authorization { users = [ { user: "u", password: $P } ] }\n', env: { P: value } }).catch(() => null);
+        try {
+          const ok = s !== null && (await connectNats({ url: s.url, name: 'probe', auth: { user: 'u', password: value } }).then(async (c) => (await c.close(), true), () => false));
+          expect(ok, `nats-server with password ${JSON.stringify(value)}`).to.equal(want);
+        } finally {
+          await s?.close();
+        }
+      }
     });
 
     it('serves the certificate the controller made for the Service names, signed by the CA in the Secret', () => {
