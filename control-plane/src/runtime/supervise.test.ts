@@ -69,6 +69,7 @@ describe('superviseChild (real child processes)', function () {
     stopping = true;
     await sup.idle();
     await sup.current().stop(500);
+    // Absence of a restart can only be seen by waiting past the 10 ms backoff it would take.
     await new Promise((r) => setTimeout(r, 100));
     expect(sup.restarts()).to.equal(1);
     expect(events).to.have.length(2);
@@ -118,6 +119,7 @@ describe('superviseChild (real child processes)', function () {
     stopping = true;
     await sup.idle();
     await sup.current().stop(500);
+    // Absence of a restart can only be seen by waiting past the 10 ms backoff it would take.
     await new Promise((r) => setTimeout(r, 100));
     expect(sup.restarts()).to.equal(1);
     expect(attempts).to.equal(3);

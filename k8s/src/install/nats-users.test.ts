@@ -113,7 +113,7 @@ describe('NATS users of the Kubernetes install', function () {
     // Where the test puts what the Pods would get mounted (/etc/nats/tls, /etc/mi/nats-tls).
     const mounts = mkdtempSync(join(tmpdir(), 'mi-k8s-nats-tls-'));
     // The test's stand-in for the Pod's file system paths.
-    const mounted = (path: string) => path.replace('/etc/nats/tls/', `${mounts}/`).replace('/etc/mi/nats-tls/', `${mounts}/`);
+    const mounted = (text: string) => text.replaceAll('/etc/nats/tls/', `${mounts}/`).replaceAll('/etc/mi/nats-tls/', `${mounts}/`);
     const secretName = `mi-nats-credentials-${randomBytes(3).toString('hex')}`;
     const open: NatsConnection[] = [];
     const connectAs = async (auth: NatsClientAuth, errors?: string[]) => {
@@ -144,7 +144,7 @@ describe('NATS users of the Kubernetes install', function () {
       // The StatefulSet's env with the Secret's values; SERVER_NAME is a fieldRef (the pod name).
       const env = { ...podEnv(nats, { [NATS_CREDENTIALS_SECRET]: secret }), SERVER_NAME: 'nats-0' };
       server = await startNatsServer({
-        config: mounted(runnable(find(objs, 'ConfigMap', 'nats-config').data['nats.conf'] as string)).replace('/etc/nats/tls/', `${mounts}/`),
+        config: mounted(runnable(find(objs, 'ConfigMap', 'nats-config').data['nats.conf'] as string)),
         files: { [`auth/${NATS_AUTHORIZATION_FILE}`]: find(objs, 'ConfigMap', 'nats-authorization').data[NATS_AUTHORIZATION_FILE] as string },
         env,
       });
