@@ -48,6 +48,14 @@ export class DecisionTap {
   }
 
   /**
+   * Before scheduling: whether this request's decision is explained (asked for, or sampled;
+   * deterministic per request). The rest are placed without the explanation (Scheduler.place).
+   */
+  wants(info: RequestInfo): boolean {
+    return wantsExplain(info) || (this.sampleRate > 0 && sampleDecision(info, this.sampleRate));
+  }
+
+  /**
    * After `schedule()`: sets the explain header when the request asked for it (before any
    * status line, so error answers carry it too) and publishes the decision when sampled;
    * an explain request is always published. The event's envelope carries the request's trace

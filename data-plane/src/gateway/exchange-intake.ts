@@ -188,11 +188,19 @@ export abstract class RequestIntake implements Holdable {
     if (isPdSet(views)) return this.placePd(info, views, parsed);
     const trace = this.trace;
     if (trace !== null) trace.scheduleStartMs = performance.now();
-    const sched = ctx.scheduler.schedule(info, views);
-    if (trace !== null) trace.scheduleEndMs = performance.now();
-    ctx.decisions?.decided(info, sched, r.entry.namespace, this.res, trace);
-    if (sched.candidates.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
-    this.candidates = sched.candidates;
+    const decisions = ctx.decisions;
+    let candidates: EndpointView[];
+    if (decisions?.wants(info)) {
+      const sched = ctx.scheduler.schedule(info, views);
+      if (trace !== null) trace.scheduleEndMs = performance.now();
+      decisions.decided(info, sched, r.entry.namespace, this.res, trace);
+      candidates = sched.candidates;
+    } else {
+      candidates = ctx.scheduler.place(info, views).candidates;
+      if (trace !== null) trace.scheduleEndMs = performance.now();
+    }
+    if (candidates.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
+    this.candidates = candidates;
     const engine = r.server.engine;
     if (engine === 'vLLM' || engine === 'SGLang') this.body = upstreamBody(raw, parsed, r.upstreamModel, this.meter?.strip === true);
     else {
@@ -229,12 +237,20 @@ export abstract class RequestIntake implements Holdable {
     if (typeof protocol !== 'string') return this.fail(protocol);
     const trace = this.trace;
     if (trace !== null) trace.scheduleStartMs = performance.now();
-    const sched = schedulePd((q, e) => ctx.scheduler.schedule(q, e), info, views);
-    if (trace !== null) trace.scheduleEndMs = performance.now();
-    ctx.decisions?.decided(info, sched.decode, r.entry.namespace, this.res, trace);
-    if (sched.pairs.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
-    this.candidates = sched.pairs.map((p) => p.decode);
-    this.pd = this.pdFlow(protocol, sched.pairs, parsed.json, r.upstreamModel);
+    const decisions = ctx.decisions;
+    let pairs: PdPair[];
+    if (decisions?.wants(info)) {
+      const sched = schedulePd((q, e) => ctx.scheduler.schedule(q, e), info, views);
+      if (trace !== null) trace.scheduleEndMs = performance.now();
+      decisions.decided(info, sched.decode, r.entry.namespace, this.res, trace);
+      pairs = sched.pairs;
+    } else {
+      pairs = schedulePd((q, e) => ctx.scheduler.place(q, e), info, views).pairs;
+      if (trace !== null) trace.scheduleEndMs = performance.now();
+    }
+    if (pairs.length === 0) return this.fail(noEndpoint(this.model, r.server.name));
+    this.candidates = pairs.map((p) => p.decode);
+    this.pd = this.pdFlow(protocol, pairs, parsed.json, r.upstreamModel);
     this.applyPolicy();
   }
 

@@ -2,7 +2,7 @@
 // the scheduler's pipeline among decode endpoints, then, for each decode candidate in order, the
 // best prefill endpoint of the same PD group by the same pipeline. Pure; the gateway runs the
 // two-step request (prefill, then decode with the KV transfer fields) over the pairs in order.
-import type { EndpointView, RequestInfo, ScheduleResult } from './types.js';
+import type { EndpointView, RequestInfo, ScheduleOrder, ScheduleResult } from './types.js';
 
 /** One prefill/decode pair to try. */
 export interface PdPair {
@@ -10,13 +10,14 @@ export interface PdPair {
   decode: EndpointView;
 }
 
-export interface PdScheduleResult {
+/** Pairs and the decisions behind them: explained (ScheduleResult) or orders only (Scheduler.place). */
+export interface PdScheduleResult<R extends ScheduleOrder = ScheduleResult> {
   /** Pairs in the order to try (decode order of the pipeline); empty when none can be formed. */
   pairs: PdPair[];
   /** The decision over decode endpoints (for explain). */
-  decode: ScheduleResult;
+  decode: R;
   /** The decision over each PD group's prefill endpoints, by group ('' for ungrouped). */
-  prefill: Record<string, ScheduleResult>;
+  prefill: Record<string, R>;
 }
 
 /** True when the endpoint set is disaggregated (has prefill-role endpoints). */
@@ -27,14 +28,14 @@ export function isPdSet(endpoints: readonly EndpointView[]): boolean {
 /**
  * Pairs decode candidates with the best prefill endpoint of their PD group (an endpoint without
  * a group pairs with ungrouped prefills), at most `maxPairs` pairs. Decode candidates with no
- * prefill partner are skipped. `schedule` is the scheduler's own schedule function.
+ * prefill partner are skipped. `schedule` is the scheduler's schedule (or place) function.
  */
-export function schedulePd(
-  schedule: (req: RequestInfo, endpoints: readonly EndpointView[]) => ScheduleResult,
+export function schedulePd<R extends ScheduleOrder>(
+  schedule: (req: RequestInfo, endpoints: readonly EndpointView[]) => R,
   req: RequestInfo,
   endpoints: readonly EndpointView[],
   maxPairs = 5,
-): PdScheduleResult {
+): PdScheduleResult<R> {
   const prefillsByGroup = new Map<string, EndpointView[]>();
   const decodes: EndpointView[] = [];
   for (const e of endpoints) {
@@ -47,7 +48,7 @@ export function schedulePd(
     }
   }
   const decode = schedule(req, decodes);
-  const prefill: Record<string, ScheduleResult> = {};
+  const prefill: Record<string, R> = {};
   const pairs: PdPair[] = [];
   for (const d of decode.candidates) {
     if (pairs.length >= maxPairs) break;

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { createDefaultRegistry } from './builtins.js';
 import { parseSchedulerConfigText } from './config.js';
 import { DEFAULT_SCHEDULER_CONFIG, SCHEDULER_PROFILES } from './profiles.js';
@@ -206,5 +207,40 @@ describe('scheduler framework', () => {
     s.reconfigure('prefix-cache');
     const res = s.schedule(request({ promptText: prompt, random: 0.99 }), [endpoint('a'), endpoint('b'), endpoint('c')]);
     expect(res.explain.picked).to.equal('b');
+  });
+
+  it('place() orders exactly as schedule() and learns the same placements, without the explanation', () => {
+    // Two schedulers fed the same requests, one explained and one not: every order must match,
+    // which also proves place() records prefix placements (later orders depend on them).
+    const ids = ['a', 'b', 'c', 'd'];
+    const step = fc.record({
+      prompt: fc.constantFrom('', 'x'.repeat(70), 'y'.repeat(200), 'x'.repeat(70) + 'z'.repeat(70)),
+      random: fc.double({ min: 0, max: 0.999, noNaN: true }),
+      inFlight: fc.array(fc.integer({ min: 0, max: 80 }), { minLength: 4, maxLength: 4 }),
+      adapter: fc.constantFrom(undefined, 'lora-1'),
+      n: fc.integer({ min: 0, max: 4 }),
+      // A failed outcome records nothing: then only the placement at pick time is learned.
+      ok: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), (steps) => {
+        const explained = createSchedulerSync('default', { hasher: fnvHasher() });
+        const placed = createSchedulerSync('default', { hasher: fnvHasher() });
+        for (const [k, st] of steps.entries()) {
+          const eps = ids.slice(0, st.n).map((id, i) => endpoint(id, { inFlight: st.inFlight[i], adapters: i === 1 ? ['lora-1'] : [] }));
+          const req = () => request({ requestId: `r${k}`, promptText: st.prompt, random: st.random, adapter: st.adapter, model: 'm' });
+          const a = explained.schedule(req(), eps);
+          const b = placed.place(req(), eps);
+          expect(b.candidates.map((e) => e.id)).to.deep.equal(a.candidates.map((e) => e.id));
+          expect(b).not.to.have.property('explain');
+          if (a.candidates[0]) {
+            const outcome = st.ok ? { ok: true, status: 200 } : { ok: false, status: 503 };
+            explained.observe(req(), a.candidates[0], outcome);
+            placed.observe(req(), b.candidates[0], outcome);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

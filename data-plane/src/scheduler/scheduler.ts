@@ -2,13 +2,13 @@
 // index, the hasher) is created once and survives reconfiguration; plugins are rebuilt.
 import { createDefaultRegistry } from './builtins.js';
 import { createConfigValidator, type SchedulerConfig } from './config.js';
-import { buildPipeline, runPipeline, type Pipeline, type RunOptions } from './engine.js';
+import { buildPipeline, placeByPipeline, runPipeline, type Pipeline, type RunOptions } from './engine.js';
 import { SchedulerConfigError } from './errors.js';
 import { createHasher, type Hasher } from './hasher.js';
 import { createPrefixIndex, type PrefixIndex } from './prefix-index.js';
 import { SCHEDULER_PROFILES, DEFAULT_SCHEDULER_CONFIG } from './profiles.js';
 import type { PluginContext, PluginRegistry } from './registry.js';
-import type { EndpointView, Outcome, RequestInfo, ScheduleResult, Scheduler } from './types.js';
+import type { EndpointView, Outcome, ScheduleOrder, RequestInfo, ScheduleResult, Scheduler } from './types.js';
 
 export interface SchedulerDeps extends RunOptions {
   /** Plugins available to configs; createDefaultRegistry() when omitted. */
@@ -68,15 +68,23 @@ export function createSchedulerSync(
   let current: SchedulerConfig = validator.validate(resolveProfile(config ?? DEFAULT_SCHEDULER_CONFIG));
   let pipeline: Pipeline = buildPipeline(current, registry, ctx);
 
+  // Options of the next request: timed on 1 request in timeEvery.
+  const nextOpts = (): RunOptions => {
+    if (untilTimed > 0) {
+      untilTimed--;
+      return untimedOpts;
+    }
+    untilTimed = timeEvery - 1;
+    return timedOpts;
+  };
+
   return {
     prefixIndex,
     schedule(req: RequestInfo, endpoints: readonly EndpointView[]): ScheduleResult {
-      if (untilTimed > 0) {
-        untilTimed--;
-        return runPipeline(pipeline, req, endpoints, untimedOpts);
-      }
-      untilTimed = timeEvery - 1;
-      return runPipeline(pipeline, req, endpoints, timedOpts);
+      return runPipeline(pipeline, req, endpoints, nextOpts());
+    },
+    place(req: RequestInfo, endpoints: readonly EndpointView[]): ScheduleOrder {
+      return placeByPipeline(pipeline, req, endpoints, nextOpts());
     },
     observe(req: RequestInfo, endpoint: EndpointView, outcome: Outcome): void {
       for (const { plugin } of pipeline.scorers) plugin.observe?.(req, endpoint, outcome);

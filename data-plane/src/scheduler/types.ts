@@ -78,20 +78,27 @@ export interface ScoredEndpoint {
   endpoint: EndpointView;
   /** Weighted total. */
   total: number;
-  /** Raw score of each scorer by name. */
+  /** Raw score of each scorer by name; empty when the decision is not explained (Scheduler.place). */
   scores: Record<string, number>;
 }
 
 export interface Picker {
   readonly name: string;
-  /** Orders the scored endpoints: the first is tried first, the rest are failover candidates. */
+  /**
+   * Orders the scored endpoints: the first is tried first, the rest are failover candidates.
+   * Order by `total`: per-scorer `scores` are filled only for explained decisions.
+   */
   pick(req: RequestInfo, scored: readonly ScoredEndpoint[]): ScoredEndpoint[];
 }
 
-/** Result of scheduling one request. */
-export interface ScheduleResult {
+/** Where one request goes, without the reasons (Scheduler.place). */
+export interface ScheduleOrder {
   /** Candidates in the order to try; empty when no endpoint may serve the request. */
   candidates: EndpointView[];
+}
+
+/** Result of scheduling one request, with the reasons. */
+export interface ScheduleResult extends ScheduleOrder {
   /** Everything needed to explain the choice. */
   explain: {
     /** Endpoints left after each filter, by filter name (in order of application). */
@@ -115,7 +122,10 @@ export interface Outcome {
 
 /** The gateway's single handle on scheduling. */
 export interface Scheduler {
+  /** Orders the candidates and explains why (for `x-mi-explain` and sampled decision events). */
   schedule(req: RequestInfo, endpoints: readonly EndpointView[]): ScheduleResult;
+  /** The same order as schedule() and the same plugin side effects, without the explanation. */
+  place(req: RequestInfo, endpoints: readonly EndpointView[]): ScheduleOrder;
   /** Called once per request after the chosen endpoint answered (or failed). */
   observe(req: RequestInfo, endpoint: EndpointView, outcome: Outcome): void;
 }

@@ -168,7 +168,7 @@ for (;;) {
     waiting: e.waiting, running: e.running, kvUsage: e.kv, kvBlocks, sampleAgeMs: now - lastSample,
   }));
   const info: RequestInfo = { requestId: `r${sent}`, model: 'm', headers: {}, promptText: text(tokens), nowMs: now, random: rng.next() };
-  const picked = gw.scheduler.schedule(info, views).candidates[0];
+  const picked = gw.scheduler.place(info, views).candidates[0];
   const ei = engines.findIndex((e) => e.id === picked.id);
   const engine = engines[ei];
   engine.inFlight++;
