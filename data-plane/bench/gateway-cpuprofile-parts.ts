@@ -32,6 +32,7 @@ const MARKERS: Array<[string, string, string]> = [
   ['rate limit', 'admit', 'gateway/rate-limit'],
   ['rate limit', 'charge', 'gateway/rate-limit'],
   ['scheduling (pipeline, prefix hashes)', 'schedule', 'scheduler/'],
+  ['scheduling (pipeline, prefix hashes)', 'place', 'scheduler/'],
   ['scheduling (pipeline, prefix hashes)', 'observe', 'scheduler/'],
   ['scheduling (pipeline, prefix hashes)', 'views', 'gateway/load'],
   ['decisions (explain, sampled events)', 'decided', 'gateway/decisions'],
