@@ -31,8 +31,21 @@ interface ControllerFlags {
   prometheusUrl?: string;
   natsCredentialsSecret?: string;
   natsTlsSecret?: string;
-  natsWait: string;
+  natsWait?: string;
   jetstreamReplicas?: string;
+}
+
+/** Default --nats-wait when the controller makes NATS Secrets: NATS waits for them to exist, then starts. */
+export const NATS_WAIT_WITH_SECRETS_S = 120;
+/** Default --nats-wait otherwise: long enough for a NATS Pod started alongside, short for a wrong URL. */
+export const NATS_WAIT_DEFAULT_S = 15;
+
+/** Seconds the first NATS connect waits: the flag when given (0-3600, else BadArgumentError), else the default for the mode. */
+export function natsWaitSecondsOf(flag: string | undefined, makesSecrets: boolean): number {
+  if (flag === undefined) return makesSecrets ? NATS_WAIT_WITH_SECRETS_S : NATS_WAIT_DEFAULT_S;
+  const s = flag.trim() === '' ? NaN : Number(flag);
+  if (!(s >= 0 && s <= 3600)) throw new BadArgumentError(`--nats-wait must be a number of seconds between 0 and 3600, got ${JSON.stringify(flag)}`);
+  return s;
 }
 
 /** The kubeconfig to use: the named file, else KUBECONFIG / ~/.kube/config, else in-cluster. */
@@ -130,7 +143,7 @@ export function controllerCommand(io: CliIO): Command {
     .option('--nats-credentials-secret <name>', 'connect as the mi-control-plane NATS user, its password from this Secret in POD_NAMESPACE (made with a password per NATS user when absent)')
     .option('--nats-tls-secret <name>', 'trust the NATS server certificate in this Secret (ca.crt) in POD_NAMESPACE, making a CA and a certificate for the Service `nats` when absent')
     .option('--jetstream-replicas <n>', 'replicas of the streams and KV buckets on a NATS cluster: 1, 3 or 5 (env MI_JETSTREAM_REPLICAS, default 1; raised at start, never lowered)')
-    .option('--nats-wait <seconds>', 'how long the first NATS connect waits for a server that is not up yet (on a fresh install NATS starts only once this made its Secret)', '120')
+    .option('--nats-wait <seconds>', `how long the first NATS connect waits for a server that is not up yet (default ${NATS_WAIT_WITH_SECRETS_S} with a NATS Secret: on a fresh install NATS starts only once this made it; else ${NATS_WAIT_DEFAULT_S})`)
     .option('--api-port <port>', 'read-only control-plane API port (env MI_API_PORT, default 8090)')
     .option('--log-level <level>', 'error, warn, info or debug', 'info')
     .option('--no-leader-elect', 'run without the leader Lease (only ever one replica!)')
@@ -148,8 +161,7 @@ export function controllerCommand(io: CliIO): Command {
       const replicasText = flags.jetstreamReplicas ?? (io.env.MI_JETSTREAM_REPLICAS || undefined);
       const jetstreamReplicas = replicasText === undefined ? undefined : Number(replicasText);
       if (jetstreamReplicas !== undefined && ![1, 3, 5].includes(jetstreamReplicas)) throw new BadArgumentError(`--jetstream-replicas must be 1, 3 or 5, got ${JSON.stringify(replicasText)}`);
-      const natsWaitSeconds = Number(flags.natsWait);
-      if (!(natsWaitSeconds >= 0 && natsWaitSeconds <= 3600)) throw new BadArgumentError(`--nats-wait must be a number of seconds between 0 and 3600, got ${JSON.stringify(flags.natsWait)}`);
+      const natsWaitSeconds = natsWaitSecondsOf(flags.natsWait, flags.natsCredentialsSecret !== undefined || flags.natsTlsSecret !== undefined);
       if (!(leaseSeconds >= 1 && leaseSeconds <= 3600)) throw new BadArgumentError(`--lease-duration must be a number of seconds between 1 and 3600, got ${JSON.stringify(flags.leaseDuration)}`);
       const logger = winston.createLogger({
         level: flags.logLevel,
