@@ -3,7 +3,11 @@
 // proxy under the same fixed load, rounds interleaved. A CPU profile sees only the main thread;
 // this counts everything /proc charges to the process, from /proc/<pid>/task/<tid>/stat (user +
 // system ticks, 100 Hz) around each measured window.
-// Usage (from data-plane/): node --import tsx bench/gateway-threads.ts [--stream] [--rates 500,2000] [--duration 6] [--rounds 3] [--node-flags "--max-semi-space-size=16"] [--target-cpus 1] [--idle 10]
+// Usage (from data-plane/): node --import tsx bench/gateway-threads.ts [--stream] [--rates 500,2000,c64] [--gap 12] [--duration 6] [--rounds 3] [--node-flags "--max-semi-space-size=16"] [--target-cpus 1] [--idle 10]
+//   --rates: each entry a fixed rate (500) or a closed loop at a concurrency (c64).
+//   --gap: seconds with no load before each window (bursts after idle: V8's memory reducer runs
+//   after about 8 s of quiet).
+//   --compare-flags: also a second gateway started with these Node.js/V8 flags (target `gateway*`).
 //   --idle: last, each proxy's CPU with no load for this many seconds (ms per second, by thread).
 //   --target-cpus: run the two proxies pinned to these CPUs (taskset); start the benchmark itself
 //   under `taskset -c 0` so the upstream, NATS and the load generator stay off them.
@@ -16,6 +20,12 @@ import { runTsJson, startChild, startTsChild, until, type Child } from './gatewa
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
+}
+
+/** The targets in the order of round `r`: rotated by one each round, so each runs in every position. */
+function rotate<T>(xs: T[], r: number): T[] {
+  const k = r % xs.length;
+  return [...xs.slice(k), ...xs.slice(0, k)];
 }
 
 /** Ticks (user + system) of each thread of `pid`, by thread name (comm), summed over same-named threads. */
@@ -43,6 +53,10 @@ const rounds = Number(arg('rounds', '3'));
 const nodeFlags = arg('node-flags', '').split(' ').filter(Boolean);
 const targetCpus = arg('target-cpus', '');
 const idleS = Number(arg('idle', '0'));
+const gapS = Number(arg('gap', '0'));
+const compareFlags = arg('compare-flags', '').split(' ').filter(Boolean);
+/** Load generator arguments of one --rates entry. */
+const loadOf = (entry: string): string[] => (entry.startsWith('c') ? ['--concurrency', entry.slice(1)] : ['--rate', entry]);
 /** Command and arguments of a proxy process, pinned when --target-cpus is given. */
 const proxy = (args: string[]): [string, string[]] =>
   targetCpus === '' ? [process.execPath, [...nodeFlags, ...args]] : ['taskset', ['-c', targetCpus, process.execPath, ...nodeFlags, ...args]];
@@ -63,12 +77,21 @@ try {
     ['gateway', gw],
     ['bare', bare],
   ];
+  if (compareFlags.length > 0) {
+    const [cmd, args] = proxy(['--import', 'tsx', 'src/gateway/main.ts', '--port', '0', '--nats-url', nats.url, '--log-level', 'off', '--workers', '1']);
+    const gw2 = await startChild(cmd, cmd === 'taskset' ? [...args.slice(0, 3), ...compareFlags, ...args.slice(3)] : [...compareFlags, ...args]);
+    children.push(gw2);
+    await until('second gateway routes bench', async () => (await (await fetch(`${String(gw2.info.url)}/v1/models`)).text()).includes('"bench"'));
+    targets.push(['gateway*', gw2]);
+    console.log(`gateway* runs with ${compareFlags.join(' ')}`);
+  }
   console.log(`${stream ? 'streamed' : 'JSON'} requests, ${duration} s per window${targetCpus ? `, proxies on CPUs ${targetCpus}` : ''}; CPU µs per request by thread (user + system)`);
   for (let r = 0; r < rounds; r++) {
-    for (const rate of rates) for (const [name, c] of r % 2 === 0 ? targets : [...targets].reverse()) {
+    for (const rate of rates) for (const [name, c] of rotate(targets, r)) {
       const pid = c.proc.pid!;
+      if (gapS > 0) await new Promise((res) => setTimeout(res, gapS * 1000));
       const before = threadTicks(pid);
-      const res = await runTsJson<{ requests: number; errors: number }>('bench/gateway-loadgen.ts', ['--url', String(c.info.url), '--model', 'bench', ...(stream ? ['--stream'] : []), '--rate', rate, '--duration', duration]);
+      const res = await runTsJson<{ requests: number; errors: number; rps: number }>('bench/gateway-loadgen.ts', ['--url', String(c.info.url), '--model', 'bench', ...(stream ? ['--stream'] : []), ...loadOf(rate), '--duration', duration]);
       const after = threadTicks(pid);
       const parts: string[] = [];
       let total = 0;
@@ -77,7 +100,7 @@ try {
         total += us;
         if (us > 0) parts.push(`${t} ${us.toFixed(0)}`);
       }
-      console.log(`round ${r} ${rate.padStart(5)}/s ${name.padEnd(8)} total ${total.toFixed(0).padStart(4)} µs/req (${parts.join(', ')}) requests ${res.requests} errors ${res.errors}`);
+      console.log(`round ${r} ${rate.padStart(5)} ${name.padEnd(8)} total ${total.toFixed(0).padStart(4)} µs/req (${parts.join(', ')}) ${Math.round(res.rps)} req/s, errors ${res.errors}`);
     }
   }
   if (idleS > 0) {
