@@ -160,19 +160,19 @@ export const prefixCache: PluginSpec<'scorer', PrefixCacheParams> = {
           const rule = p.home;
           const h = homeIndex(ctx.hasher, homeKey(hashes, rule.blocks)!, endpoints.map((e) => e.id), (i) => homeInBand(inFlight[i], min, rule));
           matched[h] = rule.score;
-          st.notes = [`new prefix: home ${endpoints[h].id} (${inFlight[h]} in flight vs coldest ${min})`];
+          const id = endpoints[h].id;
+          const load = inFlight[h];
+          st.notes = () => [`new prefix: home ${id} (${load} in flight vs coldest ${min})`];
           return matched;
         }
         const hot = hotspots(matched, inFlight, p.guard);
         if (hot.length === 0) return matched;
-        st.notes = hot.map((i) => {
-          const e = endpoints[i];
-          return `hotspot guard: ignored ${matched[i].toFixed(2)} affinity to ${e.id} (${inFlight[i]} in flight vs coldest ${min})`;
-        });
+        const ignored = hot.map((i) => ({ id: endpoints[i].id, affinity: matched[i], load: inFlight[i] }));
+        st.notes = () => ignored.map((x) => `hotspot guard: ignored ${x.affinity.toFixed(2)} affinity to ${x.id} (${x.load} in flight vs coldest ${min})`);
         for (const i of hot) matched[i] = 0;
         return matched;
       },
-      notes: (req) => state.get(req)?.notes,
+      notes: (req) => state.get(req)?.notes?.(),
       picked(req, endpoint): void {
         if (p.recordOn === 'pick') record(req, endpoint, stateFor(req));
       },
@@ -187,6 +187,6 @@ interface RequestState {
   hashes: bigint[];
   /** Endpoint these hashes were last recorded for in this request (avoids a duplicate record). */
   recordedOn: string | null;
-  /** Why scores differ from the plain match (hotspot guard), for explain. */
-  notes?: string[];
+  /** Why scores differ from the plain match (new-prefix home, hotspot guard): worded only when explained. */
+  notes?: () => string[];
 }
